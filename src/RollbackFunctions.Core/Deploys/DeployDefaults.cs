@@ -1,0 +1,14 @@
+namespace RollbackFunctions.Core.Deploys;
+
+/// <summary>Defaults and limits of deploy registration.</summary>
+public static class DeployDefaults
+{
+    /// <summary>Bake window when CI does not say.</summary>
+    public const int WatchMinutes = 30;
+
+    /// <summary>A week: longer than any bake window anyone asked for, short enough to catch typos.</summary>
+    public const int MaxWatchMinutes = 7 * 24 * 60;
+
+    /// <summary>More steps than this is a generated graph gone wrong, not a deploy.</summary>
+    public const int MaxSteps = 200;
+}

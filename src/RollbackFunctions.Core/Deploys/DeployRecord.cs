@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace RollbackFunctions.Core.Deploys;
+
+/// <summary>A deploy as registered by CI, with the state the product keeps for it.</summary>
+public sealed partial record DeployRecord
+{
+    public required string DeployId { get; init; }
+    public required string Service { get; init; }
+    public required string Environment { get; init; }
+    public required string Version { get; init; }
+    public string? PreviousVersion { get; init; }
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    public required int WatchMinutes { get; init; }
+    public required IReadOnlyList<DeployStep> Steps { get; init; }
+
+    /// <summary>Rollback conditions, stored as sent; evaluated by the verification stage.</summary>
+    public JsonElement? Conditions { get; init; }
+
+    public required DeployState State { get; init; }
+    public required DateTimeOffset RegisteredAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public string? RollbackId { get; init; }
+
+    /// <summary>Digest of the registration body: the same id re-sent with another body is a conflict.</summary>
+    public required string RegistrationDigest { get; init; }
+
+    /// <summary>End of the bake window, once CI reported completion.</summary>
+    public DateTimeOffset? WatchUntil => CompletedAt?.AddMinutes(WatchMinutes);
+
+    /// <summary>
+    /// The state as of <paramref name="now"/>: a baking deploy whose window has passed is stable.
+    /// Derived on read so no timer has to flip it.
+    /// </summary>
+    public DeployState StateAt(DateTimeOffset now) =>
+        State == DeployState.Baking && WatchUntil <= now ? DeployState.Stable : State;
+
+    /// <summary>Finds a step by id, or null.</summary>
+    public DeployStep? FindStep(string stepId) => Steps.FirstOrDefault(s => s.Id == stepId);
+}

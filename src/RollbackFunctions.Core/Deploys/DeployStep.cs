@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+
+namespace RollbackFunctions.Core.Deploys;
+
+/// <summary>One node of a deploy's step graph.</summary>
+/// <param name="Id">Unique within the deploy.</param>
+/// <param name="Kind">Executor kind, e.g. <c>webhook</c>.</param>
+/// <param name="DependsOn">Steps applied before this one; reverts run in the opposite order.</param>
+/// <param name="Params">Executor parameters, kept as sent.</param>
+/// <param name="RevertMode">How the revert may run.</param>
+/// <param name="Status">Current status.</param>
+/// <param name="UpdatedAt">When the status last changed.</param>
+public sealed record DeployStep(
+    string Id,
+    string Kind,
+    IReadOnlyList<string> DependsOn,
+    JsonObject Params,
+    RevertMode RevertMode,
+    StepStatus Status,
+    DateTimeOffset? UpdatedAt);

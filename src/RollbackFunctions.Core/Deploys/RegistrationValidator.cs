@@ -1,0 +1,118 @@
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Planning;
+
+namespace RollbackFunctions.Core.Deploys;
+
+/// <summary>
+/// Checks a registration before anything is stored. Every problem is reported at once, keyed by
+/// a JSON path, so CI fixes its payload in one round.
+/// </summary>
+public sealed class RegistrationValidator(StepExecutorCatalog executors)
+{
+    /// <summary>Returns the problems, empty when the registration is valid.</summary>
+    public IReadOnlyDictionary<string, string[]> Validate(DeployRegistration registration)
+    {
+        var problems = new Dictionary<string, List<string>>();
+        void Add(string path, string message) =>
+            (problems.TryGetValue(path, out var list) ? list : problems[path] = []).Add(message);
+
+        if (registration.DeployId is not null && !Identifiers.IsValid(registration.DeployId))
+        {
+            Add("deployId", $"must be 1-{Identifiers.MaxLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+
+        RequireText(registration.Service, "service", Add);
+        RequireText(registration.Environment, "environment", Add);
+        RequireText(registration.Version, "version", Add);
+        if (registration.WatchMinutes is < 0 or > DeployDefaults.MaxWatchMinutes)
+        {
+            Add("watchMinutes", $"must be between 0 and {DeployDefaults.MaxWatchMinutes}");
+        }
+
+        foreach (var (key, value) in registration.Labels ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(key) || value is null)
+            {
+                Add("labels", "label names must be non-empty and values must be strings");
+            }
+        }
+
+        ValidateSteps(registration.Steps, Add);
+        return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
+    }
+
+    private void ValidateSteps(List<StepRegistration> steps, Action<string, string> add)
+    {
+        if (steps.Count == 0)
+        {
+            add("steps", "at least one step is required");
+            return;
+        }
+
+        if (steps.Count > DeployDefaults.MaxSteps)
+        {
+            add("steps", $"at most {DeployDefaults.MaxSteps} steps");
+            return;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            var at = $"steps[{i}]";
+            if (!Identifiers.IsValid(step.Id))
+            {
+                add($"{at}.id", "must be 1-100 characters of letters, digits, '.', '_' or '-'");
+            }
+            else if (!ids.Add(step.Id))
+            {
+                add($"{at}.id", $"duplicate step id '{step.Id}'");
+            }
+
+            var executor = executors.Find(step.Kind);
+            if (executor is null)
+            {
+                add($"{at}.kind", $"unknown step kind '{step.Kind}'; known kinds: {string.Join(", ", executors.Kinds)}");
+            }
+            else if (step.Revert?.Mode != RevertMode.Manual && executor.ValidateParams(step.Params ?? []) is { } problem)
+            {
+                add($"{at}.params", problem);
+            }
+        }
+
+        for (var i = 0; i < steps.Count; i++)
+        {
+            foreach (var dep in steps[i].DependsOn ?? [])
+            {
+                if (!ids.Contains(dep))
+                {
+                    add($"steps[{i}].dependsOn", $"names a missing step '{dep}'");
+                }
+                else if (dep == steps[i].Id)
+                {
+                    add($"steps[{i}].dependsOn", "a step cannot depend on itself");
+                }
+            }
+        }
+
+        var graph = new StepGraph(steps
+            .DistinctBy(s => s.Id)
+            .ToDictionary(s => s.Id, s => (IReadOnlyList<string>)(s.DependsOn ?? [])));
+        if (graph.FindCycle() is { Count: > 2 } cycle)
+        {
+            add("steps", $"dependency cycle: {string.Join(" -> ", cycle)}");
+        }
+    }
+
+    private static void RequireText(string value, string path, Action<string, string> add)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            add(path, "is required and must not be empty");
+        }
+        else if (value.Length > 256)
+        {
+            add(path, "must be at most 256 characters");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Core.Orchestration;
+
+/// <summary>The end of a rollback: its phase, and the final status of every step it decided about.</summary>
+public sealed record CompletionRequest(
+    string RollbackId,
+    string DeployId,
+    RollbackPhase Phase,
+    string Summary,
+    IReadOnlyDictionary<string, StepStatus> Steps);
+
+/// <summary>
+/// Records how the rollback ended, on the deploy (rolledBack or rollbackFailed, step statuses)
+/// and on the rollback head. The rollback head is written last so that a terminal phase means
+/// everything else is already recorded. Idempotent.
+/// </summary>
+public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, TimeProvider clock)
+    : TaskActivity<CompletionRequest, bool>
+{
+    public override Task<bool> RunAsync(TaskActivityContext context, CompletionRequest input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<bool> ExecuteAsync(CompletionRequest input, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var state = input.Phase == RollbackPhase.Succeeded ? DeployState.RolledBack : DeployState.RollbackFailed;
+        await deploys.UpdateAsync(
+            input.DeployId,
+            deploy =>
+            {
+                var steps = deploy.Steps
+                    .Select(s => input.Steps.TryGetValue(s.Id, out var status) && status != s.Status ? s with { Status = status, UpdatedAt = now } : s)
+                    .ToList();
+                return deploy with { State = state, Steps = steps };
+            },
+            cancellationToken);
+        await rollbacks.SetPhaseAsync(input.RollbackId, input.Phase, input.Summary, now, cancellationToken);
+        return true;
+    }
+}

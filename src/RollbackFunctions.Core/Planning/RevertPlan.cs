@@ -1,0 +1,13 @@
+namespace RollbackFunctions.Core.Planning;
+
+/// <summary>
+/// Steps to revert, grouped in levels: every step of a level may run in parallel, and a level
+/// starts only when the one before it has finished.
+/// </summary>
+/// <param name="Levels">Step ids to revert, level by level.</param>
+/// <param name="Skipped">Steps never applied: nothing to revert.</param>
+public sealed record RevertPlan(IReadOnlyList<IReadOnlyList<string>> Levels, IReadOnlyList<string> Skipped)
+{
+    /// <summary>The steps in the order they will be started.</summary>
+    public IEnumerable<string> InOrder => Levels.SelectMany(level => level);
+}

@@ -1,0 +1,11 @@
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Correlation;
+
+namespace RollbackFunctions.Core.Ports;
+
+/// <summary>Every alert received, matched or not, with the decision taken on it.</summary>
+public interface IAlertLog
+{
+    /// <summary>Records the alert. Idempotent per dedup key and status: a re-send updates the last-seen time.</summary>
+    Task RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+}

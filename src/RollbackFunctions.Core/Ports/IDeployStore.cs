@@ -1,0 +1,26 @@
+using RollbackFunctions.Core.Deploys;
+
+namespace RollbackFunctions.Core.Ports;
+
+/// <summary>Registered deploys.</summary>
+public interface IDeployStore
+{
+    /// <summary>
+    /// Inserts the record unless a deploy with its id exists. Returns the stored record and
+    /// whether this call created it; the caller compares digests to tell a retry from a conflict.
+    /// </summary>
+    Task<(DeployRecord Stored, bool Created)> AddAsync(DeployRecord record, CancellationToken cancellationToken);
+
+    /// <summary>The deploy, or null.</summary>
+    Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken);
+
+    /// <summary>Every deploy of a service in an environment.</summary>
+    Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> under optimistic concurrency, re-reading and retrying when
+    /// another writer got there first. <paramref name="change"/> returns null to leave the record as it is.
+    /// Returns the record as stored afterwards, or null when the deploy does not exist.
+    /// </summary>
+    Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken);
+}

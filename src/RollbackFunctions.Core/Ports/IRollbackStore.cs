@@ -1,0 +1,35 @@
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Core.Ports;
+
+/// <summary>Rollback heads and per-step progress.</summary>
+public interface IRollbackStore
+{
+    /// <summary>
+    /// Conditional insert: true for exactly one caller per rollback id, however many race.
+    /// This, not the durable engine, is what makes a rollback start once.
+    /// </summary>
+    Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes over a claim whose orchestration was never scheduled (the claimer crashed between
+    /// claim and schedule). True for at most one caller per stale claim.
+    /// </summary>
+    Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken);
+
+    Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Moves the rollback to <paramref name="phase"/>; a terminal phase also sets the completion time and summary.</summary>
+    Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Writes one step's row, replacing what was there.</summary>
+    Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken);
+
+    /// <summary>The step's row, or null.</summary>
+    Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken);
+
+    /// <summary>Every step row, in plan order.</summary>
+    Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken);
+}

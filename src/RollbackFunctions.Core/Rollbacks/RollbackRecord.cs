@@ -1,0 +1,47 @@
+using RollbackFunctions.Core.Alerts;
+
+namespace RollbackFunctions.Core.Rollbacks;
+
+/// <summary>What started a rollback, kept as evidence for the page and the status endpoint.</summary>
+/// <param name="Kind"><c>alert</c> or <c>manual</c>.</param>
+/// <param name="Actor"><c>system</c>, or the operator who asked.</param>
+/// <param name="Reason">The correlation decision or the operator's reason.</param>
+/// <param name="Alerts">The alerts that triggered it; empty for a manual rollback.</param>
+public sealed record RollbackTrigger(string Kind, string Actor, string Reason, IReadOnlyList<AlertSignal> Alerts);
+
+/// <summary>The head of a rollback: who claimed it, where it is, how it ended.</summary>
+public sealed record RollbackRecord
+{
+    public required string RollbackId { get; init; }
+    public required string DeployId { get; init; }
+    public required RollbackPhase Phase { get; init; }
+    public required RollbackTrigger Trigger { get; init; }
+    public required DateTimeOffset ClaimedAt { get; init; }
+
+    /// <summary>Set once the orchestration was scheduled; a claim without it after a while was lost in a crash.</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>One sentence on the outcome, set when terminal.</summary>
+    public string? Summary { get; init; }
+}
+
+/// <summary>One step's part in a rollback.</summary>
+/// <param name="StepId">The deploy step.</param>
+/// <param name="Kind">Its executor kind.</param>
+/// <param name="Level">Revert level: 0 runs first; -1 for steps not in the plan.</param>
+/// <param name="Status">Where the revert of this step is.</param>
+/// <param name="Attempts">How many times the executor was called.</param>
+/// <param name="StartedAt">First attempt.</param>
+/// <param name="FinishedAt">When it reached its final status.</param>
+/// <param name="Detail">What the executor or the planner said.</param>
+public sealed record RollbackStepRecord(
+    string StepId,
+    string Kind,
+    int Level,
+    Deploys.StepStatus Status,
+    int Attempts,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string Detail);

@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Executors;
+
+namespace RollbackFunctions.Infrastructure.Executors;
+
+/// <summary>
+/// Reverts a step by POSTing <c>{deployId, stepId, version, previousVersion}</c> to the step's
+/// <c>params.revertUrl</c>; any 2xx means reverted. The receiver gets an <c>Idempotency-Key</c>
+/// header that is the same on every attempt, so a retried call can be recognised. Transient
+/// failures (5xx, 429, timeouts) are retried by the client's resilience pipeline.
+/// </summary>
+public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptionsMonitor<WebhookExecutorOptions> options) : IStepExecutor
+{
+    /// <summary>Name of the HttpClient with this executor's resilience pipeline.</summary>
+    public const string HttpClientName = "webhook-executor";
+
+    public string Kind => "webhook";
+
+    public string? ValidateParams(JsonObject parameters)
+    {
+        if (parameters["revertUrl"] is not JsonValue value || !value.TryGetValue<string>(out var url))
+        {
+            return "webhook steps need params.revertUrl (a string)";
+        }
+
+        return CheckUrl(url, out _);
+    }
+
+    public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        // Checked again here: the allow-list may have shrunk since the deploy was registered.
+        var url = request.Params["revertUrl"]?.GetValue<string>() ?? "";
+        if (CheckUrl(url, out var target) is { } problem)
+        {
+            return StepRevertResult.Failed(problem);
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, target)
+        {
+            Content = JsonContent.Create(new { request.DeployId, request.StepId, request.Version, request.PreviousVersion }),
+        };
+        message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}");
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                return StepRevertResult.Reverted($"POST {target.Host} answered {status}");
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            return StepRevertResult.Failed($"POST {target.Host} answered {status}: {Truncate(body, 300)}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            return StepRevertResult.Failed($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, 300)}");
+        }
+    }
+
+    private string? CheckUrl(string url, out Uri target)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out target!) || target.Scheme is not ("http" or "https"))
+        {
+            return $"revertUrl must be an absolute http(s) URL, not '{Truncate(url, 200)}'";
+        }
+
+        var allowed = options.CurrentValue.AllowedHosts;
+        var host = target.Host;
+        var hostAndPort = $"{host}:{target.Port}";
+        return allowed.Any(a => string.Equals(a, host, StringComparison.OrdinalIgnoreCase) || string.Equals(a, hostAndPort, StringComparison.OrdinalIgnoreCase))
+            ? null
+            : $"host '{hostAndPort}' is not in Rollback:Executors:Webhook:AllowedHosts";
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+}

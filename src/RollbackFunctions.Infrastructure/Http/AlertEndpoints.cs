@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Infrastructure.Rollbacks;
+
+namespace RollbackFunctions.Infrastructure.Http;
+
+/// <summary>
+/// Alert intake from Alertmanager and Datadog. Every alert is recorded with its correlation
+/// decision; firing alerts start the rollback of the deploy they match. Replies are 202 with a
+/// summary; a storage or engine failure is a 5xx so the sender retries rather than losing the alert.
+/// </summary>
+public sealed class AlertEndpoints(
+    IDeployStore deploys,
+    IAlertLog alertLog,
+    Correlator correlator,
+    RollbackStarter starter,
+    TimeProvider clock)
+{
+    /// <summary><c>POST /api/alerts/alertmanager</c> (webhook payload version 4).</summary>
+    public Task<IResult> AlertmanagerAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
+        IntakeAsync(request, AlertmanagerParser.Parse, durable, cancellationToken);
+
+    /// <summary><c>POST /api/alerts/datadog</c> (the payload template in README).</summary>
+    public Task<IResult> DatadogAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
+        IntakeAsync(request, root => [DatadogParser.Parse(root)], durable, cancellationToken);
+
+    private async Task<IResult> IntakeAsync(
+        HttpRequest request,
+        Func<JsonElement, IReadOnlyList<AlertSignal>> parse,
+        DurableTaskClient durable,
+        CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        using var _ = document;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        IReadOnlyList<AlertSignal> alerts;
+        try
+        {
+            alerts = parse(document!.RootElement);
+        }
+        catch (AlertPayloadException e)
+        {
+            return Problems.BadRequest($"unreadable alert payload: {e.Message}");
+        }
+
+        var now = clock.GetUtcNow();
+        var matched = new Dictionary<string, RollbackStart>();
+        var unmatched = 0;
+        // Firing alerts first, so a resolved alert in the same call cannot shadow the start of a rollback.
+        foreach (var alert in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
+        {
+            var decision = await DecideAsync(alert, now, cancellationToken);
+            RollbackStart? start = null;
+            if (decision.DeployId is { } deployId)
+            {
+                start = matched.GetValueOrDefault(deployId) ?? (alert.Status == AlertStatus.Firing
+                    ? await starter.StartAsync(durable, deployId, TriggerOf(alerts, alert, decision), cancellationToken)
+                    : await ExistingRollbackAsync(deployId, cancellationToken));
+                if (start is not null)
+                {
+                    matched.TryAdd(deployId, start);
+                }
+            }
+            else
+            {
+                unmatched++;
+            }
+
+            await alertLog.RecordAsync(alert, decision, start?.RollbackId, now, cancellationToken);
+        }
+
+        return Results.Json(
+            new AlertIntakeReply(
+                Received: alerts.Count,
+                Firing: alerts.Count(a => a.Status == AlertStatus.Firing),
+                Resolved: alerts.Count(a => a.Status == AlertStatus.Resolved),
+                Unmatched: unmatched,
+                Deploys: matched.Values.OrderBy(m => m.DeployId, StringComparer.Ordinal).ToList()),
+            ApiJson.Replies,
+            statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private async Task<CorrelationDecision> DecideAsync(AlertSignal alert, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (service, environment) = correlator.KeysOf(alert);
+        var candidates = service is null || environment is null ? [] : await deploys.FindAsync(service, environment, cancellationToken);
+        return correlator.Decide(alert, candidates, now);
+    }
+
+    /// <summary>A resolved alert reports the rollback it belongs to, if any, and starts nothing.</summary>
+    private async Task<RollbackStart?> ExistingRollbackAsync(string deployId, CancellationToken cancellationToken) =>
+        (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId is { } rollbackId ? new RollbackStart(deployId, rollbackId, false) : null;
+
+    /// <summary>The evidence: every firing alert of this webhook for the same service and environment.</summary>
+    private RollbackTrigger TriggerOf(IReadOnlyList<AlertSignal> alerts, AlertSignal trigger, CorrelationDecision decision)
+    {
+        var keys = correlator.KeysOf(trigger);
+        var evidence = alerts.Where(a => a.Status == AlertStatus.Firing && correlator.KeysOf(a) == keys).ToList();
+        return new RollbackTrigger("alert", "system", decision.Reason, evidence);
+    }
+}
+
+/// <summary>What an alert webhook call did.</summary>
+public sealed record AlertIntakeReply(int Received, int Firing, int Resolved, int Unmatched, IReadOnlyList<RollbackStart> Deploys);

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Infrastructure.Http;
+
+/// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
+public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, TimeProvider clock)
+{
+    /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
+    public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        using var _ = document;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (registration, bindProblem) = JsonBody.Bind<DeployRegistration>(document!);
+        if (bindProblem is not null)
+        {
+            return bindProblem;
+        }
+
+        var errors = validator.Validate(registration!);
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors.ToDictionary());
+        }
+
+        var record = ToRecord(registration!, clock.GetUtcNow());
+        var (stored, created) = await deploys.AddAsync(record, cancellationToken);
+        var view = DeployView.Of(stored, clock.GetUtcNow());
+        if (created)
+        {
+            return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
+        }
+
+        return stored.RegistrationDigest == record.RegistrationDigest
+            ? Results.Json(view, ApiJson.Replies)
+            : Problems.Conflict($"deploy {stored.DeployId} is already registered with a different body");
+    }
+
+    /// <summary><c>GET /api/deploys/{deployId}</c>.</summary>
+    public async Task<IResult> GetAsync(string deployId, CancellationToken cancellationToken) =>
+        await FindAsync(deployId, cancellationToken) is { } deploy
+            ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies)
+            : Problems.NotFound($"no deploy {deployId}");
+
+    /// <summary><c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed"}</c>.</summary>
+    public async Task<IResult> ReportStepAsync(HttpRequest request, string deployId, string stepId, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        using var _ = document;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (report, bindProblem) = JsonBody.Bind<StepReport>(document!);
+        if (bindProblem is not null)
+        {
+            return bindProblem;
+        }
+
+        if (report!.Status is not (StepStatus.Applied or StepStatus.Failed))
+        {
+            return Problems.BadRequest("status must be 'applied' or 'failed'");
+        }
+
+        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        {
+            return Problems.NotFound($"no deploy {deployId}");
+        }
+
+        if (deploy.FindStep(stepId) is null)
+        {
+            return Problems.NotFound($"deploy {deployId} has no step {stepId}");
+        }
+
+        // Recorded even when halted: the rollback must know what CI really changed.
+        var updated = await deploys.UpdateAsync(deployId, d => d.WithStepStatus(stepId, report.Status, clock.GetUtcNow()), cancellationToken);
+        return Results.Json(DeployView.Of(updated!, clock.GetUtcNow()), ApiJson.Replies);
+    }
+
+    /// <summary><c>POST /api/deploys/{deployId}/complete</c>: pending steps become applied and the bake window starts.</summary>
+    public async Task<IResult> CompleteAsync(string deployId, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(deployId, cancellationToken) is null)
+        {
+            return Problems.NotFound($"no deploy {deployId}");
+        }
+
+        var now = clock.GetUtcNow();
+        var updated = await deploys.UpdateAsync(
+            deployId,
+            d => d.State != DeployState.Active
+                ? null
+                : d with
+                {
+                    State = DeployState.Baking,
+                    CompletedAt = now,
+                    Steps = d.Steps.Select(s => s.Status == StepStatus.Pending ? s with { Status = StepStatus.Applied, UpdatedAt = now } : s).ToList(),
+                },
+            cancellationToken);
+        return updated!.State is DeployState.Baking or DeployState.Stable
+            ? Results.Json(DeployView.Of(updated, now), ApiJson.Replies)
+            : Problems.Conflict($"deploy {deployId} is {updated.State}: it cannot complete");
+    }
+
+    /// <summary><c>GET /api/deploys/{deployId}/gate</c>: may CI apply the next step?</summary>
+    public async Task<IResult> GateAsync(string deployId, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        {
+            return Problems.NotFound($"no deploy {deployId}");
+        }
+
+        var state = deploy.StateAt(clock.GetUtcNow());
+        return state is DeployState.Halted or DeployState.RolledBack or DeployState.RollbackFailed
+            ? Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
+            : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
+    }
+
+    private async Task<DeployRecord?> FindAsync(string deployId, CancellationToken cancellationToken) =>
+        Identifiers.IsValid(deployId) ? await deploys.GetAsync(deployId, cancellationToken) : null;
+
+    private static DeployRecord ToRecord(DeployRegistration registration, DateTimeOffset now) => new()
+    {
+        DeployId = registration.DeployId ?? $"d-{Guid.NewGuid():N}",
+        Service = registration.Service,
+        Environment = registration.Environment,
+        Version = registration.Version,
+        PreviousVersion = registration.PreviousVersion,
+        Labels = registration.Labels ?? [],
+        WatchMinutes = registration.WatchMinutes ?? DeployDefaults.WatchMinutes,
+        Steps = registration.Steps.Select(s => new DeployStep(
+            s.Id, s.Kind, s.DependsOn ?? [], s.Params ?? [], s.Revert?.Mode ?? RevertMode.Auto, StepStatus.Pending, null)).ToList(),
+        Conditions = registration.Conditions,
+        State = DeployState.Active,
+        RegisteredAt = now,
+        RegistrationDigest = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict))),
+    };
+}
+
+/// <summary>Body of a step report.</summary>
+public sealed record StepReport
+{
+    [System.Text.Json.Serialization.JsonRequired]
+    public StepStatus Status { get; init; }
+}
+
+/// <summary>The gate's answer.</summary>
+public sealed record GateReply(bool Proceed, string? Reason, string? RollbackId);

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
+
+namespace RollbackFunctions.Infrastructure.Http;
+
+/// <summary>A deploy as the API shows it.</summary>
+public sealed record DeployView(
+    string DeployId,
+    string Service,
+    string Environment,
+    string Version,
+    string? PreviousVersion,
+    IReadOnlyDictionary<string, string> Labels,
+    int WatchMinutes,
+    DeployState State,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? WatchUntil,
+    string? RollbackId,
+    IReadOnlyList<StepView> Steps,
+    JsonElement? Conditions,
+    IReadOnlyDictionary<string, string> Links)
+{
+    public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
+    {
+        var links = new Dictionary<string, string>
+        {
+            ["self"] = $"/api/deploys/{deploy.DeployId}",
+            ["gate"] = $"/api/deploys/{deploy.DeployId}/gate",
+        };
+        if (deploy.RollbackId is not null)
+        {
+            links["rollback"] = $"/api/rollbacks/{deploy.RollbackId}";
+        }
+
+        return new DeployView(
+            deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
+            deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
+            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode), s.Status, s.UpdatedAt)).ToList(),
+            deploy.Conditions, links);
+    }
+}
+
+/// <summary>A deploy step as the API shows it.</summary>
+public sealed record StepView(string Id, string Kind, IReadOnlyList<string> DependsOn, JsonObject Params, RevertView Revert, StepStatus Status, DateTimeOffset? UpdatedAt);
+
+/// <summary>How a step may be reverted.</summary>
+public sealed record RevertView(RevertMode Mode);

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Infrastructure.Storage;
+
+/// <summary>
+/// Every alert received, one row per dedup key and status. Re-sends (Alertmanager group_interval,
+/// HA pairs, Datadog retries) land on the same row and only move its last-seen time and count.
+/// </summary>
+public sealed class TableAlertLog(StorageTables tables) : IAlertLog
+{
+    public async Task RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        // Dedup keys hold characters Table keys forbid ('/', '#'), so the key is a digest of them.
+        var partitionKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(alert.DedupKey)))[..32];
+        var rowKey = alert.Status.ToString();
+        var entity = new TableEntity(partitionKey, rowKey)
+        {
+            ["Source"] = alert.Source.ToString(),
+            ["DedupKey"] = alert.DedupKey,
+            ["Name"] = alert.Name,
+            ["StartsAt"] = alert.StartsAt,
+            ["Labels"] = JsonSerializer.Serialize(alert.Labels, StorageJson.Options),
+            ["Annotations"] = JsonSerializer.Serialize(alert.Annotations, StorageJson.Options),
+            ["Link"] = alert.Link,
+            ["DeployId"] = decision.DeployId,
+            ["RollbackId"] = rollbackId,
+            ["Decision"] = decision.Reason,
+            ["FirstReceivedAt"] = receivedAt,
+            ["LastReceivedAt"] = receivedAt,
+            ["Received"] = 1,
+        };
+
+        while (true)
+        {
+            try
+            {
+                await tables.Alerts.AddEntityAsync(entity, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+            }
+
+            if (await TryCountResendAsync(partitionKey, rowKey, entity, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryCountResendAsync(string partitionKey, string rowKey, TableEntity update, CancellationToken cancellationToken)
+    {
+        var existing = await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken);
+        if (!existing.HasValue)
+        {
+            return false;
+        }
+
+        var stored = existing.Value!;
+        update["FirstReceivedAt"] = stored.GetDateTimeOffset("FirstReceivedAt");
+        update["Received"] = (stored.GetInt32("Received") ?? 1) + 1;
+        try
+        {
+            await tables.Alerts.UpdateEntityAsync(update, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+
+namespace RollbackFunctions.Infrastructure.Storage;
+
+/// <summary>
+/// Stores a record as JSON inside a table entity. A binary property holds at most 64 KiB, so the
+/// document is split over <c>Doc0</c>, <c>Doc1</c>, ... (an entity holds up to 1 MiB in all).
+/// Query columns are written beside it by the caller.
+/// </summary>
+internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions json, Action<TableEntity, T>? columns = null)
+    where T : class
+{
+    private const int ChunkBytes = 60 * 1024;
+    private const int MaxChunks = 15;
+
+    /// <summary>The table, for callers that need a raw operation.</summary>
+    public TableClient Table => table;
+
+    public async Task<(T Document, ETag ETag)?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? (Read(response.Value!), response.Value!.ETag) : null;
+    }
+
+    /// <summary>Inserts; false when the entity exists.</summary>
+    public async Task<bool> TryAddAsync(string partitionKey, string rowKey, T document, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.AddEntityAsync(ToEntity(partitionKey, rowKey, document), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Insert or replace.</summary>
+    public Task PutAsync(string partitionKey, string rowKey, T document, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(ToEntity(partitionKey, rowKey, document), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Replaces only if nobody wrote since <paramref name="etag"/>; false when someone did.</summary>
+    public async Task<bool> TryReplaceAsync(string partitionKey, string rowKey, T document, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.UpdateEntityAsync(ToEntity(partitionKey, rowKey, document), etag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Read, change, write under optimistic concurrency until it sticks. Null when absent.</summary>
+    public async Task<T?> UpdateAsync(string partitionKey, string rowKey, Func<T, T?> change, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await GetAsync(partitionKey, rowKey, cancellationToken) is not var (current, etag))
+            {
+                return null;
+            }
+
+            if (change(current) is not { } changed)
+            {
+                return current;
+            }
+
+            if (await TryReplaceAsync(partitionKey, rowKey, changed, etag, cancellationToken))
+            {
+                return changed;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken)
+    {
+        var found = new List<T>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            found.Add(Read(entity));
+        }
+
+        return found;
+    }
+
+    private TableEntity ToEntity(string partitionKey, string rowKey, T document)
+    {
+        var entity = new TableEntity(partitionKey, rowKey);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, json);
+        var chunks = (bytes.Length + ChunkBytes - 1) / ChunkBytes;
+        if (chunks > MaxChunks)
+        {
+            throw new InvalidOperationException($"document of {bytes.Length} bytes is too large for one table entity");
+        }
+
+        for (var i = 0; i < chunks; i++)
+        {
+            entity[$"Doc{i}"] = bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - (i * ChunkBytes))).ToArray();
+        }
+
+        columns?.Invoke(entity, document);
+        return entity;
+    }
+
+    private T Read(TableEntity entity)
+    {
+        using var buffer = new MemoryStream();
+        for (var i = 0; entity.GetBinary($"Doc{i}") is { } chunk; i++)
+        {
+            buffer.Write(chunk);
+        }
+
+        return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), json)
+            ?? throw new InvalidOperationException($"entity {entity.PartitionKey}/{entity.RowKey} holds no document");
+    }
+}

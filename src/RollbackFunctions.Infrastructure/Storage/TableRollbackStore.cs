@@ -1,0 +1,77 @@
+using Azure.Data.Tables;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Infrastructure.Storage;
+
+/// <summary>
+/// Rollbacks in Table storage: one partition per rollback, a head row and one row per step, so
+/// parallel reverts never contend for the same entity.
+/// </summary>
+public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
+{
+    private const string HeadRow = "rollback";
+    private const string StepRowPrefix = "step|";
+
+    private readonly TableDocuments<RollbackRecord> heads = new(tables.Rollbacks, StorageJson.Options, (entity, head) =>
+    {
+        entity["DeployId"] = head.DeployId;
+        entity["Phase"] = head.Phase.ToString();
+        entity["ClaimedAt"] = head.ClaimedAt;
+    });
+
+    private readonly TableDocuments<RollbackStepRecord> steps = new(tables.Rollbacks, StorageJson.Options, (entity, step) =>
+    {
+        entity["Level"] = step.Level;
+        entity["Status"] = step.Status.ToString();
+    });
+
+    public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
+        heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
+
+    public async Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await heads.GetAsync(rollbackId, HeadRow, cancellationToken) is not var (head, etag)
+            || head.ScheduledAt is not null
+            || head.ClaimedAt >= claimedBefore)
+        {
+            return false;
+        }
+
+        // The ETag makes the take-over itself a claim: of many callers, one replaces the row.
+        return await heads.TryReplaceAsync(rollbackId, HeadRow, head with { ClaimedAt = now }, etag, cancellationToken);
+    }
+
+    public async Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken) =>
+        (await heads.GetAsync(rollbackId, HeadRow, cancellationToken))?.Document;
+
+    public Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        heads.UpdateAsync(rollbackId, HeadRow, head => head.ScheduledAt is null ? head with { ScheduledAt = at } : null, cancellationToken);
+
+    public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken) =>
+        heads.UpdateAsync(
+            rollbackId,
+            HeadRow,
+            head => head.Phase == phase && head.Summary == (summary ?? head.Summary)
+                ? null
+                : head with
+                {
+                    Phase = phase,
+                    Summary = summary ?? head.Summary,
+                    CompletedAt = phase.IsTerminal() ? head.CompletedAt ?? at : null,
+                },
+            cancellationToken);
+
+    public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken) =>
+        steps.PutAsync(rollbackId, StepRowPrefix + step.StepId, step, cancellationToken);
+
+    public async Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken) =>
+        (await steps.GetAsync(rollbackId, StepRowPrefix + stepId, cancellationToken))?.Document;
+
+    public async Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {rollbackId} and RowKey ge {StepRowPrefix} and RowKey lt {"step}"}");
+        var rows = await steps.QueryAsync(filter, cancellationToken);
+        return rows.OrderBy(s => s.Level < 0 ? int.MaxValue : s.Level).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using DurableTask.AzureStorage;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+
+namespace RollbackFunctions.Local;
+
+/// <summary>
+/// The durable engine of the local runtime: the Durable Task gRPC sidecar over the Azure Storage
+/// provider, the same backend Durable Functions uses in Azure. History lives in storage, so an
+/// orchestration survives a crash of this process and several processes can share one task hub.
+/// The sidecar listens on a free loopback port; the worker and client connect over gRPC.
+/// </summary>
+public sealed class DurableEngine : IAsyncDisposable
+{
+    private readonly WebApplication sidecar;
+
+    private DurableEngine(WebApplication sidecar, GrpcChannel channel)
+    {
+        this.sidecar = sidecar;
+        Channel = channel;
+    }
+
+    /// <summary>Channel for <c>UseGrpc</c> on the Durable worker and client.</summary>
+    public GrpcChannel Channel { get; }
+
+    public static async Task<DurableEngine> StartAsync(string connectionString, string taskHub, TimeSpan maxQueuePollingInterval, ILoggerFactory loggerFactory)
+    {
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = taskHub,
+            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            // The provider backs off up to 30 s when queues are idle; an alert after a quiet spell
+            // must start reverting within a second or two.
+            MaxQueuePollingInterval = maxQueuePollingInterval,
+            LoggerFactory = loggerFactory,
+        });
+        await service.CreateIfNotExistsAsync();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationService>(service);
+        builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationServiceClient>(service);
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        var sidecar = builder.Build();
+        sidecar.MapGrpcService<TaskHubGrpcServer>();
+        await sidecar.StartAsync();
+
+        var address = sidecar.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DurableEngine(sidecar, GrpcChannel.ForAddress(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Channel.ShutdownAsync();
+        Channel.Dispose();
+        await sidecar.StopAsync();
+        await sidecar.DisposeAsync();
+    }
+}

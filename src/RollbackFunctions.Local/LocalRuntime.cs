@@ -1,0 +1,122 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Infrastructure.Configuration;
+using RollbackFunctions.Infrastructure.Http;
+
+namespace RollbackFunctions.Local;
+
+/// <summary>
+/// Builds the local runtime: the API on <c>http://127.0.0.1:7071</c> (like <c>func start</c>),
+/// storage on Azurite (started here when none is configured or listening), and the durable
+/// engine on the Azure Storage provider.
+/// </summary>
+public sealed class LocalRuntime : IAsyncDisposable
+{
+    /// <summary>Where the API listens unless <c>--urls</c> says otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    private const string DevelopmentStorage = "UseDevelopmentStorage=true";
+
+    private readonly List<IAsyncDisposable> owned;
+
+    private LocalRuntime(WebApplication app, List<IAsyncDisposable> owned)
+    {
+        App = app;
+        this.owned = owned;
+    }
+
+    public WebApplication App { get; }
+
+    public static async Task<LocalRuntime> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var owned = new List<IAsyncDisposable>();
+        using var bootLogging = LoggerFactory.Create(logging => logging.AddConsole());
+        var say = bootLogging.CreateLogger("RollbackFunctions.Local");
+        try
+        {
+            var connectionString = await EnsureStorageAsync(builder.Configuration, owned, message => say.LogInformation("{Message}", message));
+            builder.Configuration["Rollback:Storage:ConnectionString"] = connectionString;
+
+            var durable = builder.Configuration.GetSection("Rollback:Durable");
+            var engine = await DurableEngine.StartAsync(
+                connectionString,
+                durable["TaskHub"] ?? "RollbackHub",
+                durable.GetValue("MaxQueuePollingInterval", TimeSpan.FromSeconds(1)),
+                bootLogging);
+            owned.Insert(0, engine);
+
+            builder.Services.AddRollbackServices(builder.Configuration);
+            builder.Services.AddDurableTaskWorker(worker =>
+            {
+                worker.UseGrpc(engine.Channel);
+                worker.AddTasks(registry => registry.AddRollbackTasks());
+            });
+            builder.Services.AddDurableTaskClient(client =>
+            {
+                client.UseGrpc(engine.Channel);
+                client.RegisterDirectly();
+            });
+
+            var app = builder.Build();
+            app.MapRollbackApi();
+            return new LocalRuntime(app, owned);
+        }
+        catch
+        {
+            foreach (var part in owned)
+            {
+                await part.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The storage to use: what is configured, else Azurite on its usual ports, started here from
+    /// the repository's npm dependency with data under <c>.data/azurite</c> when nothing listens.
+    /// </summary>
+    private static async Task<string> EnsureStorageAsync(IConfiguration configuration, List<IAsyncDisposable> owned, Action<string> say)
+    {
+        var configured = configuration["Rollback:Storage:ConnectionString"];
+        if (string.IsNullOrEmpty(configured))
+        {
+            configured = configuration["AzureWebJobsStorage"];
+        }
+
+        if (!string.IsNullOrEmpty(configured) && configured != DevelopmentStorage)
+        {
+            return configured;
+        }
+
+        var development = AzuriteProcess.ConnectionStringFor(10000, 10001, 10002);
+        if (await AzuriteProcess.IsListeningAsync(10002))
+        {
+            say("Using the Azurite already listening on 127.0.0.1:10000-10002.");
+            return development;
+        }
+
+        var root = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory) ?? AzuriteProcess.FindRepoRoot(Directory.GetCurrentDirectory())
+            ?? throw new InvalidOperationException("no storage configured and the repository (for its Azurite) was not found; set Rollback__Storage__ConnectionString");
+        var data = configuration["Local:AzuriteData"] ?? Path.Combine(root, ".data", "azurite");
+        say($"No storage configured: starting Azurite with data in {data}.");
+        owned.Add(await AzuriteProcess.StartAsync(root, data, 10000, 10001, 10002, say));
+        return development;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        foreach (var part in owned)
+        {
+            await part.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using RollbackFunctions.Local;
+
+await using var runtime = await LocalRuntime.BuildAsync(args);
+await runtime.App.RunAsync();

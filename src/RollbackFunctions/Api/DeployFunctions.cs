@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using RollbackFunctions.Infrastructure.Http;
+
+namespace RollbackFunctions.Api;
+
+/// <summary>CI-facing triggers; each delegates to <see cref="DeployEndpoints"/> or <see cref="RollbackEndpoints"/>.</summary>
+public sealed class DeployFunctions(DeployEndpoints deploys, RollbackEndpoints rollbacks)
+{
+    [Function("RegisterDeploy")]
+    public Task<IResult> Register(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys")] HttpRequest request, CancellationToken cancellationToken) =>
+        deploys.RegisterAsync(request, cancellationToken);
+
+    [Function("GetDeploy")]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deploys/{deployId}")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.GetAsync(deployId, cancellationToken);
+
+    [Function("ReportStep")]
+    public Task<IResult> ReportStep(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/steps/{stepId}")] HttpRequest request,
+        string deployId,
+        string stepId,
+        CancellationToken cancellationToken) =>
+        deploys.ReportStepAsync(request, deployId, stepId, cancellationToken);
+
+    [Function("CompleteDeploy")]
+    public Task<IResult> Complete(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/complete")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.CompleteAsync(deployId, cancellationToken);
+
+    [Function("DeployGate")]
+    public Task<IResult> Gate(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deploys/{deployId}/gate")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.GateAsync(deployId, cancellationToken);
+
+    [Function("StartRollback")]
+    public Task<IResult> StartRollback(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/rollback")] HttpRequest request,
+        string deployId,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken) =>
+        rollbacks.StartAsync(request, deployId, durable, cancellationToken);
+}

@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using RollbackFunctions.Infrastructure.Http;
+
+namespace RollbackFunctions.Api;
+
+/// <summary>Operator-facing reads; each delegates to a shared handler.</summary>
+public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health)
+{
+    [Function("GetRollback")]
+    public Task<IResult> GetRollback(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
+        rollbacks.GetAsync(rollbackId, cancellationToken);
+
+    // Anonymous so load balancers and uptime checks can probe it; it reveals nothing but up/down.
+    [Function("Health")]
+    public Task<IResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken) =>
+        health.GetAsync(durable, cancellationToken);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Orchestration;
+
+namespace RollbackFunctions.Orchestration;
+
+/// <summary>
+/// Durable triggers: explicit shims (no source generator is served here) that delegate to the Core
+/// classes the local runtime registers with <see cref="RollbackTasks.AddRollbackTasks"/>.
+/// Function names equal the Core class names, which are the task names the orchestrator calls.
+/// </summary>
+public sealed class RollbackTriggers(
+    HaltDeployActivity halt,
+    RecordProgressActivity progress,
+    RevertStepActivity revert,
+    CompleteRollbackActivity complete)
+{
+    [Function(nameof(RollbackOrchestrator))]
+    public static Task<RollbackResult> Rollback([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RollbackOrchestrator().RunAsync(context, context.GetInput<RollbackRequest>()!);
+
+    [Function(nameof(HaltDeployActivity))]
+    public Task<DeployRecord> Halt([ActivityTrigger] HaltRequest input, CancellationToken cancellationToken) =>
+        halt.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(RecordProgressActivity))]
+    public Task<bool> RecordProgress([ActivityTrigger] ProgressUpdate input, CancellationToken cancellationToken) =>
+        progress.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(RevertStepActivity))]
+    public Task<StepRevertResult> Revert([ActivityTrigger] StepRevertRequest input, CancellationToken cancellationToken) =>
+        revert.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(CompleteRollbackActivity))]
+    public Task<bool> Complete([ActivityTrigger] CompletionRequest input, CancellationToken cancellationToken) =>
+        complete.ExecuteAsync(input, cancellationToken);
+}
