@@ -17,18 +17,22 @@ namespace RollbackFunctions.Local;
 public sealed class DurableEngine : IAsyncDisposable
 {
     private readonly WebApplication sidecar;
+    private readonly ILoggerFactory loggerFactory;
 
-    private DurableEngine(WebApplication sidecar, GrpcChannel channel)
+    private DurableEngine(WebApplication sidecar, GrpcChannel channel, ILoggerFactory loggerFactory)
     {
         this.sidecar = sidecar;
+        this.loggerFactory = loggerFactory;
         Channel = channel;
     }
 
     /// <summary>Channel for <c>UseGrpc</c> on the Durable worker and client.</summary>
     public GrpcChannel Channel { get; }
 
-    public static async Task<DurableEngine> StartAsync(string connectionString, string taskHub, TimeSpan maxQueuePollingInterval, ILoggerFactory loggerFactory)
+    public static async Task<DurableEngine> StartAsync(string connectionString, string taskHub, TimeSpan maxQueuePollingInterval)
     {
+        // The engine's own chatter is only interesting when something is wrong.
+        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = taskHub,
@@ -54,7 +58,7 @@ public sealed class DurableEngine : IAsyncDisposable
         await sidecar.StartAsync();
 
         var address = sidecar.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DurableEngine(sidecar, GrpcChannel.ForAddress(address));
+        return new DurableEngine(sidecar, GrpcChannel.ForAddress(address), loggerFactory);
     }
 
     public async ValueTask DisposeAsync()
@@ -63,5 +67,6 @@ public sealed class DurableEngine : IAsyncDisposable
         Channel.Dispose();
         await sidecar.StopAsync();
         await sidecar.DisposeAsync();
+        loggerFactory.Dispose();
     }
 }

@@ -48,8 +48,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             var engine = await DurableEngine.StartAsync(
                 connectionString,
                 durable["TaskHub"] ?? "RollbackHub",
-                durable.GetValue("MaxQueuePollingInterval", TimeSpan.FromSeconds(1)),
-                bootLogging);
+                durable.GetValue("MaxQueuePollingInterval", TimeSpan.FromSeconds(1)));
             owned.Insert(0, engine);
 
             builder.Services.AddRollbackServices(builder.Configuration);

@@ -66,7 +66,7 @@ public static class AlertmanagerParser
             labels,
             Json.StringMap(alert, "annotations", at),
             startsAt,
-            Json.OptionalString(alert, "generatorURL"));
+            Json.OptionalString(alert, "generatorURL") is { Length: > 0 } link ? link : null);
     }
 
     private static DateTimeOffset ParseTime(string value, string path) =>

@@ -1,7 +1,9 @@
-using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Infrastructure.Http;
 
 namespace RollbackFunctions.Infrastructure.Executors;
 
@@ -39,7 +41,11 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
         using var message = new HttpRequestMessage(HttpMethod.Post, target)
         {
-            Content = JsonContent.Create(new { request.DeployId, request.StepId, request.Version, request.PreviousVersion }),
+            // Buffered, so receivers get a Content-Length rather than a chunked body.
+            Content = new StringContent(
+                JsonSerializer.Serialize(new { request.DeployId, request.StepId, request.Version, request.PreviousVersion }, ApiJson.Replies),
+                Encoding.UTF8,
+                "application/json"),
         };
         message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}");
         try
