@@ -29,17 +29,21 @@ public sealed class DurableEngine : IAsyncDisposable
     /// <summary>Channel for <c>UseGrpc</c> on the Durable worker and client.</summary>
     public GrpcChannel Channel { get; }
 
-    public static async Task<DurableEngine> StartAsync(string connectionString, string taskHub, TimeSpan maxQueuePollingInterval)
+    public static async Task<DurableEngine> StartAsync(DurableEngineOptions options)
     {
         // The engine's own chatter is only interesting when something is wrong.
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
-            TaskHubName = taskHub,
-            StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+            TaskHubName = options.TaskHub,
+            StorageAccountClientProvider = new StorageAccountClientProvider(options.ConnectionString),
             // The provider backs off up to 30 s when queues are idle; an alert after a quiet spell
             // must start reverting within a second or two.
-            MaxQueuePollingInterval = maxQueuePollingInterval,
+            MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            // A message taken by a process that then crashed reappears after this long: it bounds
+            // how long a rollback in progress waits before another process resumes it.
+            ControlQueueVisibilityTimeout = options.VisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.VisibilityTimeout,
             LoggerFactory = loggerFactory,
         });
         await service.CreateIfNotExistsAsync();
@@ -69,4 +73,19 @@ public sealed class DurableEngine : IAsyncDisposable
         await sidecar.DisposeAsync();
         loggerFactory.Dispose();
     }
+}
+
+/// <summary>Settings of the local durable engine, bound from <c>Rollback:Durable</c>.</summary>
+public sealed class DurableEngineOptions
+{
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Task hub name: letters and digits, 3-45 characters.</summary>
+    public string TaskHub { get; set; } = "RollbackHub";
+
+    /// <summary>Longest idle back-off of the queue polling.</summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a dequeued message stays invisible; after a crash, how long until it is retried.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -44,11 +44,9 @@ public sealed class LocalRuntime : IAsyncDisposable
             var connectionString = await EnsureStorageAsync(builder.Configuration, owned, message => say.LogInformation("{Message}", message));
             builder.Configuration["Rollback:Storage:ConnectionString"] = connectionString;
 
-            var durable = builder.Configuration.GetSection("Rollback:Durable");
-            var engine = await DurableEngine.StartAsync(
-                connectionString,
-                durable["TaskHub"] ?? "RollbackHub",
-                durable.GetValue("MaxQueuePollingInterval", TimeSpan.FromSeconds(1)));
+            var durable = builder.Configuration.GetSection("Rollback:Durable").Get<DurableEngineOptions>() ?? new DurableEngineOptions();
+            durable.ConnectionString = connectionString;
+            var engine = await DurableEngine.StartAsync(durable);
             owned.Insert(0, engine);
 
             builder.Services.AddRollbackServices(builder.Configuration);

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Tests.TestDoubles;
+
+namespace RollbackFunctions.Core.Tests.Deploys;
+
+public sealed class RegistrationValidatorTests
+{
+    private readonly RegistrationValidator validator = new(new StepExecutorCatalog([new ScriptedExecutor()]));
+
+    [Fact]
+    public void Validate_Diamond_HasNoProblems() => Assert.Empty(validator.Validate(Registration()));
+
+    [Fact]
+    public void Validate_UnknownKind_NamesTheKnownKinds()
+    {
+        var problems = validator.Validate(Registration(Step("a") with { Kind = "helm3" }));
+
+        Assert.Contains("unknown step kind 'helm3'; known kinds: webhook", problems["steps[0].kind"][0]);
+    }
+
+    [Fact]
+    public void Validate_DependsOnMissingStep_IsAProblem() =>
+        Assert.Contains("names a missing step 'ghost'", validator.Validate(Registration(Step("a", "ghost")))["steps[0].dependsOn"][0]);
+
+    [Fact]
+    public void Validate_Cycle_NamesTheStepsOnIt()
+    {
+        var problems = validator.Validate(Registration(Step("a", "c"), Step("b", "a"), Step("c", "b")));
+
+        var message = Assert.Single(problems["steps"]);
+        Assert.Contains("dependency cycle:", message);
+        Assert.All(new[] { "a", "b", "c" }, id => Assert.Contains(id, message));
+    }
+
+    [Fact]
+    public void Validate_SelfDependency_IsAProblem() =>
+        Assert.Contains("itself", validator.Validate(Registration(Step("a", "a")))["steps[0].dependsOn"][0]);
+
+    [Fact]
+    public void Validate_DuplicateStepIds_IsAProblem() =>
+        Assert.Contains("duplicate", validator.Validate(Registration(Step("a"), Step("a")))["steps[1].id"][0]);
+
+    [Fact]
+    public void Validate_NoSteps_IsAProblem() => Assert.Contains("steps", validator.Validate(Registration()with { Steps = [] }).Keys);
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("slash/y")]
+    [InlineData("-leading")]
+    [InlineData("")]
+    public void Validate_DeployIdUnfitForAKey_IsAProblem(string id) =>
+        Assert.Contains("deployId", validator.Validate(Registration() with { DeployId = id }).Keys);
+
+    [Fact]
+    public void Validate_ExecutorRejectsParams_ReportsItsMessage() =>
+        Assert.Contains("revertUrl", validator.Validate(Registration(Step("a") with { Params = [] }))["steps[0].params"][0]);
+
+    [Fact]
+    public void Validate_ManualStep_NeedsNoExecutorParams() =>
+        Assert.Empty(validator.Validate(Registration(Step("a") with { Params = [], Revert = new RevertRegistration { Mode = RevertMode.Manual } })));
+
+    [Fact]
+    public void Validate_EmptyServiceAndNegativeWatch_ReportsBoth()
+    {
+        var problems = validator.Validate(Registration() with { Service = " ", WatchMinutes = -1 });
+
+        Assert.Contains("service", problems.Keys);
+        Assert.Contains("watchMinutes", problems.Keys);
+    }
+
+    private static StepRegistration Step(string id, params string[] dependsOn) => new()
+    {
+        Id = id,
+        Kind = "webhook",
+        DependsOn = [.. dependsOn],
+        Params = new JsonObject { ["revertUrl"] = "http://127.0.0.1/x" },
+    };
+
+    private static DeployRegistration Registration(params StepRegistration[] steps) => new()
+    {
+        DeployId = "checkout-142",
+        Service = "checkout",
+        Environment = "prod",
+        Version = "1.4.2",
+        Steps = steps.Length > 0 ? [.. steps] : [Step("schema"), Step("config", "schema"), Step("flags", "schema"), Step("rollout", "config", "flags")],
+    };
+}

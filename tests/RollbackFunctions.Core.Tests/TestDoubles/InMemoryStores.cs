@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Core.Tests.TestDoubles;
+
+/// <summary>Deploys in memory, for orchestration tests; the Table store has its own tests on Azurite.</summary>
+internal sealed class InMemoryDeployStore : IDeployStore
+{
+    private readonly ConcurrentDictionary<string, DeployRecord> deploys = new();
+    private readonly Lock gate = new();
+
+    public Task<(DeployRecord Stored, bool Created)> AddAsync(DeployRecord record, CancellationToken cancellationToken)
+    {
+        var created = deploys.TryAdd(record.DeployId, record);
+        return Task.FromResult((deploys[record.DeployId], created));
+    }
+
+    public Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken) =>
+        Task.FromResult(deploys.GetValueOrDefault(deployId));
+
+    public Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.Service == service && d.Environment == environment).ToList());
+
+    public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (!deploys.TryGetValue(deployId, out var current))
+            {
+                return Task.FromResult<DeployRecord?>(null);
+            }
+
+            var changed = change(current) ?? current;
+            deploys[deployId] = changed;
+            return Task.FromResult<DeployRecord?>(changed);
+        }
+    }
+}
+
+/// <summary>Rollbacks in memory, for orchestration tests.</summary>
+internal sealed class InMemoryRollbackStore : IRollbackStore
+{
+    private readonly ConcurrentDictionary<string, RollbackRecord> heads = new();
+    private readonly ConcurrentDictionary<(string, string), RollbackStepRecord> steps = new();
+
+    public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
+        Task.FromResult(heads.TryAdd(record.RollbackId, record));
+
+    public Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(false);
+
+    public Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken) =>
+        Task.FromResult(heads.GetValueOrDefault(rollbackId));
+
+    public Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        heads.AddOrUpdate(
+            rollbackId,
+            _ => throw new InvalidOperationException($"no rollback {rollbackId}"),
+            (_, head) => head with { Phase = phase, Summary = summary ?? head.Summary });
+        return Task.CompletedTask;
+    }
+
+    public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken)
+    {
+        steps[(rollbackId, step.StepId)] = step;
+        return Task.CompletedTask;
+    }
+
+    public Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken) =>
+        Task.FromResult(steps.GetValueOrDefault((rollbackId, stepId)));
+
+    public Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RollbackStepRecord>>(steps.Where(s => s.Key.Item1 == rollbackId).Select(s => s.Value).ToList());
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Executors;
+
+namespace RollbackFunctions.Core.Tests.TestDoubles;
+
+/// <summary>
+/// A <c>webhook</c> executor that records every call and answers as scripted per step: fail,
+/// throw a number of times, or take a while.
+/// </summary>
+internal sealed class ScriptedExecutor : IStepExecutor
+{
+    private readonly ConcurrentQueue<(string StepId, DateTimeOffset At)> calls = new();
+    private readonly ConcurrentDictionary<string, int> throwsLeft = new();
+
+    public string Kind => "webhook";
+
+    public HashSet<string> Failing { get; } = [];
+
+    public Dictionary<string, TimeSpan> Delays { get; } = [];
+
+    /// <summary>Called as each revert starts, to observe the world at that moment.</summary>
+    public Action<string>? BeforeRevert { get; set; }
+
+    /// <summary>When each step's last call finished.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> FinishedAt { get; } = new();
+
+    public IReadOnlyList<string> Calls => calls.Select(c => c.StepId).ToList();
+
+    /// <summary>When each step's first call started.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> FirstCallAt =>
+        calls.GroupBy(c => c.StepId).ToDictionary(g => g.Key, g => g.Min(c => c.At));
+
+    public void ThrowTimes(string stepId, int times) => throwsLeft[stepId] = times;
+
+    public string? ValidateParams(JsonObject parameters) =>
+        parameters.ContainsKey("revertUrl") ? null : "webhook steps need params.revertUrl";
+
+    public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        calls.Enqueue((request.StepId, DateTimeOffset.UtcNow));
+        BeforeRevert?.Invoke(request.StepId);
+        if (Delays.TryGetValue(request.StepId, out var delay))
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        if (throwsLeft.TryGetValue(request.StepId, out var left) && left > 0)
+        {
+            throwsLeft[request.StepId] = left - 1;
+            throw new InvalidOperationException($"scripted crash of {request.StepId}");
+        }
+
+        FinishedAt[request.StepId] = DateTimeOffset.UtcNow;
+        return Failing.Contains(request.StepId)
+            ? StepRevertResult.Failed($"scripted failure of {request.StepId}")
+            : StepRevertResult.Reverted($"reverted {request.StepId}");
+    }
+}
