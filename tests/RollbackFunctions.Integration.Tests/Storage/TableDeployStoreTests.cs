@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Infrastructure.Storage;
+
+namespace RollbackFunctions.Integration.Tests.Storage;
+
+public sealed class TableDeployStoreTests
+{
+    [SkippableFact]
+    public async Task AddThenGet_RoundTripsEveryField()
+    {
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var deploy = Deploy("d1") with { Conditions = System.Text.Json.JsonDocument.Parse("""{"errorRate":{"query":"x"}}""").RootElement.Clone() };
+
+        var (_, created) = await store.AddAsync(deploy, default);
+        var read = await store.GetAsync("d1", default);
+
+        Assert.True(created);
+        Assert.NotNull(read);
+        Assert.Equal(deploy.RegisteredAt, read.RegisteredAt);
+        Assert.Equal(deploy.Labels, read.Labels);
+        Assert.Equal(deploy.Steps.Select(s => (s.Id, s.Kind, s.Status, s.RevertMode)), read.Steps.Select(s => (s.Id, s.Kind, s.Status, s.RevertMode)));
+        Assert.Equal(["a"], read.Steps[1].DependsOn);
+        Assert.Equal("http://127.0.0.1/b", read.Steps[1].Params["revertUrl"]!.GetValue<string>());
+        Assert.Equal("x", read.Conditions!.Value.GetProperty("errorRate").GetProperty("query").GetString());
+    }
+
+    [SkippableFact]
+    public async Task Add_ExistingId_ReturnsTheStoredRecordAndDoesNotOverwrite()
+    {
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        await store.AddAsync(Deploy("d1"), default);
+
+        var (stored, created) = await store.AddAsync(Deploy("d1") with { Version = "9.9.9" }, default);
+
+        Assert.False(created);
+        Assert.Equal("1.4.2", stored.Version);
+    }
+
+    [SkippableFact]
+    public async Task Get_DocumentLargerThanOneTableProperty_RoundTrips()
+    {
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var big = new string('x', 200_000); // a Table string property holds 64 KiB at most
+        var deploy = Deploy("big") with { Steps = [Step("a") with { Params = new JsonObject { ["revertUrl"] = "http://127.0.0.1/a", ["blob"] = big } }] };
+
+        await store.AddAsync(deploy, default);
+
+        Assert.Equal(big, (await store.GetAsync("big", default))!.Steps[0].Params["blob"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task Update_ConcurrentWriters_LoseNoChange()
+    {
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var ids = Enumerable.Range(0, 12).Select(i => $"s{i}").ToList();
+        await store.AddAsync(Deploy("d1") with { Steps = ids.Select(id => Step(id)).ToList() }, default);
+
+        await Task.WhenAll(ids.Select(id => store.UpdateAsync("d1", d => d.WithStepStatus(id, StepStatus.Reverted, DateTimeOffset.UtcNow), default)));
+
+        Assert.All((await store.GetAsync("d1", default))!.Steps, s => Assert.Equal(StepStatus.Reverted, s.Status));
+    }
+
+    [SkippableFact]
+    public async Task Find_FiltersByServiceAndEnvironment_EvenWithQuotesInValues()
+    {
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        await store.AddAsync(Deploy("d1"), default);
+        await store.AddAsync(Deploy("d2") with { Environment = "staging" }, default);
+        await store.AddAsync(Deploy("d3") with { Service = "o'brien" }, default);
+
+        Assert.Equal(["d1"], (await store.FindAsync("checkout", "prod", default)).Select(d => d.DeployId));
+        Assert.Equal(["d3"], (await store.FindAsync("o'brien", "prod", default)).Select(d => d.DeployId));
+        Assert.Empty(await store.FindAsync("checkout' or 'a' eq 'a", "prod", default));
+    }
+
+    [SkippableFact]
+    public async Task Update_MissingDeploy_ReturnsNull() =>
+        Assert.Null(await new TableDeployStore(await StorageFixture.CreateTablesAsync()).UpdateAsync("nope", d => d, default));
+
+    private static DeployStep Step(string id, params string[] dependsOn) =>
+        new(id, "webhook", dependsOn, new JsonObject { ["revertUrl"] = $"http://127.0.0.1/{id}" }, RevertMode.Auto, StepStatus.Pending, null);
+
+    private static DeployRecord Deploy(string id) => new()
+    {
+        DeployId = id,
+        Service = "checkout",
+        Environment = "prod",
+        Version = "1.4.2",
+        Labels = new Dictionary<string, string> { ["cluster"] = "eu1" },
+        WatchMinutes = 30,
+        Steps = [Step("a"), Step("b", "a")],
+        State = DeployState.Active,
+        RegisteredAt = new DateTimeOffset(2026, 11, 27, 12, 0, 0, 123, TimeSpan.Zero),
+        RegistrationDigest = "digest",
+    };
+}

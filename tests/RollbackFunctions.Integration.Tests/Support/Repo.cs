@@ -1,0 +1,19 @@
+using RollbackFunctions.Local;
+
+namespace RollbackFunctions.Integration.Tests.Support;
+
+/// <summary>Paths inside this repository, found from the test binaries.</summary>
+internal static class Repo
+{
+    public static string Root { get; } = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException("tests must run from inside the repository");
+
+    /// <summary>Debug or Release: the configuration these tests were built with, so siblings are looked up in the same.</summary>
+    public static string Configuration { get; } =
+        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
+
+    public static string BuildOutput(string project) => Path.Combine(Root, "src", project, "bin", Configuration, "net10.0");
+
+    /// <summary>A name no other test run uses, letters and digits only (Table and task hub names).</summary>
+    public static string UniqueName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 12, 40)];
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace RollbackFunctions.Integration.Tests.Support;
+
+/// <summary>
+/// A real HTTP server standing in for the systems a <c>webhook</c> step reverts: it records every
+/// POST with its body and arrival time, and answers as scripted per path (delay, status).
+/// </summary>
+internal sealed class RevertReceiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private RevertReceiver(WebApplication app, string baseUrl)
+    {
+        this.app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentQueue<ReceivedRevert> Received { get; } = new();
+
+    public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
+
+    public ConcurrentDictionary<string, int> Statuses { get; } = new();
+
+    /// <summary>Paths in arrival order.</summary>
+    public IReadOnlyList<string> Paths => Received.Select(r => r.Path).ToList();
+
+    public string UrlFor(string path) => $"{BaseUrl}/{path}";
+
+    public static async Task<RevertReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        RevertReceiver? receiver = null;
+        app.MapPost("/{path}", async (string path, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            receiver!.Received.Enqueue(new ReceivedRevert(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow));
+            if (receiver.Delays.TryGetValue(path, out var delay))
+            {
+                await Task.Delay(delay);
+            }
+
+            return Results.StatusCode(receiver.Statuses.GetValueOrDefault(path, 200));
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        receiver = new RevertReceiver(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return receiver;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails.</summary>
+    public async Task WaitForAsync(Func<IReadOnlyList<ReceivedRevert>, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition(Received.ToList()))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; received: {string.Join(", ", Paths)}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
+
+/// <summary>One revert call as received.</summary>
+internal sealed record ReceivedRevert(string Path, string Body, string IdempotencyKey, DateTimeOffset At);

@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using RollbackFunctions.Local;
+
+namespace RollbackFunctions.Integration.Tests.Support;
+
+/// <summary>
+/// The local runtime started in this process, on a free port, over the shared Azurite with its own
+/// tables and task hub: the real HTTP pipeline, stores and durable engine.
+/// </summary>
+internal sealed class TestRuntime : IAsyncDisposable
+{
+    private readonly LocalRuntime runtime;
+
+    private TestRuntime(LocalRuntime runtime, HttpClient http, string tablePrefix)
+    {
+        this.runtime = runtime;
+        Http = http;
+        TablePrefix = tablePrefix;
+    }
+
+    public HttpClient Http { get; }
+
+    public string TablePrefix { get; }
+
+    public IServiceProvider Services => runtime.App.Services;
+
+    public static async Task<TestRuntime> StartAsync(params string[] settings)
+    {
+        var connection = await SharedAzurite.ConnectionStringAsync();
+        var prefix = Repo.UniqueName("t");
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0",
+            $"--Rollback:Storage:ConnectionString={connection}",
+            $"--Rollback:Storage:TablePrefix={prefix}",
+            $"--Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
+            "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
+            "--Rollback:Orchestration:StepFirstRetryInterval=00:00:00.200",
+            "--Logging:LogLevel:Default=Warning",
+            .. settings.Select(s => $"--{s}"),
+        ];
+        var runtime = await LocalRuntime.BuildAsync(args);
+        await runtime.App.StartAsync();
+        var address = runtime.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestRuntime(runtime, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) }, prefix);
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
+        Http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, JsonNode json) => PostJsonAsync(path, json.ToJsonString());
+
+    public async Task<JsonObject> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>Polls the rollback until its phase is terminal, then returns it.</summary>
+    public async Task<JsonObject> WaitForTerminalRollbackAsync(string rollbackId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await Http.GetAsync($"/api/rollbacks/{rollbackId}");
+            if (response.IsSuccessStatusCode)
+            {
+                var rollback = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+                if (rollback["phase"]!.GetValue<string>() is "succeeded" or "failed" or "aborted")
+                {
+                    return rollback;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"rollback {rollbackId} did not finish within {timeout}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await runtime.App.StopAsync();
+        await runtime.DisposeAsync();
+    }
+}
