@@ -37,7 +37,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             }
         }
 
-        ValidateSteps(registration.Steps, Add);
+        ValidateSteps(registration.Steps ?? [], Add);
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }
 
@@ -55,7 +55,14 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             return;
         }
 
+        if (steps.IndexOf(null!) is var nullAt and >= 0)
+        {
+            add($"steps[{nullAt}]", "must be an object");
+            return;
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var idsValid = true;
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
@@ -63,13 +70,14 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             if (!Identifiers.IsValid(step.Id))
             {
                 add($"{at}.id", "must be 1-100 characters of letters, digits, '.', '_' or '-'");
+                idsValid = false;
             }
             else if (!ids.Add(step.Id))
             {
                 add($"{at}.id", $"duplicate step id '{step.Id}'");
             }
 
-            var executor = executors.Find(step.Kind);
+            var executor = step.Kind is null ? null : executors.Find(step.Kind);
             if (executor is null)
             {
                 add($"{at}.kind", $"unknown step kind '{step.Kind}'; known kinds: {string.Join(", ", executors.Kinds)}");
@@ -80,11 +88,16 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             }
         }
 
+        if (!idsValid)
+        {
+            return; // the graph checks below need every step to have a usable id
+        }
+
         for (var i = 0; i < steps.Count; i++)
         {
             foreach (var dep in steps[i].DependsOn ?? [])
             {
-                if (!ids.Contains(dep))
+                if (dep is null || !ids.Contains(dep))
                 {
                     add($"steps[{i}].dependsOn", $"names a missing step '{dep}'");
                 }
@@ -97,7 +110,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
 
         var graph = new StepGraph(steps
             .DistinctBy(s => s.Id)
-            .ToDictionary(s => s.Id, s => (IReadOnlyList<string>)(s.DependsOn ?? [])));
+            .ToDictionary(s => s.Id, s => (IReadOnlyList<string>)(s.DependsOn ?? []).Where(d => d is not null).ToList()));
         if (graph.FindCycle() is { Count: > 2 } cycle)
         {
             add("steps", $"dependency cycle: {string.Join(" -> ", cycle)}");

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Integration.Tests.Support;
+
+namespace RollbackFunctions.Integration.Tests.Api;
+
+public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
+{
+    [SkippableFact]
+    public async Task StepsAndComplete_RecordWhatCiApplied()
+    {
+        var runtime = fixture.Require();
+        var id = $"gate-{Guid.NewGuid():N}";
+        (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, fixture.Receiver))).Dispose();
+
+        using var applied = await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""");
+        using var failed = await runtime.PostJsonAsync($"/api/deploys/{id}/steps/config", """{"status":"failed"}""");
+        using var completed = await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null);
+
+        Assert.Equal(HttpStatusCode.OK, applied.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        var deploy = (await completed.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("baking", deploy["state"]!.GetValue<string>());
+        Assert.NotNull(deploy["watchUntil"]);
+        var statuses = deploy["steps"]!.AsArray().ToDictionary(s => s!["id"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal("applied", statuses["schema"]);
+        Assert.Equal("failed", statuses["config"]);
+        Assert.Equal("applied", statuses["rollout"]);
+    }
+
+    [SkippableTheory]
+    [InlineData("schema", """{"status":"reverted"}""", HttpStatusCode.BadRequest)]
+    [InlineData("schema", """{"state":"applied"}""", HttpStatusCode.BadRequest)]
+    [InlineData("ghost", """{"status":"applied"}""", HttpStatusCode.NotFound)]
+    public async Task ReportStep_BadReport_IsRefused(string stepId, string body, HttpStatusCode expected)
+    {
+        var runtime = fixture.Require();
+        var id = $"gate-{Guid.NewGuid():N}";
+        (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, fixture.Receiver))).Dispose();
+
+        using var response = await runtime.PostJsonAsync($"/api/deploys/{id}/steps/{stepId}", body);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Gate_ProceedsUntilAManualRollbackHaltsTheDeploy()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = $"gate-{Guid.NewGuid():N}";
+        (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver))).Dispose();
+        (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""")).Dispose();
+
+        using var open = await runtime.Http.GetAsync($"/api/deploys/{id}/gate");
+        using var started = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"reason":"canary looks wrong","actor":"alice"}""");
+        using var again = await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null);
+        using var closed = await runtime.Http.GetAsync($"/api/deploys/{id}/gate");
+
+        Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+        Assert.True((await open.Content.ReadFromJsonAsync<JsonObject>())!["proceed"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.False((await again.Content.ReadFromJsonAsync<JsonObject>())!["started"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.Conflict, closed.StatusCode);
+        var gate = (await closed.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.False(gate["proceed"]!.GetValue<bool>());
+        Assert.Equal($"rb-{id}", gate["rollbackId"]!.GetValue<string>());
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        Assert.Equal("alice", rollback["trigger"]!["actor"]!.GetValue<string>());
+        Assert.Equal(["schema"], receiver.Paths); // only what was applied is reverted
+        using var completeAfterHalt = await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null);
+        Assert.Equal(HttpStatusCode.Conflict, completeAfterHalt.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Rollback_UnknownDeploy_Answers404()
+    {
+        var runtime = fixture.Require();
+
+        using var response = await runtime.Http.PostAsync("/api/deploys/nope/rollback", null);
+        using var status = await runtime.Http.GetAsync("/api/rollbacks/rb-nope");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Health_StorageAndEngineUp_Answers200()
+    {
+        var runtime = fixture.Require();
+
+        using var response = await runtime.Http.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
