@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 
@@ -17,16 +18,16 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapRollbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(Prefix);
-        api.MapPost("deploys", (HttpRequest r, DeployEndpoints e, CancellationToken ct) => e.RegisterAsync(r, ct));
-        api.MapGet("deploys/{deployId}", (string deployId, DeployEndpoints e, CancellationToken ct) => e.GetAsync(deployId, ct));
-        api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
-        api.MapPost("deploys/{deployId}/complete", (string deployId, DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(deployId, ct));
-        api.MapGet("deploys/{deployId}/gate", (string deployId, DeployEndpoints e, CancellationToken ct) => e.GateAsync(deployId, ct));
-        api.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, RollbackEndpoints e, DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct));
-        api.MapPost("alerts/alertmanager", (HttpRequest r, AlertEndpoints e, DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct));
-        api.MapPost("alerts/datadog", (HttpRequest r, AlertEndpoints e, DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
-        api.MapGet("rollbacks/{rollbackId}", (string rollbackId, RollbackEndpoints e, CancellationToken ct) => e.GetAsync(rollbackId, ct));
-        api.MapGet("health", (HealthEndpoint e, DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
+        api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, CancellationToken ct) => e.RegisterAsync(r, ct));
+        api.MapGet("deploys/{deployId}", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(deployId, ct));
+        api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
+        api.MapPost("deploys/{deployId}/complete", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(deployId, ct));
+        api.MapGet("deploys/{deployId}/gate", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(deployId, ct));
+        api.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct));
+        api.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct));
+        api.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
+        api.MapGet("rollbacks/{rollbackId}", (string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(rollbackId, ct));
+        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
         return app;
     }
 }

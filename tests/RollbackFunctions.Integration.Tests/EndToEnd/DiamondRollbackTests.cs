@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Integration.Tests.Api;
+using RollbackFunctions.Integration.Tests.Support;
+
+namespace RollbackFunctions.Integration.Tests.EndToEnd;
+
+/// <summary>CI registers a diamond, Alertmanager fires, the reverts arrive in reverse dependency order.</summary>
+public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
+{
+    [SkippableFact]
+    public async Task AlertmanagerFires_RevertsArriveInReverseOrder_GateCloses_RollbackSucceeds()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = $"e2e-{Guid.NewGuid():N}";
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "checkout-e2e"));
+
+        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("checkout-e2e", "prod"));
+        using var gate = await runtime.Http.GetAsync($"/api/deploys/{id}/gate");
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.Accepted, alert.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, gate.StatusCode);
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+        var paths = receiver.Paths;
+        Assert.Equal("rollout", paths[0]);
+        Assert.Equal(["config", "flags"], paths.Skip(1).Take(2).Order());
+        Assert.Equal("schema", paths[3]);
+        Assert.Equal(4, paths.Count);
+
+        var schema = receiver.Received.Single(r => r.Path == "schema");
+        var body = JsonNode.Parse(schema.Body)!;
+        Assert.Equal(id, body["deployId"]!.GetValue<string>());
+        Assert.Equal("schema", body["stepId"]!.GetValue<string>());
+        Assert.Equal("1.4.2", body["version"]!.GetValue<string>());
+        Assert.Equal("1.4.1", body["previousVersion"]!.GetValue<string>());
+        Assert.Equal($"rb-{id}:schema", schema.IdempotencyKey);
+
+        var steps = rollback["steps"]!.AsArray();
+        Assert.All(steps, s => Assert.Equal("reverted", s!["status"]!.GetValue<string>()));
+        Assert.All(steps, s => Assert.NotNull(s!["durationMs"]));
+        Assert.Equal(2, rollback["trigger"]!["alerts"]!.AsArray().Count);
+        var deploy = await runtime.GetJsonAsync($"/api/deploys/{id}");
+        Assert.Equal("rolledBack", deploy["state"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task StepRevertRefused_BlocksItsDependencies_OtherBranchReverts_RollbackFails()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        receiver.Statuses["config"] = 409; // not transient: no retry, an outcome
+        var id = $"e2e-{Guid.NewGuid():N}";
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "cart-e2e"));
+
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("cart-e2e", "prod"))).Dispose();
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
+        var statuses = rollback["steps"]!.AsArray().ToDictionary(s => s!["stepId"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal("reverted", statuses["rollout"]);
+        Assert.Equal("reverted", statuses["flags"]);
+        Assert.Equal("revertFailed", statuses["config"]);
+        Assert.Equal("blocked", statuses["schema"]);
+        Assert.DoesNotContain("schema", receiver.Paths);
+        Assert.Contains("manual intervention", rollback["summary"]!.GetValue<string>());
+        Assert.Contains("409", rollback["steps"]!.AsArray().Single(s => s!["stepId"]!.GetValue<string>() == "config")!["detail"]!.GetValue<string>());
+        Assert.Equal("rollbackFailed", (await runtime.GetJsonAsync($"/api/deploys/{id}"))["state"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task AlertMidDeploy_OnlyAppliedStepsAreReverted()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = $"e2e-{Guid.NewGuid():N}";
+        (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver, service: "search-e2e"))).Dispose();
+        foreach (var step in new[] { "schema", "config" })
+        {
+            (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/{step}", """{"status":"applied"}""")).Dispose();
+        }
+
+        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("search-e2e", "prod"));
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.True((await alert.Content.ReadFromJsonAsync<JsonObject>())!["deploys"]![0]!["started"]!.GetValue<bool>());
+        Assert.Equal(["config", "schema"], receiver.Paths);
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+        var statuses = rollback["steps"]!.AsArray().ToDictionary(s => s!["stepId"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal("skipped", statuses["rollout"]);
+        Assert.Equal("skipped", statuses["flags"]);
+    }
+}
