@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test, installing what the tests need first: Azurite from the repository's npm
+# dependency (later issues add Prometheus, Alertmanager and PostgreSQL from Debian packages).
+# With CI=true a missing real part fails the run instead of skipping tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "error: $1 is required ($2)" >&2; exit 1; }; }
+need dotnet "the .NET 10 SDK"
+need node "Node.js runs Azurite"
+need npm "npm installs Azurite"
+
+if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
+  echo "== installing Azurite (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "== building"
+dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly
+
+echo "== testing"
+log=$(mktemp)
+set +e
+dotnet test RollbackFunctions.sln --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line for the whole run, summed over the test projects.
+awk '/^(Passed|Failed)! +- Failed: /{gsub(",",""); failed+=$4; passed+=$6; skipped+=$8}
+     END {printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped}' "$log"
+rm -f "$log"
+exit "$status"
