@@ -11,4 +11,10 @@ public static class DeployDefaults
 
     /// <summary>More steps than this is a generated graph gone wrong, not a deploy.</summary>
     public const int MaxSteps = 200;
+
+    /// <summary>Shortest verification interval: faster sampling than Prometheus scrapes only repeats itself.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest a rollback may wait on one thing (a deadline, an approval, verification).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromHours(24);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Core.Deploys;
 
@@ -14,8 +14,8 @@ public sealed partial record DeployRecord
     public required int WatchMinutes { get; init; }
     public required IReadOnlyList<DeployStep> Steps { get; init; }
 
-    /// <summary>Rollback conditions, stored as sent; evaluated by the verification stage.</summary>
-    public JsonElement? Conditions { get; init; }
+    /// <summary>Health checks; verification uses them to prove the rollback restored health.</summary>
+    public RollbackConditions? Conditions { get; init; }
 
     public required DeployState State { get; init; }
     public required DateTimeOffset RegisteredAt { get; init; }

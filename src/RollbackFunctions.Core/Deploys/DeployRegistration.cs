@@ -1,4 +1,4 @@
-using System.Text.Json;
+using RollbackFunctions.Core.Verification;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -20,8 +20,8 @@ public sealed record DeployRegistration
 
     [JsonRequired] public List<StepRegistration> Steps { get; init; } = [];
 
-    /// <summary>Rollback conditions; stored now, evaluated by verification.</summary>
-    public JsonElement? Conditions { get; init; }
+    /// <summary>Health checks that judge the deploy and verify its rollback.</summary>
+    public RollbackConditions? Conditions { get; init; }
 }
 
 /// <summary>One step of a <see cref="DeployRegistration"/>.</summary>
@@ -38,4 +38,10 @@ public sealed record StepRegistration
 public sealed record RevertRegistration
 {
     public RevertMode Mode { get; init; } = RevertMode.Auto;
+
+    /// <summary>Attempts of this step's revert; the rollback's default when absent.</summary>
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>How long this step's revert may take before the rollback pages "stuck".</summary>
+    public TimeSpan? Deadline { get; init; }
 }

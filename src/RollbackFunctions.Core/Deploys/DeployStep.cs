@@ -17,4 +17,11 @@ public sealed record DeployStep(
     JsonObject Params,
     RevertMode RevertMode,
     StepStatus Status,
-    DateTimeOffset? UpdatedAt);
+    DateTimeOffset? UpdatedAt)
+{
+    /// <summary>Attempts of the revert; null for the rollback's default.</summary>
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>Deadline of the revert; null for the rollback's default.</summary>
+    public TimeSpan? Deadline { get; init; }
+}

@@ -38,6 +38,10 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
         }
 
         ValidateSteps(registration.Steps ?? [], Add);
+        if (registration.Conditions is { } conditions)
+        {
+            ConditionsValidator.Validate(conditions, Add);
+        }
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }
 
@@ -85,6 +89,16 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             else if (step.Revert?.Mode != RevertMode.Manual && executor.ValidateParams(step.Params ?? []) is { } problem)
             {
                 add($"{at}.params", problem);
+            }
+
+            if (step.Revert is { MaxAttempts: < 1 or > 20 })
+            {
+                add($"{at}.revert.maxAttempts", "must be between 1 and 20");
+            }
+
+            if (step.Revert?.Deadline is { } deadline && (deadline < TimeSpan.FromSeconds(1) || deadline > DeployDefaults.MaxWait))
+            {
+                add($"{at}.revert.deadline", "must be between 00:00:01 and 1.00:00:00");
             }
         }
 

@@ -35,6 +35,12 @@ public enum StepStatus
 
     /// <summary>Approval was rejected or timed out; not executed.</summary>
     NotApproved,
+
+    /// <summary>The revert passed its deadline; the rollback paged "stuck" and went on without it.</summary>
+    TimedOut,
+
+    /// <summary>The rollback was aborted before this step ran.</summary>
+    Cancelled,
 }
 
 /// <summary>Rules over <see cref="StepStatus"/>.</summary>
@@ -49,5 +55,10 @@ public static class StepStatusRules
     /// <summary>Whether the rollback is done with this step, whatever the outcome.</summary>
     public static bool IsTerminal(this StepStatus status) =>
         status is StepStatus.Reverted or StepStatus.RevertFailed or StepStatus.Blocked
-            or StepStatus.Skipped or StepStatus.Manual or StepStatus.NotApproved;
+            or StepStatus.Skipped or StepStatus.Manual or StepStatus.NotApproved or StepStatus.TimedOut or StepStatus.Cancelled;
+
+    /// <summary>The step changed the world and the rollback did not undo it: what depends on it must not be touched.</summary>
+    public static bool LeftUnreverted(this StepStatus status) =>
+        status is StepStatus.RevertFailed or StepStatus.Blocked or StepStatus.Manual
+            or StepStatus.NotApproved or StepStatus.TimedOut or StepStatus.Cancelled;
 }

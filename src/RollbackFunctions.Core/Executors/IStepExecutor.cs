@@ -28,7 +28,11 @@ public sealed record StepRevertRequest(
     string Kind,
     JsonObject Params,
     string Version,
-    string? PreviousVersion);
+    string? PreviousVersion)
+{
+    /// <summary>An operator approved this revert; an executor may then run what it calls destructive.</summary>
+    public bool Approved { get; init; }
+}
 
 /// <summary>How a revert ended.</summary>
 public enum RevertOutcome
@@ -38,6 +42,12 @@ public enum RevertOutcome
 
     /// <summary>The revert did not happen; <see cref="StepRevertResult.Detail"/> says why.</summary>
     Failed,
+
+    /// <summary>
+    /// The executor found the revert destructive (a Terraform destroy, a DROP) and did nothing;
+    /// it runs only once an operator approves.
+    /// </summary>
+    NeedsApproval,
 }
 
 /// <summary>Result of one revert attempt.</summary>
@@ -45,4 +55,5 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
 {
     public static StepRevertResult Reverted(string detail) => new(RevertOutcome.Reverted, detail);
     public static StepRevertResult Failed(string detail) => new(RevertOutcome.Failed, detail);
+    public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);
 }

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
@@ -15,10 +16,10 @@ public sealed record CompletionRequest(
 
 /// <summary>
 /// Records how the rollback ended, on the deploy (rolledBack or rollbackFailed, step statuses)
-/// and on the rollback head. The rollback head is written last so that a terminal phase means
-/// everything else is already recorded. Idempotent.
+/// and on the rollback head. The head is written last so that a terminal phase means everything
+/// else is already recorded. Idempotent.
 /// </summary>
-public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, TimeProvider clock)
+public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, TimeProvider clock)
     : TaskActivity<CompletionRequest, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, CompletionRequest input) => ExecuteAsync(input, CancellationToken.None);
@@ -36,6 +37,9 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
                     .ToList();
                 return deploy with { State = state, Steps = steps };
             },
+            cancellationToken);
+        await audit.AppendAsync(
+            new AuditEntry(input.RollbackId, "system", "rollback.completed", input.Steps, input.Phase.ToString(), input.Summary),
             cancellationToken);
         await rollbacks.SetPhaseAsync(input.RollbackId, input.Phase, input.Summary, now, cancellationToken);
         return true;

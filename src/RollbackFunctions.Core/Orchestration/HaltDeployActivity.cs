@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 
@@ -11,19 +12,22 @@ public sealed record HaltRequest(string RollbackId, string DeployId);
 /// Marks the deploy halted so its gate refuses further steps, and returns the deploy as it stands:
 /// the set of applied steps is fixed here. Idempotent: halting a halted deploy changes nothing.
 /// </summary>
-public sealed class HaltDeployActivity(IDeployStore deploys, TimeProvider clock) : TaskActivity<HaltRequest, DeployRecord>
+public sealed class HaltDeployActivity(IDeployStore deploys, IAuditLog audit) : TaskActivity<HaltRequest, DeployRecord>
 {
     public override Task<DeployRecord> RunAsync(TaskActivityContext context, HaltRequest input) => ExecuteAsync(input, CancellationToken.None);
 
     public async Task<DeployRecord> ExecuteAsync(HaltRequest input, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
         var halted = await deploys.UpdateAsync(
             input.DeployId,
             deploy => deploy.State == DeployState.Halted && deploy.RollbackId == input.RollbackId
                 ? null
                 : deploy with { State = DeployState.Halted, RollbackId = input.RollbackId },
+            cancellationToken) ?? throw new InvalidOperationException($"deploy {input.DeployId} does not exist");
+        var applied = halted.Steps.Where(s => s.Status.NeedsRevert()).Select(s => s.Id).ToList();
+        await audit.AppendAsync(
+            new AuditEntry(input.RollbackId, "system", "deploy.halted", new { input.DeployId, applied }, "halted", $"gate closed; applied steps: {string.Join(", ", applied)}"),
             cancellationToken);
-        return halted ?? throw new InvalidOperationException($"deploy {input.DeployId} does not exist (at {now:O})");
+        return halted;
     }
 }

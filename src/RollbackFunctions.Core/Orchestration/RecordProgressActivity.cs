@@ -1,14 +1,27 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Core.Orchestration;
 
-/// <summary>A phase change and/or step rows to write.</summary>
-public sealed record ProgressUpdate(string RollbackId, RollbackPhase? Phase, IReadOnlyList<RollbackStepRecord> Steps, string? Summary = null);
+/// <summary>An action the orchestration decided on, to be written to the audit trail.</summary>
+public sealed record AuditNote(string Actor, string Action, string Outcome, string Detail);
 
-/// <summary>Writes rollback progress for the status endpoint. Idempotent: rows are replaced, not appended.</summary>
-public sealed class RecordProgressActivity(IRollbackStore rollbacks, TimeProvider clock) : TaskActivity<ProgressUpdate, bool>
+/// <summary>A phase change, step rows and audit notes to write.</summary>
+public sealed record ProgressUpdate(
+    string RollbackId,
+    RollbackPhase? Phase,
+    IReadOnlyList<RollbackStepRecord> Steps,
+    string? Note = null,
+    IReadOnlyList<AuditNote>? Audit = null);
+
+/// <summary>
+/// Writes what the orchestration decided: step rows for the status endpoint, the phase and its
+/// timeline entry, audit rows. Rows are replaced, not appended, so a retry is harmless; a retry
+/// may add an audit row twice, which records that it happened.
+/// </summary>
+public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog audit, TimeProvider clock) : TaskActivity<ProgressUpdate, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, ProgressUpdate input) => ExecuteAsync(input, CancellationToken.None);
 
@@ -19,9 +32,15 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, TimeProvide
             await rollbacks.PutStepAsync(input.RollbackId, step, cancellationToken);
         }
 
+        foreach (var note in input.Audit ?? [])
+        {
+            await audit.AppendAsync(new AuditEntry(input.RollbackId, note.Actor, note.Action, null, note.Outcome, note.Detail), cancellationToken);
+        }
+
         if (input.Phase is { } phase)
         {
-            await rollbacks.SetPhaseAsync(input.RollbackId, phase, input.Summary, clock.GetUtcNow(), cancellationToken);
+            await rollbacks.SetPhaseAsync(input.RollbackId, phase, input.Note, clock.GetUtcNow(), cancellationToken);
+            await audit.AppendAsync(new AuditEntry(input.RollbackId, "system", "phase.changed", null, phase.ToString(), input.Note ?? ""), cancellationToken);
         }
 
         return true;

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
@@ -9,13 +10,13 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <summary>
 /// Reverts one step through its executor and records the result on the rollback and the deploy.
 /// A step already reverted is not reverted again, so a retried or replayed activity is harmless.
-/// Expected failures come back as <see cref="RevertOutcome.Failed"/>; exceptions are left to the
-/// Durable retry policy.
+/// Expected failures come back as outcomes; exceptions are left to the Durable retry policy.
 /// </summary>
 public sealed class RevertStepActivity(
     StepExecutorCatalog executors,
     IRollbackStore rollbacks,
     IDeployStore deploys,
+    IAuditLog audit,
     TimeProvider clock) : TaskActivity<StepRevertRequest, StepRevertResult>
 {
     public override Task<StepRevertResult> RunAsync(TaskActivityContext context, StepRevertRequest input) => ExecuteAsync(input, CancellationToken.None);
@@ -29,18 +30,34 @@ public sealed class RevertStepActivity(
             return StepRevertResult.Reverted(row.Detail);
         }
 
-        var started = clock.GetUtcNow();
-        row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? started };
+        row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
+        await audit.AppendAsync(Entry(input, "step.started", $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}"), cancellationToken);
 
         var executor = executors.Find(input.Kind);
         var result = executor is null
             ? StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment")
             : await executor.RevertAsync(input, cancellationToken);
 
-        var status = result.Outcome == RevertOutcome.Reverted ? StepStatus.Reverted : StepStatus.RevertFailed;
-        await rollbacks.PutStepAsync(input.RollbackId, row with { Status = status, FinishedAt = clock.GetUtcNow(), Detail = result.Detail }, cancellationToken);
-        await deploys.UpdateAsync(input.DeployId, deploy => deploy.WithStepStatus(input.StepId, status, clock.GetUtcNow()), cancellationToken);
+        var status = result.Outcome switch
+        {
+            RevertOutcome.Reverted => StepStatus.Reverted,
+            RevertOutcome.NeedsApproval => StepStatus.AwaitingApproval,
+            _ => StepStatus.RevertFailed,
+        };
+        await rollbacks.PutStepAsync(
+            input.RollbackId,
+            row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail },
+            cancellationToken);
+        if (status != StepStatus.AwaitingApproval)
+        {
+            await deploys.UpdateAsync(input.DeployId, deploy => deploy.WithStepStatus(input.StepId, status, clock.GetUtcNow()), cancellationToken);
+        }
+
+        await audit.AppendAsync(Entry(input, "step.finished", result.Outcome.ToString(), result.Detail), cancellationToken);
         return result;
     }
+
+    private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>
+        new(input.RollbackId, "system", action, new { input.StepId, input.Kind, input.Params, input.Approved }, outcome, detail);
 }

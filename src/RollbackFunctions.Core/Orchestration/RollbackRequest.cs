@@ -1,23 +1,67 @@
+using RollbackFunctions.Core.Verification;
+
 namespace RollbackFunctions.Core.Orchestration;
 
 /// <summary>Input of <see cref="RollbackOrchestrator"/>. Every tunable travels here so tests can shrink it.</summary>
-public sealed record RollbackRequest(string RollbackId, string DeployId, RollbackSettings Settings);
+/// <param name="RollbackId">Also the orchestration instance id.</param>
+/// <param name="DeployId">The deploy to roll back.</param>
+/// <param name="TriggerAlerts">How many alerts triggered it; with no conditions, their resolving is the verification.</param>
+/// <param name="Settings">Timing and retry tunables.</param>
+public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings);
 
 /// <summary>Timing and retry tunables of one rollback.</summary>
-/// <param name="StepMaxAttempts">Durable attempts of one step's revert activity.</param>
+/// <param name="StepMaxAttempts">Durable attempts of one step's revert activity, unless the step says otherwise.</param>
 /// <param name="StepFirstRetryInterval">Wait before the second attempt.</param>
 /// <param name="StepBackoffCoefficient">Each further wait is this many times longer.</param>
+/// <param name="StepDeadline">How long one step may take, all attempts included, before the rollback pages "stuck".</param>
+/// <param name="ApprovalTimeout">How long a step waits for approval before it escalates as not approved.</param>
+/// <param name="PageWaitLimit">How long the first revert waits for the "rollback started" page; a slow pager never holds the rollback back longer.</param>
+/// <param name="Verification">Defaults for verification, overridden by the deploy's conditions.</param>
 public sealed record RollbackSettings(
     int StepMaxAttempts,
     TimeSpan StepFirstRetryInterval,
-    double StepBackoffCoefficient)
+    double StepBackoffCoefficient,
+    TimeSpan StepDeadline,
+    TimeSpan ApprovalTimeout,
+    TimeSpan PageWaitLimit,
+    VerificationSettings Verification)
 {
     /// <summary>Production defaults.</summary>
     public static RollbackSettings Default { get; } = new(
         StepMaxAttempts: 3,
         StepFirstRetryInterval: TimeSpan.FromSeconds(5),
-        StepBackoffCoefficient: 2);
+        StepBackoffCoefficient: 2,
+        StepDeadline: TimeSpan.FromMinutes(10),
+        ApprovalTimeout: TimeSpan.FromMinutes(15),
+        PageWaitLimit: TimeSpan.FromSeconds(10),
+        Verification: new VerificationSettings(TimeSpan.FromSeconds(30), 3, TimeSpan.FromMinutes(10), NoDataPolicy.Inconclusive));
+}
+
+/// <summary>How verification samples health.</summary>
+/// <param name="Interval">Time between samples.</param>
+/// <param name="RequiredHealthyChecks">Consecutive healthy samples that prove recovery.</param>
+/// <param name="Window">How long verification may take.</param>
+/// <param name="NoData">What an inconclusive check counts as.</param>
+public sealed record VerificationSettings(TimeSpan Interval, int RequiredHealthyChecks, TimeSpan Window, NoDataPolicy NoData)
+{
+    /// <summary>These settings with whatever the deploy's conditions set.</summary>
+    public VerificationSettings With(RollbackConditions? conditions) => conditions is null
+        ? this
+        : new(conditions.Interval ?? Interval, conditions.RequiredHealthyChecks ?? RequiredHealthyChecks, conditions.VerifyWindow ?? Window, conditions.NoData ?? NoData);
 }
 
 /// <summary>Output of <see cref="RollbackOrchestrator"/>.</summary>
 public sealed record RollbackResult(string RollbackId, Rollbacks.RollbackPhase Phase, string Summary, IReadOnlyDictionary<string, Deploys.StepStatus> Steps);
+
+/// <summary>Names of the external events a rollback listens to.</summary>
+public static class RollbackEvents
+{
+    /// <summary>An operator stops further reverts.</summary>
+    public const string Abort = "abort";
+
+    /// <summary>An operator's approve or reject for one step.</summary>
+    public static string Approval(string stepId) => $"approval:{stepId}";
+}
+
+/// <summary>An operator's decision on a waiting step, or an abort.</summary>
+public sealed record OperatorDecision(bool Approved, string Actor, string? Reason);

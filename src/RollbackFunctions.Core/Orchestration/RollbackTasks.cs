@@ -11,5 +11,7 @@ public static class RollbackTasks
         .AddActivity<HaltDeployActivity>()
         .AddActivity<RecordProgressActivity>()
         .AddActivity<RevertStepActivity>()
-        .AddActivity<CompleteRollbackActivity>();
+        .AddActivity<CompleteRollbackActivity>()
+        .AddActivity<SendPageActivity>()
+        .AddActivity<EvaluateHealthActivity>();
 }

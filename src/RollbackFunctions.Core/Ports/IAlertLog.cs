@@ -6,6 +6,12 @@ namespace RollbackFunctions.Core.Ports;
 /// <summary>Every alert received, matched or not, with the decision taken on it.</summary>
 public interface IAlertLog
 {
-    /// <summary>Records the alert. Idempotent per dedup key and status: a re-send updates the last-seen time.</summary>
-    Task RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records the alert. Idempotent per dedup key and status: a re-send updates the last-seen time
+    /// and count. True when this was the first receipt.
+    /// </summary>
+    Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+
+    /// <summary>Whether a resolved notification arrived for the alert with this dedup key.</summary>
+    Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Core.Ports;
 
@@ -21,7 +22,10 @@ public interface IRollbackStore
 
     Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Moves the rollback to <paramref name="phase"/>; a terminal phase also sets the completion time and summary.</summary>
+    /// <summary>
+    /// Moves the rollback to <paramref name="phase"/> and adds it to the timeline; a terminal phase
+    /// also sets the completion time and summary. A terminal rollback never changes phase again.
+    /// </summary>
     Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Writes one step's row, replacing what was there.</summary>
@@ -32,4 +36,13 @@ public interface IRollbackStore
 
     /// <summary>Every step row, in plan order.</summary>
     Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken);
+
+    /// <summary>Adds a verification sample; re-adding the same moment replaces it.</summary>
+    Task AddSampleAsync(string rollbackId, VerificationSample sample, CancellationToken cancellationToken);
+
+    /// <summary>Verification samples, oldest first.</summary>
+    Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken);
+
+    /// <summary>Rollback heads, newest first; only those not yet terminal when <paramref name="activeOnly"/>.</summary>
+    Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken);
 }

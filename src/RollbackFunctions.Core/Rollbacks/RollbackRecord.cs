@@ -25,7 +25,13 @@ public sealed record RollbackRecord
 
     /// <summary>One sentence on the outcome, set when terminal.</summary>
     public string? Summary { get; init; }
+
+    /// <summary>Every phase change, oldest first.</summary>
+    public IReadOnlyList<PhaseChange> Timeline { get; init; } = [];
 }
+
+/// <summary>One entry of a rollback's timeline.</summary>
+public sealed record PhaseChange(RollbackPhase Phase, DateTimeOffset At, string? Note);
 
 /// <summary>One step's part in a rollback.</summary>
 /// <param name="StepId">The deploy step.</param>

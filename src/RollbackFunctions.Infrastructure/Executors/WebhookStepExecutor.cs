@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Http;
@@ -11,12 +12,17 @@ namespace RollbackFunctions.Infrastructure.Executors;
 /// Reverts a step by POSTing <c>{deployId, stepId, version, previousVersion}</c> to the step's
 /// <c>params.revertUrl</c>; any 2xx means reverted. The receiver gets an <c>Idempotency-Key</c>
 /// header that is the same on every attempt, so a retried call can be recognised. Transient
-/// failures (5xx, 429, timeouts) are retried by the client's resilience pipeline.
+/// failures (5xx, 429, timeouts) are retried by the client's resilience pipeline. A receiver that
+/// answers 428 Precondition Required declares the revert destructive: it waits for an operator's
+/// approval and is then sent again with <c>X-Rollback-Approved: true</c>.
 /// </summary>
 public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptionsMonitor<WebhookExecutorOptions> options) : IStepExecutor
 {
     /// <summary>Name of the HttpClient with this executor's resilience pipeline.</summary>
     public const string HttpClientName = "webhook-executor";
+
+    /// <summary>Sent once an operator approved a revert the receiver called destructive.</summary>
+    public const string ApprovedHeader = "X-Rollback-Approved";
 
     public string Kind => "webhook";
 
@@ -48,6 +54,11 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
                 "application/json"),
         };
         message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}");
+        if (request.Approved)
+        {
+            message.Headers.Add(ApprovedHeader, "true");
+        }
+
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
@@ -58,6 +69,11 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
             }
 
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (status == StatusCodes.Status428PreconditionRequired && !request.Approved)
+            {
+                return StepRevertResult.NeedsApproval($"the receiver calls this revert destructive: {Truncate(body, 300)}");
+            }
+
             return StepRevertResult.Failed($"POST {target.Host} answered {status}: {Truncate(body, 300)}");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)

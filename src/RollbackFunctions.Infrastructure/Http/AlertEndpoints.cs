@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
@@ -17,6 +18,7 @@ namespace RollbackFunctions.Infrastructure.Http;
 public sealed class AlertEndpoints(
     IDeployStore deploys,
     IAlertLog alertLog,
+    IAuditLog audit,
     Correlator correlator,
     RollbackStarter starter,
     TimeProvider clock)
@@ -75,7 +77,14 @@ public sealed class AlertEndpoints(
                 unmatched++;
             }
 
-            await alertLog.RecordAsync(alert, decision, start?.RollbackId, now, cancellationToken);
+            if (await alertLog.RecordAsync(alert, decision, start?.RollbackId, now, cancellationToken))
+            {
+                // Audited once per alert episode and status; re-sends only move the alert's counter.
+                var chain = start?.RollbackId ?? $"intake-{now:yyyyMMdd}";
+                await audit.AppendAsync(
+                    new AuditEntry(chain, alert.Source.ToString().ToLowerInvariant(), "alert.received", alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
+                    cancellationToken);
+            }
         }
 
         return Results.Json(

@@ -26,7 +26,12 @@ public static class ApiRoutes
         api.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct));
         api.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct));
         api.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
+        api.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
         api.MapGet("rollbacks/{rollbackId}", (string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(rollbackId, ct));
+        api.MapGet("rollbacks/{rollbackId}/audit", (string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(rollbackId, ct));
+        api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
+        api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));
+        api.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct));
         api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
         return app;
     }

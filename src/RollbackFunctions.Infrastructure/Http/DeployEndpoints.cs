@@ -2,12 +2,13 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Infrastructure.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
-public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, TimeProvider clock)
+public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, TimeProvider clock)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -36,6 +37,7 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         var view = DeployView.Of(stored, clock.GetUtcNow());
         if (created)
         {
+            await AnnounceAsync(stored);
             return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
 
@@ -125,6 +127,30 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
 
+    /// <summary>
+    /// A PagerDuty change event per registered deploy, so "related changes" shows it next to any
+    /// incident. Best effort and bounded: CI never waits on a pager for long.
+    /// </summary>
+    private async Task AnnounceAsync(DeployRecord deploy)
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var notice = new ChangeNotice(
+            deploy.Service,
+            deploy.Environment,
+            $"deploy {deploy.Service} {deploy.Version} to {deploy.Environment} registered ({deploy.Steps.Count} step(s))",
+            deploy.RegisteredAt,
+            new Dictionary<string, string> { ["deployId"] = deploy.DeployId, ["version"] = deploy.Version, ["previousVersion"] = deploy.PreviousVersion ?? "" },
+            null);
+        try
+        {
+            await pager.AnnounceAsync(notice, budget.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The pager was slow; the registration stands.
+        }
+    }
+
     private async Task<DeployRecord?> FindAsync(string deployId, CancellationToken cancellationToken) =>
         Identifiers.IsValid(deployId) ? await deploys.GetAsync(deployId, cancellationToken) : null;
 
@@ -138,7 +164,11 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         Labels = registration.Labels ?? [],
         WatchMinutes = registration.WatchMinutes ?? DeployDefaults.WatchMinutes,
         Steps = registration.Steps.Select(s => new DeployStep(
-            s.Id, s.Kind, s.DependsOn ?? [], s.Params ?? [], s.Revert?.Mode ?? RevertMode.Auto, StepStatus.Pending, null)).ToList(),
+            s.Id, s.Kind, s.DependsOn ?? [], s.Params ?? [], s.Revert?.Mode ?? RevertMode.Auto, StepStatus.Pending, null)
+        {
+            MaxAttempts = s.Revert?.MaxAttempts,
+            Deadline = s.Revert?.Deadline,
+        }).ToList(),
         Conditions = registration.Conditions,
         State = DeployState.Active,
         RegisteredAt = now,

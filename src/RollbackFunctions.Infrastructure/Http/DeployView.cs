@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Infrastructure.Http;
 
@@ -19,7 +19,7 @@ public sealed record DeployView(
     DateTimeOffset? WatchUntil,
     string? RollbackId,
     IReadOnlyList<StepView> Steps,
-    JsonElement? Conditions,
+    RollbackConditions? Conditions,
     IReadOnlyDictionary<string, string> Links)
 {
     public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
@@ -37,7 +37,7 @@ public sealed record DeployView(
         return new DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
-            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode), s.Status, s.UpdatedAt)).ToList(),
+            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt)).ToList(),
             deploy.Conditions, links);
     }
 }
@@ -46,4 +46,4 @@ public sealed record DeployView(
 public sealed record StepView(string Id, string Kind, IReadOnlyList<string> DependsOn, JsonObject Params, RevertView Revert, StepStatus Status, DateTimeOffset? UpdatedAt);
 
 /// <summary>How a step may be reverted.</summary>
-public sealed record RevertView(RevertMode Mode);
+public sealed record RevertView(RevertMode Mode, int? MaxAttempts, TimeSpan? Deadline);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
@@ -7,32 +8,20 @@ using RollbackFunctions.Infrastructure.Rollbacks;
 
 namespace RollbackFunctions.Infrastructure.Http;
 
-/// <summary>What operators call: start a rollback by hand, read a rollback's status.</summary>
-public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, RollbackStarter starter)
+/// <summary>What operators call to start and read rollbacks.</summary>
+public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter)
 {
     /// <summary>
-    /// <c>POST /api/deploys/{deployId}/rollback</c>, optional body <c>{"reason", "actor"}</c>.
-    /// 202 when this call started the rollback, 200 with the existing one otherwise.
+    /// <c>POST /api/deploys/{deployId}/rollback</c>, optional body <c>{"reason", "actor", "force"}</c>.
+    /// 202 when this call started a rollback, 200 with the existing one otherwise, 409 when forcing
+    /// while one is still running.
     /// </summary>
     public async Task<IResult> StartAsync(HttpRequest request, string deployId, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken, optional: true);
-        using var _ = document;
+        var (manual, problem) = await OperatorRequest.ReadAsync<ManualRollbackRequest>(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var manual = new ManualRollbackRequest();
-        if (document is not null)
-        {
-            var (bound, bindProblem) = JsonBody.Bind<ManualRollbackRequest>(document);
-            if (bindProblem is not null)
-            {
-                return bindProblem;
-            }
-
-            manual = bound!;
         }
 
         if (!Identifiers.IsValid(deployId) || await deploys.GetAsync(deployId, cancellationToken) is null)
@@ -40,23 +29,58 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             return Problems.NotFound($"no deploy {deployId}");
         }
 
-        var actor = string.IsNullOrWhiteSpace(manual.Actor) ? "operator" : manual.Actor;
-        var trigger = new RollbackTrigger("manual", actor, manual.Reason ?? "started by hand", []);
-        var start = await starter.StartAsync(durable, deployId, trigger, cancellationToken);
+        var trigger = new RollbackTrigger("manual", OperatorRequest.ActorOf(request, manual!.Actor), manual.Reason ?? "started by hand", []);
+        var start = await starter.StartAsync(durable, deployId, trigger, cancellationToken, manual.Force);
+        if (start.Refusal is not null)
+        {
+            return Problems.Conflict(start.Refusal);
+        }
+
         return Results.Json(start, ApiJson.Replies, statusCode: start.Started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/rollbacks/{rollbackId}</c>.</summary>
     public async Task<IResult> GetAsync(string rollbackId, CancellationToken cancellationToken)
     {
-        if (rollbackId.Length > 200 || await rollbacks.GetAsync(rollbackId, cancellationToken) is not { } head)
+        if (await FindAsync(rollbackId, cancellationToken) is not { } head)
         {
             return Problems.NotFound($"no rollback {rollbackId}");
         }
 
         var steps = await rollbacks.GetStepsAsync(rollbackId, cancellationToken);
-        return Results.Json(RollbackView.Of(head, steps), ApiJson.Replies);
+        var samples = await rollbacks.GetSamplesAsync(rollbackId, cancellationToken);
+        return Results.Json(RollbackView.Of(head, steps, samples), ApiJson.Replies);
     }
+
+    /// <summary><c>GET /api/rollbacks?state=active|all</c> (default active).</summary>
+    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var state = request.Query["state"].ToString();
+        if (state is not ("" or "active" or "all"))
+        {
+            return Problems.BadRequest("state must be 'active' or 'all'");
+        }
+
+        var heads = await rollbacks.ListAsync(activeOnly: state != "all", cancellationToken);
+        return Results.Json(heads.Select(RollbackListItem.Of).ToList(), ApiJson.Replies);
+    }
+
+    /// <summary><c>GET /api/rollbacks/{rollbackId}/audit</c>: the rows and whether their hash chain verifies.</summary>
+    public async Task<IResult> AuditAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(rollbackId, cancellationToken) is null)
+        {
+            return Problems.NotFound($"no rollback {rollbackId}");
+        }
+
+        var trail = await audit.ReadAsync(rollbackId, cancellationToken);
+        return Results.Json(new AuditReply(rollbackId, trail.Verified, trail.Problem, trail.Rows), ApiJson.Replies);
+    }
+
+    private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>
+        rollbackId.StartsWith("rb-", StringComparison.Ordinal) && Identifiers.IsValid(rollbackId)
+            ? await rollbacks.GetAsync(rollbackId, cancellationToken)
+            : null;
 }
 
 /// <summary>Body of a manual rollback request.</summary>
@@ -64,4 +88,7 @@ public sealed record ManualRollbackRequest
 {
     public string? Reason { get; init; }
     public string? Actor { get; init; }
+
+    /// <summary>Start another rollback although this deploy had one (recorded as forced).</summary>
+    public bool Force { get; init; }
 }

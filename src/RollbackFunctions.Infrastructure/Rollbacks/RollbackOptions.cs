@@ -1,18 +1,36 @@
 using System.ComponentModel.DataAnnotations;
 using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Infrastructure.Rollbacks;
 
-/// <summary>Rollback tunables, bound from <c>Rollback:Orchestration</c>.</summary>
+/// <summary>Rollback tunables, bound from <c>Rollback:Orchestration</c>. Deploys may override the step and verification ones.</summary>
 public sealed class RollbackOptions
 {
-    [Range(1, 20)]
-    public int StepMaxAttempts { get; set; } = RollbackSettings.Default.StepMaxAttempts;
+    private static readonly RollbackSettings Defaults = RollbackSettings.Default;
 
-    public TimeSpan StepFirstRetryInterval { get; set; } = RollbackSettings.Default.StepFirstRetryInterval;
+    [Range(1, 20)]
+    public int StepMaxAttempts { get; set; } = Defaults.StepMaxAttempts;
+
+    public TimeSpan StepFirstRetryInterval { get; set; } = Defaults.StepFirstRetryInterval;
 
     [Range(1.0, 10.0)]
-    public double StepBackoffCoefficient { get; set; } = RollbackSettings.Default.StepBackoffCoefficient;
+    public double StepBackoffCoefficient { get; set; } = Defaults.StepBackoffCoefficient;
+
+    public TimeSpan StepDeadline { get; set; } = Defaults.StepDeadline;
+
+    public TimeSpan ApprovalTimeout { get; set; } = Defaults.ApprovalTimeout;
+
+    public TimeSpan PageWaitLimit { get; set; } = Defaults.PageWaitLimit;
+
+    public TimeSpan VerifyInterval { get; set; } = Defaults.Verification.Interval;
+
+    [Range(1, 100)]
+    public int RequiredHealthyChecks { get; set; } = Defaults.Verification.RequiredHealthyChecks;
+
+    public TimeSpan VerifyWindow { get; set; } = Defaults.Verification.Window;
+
+    public NoDataPolicy NoData { get; set; } = Defaults.Verification.NoData;
 
     /// <summary>
     /// A claim whose orchestration was not scheduled after this long was lost in a crash; the next
@@ -20,5 +38,12 @@ public sealed class RollbackOptions
     /// </summary>
     public TimeSpan StaleClaimAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    public RollbackSettings ToSettings() => new(StepMaxAttempts, StepFirstRetryInterval, StepBackoffCoefficient);
+    public RollbackSettings ToSettings() => new(
+        StepMaxAttempts,
+        StepFirstRetryInterval,
+        StepBackoffCoefficient,
+        StepDeadline,
+        ApprovalTimeout,
+        PageWaitLimit,
+        new VerificationSettings(VerifyInterval, RequiredHealthyChecks, VerifyWindow, NoData));
 }

@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
@@ -10,29 +11,43 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Infrastructure.Rollbacks;
 
 /// <summary>Whether a request started the rollback of a deploy, and its id either way.</summary>
-public sealed record RollbackStart(string DeployId, string RollbackId, bool Started);
+public sealed record RollbackStart(string DeployId, string RollbackId, bool Started, string? Refusal = null);
 
 /// <summary>
-/// Starts the one rollback of a deploy. The claim is a conditional insert in Table storage keyed
-/// by a rollback id derived from the deploy id: however many alerts race, one insert succeeds, and
-/// only its caller schedules the orchestration. The durable engines used here accept duplicate
-/// instance ids, so the engine is never relied on for this.
+/// Starts the one automatic rollback of a deploy. The claim is a conditional insert in Table
+/// storage keyed by a rollback id derived from the deploy id: however many alerts race, one insert
+/// succeeds, and only its caller schedules the orchestration. The durable engines used here accept
+/// duplicate instance ids, so the engine is never relied on for this. An operator may force a
+/// second rollback once the first has ended; it gets the next numbered id and is recorded as forced.
 /// </summary>
 public sealed partial class RollbackStarter(
     IDeployStore deploys,
     IRollbackStore rollbacks,
+    IAuditLog audit,
     IOptions<RollbackOptions> options,
     TimeProvider clock,
     ILogger<RollbackStarter> logger)
 {
-    public async Task<RollbackStart> StartAsync(DurableTaskClient durable, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
+    private const int MaxForcedRollbacks = 20;
+
+    public async Task<RollbackStart> StartAsync(DurableTaskClient durable, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken, bool force = false)
     {
         var rollbackId = Identifiers.RollbackIdFor(deployId);
-        var now = clock.GetUtcNow();
-        var head = new RollbackRecord { RollbackId = rollbackId, DeployId = deployId, Phase = RollbackPhase.Halting, Trigger = trigger, ClaimedAt = now };
-        if (!await rollbacks.TryClaimAsync(head, cancellationToken) && !await TryRecoverLostClaimAsync(durable, rollbackId, now, cancellationToken))
+        if (!await TryClaimAsync(rollbackId, deployId, trigger, cancellationToken)
+            && !await TryRecoverLostClaimAsync(durable, rollbackId, cancellationToken))
         {
-            return new RollbackStart(deployId, rollbackId, Started: false);
+            if (!force)
+            {
+                return new RollbackStart(deployId, (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId ?? rollbackId, Started: false);
+            }
+
+            var forced = await TryClaimForcedAsync(deployId, trigger, cancellationToken);
+            if (forced.Refusal is not null)
+            {
+                return forced;
+            }
+
+            rollbackId = forced.RollbackId;
         }
 
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
@@ -42,7 +57,7 @@ public sealed partial class RollbackStarter(
             cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deployId, options.Value.ToSettings()),
+            new RollbackRequest(rollbackId, deployId, trigger.Alerts.Count, options.Value.ToSettings()),
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);
@@ -50,9 +65,55 @@ public sealed partial class RollbackStarter(
         return new RollbackStart(deployId, rollbackId, Started: true);
     }
 
-    /// <summary>A claimer that crashed before scheduling leaves a claim without an orchestration; take it over once.</summary>
-    private async Task<bool> TryRecoverLostClaimAsync(DurableTaskClient durable, string rollbackId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
+        var head = new RollbackRecord
+        {
+            RollbackId = rollbackId,
+            DeployId = deployId,
+            Phase = RollbackPhase.Halting,
+            Trigger = trigger,
+            ClaimedAt = now,
+            Timeline = [new PhaseChange(RollbackPhase.Halting, now, $"claimed by {trigger.Actor} ({trigger.Kind}): {trigger.Reason}")],
+        };
+        if (!await rollbacks.TryClaimAsync(head, cancellationToken))
+        {
+            return false;
+        }
+
+        await audit.AppendAsync(
+            new AuditEntry(rollbackId, trigger.Actor, "rollback.claimed", new { deployId, trigger.Kind, alerts = trigger.Alerts.Select(a => a.DedupKey) }, "claimed", trigger.Reason),
+            cancellationToken);
+        return true;
+    }
+
+    /// <summary>A forced rollback runs only after the previous one ended: two rollbacks reverting one deploy at once would fight.</summary>
+    private async Task<RollbackStart> TryClaimForcedAsync(string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
+    {
+        var current = (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId ?? Identifiers.RollbackIdFor(deployId);
+        if (await rollbacks.GetAsync(current, cancellationToken) is { Phase: var phase } && !phase.IsTerminal())
+        {
+            return new RollbackStart(deployId, current, false, $"rollback {current} is still {phase}; abort it or wait for it to end before forcing another");
+        }
+
+        var forcedTrigger = trigger with { Kind = "manual-forced", Reason = $"forced after {current}: {trigger.Reason}" };
+        for (var n = 2; n <= MaxForcedRollbacks; n++)
+        {
+            var id = $"{Identifiers.RollbackIdFor(deployId)}-{n}";
+            if (await TryClaimAsync(id, deployId, forcedTrigger, cancellationToken))
+            {
+                return new RollbackStart(deployId, id, true);
+            }
+        }
+
+        return new RollbackStart(deployId, current, false, $"deploy {deployId} has had {MaxForcedRollbacks} rollbacks already");
+    }
+
+    /// <summary>A claimer that crashed before scheduling leaves a claim without an orchestration; take it over once.</summary>
+    private async Task<bool> TryRecoverLostClaimAsync(DurableTaskClient durable, string rollbackId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
         if (!await rollbacks.TryTakeOverStaleClaimAsync(rollbackId, now - options.Value.StaleClaimAfter, now, cancellationToken))
         {
             return false;

@@ -14,16 +14,18 @@ public sealed class StorageTables
         Deploys = service.GetTableClient($"{prefix}Deploys");
         Rollbacks = service.GetTableClient($"{prefix}Rollbacks");
         Alerts = service.GetTableClient($"{prefix}Alerts");
+        Audit = service.GetTableClient($"{prefix}Audit");
     }
 
     public TableClient Deploys { get; }
     public TableClient Rollbacks { get; }
     public TableClient Alerts { get; }
+    public TableClient Audit { get; }
 
     /// <summary>Creates the tables that do not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Deploys, Rollbacks, Alerts })
+        foreach (var table in new[] { Deploys, Rollbacks, Alerts, Audit })
         {
             await table.CreateIfNotExistsAsync(cancellationToken);
         }

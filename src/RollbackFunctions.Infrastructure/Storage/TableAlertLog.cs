@@ -15,10 +15,9 @@ namespace RollbackFunctions.Infrastructure.Storage;
 /// </summary>
 public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 {
-    public async Task RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    public async Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
-        // Dedup keys hold characters Table keys forbid ('/', '#'), so the key is a digest of them.
-        var partitionKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(alert.DedupKey)))[..32];
+        var partitionKey = PartitionOf(alert.DedupKey);
         var rowKey = alert.Status.ToString();
         var entity = new TableEntity(partitionKey, rowKey)
         {
@@ -42,7 +41,7 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             try
             {
                 await tables.Alerts.AddEntityAsync(entity, cancellationToken);
-                return;
+                return true;
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
@@ -50,10 +49,16 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 
             if (await TryCountResendAsync(partitionKey, rowKey, entity, cancellationToken))
             {
-                return;
+                return false;
             }
         }
     }
+
+    public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>
+        (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Resolved), ["PartitionKey"], cancellationToken)).HasValue;
+
+    /// <summary>Dedup keys hold characters Table keys forbid ('/', '#'), so the key is a digest of them.</summary>
+    private static string PartitionOf(string dedupKey) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dedupKey)))[..32];
 
     private async Task<bool> TryCountResendAsync(string partitionKey, string rowKey, TableEntity update, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Infrastructure.Storage;
 
@@ -12,6 +13,7 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
 {
     private const string HeadRow = "rollback";
     private const string StepRowPrefix = "step|";
+    private const string SampleRowPrefix = "sample|";
 
     private readonly TableDocuments<RollbackRecord> heads = new(tables.Rollbacks, StorageJson.Options, (entity, head) =>
     {
@@ -25,6 +27,9 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
         entity["Level"] = step.Level;
         entity["Status"] = step.Status.ToString();
     });
+
+    private readonly TableDocuments<VerificationSample> samples = new(tables.Rollbacks, StorageJson.Options, (entity, sample) =>
+        entity["Verdict"] = sample.Verdict.ToString());
 
     public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
         heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
@@ -52,13 +57,15 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
         heads.UpdateAsync(
             rollbackId,
             HeadRow,
-            head => head.Phase == phase && head.Summary == (summary ?? head.Summary)
+            // Terminal is final: a late or replayed write never reopens a finished rollback.
+            head => head.Phase.IsTerminal() || head.Phase == phase
                 ? null
                 : head with
                 {
                     Phase = phase,
-                    Summary = summary ?? head.Summary,
-                    CompletedAt = phase.IsTerminal() ? head.CompletedAt ?? at : null,
+                    Summary = phase.IsTerminal() ? summary ?? head.Summary : head.Summary,
+                    CompletedAt = phase.IsTerminal() ? at : null,
+                    Timeline = [.. head.Timeline, new PhaseChange(phase, at, summary)],
                 },
             cancellationToken);
 
@@ -70,8 +77,26 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
 
     public async Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {rollbackId} and RowKey ge {StepRowPrefix} and RowKey lt {"step}"}");
-        var rows = await steps.QueryAsync(filter, cancellationToken);
+        var rows = await steps.QueryAsync(RowsStartingWith(rollbackId, StepRowPrefix), cancellationToken);
         return rows.OrderBy(s => s.Level < 0 ? int.MaxValue : s.Level).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList();
     }
+
+    public Task AddSampleAsync(string rollbackId, VerificationSample sample, CancellationToken cancellationToken) =>
+        samples.PutAsync(rollbackId, $"{SampleRowPrefix}{sample.At.UtcTicks:D19}", sample, cancellationToken);
+
+    public Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken) =>
+        samples.QueryAsync(RowsStartingWith(rollbackId, SampleRowPrefix), cancellationToken);
+
+    public async Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken)
+    {
+        var filter = activeOnly
+            ? TableClient.CreateQueryFilter($"RowKey eq {HeadRow} and Phase ne {nameof(RollbackPhase.Succeeded)} and Phase ne {nameof(RollbackPhase.Failed)} and Phase ne {nameof(RollbackPhase.Aborted)}")
+            : TableClient.CreateQueryFilter($"RowKey eq {HeadRow}");
+        var found = await heads.QueryAsync(filter, cancellationToken);
+        return found.OrderByDescending(h => h.ClaimedAt).ToList();
+    }
+
+    /// <summary>Rows of one partition whose key starts with a prefix ending in '|' ('}' sorts right after '|').</summary>
+    private static string RowsStartingWith(string rollbackId, string prefix) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {rollbackId} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}");
 }

@@ -8,6 +8,16 @@ namespace RollbackFunctions.Api;
 /// <summary>Operator-facing reads; each delegates to a shared handler.</summary>
 public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health)
 {
+    [Function("ListRollbacks")]
+    public Task<IResult> ListRollbacks(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks")] HttpRequest request, CancellationToken cancellationToken) =>
+        rollbacks.ListAsync(request, cancellationToken);
+
+    [Function("GetRollbackAudit")]
+    public Task<IResult> GetAudit(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks/{rollbackId}/audit")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
+        rollbacks.AuditAsync(rollbackId, cancellationToken);
+
     [Function("GetRollback")]
     public Task<IResult> GetRollback(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>

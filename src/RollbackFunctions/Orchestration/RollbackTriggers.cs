@@ -2,7 +2,9 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Orchestration;
 
@@ -15,7 +17,9 @@ public sealed class RollbackTriggers(
     HaltDeployActivity halt,
     RecordProgressActivity progress,
     RevertStepActivity revert,
-    CompleteRollbackActivity complete)
+    CompleteRollbackActivity complete,
+    SendPageActivity page,
+    EvaluateHealthActivity health)
 {
     [Function(nameof(RollbackOrchestrator))]
     public static Task<RollbackResult> Rollback([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -32,6 +36,14 @@ public sealed class RollbackTriggers(
     [Function(nameof(RevertStepActivity))]
     public Task<StepRevertResult> Revert([ActivityTrigger] StepRevertRequest input, CancellationToken cancellationToken) =>
         revert.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(SendPageActivity))]
+    public Task<IReadOnlyList<ChannelOutcome>> Page([ActivityTrigger] PageRequest input, CancellationToken cancellationToken) =>
+        page.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(EvaluateHealthActivity))]
+    public Task<VerificationSample> EvaluateHealth([ActivityTrigger] HealthRequest input, CancellationToken cancellationToken) =>
+        health.ExecuteAsync(input, cancellationToken);
 
     [Function(nameof(CompleteRollbackActivity))]
     public Task<bool> Complete([ActivityTrigger] CompletionRequest input, CancellationToken cancellationToken) =>

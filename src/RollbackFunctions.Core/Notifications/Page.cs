@@ -1,0 +1,55 @@
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
+
+namespace RollbackFunctions.Core.Notifications;
+
+/// <summary>Why on-call hears from us.</summary>
+public enum PageKind
+{
+    /// <summary>"Rollback in progress": sent before the first revert.</summary>
+    RollbackStarted,
+
+    /// <summary>A step waits for an operator's approval.</summary>
+    ApprovalNeeded,
+
+    /// <summary>A step passed its deadline.</summary>
+    RollbackStuck,
+
+    /// <summary>Reverted and verified healthy: the page resolves.</summary>
+    RollbackSucceeded,
+
+    /// <summary>Not everything reverted, or health did not come back: escalation.</summary>
+    RollbackFailed,
+
+    /// <summary>An operator aborted the rollback.</summary>
+    RollbackAborted,
+}
+
+/// <summary>What the orchestration asks to page; the evidence is gathered by the activity.</summary>
+public sealed record PageRequest(string RollbackId, PageKind Kind, string Summary);
+
+/// <summary>A page with its evidence: triggering alerts, the plan and step outcomes, verification samples, the status link.</summary>
+public sealed record Page(
+    PageKind Kind,
+    string Summary,
+    DeployRecord Deploy,
+    RollbackRecord Rollback,
+    IReadOnlyList<RollbackStepRecord> Steps,
+    IReadOnlyList<VerificationSample> Samples);
+
+/// <summary>A deploy or a rollback, announced as a change (PagerDuty Change Events), never paging anyone.</summary>
+public sealed record ChangeNotice(string Service, string Environment, string Summary, DateTimeOffset At, IReadOnlyDictionary<string, string> Details, string? Link);
+
+/// <summary>How one channel took a page.</summary>
+public sealed record ChannelOutcome(string Channel, bool Delivered, string Detail);
+
+/// <summary>Delivers pages and change notices to the channels configured for the deploy's service and environment.</summary>
+public interface IPager
+{
+    /// <summary>Sends to every routed channel; a failing channel is an outcome, never an exception.</summary>
+    Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken);
+
+    /// <summary>Announces a change; best effort.</summary>
+    Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken);
+}

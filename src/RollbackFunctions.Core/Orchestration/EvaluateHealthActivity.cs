@@ -1,0 +1,66 @@
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Verification;
+
+namespace RollbackFunctions.Core.Orchestration;
+
+/// <summary>One verification round: the deploy's checks, or, without checks, whether the triggering alerts resolved.</summary>
+public sealed record HealthRequest(string RollbackId, IReadOnlyList<ConditionCheck> Checks, NoDataPolicy NoData);
+
+/// <summary>Samples health once, stores the sample and audits it. Reads only; safe to repeat.</summary>
+public sealed class EvaluateHealthActivity(
+    IEnumerable<IMetricSource> sources,
+    IRollbackStore rollbacks,
+    IAlertLog alerts,
+    IAuditLog audit,
+    TimeProvider clock) : TaskActivity<HealthRequest, VerificationSample>
+{
+    public override Task<VerificationSample> RunAsync(TaskActivityContext context, HealthRequest input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<VerificationSample> ExecuteAsync(HealthRequest input, CancellationToken cancellationToken)
+    {
+        var sample = input.Checks.Count > 0
+            ? await SampleChecksAsync(input, cancellationToken)
+            : await SampleAlertsAsync(input.RollbackId, cancellationToken);
+        await rollbacks.AddSampleAsync(input.RollbackId, sample, cancellationToken);
+        await audit.AppendAsync(
+            new AuditEntry(input.RollbackId, "system", "verification.sample", sample.Checks, sample.Verdict.ToString(), sample.Summary),
+            cancellationToken);
+        return sample;
+    }
+
+    private async Task<VerificationSample> SampleChecksAsync(HealthRequest input, CancellationToken cancellationToken)
+    {
+        var results = new List<CheckResult>();
+        foreach (var check in input.Checks)
+        {
+            var source = sources.FirstOrDefault(s => s.Name == check.Source);
+            var answer = source is null
+                ? MetricQueryResult.Failed($"no metric source '{check.Source}' is configured")
+                : await source.QueryAsync(check.Query, cancellationToken);
+            results.Add(CheckEvaluator.Evaluate(check, answer));
+        }
+
+        var verdict = CheckEvaluator.Combine(results, input.NoData);
+        var summary = string.Join("; ", results.Select(r => $"{r.Name}: {r.Verdict.ToString().ToLowerInvariant()} ({r.Detail})"));
+        return new VerificationSample(clock.GetUtcNow(), verdict, results, summary);
+    }
+
+    /// <summary>With no registered checks, the alerts that triggered the rollback resolving is the proof of health.</summary>
+    private async Task<VerificationSample> SampleAlertsAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        var rollback = await rollbacks.GetAsync(rollbackId, cancellationToken) ?? throw new InvalidOperationException($"no rollback {rollbackId}");
+        var results = new List<CheckResult>();
+        foreach (var alert in rollback.Trigger.Alerts)
+        {
+            var resolved = await alerts.IsResolvedAsync(alert.DedupKey, cancellationToken);
+            results.Add(new CheckResult(alert.Name, resolved ? Verdict.Healthy : Verdict.Unhealthy, null, resolved ? "resolved" : "still firing"));
+        }
+
+        var firing = results.Count(r => r.Verdict != Verdict.Healthy);
+        var verdict = results.Count > 0 && firing == 0 ? Verdict.Healthy : Verdict.Unhealthy;
+        var summary = firing == 0 ? $"all {results.Count} triggering alert(s) resolved" : $"{firing} of {results.Count} triggering alert(s) still firing";
+        return new VerificationSample(clock.GetUtcNow(), verdict, results, summary);
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
+
+namespace RollbackFunctions.Core.Orchestration;
+
+/// <summary>Verification: sample health on durable timers until enough healthy samples in a row, or the window ends.</summary>
+internal sealed partial class RollbackRun
+{
+    private async Task<(bool Healthy, string Evidence)> VerifyAsync()
+    {
+        var checks = deploy.Conditions?.Checks ?? [];
+        if (checks.Count == 0 && input.TriggerAlerts == 0)
+        {
+            return (true, "no conditions registered and no alerts to watch: health not verified");
+        }
+
+        var settings = input.Settings.Verification.With(deploy.Conditions);
+
+        // Without checks the evidence is the triggering alerts resolving: one sample that says so suffices.
+        var required = checks.Count > 0 ? settings.RequiredHealthyChecks : 1;
+        var what = checks.Count > 0
+            ? $"{required} healthy sample(s) in a row, every {settings.Interval}, within {settings.Window}"
+            : $"the triggering alerts to resolve within {settings.Window}";
+        await ProgressAsync(RollbackPhase.Verifying, [], $"waiting for {what}");
+
+        var deadline = context.CurrentUtcDateTime + settings.Window;
+        var healthyInRow = 0;
+        VerificationSample? last = null;
+
+        // Bounded by the window: the history holds at most window / interval samples.
+        while (context.CurrentUtcDateTime <= deadline)
+        {
+            last = await context.CallActivityAsync<VerificationSample>(
+                nameof(EvaluateHealthActivity), new HealthRequest(input.RollbackId, checks, settings.NoData));
+            healthyInRow = last.Verdict == Verdict.Healthy ? healthyInRow + 1 : 0;
+            if (healthyInRow >= required)
+            {
+                return (true, $"verified healthy ({healthyInRow} healthy sample(s) in a row: {last.Summary})");
+            }
+
+            var next = context.CurrentUtcDateTime + settings.Interval;
+            if (next > deadline)
+            {
+                break;
+            }
+
+            using var cancel = new CancellationTokenSource();
+            var timer = context.CreateTimer(next, cancel.Token);
+            if (await Task.WhenAny(timer, abortSignal) != timer)
+            {
+                cancel.Cancel();
+                return (false, "aborted");
+            }
+        }
+
+        return (false, $"no {what}; last sample {last?.Verdict.ToString().ToLowerInvariant()}: {last?.Summary}");
+    }
+}

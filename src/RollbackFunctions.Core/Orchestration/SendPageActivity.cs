@@ -1,0 +1,42 @@
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Core.Orchestration;
+
+/// <summary>
+/// Pages on-call with the evidence as it stands now: the triggering alerts, the plan with each
+/// step's outcome, the verification samples. Gathering the evidence here keeps it out of the
+/// orchestration history. Channel failures are outcomes, recorded in the audit trail.
+/// </summary>
+public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollbacks, IPager pager, IAuditLog audit)
+    : TaskActivity<PageRequest, IReadOnlyList<ChannelOutcome>>
+{
+    public override Task<IReadOnlyList<ChannelOutcome>> RunAsync(TaskActivityContext context, PageRequest input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<IReadOnlyList<ChannelOutcome>> ExecuteAsync(PageRequest input, CancellationToken cancellationToken)
+    {
+        var rollback = await rollbacks.GetAsync(input.RollbackId, cancellationToken)
+            ?? throw new InvalidOperationException($"no rollback {input.RollbackId}");
+        var deploy = await deploys.GetAsync(rollback.DeployId, cancellationToken)
+            ?? throw new InvalidOperationException($"no deploy {rollback.DeployId}");
+        var page = new Page(
+            input.Kind,
+            input.Summary,
+            deploy,
+            rollback,
+            await rollbacks.GetStepsAsync(input.RollbackId, cancellationToken),
+            await rollbacks.GetSamplesAsync(input.RollbackId, cancellationToken));
+
+        var outcomes = await pager.PageAsync(page, cancellationToken);
+        foreach (var outcome in outcomes)
+        {
+            await audit.AppendAsync(
+                new AuditEntry(input.RollbackId, "system", "page.sent", new { input.Kind, outcome.Channel }, outcome.Delivered ? "delivered" : "failed", $"{input.Kind} via {outcome.Channel}: {outcome.Detail}"),
+                cancellationToken);
+        }
+
+        return outcomes;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Infrastructure.Storage;
+
+namespace RollbackFunctions.Infrastructure.Audit;
+
+/// <summary>
+/// The audit trail in Table storage: one partition per chain, rows keyed by sequence number, each
+/// holding the hash of the one before. A head row per chain names the last sequence and hash; a new
+/// row and the moved head are written in one transaction that fails if anyone else appended in
+/// between, so concurrent writers (parallel step reverts) cannot fork the chain. Rows are only ever
+/// inserted: no code path updates or deletes one.
+/// </summary>
+public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor, TimeProvider clock) : IAuditLog
+{
+    private const string HeadRow = "~head";
+    private const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    public async Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var digest = Digest(entry.Inputs);
+        var detail = redactor.Redact(entry.Detail);
+        while (true)
+        {
+            var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(entry.Chain, HeadRow, cancellationToken: cancellationToken);
+            var previousSequence = head.HasValue ? head.Value!.GetInt64("Sequence") ?? 0 : 0;
+            var previousHash = head.HasValue ? head.Value!.GetString("Hash") : Genesis;
+            var row = Link(previousSequence + 1, clock.GetUtcNow(), entry.Actor, entry.Action, digest, entry.Outcome, detail, previousHash);
+
+            var headEntity = new TableEntity(entry.Chain, HeadRow) { ["Sequence"] = row.Sequence, ["Hash"] = row.Hash };
+            TableTransactionAction moveHead = head.HasValue
+                ? new(TableTransactionActionType.UpdateReplace, headEntity, head.Value!.ETag)
+                : new(TableTransactionActionType.Add, headEntity);
+            try
+            {
+                await tables.Audit.SubmitTransactionAsync([new(TableTransactionActionType.Add, ToEntity(entry.Chain, row)), moveHead], cancellationToken);
+                return row;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another writer appended first; link to its row instead.
+            }
+        }
+    }
+
+    public async Task<AuditTrail> ReadAsync(string chain, CancellationToken cancellationToken)
+    {
+        var rows = new List<AuditRow>();
+        TableEntity? head = null;
+        await foreach (var entity in tables.Audit.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {chain}"), cancellationToken: cancellationToken))
+        {
+            if (entity.RowKey == HeadRow)
+            {
+                head = entity;
+            }
+            else
+            {
+                rows.Add(FromEntity(entity));
+            }
+        }
+
+        rows = rows.OrderBy(r => r.Sequence).ToList();
+        return new AuditTrail(rows, Verify(rows, head) is null, Verify(rows, head));
+    }
+
+    /// <summary>Null when the chain is intact, else the first break.</summary>
+    private static string? Verify(IReadOnlyList<AuditRow> rows, TableEntity? head)
+    {
+        var previous = Genesis;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            if (row.Sequence != i + 1)
+            {
+                return $"row {i + 1} is missing";
+            }
+
+            if (row.PreviousHash != previous)
+            {
+                return $"row {row.Sequence} does not link to row {row.Sequence - 1}";
+            }
+
+            var recomputed = Link(row.Sequence, row.At, row.Actor, row.Action, row.InputsDigest, row.Outcome, row.Detail, row.PreviousHash).Hash;
+            if (recomputed != row.Hash)
+            {
+                return $"row {row.Sequence} was altered: its hash does not match its content";
+            }
+
+            previous = row.Hash;
+        }
+
+        var headSequence = head?.GetInt64("Sequence") ?? 0;
+        return headSequence == rows.Count && (head?.GetString("Hash") ?? Genesis) == previous
+            ? null
+            : $"the chain ends at row {rows.Count} but its head says {headSequence}: rows were removed";
+    }
+
+    private static AuditRow Link(long sequence, DateTimeOffset at, string actor, string action, string digest, string outcome, string detail, string previousHash)
+    {
+        var content = string.Join('\n', previousHash, sequence.ToString(CultureInfo.InvariantCulture), at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), actor, action, digest, outcome, detail);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+        return new AuditRow(sequence, at, actor, action, digest, outcome, detail, previousHash, hash);
+    }
+
+    private string Digest(object? inputs)
+    {
+        var json = redactor.RedactJson(inputs, StorageJson.Options)?.ToJsonString() ?? "null";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    private static TableEntity ToEntity(string chain, AuditRow row) => new(chain, row.Sequence.ToString("D12", CultureInfo.InvariantCulture))
+    {
+        ["At"] = row.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        ["Actor"] = row.Actor,
+        ["Action"] = row.Action,
+        ["InputsDigest"] = row.InputsDigest,
+        ["Outcome"] = row.Outcome,
+        ["Detail"] = row.Detail,
+        ["PreviousHash"] = row.PreviousHash,
+        ["Hash"] = row.Hash,
+    };
+
+    private static AuditRow FromEntity(TableEntity e) => new(
+        long.Parse(e.RowKey, CultureInfo.InvariantCulture),
+        DateTimeOffset.Parse(e.GetString("At"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+        e.GetString("Actor"),
+        e.GetString("Action"),
+        e.GetString("InputsDigest"),
+        e.GetString("Outcome"),
+        e.GetString("Detail"),
+        e.GetString("PreviousHash"),
+        e.GetString("Hash"));
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Infrastructure.Http;
+
+/// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
+public sealed class OperatorEndpoints(IRollbackStore rollbacks)
+{
+    /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
+    public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (await RunningAsync(rollbackId, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var step = Identifiers.IsValid(stepId) ? await rollbacks.GetStepAsync(rollbackId, stepId, cancellationToken) : null;
+        if (step is null)
+        {
+            return Problems.NotFound($"rollback {rollbackId} has no step {stepId}");
+        }
+
+        if (step.Status != StepStatus.AwaitingApproval)
+        {
+            return Problems.Conflict($"step {stepId} is {step.Status}, not waiting for approval");
+        }
+
+        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));
+        await durable.RaiseEventAsync(rollbackId, RollbackEvents.Approval(stepId), decision, cancellationToken);
+        return Results.Json(new { rollbackId, stepId, decision = approve ? "approved" : "rejected", decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary><c>POST /api/rollbacks/{rollbackId}/abort</c>: no further reverts; reverts already running finish.</summary>
+    public async Task<IResult> AbortAsync(HttpRequest request, string rollbackId, DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (await RunningAsync(rollbackId, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var decision = new OperatorDecision(false, OperatorRequest.ActorOf(request, body!.Actor), body.Reason ?? "aborted by an operator");
+        await durable.RaiseEventAsync(rollbackId, RollbackEvents.Abort, decision, cancellationToken);
+        return Results.Json(new { rollbackId, aborting = true, decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private async Task<IResult?> RunningAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        var head = Identifiers.IsValid(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
+        return head is null ? Problems.NotFound($"no rollback {rollbackId}")
+            : head.Phase.IsTerminal() ? Problems.Conflict($"rollback {rollbackId} already ended ({head.Phase})")
+            : null;
+    }
+}
+
+/// <summary>Optional body of an operator action.</summary>
+public sealed record OperatorAction
+{
+    public string? Actor { get; init; }
+    public string? Reason { get; init; }
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http;
+
+namespace RollbackFunctions.Infrastructure.Http;
+
+/// <summary>Reading the optional body of an operator action, and who the operator is.</summary>
+public static class OperatorRequest
+{
+    /// <summary>Header naming the operator when the body does not.</summary>
+    public const string ActorHeader = "X-Rollback-Operator";
+
+    /// <summary>Binds an optional JSON body; an empty body is a default instance.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class, new()
+    {
+        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken, optional: true);
+        using var _ = document;
+        return problem is not null ? (null, problem)
+            : document is null ? (new T(), null)
+            : JsonBody.Bind<T>(document);
+    }
+
+    /// <summary>The operator: the body's actor, else the header, else "operator". Trimmed to 100 characters.</summary>
+    public static string ActorOf(HttpRequest request, string? actor)
+    {
+        var name = !string.IsNullOrWhiteSpace(actor) ? actor : request.Headers[ActorHeader].ToString();
+        name = string.IsNullOrWhiteSpace(name) ? "operator" : name.Trim();
+        return name.Length <= 100 ? name : name[..100];
+    }
+}

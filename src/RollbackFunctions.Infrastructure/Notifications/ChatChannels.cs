@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Notifications;
+
+namespace RollbackFunctions.Infrastructure.Notifications;
+
+/// <summary>A chat incoming webhook: one message per page, the evidence as text.</summary>
+public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificationChannel
+{
+    public abstract string Name { get; }
+
+    public bool IsConfigured(NotificationRoute route) => !string.IsNullOrEmpty(UrlOf(route));
+
+    public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken) =>
+        PostAsync(UrlOf(route)!, Message($"[{page.Kind}] {page.Deploy.Service} {page.Deploy.Environment}", Evidence.AsText(page, statusUrl), statusUrl), cancellationToken);
+
+    public async Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken) =>
+        await PostAsync(UrlOf(route)!, Message($"[Change] {notice.Service} {notice.Environment}", notice.Summary, notice.Link), cancellationToken);
+
+    protected abstract string? UrlOf(NotificationRoute route);
+
+    protected abstract JsonObject Message(string title, string text, string? link);
+
+    private async Task<ChannelOutcome> PostAsync(string url, JsonObject body, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await httpClients.CreateClient(Name).PostAsync(url, content, cancellationToken);
+        return new ChannelOutcome(Name, response.IsSuccessStatusCode, $"webhook answered {(int)response.StatusCode}");
+    }
+}
+
+/// <summary>Slack incoming webhook.</summary>
+public sealed class SlackChannel(IHttpClientFactory httpClients) : ChatChannel(httpClients)
+{
+    public override string Name => "slack";
+
+    protected override string? UrlOf(NotificationRoute route) => route.SlackWebhookUrl;
+
+    protected override JsonObject Message(string title, string text, string? link) => new() { ["text"] = $"*{title}*\n{text}" };
+}
+
+/// <summary>Microsoft Teams incoming webhook (MessageCard).</summary>
+public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(httpClients)
+{
+    public override string Name => "teams";
+
+    protected override string? UrlOf(NotificationRoute route) => route.TeamsWebhookUrl;
+
+    protected override JsonObject Message(string title, string text, string? link)
+    {
+        var card = new JsonObject
+        {
+            ["@type"] = "MessageCard",
+            ["@context"] = "https://schema.org/extensions",
+            ["summary"] = title,
+            ["title"] = title,
+            ["text"] = text.Replace("\n", "<br>", StringComparison.Ordinal),
+        };
+        if (link is not null)
+        {
+            card["potentialAction"] = new JsonArray(new JsonObject
+            {
+                ["@type"] = "OpenUri",
+                ["name"] = "Rollback status",
+                ["targets"] = new JsonArray(new JsonObject { ["os"] = "default", ["uri"] = link }),
+            });
+        }
+
+        return card;
+    }
+}

@@ -1,0 +1,16 @@
+using RollbackFunctions.Core.Notifications;
+
+namespace RollbackFunctions.Infrastructure.Notifications;
+
+/// <summary>One way to reach people (PagerDuty, Slack, Teams). Idempotent where the channel allows: PagerDuty dedups on the rollback id.</summary>
+public interface INotificationChannel
+{
+    string Name { get; }
+
+    bool IsConfigured(NotificationRoute route);
+
+    Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken);
+
+    /// <summary>Announces a change; null when the channel has no such notion.</summary>
+    Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken);
+}

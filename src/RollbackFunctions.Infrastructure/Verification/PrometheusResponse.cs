@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json;
+using RollbackFunctions.Core.Verification;
+
+namespace RollbackFunctions.Infrastructure.Verification;
+
+/// <summary>
+/// Reads the <c>/api/v1/query</c> envelope. Sample values are strings ("NaN" and "+Inf" included);
+/// an empty vector is a success meaning no data; <c>status: error</c> is a failed query.
+/// </summary>
+public static class PrometheusResponse
+{
+    public static MetricQueryResult Read(int httpStatus, string body)
+    {
+        JsonElement root;
+        try
+        {
+            root = JsonDocument.Parse(body).RootElement;
+        }
+        catch (JsonException)
+        {
+            return MetricQueryResult.Failed($"HTTP {httpStatus}, not a Prometheus API reply");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
+        {
+            return MetricQueryResult.Failed($"HTTP {httpStatus}, no status in the reply");
+        }
+
+        if (status.GetString() != "success")
+        {
+            var type = root.TryGetProperty("errorType", out var t) ? t.GetString() : "unknown";
+            var error = root.TryGetProperty("error", out var e) ? e.GetString() : "";
+            return MetricQueryResult.Failed($"HTTP {httpStatus} {type}: {error}");
+        }
+
+        var data = root.GetProperty("data");
+        var result = data.GetProperty("result");
+        return data.GetProperty("resultType").GetString() switch
+        {
+            "vector" => new MetricQueryResult(result.EnumerateArray().Select(s => new MetricSample(Labels(s), Value(s.GetProperty("value")))).ToList(), null),
+            "scalar" => new MetricQueryResult([new MetricSample(new Dictionary<string, string>(), Value(result))], null),
+            var other => MetricQueryResult.Failed($"result type '{other}' is not supported; write an instant vector or scalar query"),
+        };
+    }
+
+    private static Dictionary<string, string> Labels(JsonElement series) =>
+        series.TryGetProperty("metric", out var metric)
+            ? metric.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "")
+            : [];
+
+    /// <summary><c>[ unix_time, "value" ]</c>; the value is a string so NaN and ±Inf survive JSON.</summary>
+    private static double Value(JsonElement pair) =>
+        double.TryParse(pair[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : pair[1].GetString() switch { "+Inf" or "Inf" => double.PositiveInfinity, "-Inf" => double.NegativeInfinity, _ => double.NaN };
+}
