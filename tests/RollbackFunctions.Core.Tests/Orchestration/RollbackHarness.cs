@@ -2,33 +2,63 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Tests.TestDoubles;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Core.Tests.Orchestration;
 
 /// <summary>
 /// Runs <see cref="RollbackOrchestrator"/> on the real in-process Durable engine (replay,
-/// serialization and retries included) with in-memory stores and a scripted executor.
+/// serialization, timers, external events and retries included) with in-memory stores and
+/// recording doubles. Every interval is shrunk through the orchestration input.
 /// </summary>
 internal sealed class RollbackHarness : IAsyncDisposable
 {
-    /// <summary>Retries shrunk so a test waits milliseconds, not seconds.</summary>
-    public static readonly RollbackSettings FastSettings = new(StepMaxAttempts: 3, StepFirstRetryInterval: TimeSpan.FromMilliseconds(50), StepBackoffCoefficient: 1);
+    /// <summary>Seconds become tens of milliseconds; the deadline and approval timeout stay long unless a test shrinks them.</summary>
+    public static readonly RollbackSettings FastSettings = new(
+        StepMaxAttempts: 3,
+        StepFirstRetryInterval: TimeSpan.FromMilliseconds(50),
+        StepBackoffCoefficient: 1,
+        StepDeadline: TimeSpan.FromSeconds(30),
+        ApprovalTimeout: TimeSpan.FromSeconds(30),
+        PageWaitLimit: TimeSpan.FromSeconds(5),
+        Verification: new VerificationSettings(TimeSpan.FromMilliseconds(100), 3, TimeSpan.FromSeconds(20), NoDataPolicy.Inconclusive));
 
     private DurableTaskTestHost? host;
 
-    public ScriptedExecutor Executor { get; } = new();
+    public RollbackHarness()
+    {
+        Executor = new ScriptedExecutor(Journal);
+        Pager = new RecordingPager(Journal);
+    }
+
+    public Journal Journal { get; } = new();
+    public ScriptedExecutor Executor { get; }
+    public RecordingPager Pager { get; }
+    public ScriptedMetricSource Metrics { get; } = new();
     public InMemoryDeployStore Deploys { get; } = new();
     public InMemoryRollbackStore Rollbacks { get; } = new();
+    public InMemoryAuditLog Audit { get; } = new();
+    public InMemoryAlertLog Alerts { get; } = new();
 
-    public async Task<RollbackResult> RunAsync(IReadOnlyList<DeployStep> steps, RollbackSettings? settings = null)
+    public DurableTaskClient Client => host?.Client ?? throw new InvalidOperationException("start a rollback first");
+
+    /// <summary>Runs a rollback to completion and returns its result.</summary>
+    public async Task<RollbackResult> RunAsync(IReadOnlyList<DeployStep> steps, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts) =>
+        await WaitAsync(await StartAsync(steps, settings, conditions, alerts));
+
+    /// <summary>Starts a rollback and returns its id without waiting.</summary>
+    public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
     {
-        var deploy = TestDoubles.Deploys.Record(id: $"d-{Guid.NewGuid():N}", steps: steps);
+        var deploy = TestDoubles.Deploys.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions };
         await Deploys.AddAsync(deploy, CancellationToken.None);
         var rollbackId = Identifiers.RollbackIdFor(deploy.DeployId);
         await Rollbacks.TryClaimAsync(
@@ -37,7 +67,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
                 RollbackId = rollbackId,
                 DeployId = deploy.DeployId,
                 Phase = RollbackPhase.Halting,
-                Trigger = new RollbackTrigger("manual", "test", "test", []),
+                Trigger = new RollbackTrigger(alerts.Length > 0 ? "alert" : "manual", "test", "test", alerts),
                 ClaimedAt = DateTimeOffset.UtcNow,
             },
             CancellationToken.None);
@@ -50,21 +80,44 @@ internal sealed class RollbackHarness : IAsyncDisposable
                     .AddSingleton(TimeProvider.System)
                     .AddSingleton<IDeployStore>(Deploys)
                     .AddSingleton<IRollbackStore>(Rollbacks)
+                    .AddSingleton<IAuditLog>(Audit)
+                    .AddSingleton<IAlertLog>(Alerts)
+                    .AddSingleton<IPager>(Pager)
+                    .AddSingleton<IMetricSource>(Metrics)
                     .AddSingleton(new StepExecutorCatalog([Executor])),
             });
 
-        var instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deploy.DeployId, settings ?? FastSettings),
+            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings),
             new StartOrchestrationOptions(rollbackId));
+        return rollbackId;
+    }
+
+    public async Task<RollbackResult> WaitAsync(string rollbackId)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var state = await host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        var state = await Client.WaitForInstanceCompletionAsync(rollbackId, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(state.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{state.RuntimeStatus}: {state.FailureDetails?.ErrorMessage}");
         return state.ReadOutputAs<RollbackResult>()!;
     }
 
-    public async Task<DeployRecord> DeployOf(RollbackResult result) =>
-        (await Deploys.GetAsync(result.RollbackId["rb-".Length..], CancellationToken.None))!;
+    /// <summary>Waits until a step's row says it waits for approval.</summary>
+    public async Task WaitForApprovalRequestAsync(string rollbackId, string stepId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Rollbacks.GetStepAsync(rollbackId, stepId, default))?.Status != StepStatus.AwaitingApproval)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{stepId} never asked for approval");
+            await Task.Delay(20);
+        }
+    }
+
+    public Task RaiseAsync(string rollbackId, string eventName, OperatorDecision decision) =>
+        Client.RaiseEventAsync(rollbackId, eventName, decision);
+
+    public async Task<DeployRecord> DeployOf(string rollbackId) =>
+        (await Deploys.GetAsync(rollbackId["rb-".Length..], CancellationToken.None))!;
 
     public async ValueTask DisposeAsync()
     {

@@ -19,7 +19,7 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
         Assert.Equal("schema", calls[3]);
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
         Assert.All(result.Steps.Values, status => Assert.Equal(StepStatus.Reverted, status));
-        var deploy = await harness.DeployOf(result);
+        var deploy = await harness.DeployOf(result.RollbackId);
         Assert.Equal(DeployState.RolledBack, deploy.State);
         Assert.All(deploy.Steps, s => Assert.Equal(StepStatus.Reverted, s.Status));
     }
@@ -63,7 +63,7 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
         Assert.Equal(StepStatus.Reverted, result.Steps["b2"]);
         Assert.DoesNotContain("a1", harness.Executor.Calls);
         Assert.Contains("a1 (Blocked)", result.Summary);
-        Assert.Equal(DeployState.RollbackFailed, (await harness.DeployOf(result)).State);
+        Assert.Equal(DeployState.RollbackFailed, (await harness.DeployOf(result.RollbackId)).State);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Core.Tests.TestDoubles;
 
@@ -44,6 +45,7 @@ internal sealed class InMemoryRollbackStore : IRollbackStore
 {
     private readonly ConcurrentDictionary<string, RollbackRecord> heads = new();
     private readonly ConcurrentDictionary<(string, string), RollbackStepRecord> steps = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<VerificationSample>> samples = new();
 
     public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
         Task.FromResult(heads.TryAdd(record.RollbackId, record));
@@ -61,7 +63,9 @@ internal sealed class InMemoryRollbackStore : IRollbackStore
         heads.AddOrUpdate(
             rollbackId,
             _ => throw new InvalidOperationException($"no rollback {rollbackId}"),
-            (_, head) => head with { Phase = phase, Summary = summary ?? head.Summary });
+            (_, head) => head.Phase.IsTerminal() || head.Phase == phase
+                ? head
+                : head with { Phase = phase, Summary = phase.IsTerminal() ? summary : head.Summary, Timeline = [.. head.Timeline, new PhaseChange(phase, at, summary)] });
         return Task.CompletedTask;
     }
 
@@ -73,6 +77,18 @@ internal sealed class InMemoryRollbackStore : IRollbackStore
 
     public Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken) =>
         Task.FromResult(steps.GetValueOrDefault((rollbackId, stepId)));
+
+    public Task AddSampleAsync(string rollbackId, VerificationSample sample, CancellationToken cancellationToken)
+    {
+        samples.GetOrAdd(rollbackId, _ => new()).Enqueue(sample);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<VerificationSample>>(samples.GetValueOrDefault(rollbackId)?.ToList() ?? []);
+
+    public Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RollbackRecord>>(heads.Values.Where(h => !activeOnly || !h.Phase.IsTerminal()).ToList());
 
     public Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RollbackStepRecord>>(steps.Where(s => s.Key.Item1 == rollbackId).Select(s => s.Value).ToList());

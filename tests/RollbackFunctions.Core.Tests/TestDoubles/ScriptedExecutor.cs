@@ -8,7 +8,7 @@ namespace RollbackFunctions.Core.Tests.TestDoubles;
 /// A <c>webhook</c> executor that records every call and answers as scripted per step: fail,
 /// throw a number of times, or take a while.
 /// </summary>
-internal sealed class ScriptedExecutor : IStepExecutor
+internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
 {
     private readonly ConcurrentQueue<(string StepId, DateTimeOffset At)> calls = new();
     private readonly ConcurrentDictionary<string, int> throwsLeft = new();
@@ -16,6 +16,11 @@ internal sealed class ScriptedExecutor : IStepExecutor
     public string Kind => "webhook";
 
     public HashSet<string> Failing { get; } = [];
+
+    /// <summary>Steps this executor calls destructive: it reverts them only once approved.</summary>
+    public HashSet<string> Destructive { get; } = [];
+
+    public ConcurrentQueue<string> ApprovedCalls { get; } = new();
 
     public Dictionary<string, TimeSpan> Delays { get; } = [];
 
@@ -39,6 +44,17 @@ internal sealed class ScriptedExecutor : IStepExecutor
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
         calls.Enqueue((request.StepId, DateTimeOffset.UtcNow));
+        journal?.Write($"revert:{request.StepId}");
+        if (request.Approved)
+        {
+            ApprovedCalls.Enqueue(request.StepId);
+        }
+
+        if (Destructive.Contains(request.StepId) && !request.Approved)
+        {
+            return StepRevertResult.NeedsApproval($"{request.StepId} would destroy data");
+        }
+
         BeforeRevert?.Invoke(request.StepId);
         if (Delays.TryGetValue(request.StepId, out var delay))
         {

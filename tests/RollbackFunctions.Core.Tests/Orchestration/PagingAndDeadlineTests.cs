@@ -1,0 +1,97 @@
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Rollbacks;
+using static RollbackFunctions.Core.Tests.TestDoubles.Deploys;
+
+namespace RollbackFunctions.Core.Tests.Orchestration;
+
+public sealed class PagingAndDeadlineTests : IAsyncLifetime
+{
+    private readonly RollbackHarness harness = new();
+
+    [Fact]
+    public async Task Run_PagesRollbackStartedBeforeTheFirstRevert_AndResolvesAtTheEnd()
+    {
+        var result = await harness.RunAsync(Diamond());
+
+        var journal = harness.Journal;
+        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:rollout"), string.Join(", ", journal.Entries));
+        Assert.Equal([PageKind.RollbackStarted, PageKind.RollbackSucceeded], harness.Pager.Kinds);
+        var started = harness.Pager.Pages.First();
+        Assert.Contains("in progress", started.Summary);
+        Assert.Contains("rollout -> config + flags -> schema", started.Summary);
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+    }
+
+    [Fact]
+    public async Task Run_PhasesFollowTheDocumentedOrder()
+    {
+        var result = await harness.RunAsync([Step("only")]);
+
+        var head = await harness.Rollbacks.GetAsync(result.RollbackId, default);
+        Assert.Equal(
+            [RollbackPhase.Paging, RollbackPhase.RollingBack, RollbackPhase.Succeeded],
+            head!.Timeline.Select(t => t.Phase));
+    }
+
+    [Fact]
+    public async Task Run_StepPastItsDeadline_PagesStuckAndLeavesDependenciesUnreverted()
+    {
+        harness.Executor.Delays["rollout"] = TimeSpan.FromSeconds(5);
+        var steps = new[] { Step("schema"), Step("rollout", dependsOn: "schema") with { Deadline = TimeSpan.FromMilliseconds(500) } };
+
+        var result = await harness.RunAsync(steps);
+
+        Assert.Equal(StepStatus.TimedOut, result.Steps["rollout"]);
+        Assert.Equal(StepStatus.Blocked, result.Steps["schema"]);
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains(PageKind.RollbackStuck, harness.Pager.Kinds);
+        Assert.Contains("deadline", harness.Pager.Pages.Single(p => p.Kind == PageKind.RollbackStuck).Summary);
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
+    }
+
+    [Fact]
+    public async Task Run_PerStepMaxAttempts_OverridesTheDefault()
+    {
+        harness.Executor.ThrowTimes("only", 100);
+
+        var result = await harness.RunAsync([Step("only") with { MaxAttempts = 1 }]);
+
+        Assert.Single(harness.Executor.Calls);
+        Assert.Equal(StepStatus.RevertFailed, result.Steps["only"]);
+    }
+
+    [Fact]
+    public async Task Run_FailedRollback_EscalatesNamingWhatWasAndWasNotReverted()
+    {
+        harness.Executor.Failing.Add("config");
+
+        var result = await harness.RunAsync(Diamond());
+
+        var escalation = harness.Pager.Pages.Last();
+        Assert.Equal(PageKind.RollbackFailed, escalation.Kind);
+        Assert.Contains("manual intervention", escalation.Summary);
+        Assert.Contains("reverted flags, rollout", escalation.Summary);
+        Assert.Contains("config (RevertFailed)", escalation.Summary);
+        Assert.Contains("schema (Blocked)", escalation.Summary);
+        Assert.Equal(escalation.Summary, result.Summary);
+    }
+
+    [Fact]
+    public async Task Run_EveryActionIsAudited()
+    {
+        await harness.RunAsync([Step("only")]);
+
+        var actions = harness.Audit.Entries.Select(e => e.Action).ToList();
+        Assert.Contains("deploy.halted", actions);
+        Assert.Contains("page.sent", actions);
+        Assert.Contains("step.started", actions);
+        Assert.Contains("step.finished", actions);
+        Assert.Contains("phase.changed", actions);
+        Assert.Equal("rollback.completed", actions.Last(a => a != "page.sent" && a != "phase.changed"));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => harness.DisposeAsync().AsTask();
+}

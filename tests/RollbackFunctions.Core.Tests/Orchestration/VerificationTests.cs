@@ -1,0 +1,114 @@
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Tests.TestDoubles;
+using RollbackFunctions.Core.Verification;
+using static RollbackFunctions.Core.Tests.TestDoubles.Deploys;
+
+namespace RollbackFunctions.Core.Tests.Orchestration;
+
+public sealed class VerificationTests : IAsyncLifetime
+{
+    private static readonly RollbackConditions ErrorRate = new()
+    {
+        Checks = [new ConditionCheck { Name = "errors", Query = "sum(rate(errors[1m]))", UnhealthyAbove = 0.05 }],
+    };
+
+    private readonly RollbackHarness harness = new();
+
+    [Fact]
+    public async Task Verify_MetricRecovers_SucceedsAfterTheRequiredHealthySamplesInARow()
+    {
+        var bad = ScriptedMetricSource.Value(0.4);
+        var good = ScriptedMetricSource.Value(0.01);
+        harness.Metrics.Then(bad, good, bad, good, good, good);
+
+        var result = await harness.RunAsync([Step("only")], conditions: ErrorRate);
+
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+        Assert.Equal(6, harness.Metrics.Queries); // the bad sample between good ones restarts the count
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.Equal([Verdict.Unhealthy, Verdict.Healthy, Verdict.Unhealthy, Verdict.Healthy, Verdict.Healthy, Verdict.Healthy], samples.Select(s => s.Verdict));
+        Assert.Equal(PageKind.RollbackSucceeded, harness.Pager.Kinds[^1]);
+        Assert.Contains(RollbackPhase.Verifying, (await harness.Rollbacks.GetAsync(result.RollbackId, default))!.Timeline.Select(t => t.Phase));
+    }
+
+    [Fact]
+    public async Task Verify_MetricStaysBad_FailsAndEscalatesWhenTheWindowEnds()
+    {
+        harness.Metrics.Then(ScriptedMetricSource.Value(0.4));
+        var shortWindow = ErrorRate with { VerifyWindow = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromMilliseconds(200) };
+
+        var result = await harness.RunAsync([Step("only")], conditions: shortWindow);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains("did not restore health", result.Summary);
+        Assert.Contains("0.4 is above 0.05", result.Summary);
+        Assert.InRange(harness.Metrics.Queries, 2, 8); // sampled on the interval, not in a hot loop
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
+    }
+
+    [Fact]
+    public async Task Verify_NoDataWithInconclusivePolicy_NeverCountsAsHealthy()
+    {
+        harness.Metrics.Then(new MetricQueryResult([], null));
+        var conditions = ErrorRate with { VerifyWindow = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromMilliseconds(200) };
+
+        var result = await harness.RunAsync([Step("only")], conditions: conditions);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains("no data", result.Summary);
+    }
+
+    [Fact]
+    public async Task Verify_NoDataWithHealthyPolicy_Succeeds()
+    {
+        harness.Metrics.Then(new MetricQueryResult([], null));
+
+        var result = await harness.RunAsync([Step("only")], conditions: ErrorRate with { NoData = NoDataPolicy.Healthy });
+
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+    }
+
+    [Fact]
+    public async Task Verify_QueryErrors_AreErrorsNotHealth()
+    {
+        harness.Metrics.Then(MetricQueryResult.Failed("HTTP 422 execution: bad"));
+        var conditions = ErrorRate with { VerifyWindow = TimeSpan.FromSeconds(1), Interval = TimeSpan.FromMilliseconds(200), NoData = NoDataPolicy.Healthy };
+
+        var result = await harness.RunAsync([Step("only")], conditions: conditions);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.All(await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default), s => Assert.Equal(Verdict.Error, s.Verdict));
+    }
+
+    [Fact]
+    public async Task Verify_WithoutConditions_WaitsForTheTriggeringAlertsToResolve()
+    {
+        var alert = new AlertSignal(AlertSource.Alertmanager, "g|f1|1", "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), T0, null);
+        var id = await harness.StartAsync([Step("only")], alerts: alert);
+        await Task.Delay(500);
+        harness.Alerts.Resolved[alert.DedupKey] = true;
+
+        var result = await harness.WaitAsync(id);
+
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+        Assert.Contains("resolved", result.Summary);
+    }
+
+    [Fact]
+    public async Task Verify_WithoutConditions_AlertNeverResolves_Fails()
+    {
+        var alert = new AlertSignal(AlertSource.Alertmanager, "g|f1|1", "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), T0, null);
+        var settings = RollbackHarness.FastSettings with { Verification = RollbackHarness.FastSettings.Verification with { Window = TimeSpan.FromSeconds(1) } };
+
+        var result = await harness.RunAsync([Step("only")], settings, alerts: alert);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains("still firing", result.Summary);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => harness.DisposeAsync().AsTask();
+}

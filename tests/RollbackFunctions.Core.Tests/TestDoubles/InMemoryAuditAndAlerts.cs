@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Core.Tests.TestDoubles;
+
+/// <summary>Audit rows in memory (no hashing: the Table audit log and its chain are tested on Azurite).</summary>
+internal sealed class InMemoryAuditLog : IAuditLog
+{
+    public ConcurrentQueue<AuditEntry> Entries { get; } = new();
+
+    public Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        Entries.Enqueue(entry);
+        return Task.FromResult(new AuditRow(Entries.Count, DateTimeOffset.UtcNow, entry.Actor, entry.Action, "", entry.Outcome, entry.Detail, "", ""));
+    }
+
+    public Task<AuditTrail> ReadAsync(string chain, CancellationToken cancellationToken) => throw new NotSupportedException();
+}
+
+/// <summary>Which alerts resolved, as a test sets it.</summary>
+internal sealed class InMemoryAlertLog : IAlertLog
+{
+    public ConcurrentDictionary<string, bool> Resolved { get; } = new();
+
+    public Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
+
+    public Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult(Resolved.ContainsKey(dedupKey));
+}

@@ -1,0 +1,22 @@
+using System.Collections.Concurrent;
+using RollbackFunctions.Core.Notifications;
+
+namespace RollbackFunctions.Core.Tests.TestDoubles;
+
+/// <summary>A pager that records every page; the PagerDuty wire format has its own tests against a real receiver.</summary>
+internal sealed class RecordingPager(Journal journal) : IPager
+{
+    public ConcurrentQueue<Page> Pages { get; } = new();
+
+    public IReadOnlyList<PageKind> Kinds => Pages.Select(p => p.Kind).ToList();
+
+    public Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken)
+    {
+        Pages.Enqueue(page);
+        journal.Write($"page:{page.Kind}");
+        return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", true, "recorded")]);
+    }
+
+    public Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ChannelOutcome>>([]);
+}
