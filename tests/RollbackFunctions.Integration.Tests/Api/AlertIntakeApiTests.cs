@@ -17,7 +17,8 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         await using var receiver = await RevertReceiver.StartAsync();
         var service = UniqueService();
         await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", receiver, service));
-        var alert = Payloads.AlertmanagerFiring(service, "prod").ToJsonString();
+        var firing = Payloads.AlertmanagerFiring(service, "prod");
+        var alert = firing.ToJsonString();
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
         {
@@ -30,7 +31,10 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         Assert.Equal(50, starts.Count);
         Assert.Single(starts, s => s!["started"]!.GetValue<bool>());
         Assert.All(starts, s => Assert.Equal($"rb-{service}-1", s!["rollbackId"]!.GetValue<string>()));
-        await runtime.WaitForTerminalRollbackAsync($"rb-{service}-1", TimeSpan.FromSeconds(60));
+        await receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(60), "four reverts");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{service}-1", TimeSpan.FromSeconds(60));
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal(["config", "flags", "rollout", "schema"], receiver.Paths.Order()); // each step reverted once
     }
 
@@ -117,6 +121,8 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         Assert.Empty((await warn.Content.ReadFromJsonAsync<JsonObject>())!["deploys"]!.AsArray());
         var start = (await triggered.Content.ReadFromJsonAsync<JsonObject>())!["deploys"]![0]!;
         Assert.True(start["started"]!.GetValue<bool>());
+        await receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(60), "four reverts");
+        (await runtime.PostJsonAsync("/api/alerts/datadog", Payloads.Datadog(service, "prod", "Recovered", "cycle-t"))).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(start["rollbackId"]!.GetValue<string>(), TimeSpan.FromSeconds(60));
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal("datadog", rollback["trigger"]!["alerts"]![0]!["source"]!.GetValue<string>());

@@ -17,8 +17,11 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         var id = $"e2e-{Guid.NewGuid():N}";
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "checkout-e2e"));
 
-        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("checkout-e2e", "prod"));
+        var firing = Payloads.AlertmanagerFiring("checkout-e2e", "prod");
+        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", firing);
         using var gate = await runtime.Http.GetAsync($"/api/deploys/{id}/gate");
+        await receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(60), "four reverts");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.Accepted, alert.StatusCode);
@@ -82,7 +85,10 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
             (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/{step}", """{"status":"applied"}""")).Dispose();
         }
 
-        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("search-e2e", "prod"));
+        var firing = Payloads.AlertmanagerFiring("search-e2e", "prod");
+        using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", firing);
+        await receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(60), "two reverts");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
 
         Assert.True((await alert.Content.ReadFromJsonAsync<JsonObject>())!["deploys"]![0]!["started"]!.GetValue<bool>());

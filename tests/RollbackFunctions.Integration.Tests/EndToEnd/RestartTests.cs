@@ -22,6 +22,7 @@ public sealed class RestartTests
             // A message taken by the dead process reappears after this long.
             "Rollback:Durable:VisibilityTimeout=00:00:10",
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
+            "Rollback:Orchestration:VerifyInterval=00:00:00.500",
             "Logging:LogLevel:Default=Warning",
         ];
         var id = $"restart-{Guid.NewGuid():N}";
@@ -30,13 +31,16 @@ public sealed class RestartTests
         using var http = new HttpClient();
         await PostAsync(http, $"{first.BaseUrl}/api/deploys", Payloads.DiamondDeploy(id, receiver, service: "restart-e2e").ToJsonString());
         await PostAsync(http, $"{first.BaseUrl}/api/deploys/{id}/complete", "{}");
-        await PostAsync(http, $"{first.BaseUrl}/api/alerts/alertmanager", Payloads.AlertmanagerFiring("restart-e2e", "prod").ToJsonString());
+        var firing = Payloads.AlertmanagerFiring("restart-e2e", "prod");
+        await PostAsync(http, $"{first.BaseUrl}/api/alerts/alertmanager", firing.ToJsonString());
         await receiver.WaitForAsync(r => r.Any(x => x.Path == "config"), TimeSpan.FromSeconds(60), "the slow config revert to start");
         first.Crash();
         await first.DisposeAsync();
         var phaseAtCrash = await PhaseInStorageAsync(settings, id);
 
         await using var second = await RuntimeProcess.StartAsync(settings);
+        await receiver.WaitForAsync(r => r.Any(x => x.Path == "schema"), TimeSpan.FromMinutes(3), "the last revert after the restart");
+        await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", Payloads.Resolved(firing).ToJsonString());
         var rollback = await WaitForTerminalAsync(http, second.BaseUrl, $"rb-{id}", TimeSpan.FromMinutes(3), second);
 
         Assert.Equal("rollingBack", phaseAtCrash);

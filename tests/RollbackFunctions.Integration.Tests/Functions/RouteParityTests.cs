@@ -31,7 +31,7 @@ public sealed class RouteParityTests
             .Order()
             .ToList();
 
-        Assert.Equal(10, local.Count);
+        Assert.Equal(15, local.Count);
         Assert.Equal(local, functions);
     }
 }

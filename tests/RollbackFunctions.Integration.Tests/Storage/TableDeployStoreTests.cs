@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Verification;
 using RollbackFunctions.Infrastructure.Storage;
 
 namespace RollbackFunctions.Integration.Tests.Storage;
@@ -10,7 +11,10 @@ public sealed class TableDeployStoreTests
     public async Task AddThenGet_RoundTripsEveryField()
     {
         var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
-        var deploy = Deploy("d1") with { Conditions = System.Text.Json.JsonDocument.Parse("""{"errorRate":{"query":"x"}}""").RootElement.Clone() };
+        var deploy = Deploy("d1") with
+        {
+            Conditions = new RollbackConditions { Checks = [new ConditionCheck { Name = "errorRate", Query = "x", UnhealthyAbove = 0.1 }], Interval = TimeSpan.FromSeconds(15) },
+        };
 
         var (_, created) = await store.AddAsync(deploy, default);
         var read = await store.GetAsync("d1", default);
@@ -22,7 +26,9 @@ public sealed class TableDeployStoreTests
         Assert.Equal(deploy.Steps.Select(s => (s.Id, s.Kind, s.Status, s.RevertMode)), read.Steps.Select(s => (s.Id, s.Kind, s.Status, s.RevertMode)));
         Assert.Equal(["a"], read.Steps[1].DependsOn);
         Assert.Equal("http://127.0.0.1/b", read.Steps[1].Params["revertUrl"]!.GetValue<string>());
-        Assert.Equal("x", read.Conditions!.Value.GetProperty("errorRate").GetProperty("query").GetString());
+        Assert.Equal("x", read.Conditions!.Checks[0].Query);
+        Assert.Equal(0.1, read.Conditions.Checks[0].UnhealthyAbove);
+        Assert.Equal(TimeSpan.FromSeconds(15), read.Conditions.Interval);
     }
 
     [SkippableFact]

@@ -46,6 +46,20 @@ internal static class Payloads
         return payload;
     }
 
+    /// <summary>The same alerts, resolved, as Alertmanager re-sends them once the condition clears (send_resolved).</summary>
+    public static JsonObject Resolved(JsonObject firing)
+    {
+        var resolved = firing.DeepClone().AsObject();
+        resolved["status"] = "resolved";
+        foreach (var alert in resolved["alerts"]!.AsArray())
+        {
+            alert!["status"] = "resolved";
+            alert["endsAt"] = DateTimeOffset.UtcNow.ToString("O");
+        }
+
+        return resolved;
+    }
+
     /// <summary>A Datadog webhook rendered from the README template.</summary>
     public static JsonObject Datadog(string service, string environment, string transition = "Triggered", string cycleKey = "cycle-1") => new()
     {

@@ -42,6 +42,8 @@ internal sealed class TestRuntime : IAsyncDisposable
             $"--Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
             "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "--Rollback:Orchestration:StepFirstRetryInterval=00:00:00.200",
+            "--Rollback:Orchestration:VerifyInterval=00:00:00.200",
+            "--Rollback:Orchestration:VerifyWindow=00:00:30",
             "--Logging:LogLevel:Default=Warning",
             .. settings.Select(s => $"--{s}"),
         ];
