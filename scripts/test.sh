@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, installing what the tests need first: Azurite from the repository's npm
-# dependency (later issues add Prometheus, Alertmanager and PostgreSQL from Debian packages).
+# dependency, Prometheus and Alertmanager from Debian packages (as root; otherwise it says what to
+# install).
 # With CI=true a missing real part fails the run instead of skipping tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,21 @@ need npm "npm installs Azurite"
 if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   echo "== installing Azurite (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Debian's packages: the binaries are prometheus and prometheus-alertmanager. Installing does not
+# start them; tests start their own on free loopback ports.
+missing=()
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${missing[*]} (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} not installed (sudo apt-get install ${missing[*]}); tests that need them skip, or fail with CI=true" >&2
+  fi
 fi
 
 echo "== building"

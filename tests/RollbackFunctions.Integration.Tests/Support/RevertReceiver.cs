@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace RollbackFunctions.Integration.Tests.Support;
 
 /// <summary>
-/// A real HTTP server standing in for the systems a <c>webhook</c> step reverts: it records every
-/// POST with its body and arrival time, and answers as scripted per path (delay, status).
+/// A real HTTP server standing in for what cannot run here (the systems a <c>webhook</c> step
+/// reverts, PagerDuty, Slack, Teams): it records every POST with its body and arrival time, and
+/// answers as scripted per path (delay, status).
 /// </summary>
 internal sealed class RevertReceiver : IAsyncDisposable
 {
@@ -32,6 +33,9 @@ internal sealed class RevertReceiver : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> Statuses { get; } = new();
 
+    /// <summary>Called for every request as it arrives, e.g. to make a metric recover when a revert lands.</summary>
+    public Action<ReceivedRevert>? OnReceived { get; set; }
+
     /// <summary>Paths in arrival order.</summary>
     public IReadOnlyList<string> Paths => Received.Select(r => r.Path).ToList();
 
@@ -44,17 +48,28 @@ internal sealed class RevertReceiver : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         RevertReceiver? receiver = null;
-        app.MapPost("/{path}", async (string path, HttpRequest request) =>
+        app.MapPost("/{**path}", async (string path, HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
-            receiver!.Received.Enqueue(new ReceivedRevert(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow));
+            var received = new ReceivedRevert(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow)
+            {
+                Approved = request.Headers["X-Rollback-Approved"].ToString() == "true",
+            };
+            receiver!.Received.Enqueue(received);
+            receiver.OnReceived?.Invoke(received);
             if (receiver.Delays.TryGetValue(path, out var delay))
             {
                 await Task.Delay(delay);
             }
 
-            return Results.StatusCode(receiver.Statuses.GetValueOrDefault(path, 200));
+            var status = receiver.Statuses.GetValueOrDefault(path, 200);
+            if (status == 428 && received.Approved)
+            {
+                status = 200; // a destructive revert goes through once approved
+            }
+
+            return Results.StatusCode(status);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -76,5 +91,9 @@ internal sealed class RevertReceiver : IAsyncDisposable
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }
 
-/// <summary>One revert call as received.</summary>
-internal sealed record ReceivedRevert(string Path, string Body, string IdempotencyKey, DateTimeOffset At);
+/// <summary>One call as received.</summary>
+internal sealed record ReceivedRevert(string Path, string Body, string IdempotencyKey, DateTimeOffset At)
+{
+    /// <summary>The call carried <c>X-Rollback-Approved: true</c>.</summary>
+    public bool Approved { get; init; }
+}

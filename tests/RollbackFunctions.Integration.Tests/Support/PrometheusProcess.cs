@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace RollbackFunctions.Integration.Tests.Support;
+
+/// <summary>
+/// A real Prometheus (Debian package <c>prometheus</c>) on a free loopback port with its own data
+/// folder, scraping every second a metrics endpoint whose value the test sets.
+/// </summary>
+internal sealed class PrometheusProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly WebApplication target;
+    private readonly string data;
+
+    private PrometheusProcess(Process process, WebApplication target, string data, string baseUrl)
+    {
+        this.process = process;
+        this.target = target;
+        this.data = data;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    /// <summary>The value the scraped gauge <c>checkout_error_ratio</c> reports.</summary>
+    public double ErrorRatio { get; set; }
+
+    public static bool Installed => File.Exists("/usr/bin/prometheus");
+
+    public static async Task<PrometheusProcess> StartAsync(double initialErrorRatio)
+    {
+        RealParts.Require(Installed, "prometheus (Debian package 'prometheus'; scripts/test.sh installs it)");
+        PrometheusProcess? self = null;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var target = builder.Build();
+        target.MapGet("/metrics", () => Results.Text(
+            $"# TYPE checkout_error_ratio gauge\ncheckout_error_ratio{{service=\"checkout\"}} {self!.ErrorRatio.ToString(CultureInfo.InvariantCulture)}\n",
+            "text/plain; version=0.0.4"));
+        await target.StartAsync();
+        var targetAddress = new Uri(target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        var data = Path.Combine(Path.GetTempPath(), $"rollback-prometheus-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        var config = Path.Combine(data, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: app
+                static_configs:
+                  - targets: ['127.0.0.1:{targetAddress.Port}']
+            """);
+        var port = SharedAzurite.FreePort();
+        var start = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        self = new PrometheusProcess(process, target, data, $"http://127.0.0.1:{port}") { ErrorRatio = initialErrorRatio };
+        await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));
+        return self;
+    }
+
+    /// <summary>Waits until Prometheus has scraped <paramref name="value"/>, so a test never races the first scrape.</summary>
+    public async Task WaitForValueAsync(double value, TimeSpan timeout)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                var reply = await http.GetFromJsonAsync<JsonObject>($"{BaseUrl}/api/v1/query?query=checkout_error_ratio");
+                var result = reply?["data"]?["result"]?.AsArray();
+                if (result is { Count: > 0 } && double.Parse(result[0]!["value"]![1]!.GetValue<string>(), CultureInfo.InvariantCulture) == value)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, $"Prometheus did not report checkout_error_ratio={value}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+        await target.DisposeAsync();
+        Directory.Delete(data, recursive: true);
+    }
+}
