@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Integration.Tests.Support;
+
+namespace RollbackFunctions.Integration.Tests.Api;
+
+/// <summary>On-call's levers over HTTP: approve, reject, abort, force, list, audit.</summary>
+public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
+{
+    [SkippableFact]
+    public async Task Approve_StepWaitingForApproval_IsRevertedAndTheAuditNamesTheApprover()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+
+        using var approve = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/approve", """{"actor":"alice","reason":"checked the plan"}""");
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+        Assert.Equal(["rollout", "schema"], receiver.Paths);
+        Assert.Contains(rollback["timeline"]!.AsArray(), t => t!["phase"]!.GetValue<string>() == "awaitingApproval");
+        var audit = await runtime.GetJsonAsync($"/api/rollbacks/rb-{id}/audit");
+        Assert.True(audit["verified"]!.GetValue<bool>(), audit["problem"]?.ToString());
+        var actions = audit["rows"]!.AsArray().Select(r => (Action: r!["action"]!.GetValue<string>(), Actor: r["actor"]!.GetValue<string>())).ToList();
+        Assert.Contains(("approval.decided", "alice"), actions);
+        Assert.Equal("rollback.claimed", actions[0].Action);
+        Assert.Contains(actions, a => a.Action == "rollback.completed");
+    }
+
+    [SkippableFact]
+    public async Task Reject_StepWaitingForApproval_IsNotApprovedAndTheRollbackFails()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+
+        using var reject = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/reject", """{"actor":"bob","reason":"roll forward"}""");
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.Accepted, reject.StatusCode);
+        Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
+        Assert.Empty(receiver.Paths);
+        var steps = rollback["steps"]!.AsArray().ToDictionary(s => s!["stepId"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal("notApproved", steps["rollout"]);
+        Assert.Equal("blocked", steps["schema"]);
+    }
+
+    [SkippableFact]
+    public async Task Decide_WrongTargets_AreRefusedClearly()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+
+        using var notWaiting = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/schema/approve", null);
+        using var noStep = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/ghost/approve", null);
+        using var noRollback = await runtime.Http.PostAsync("/api/rollbacks/rb-ghost/abort", null);
+        using var badBody = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/abort", """{"actor": 7}""");
+
+        Assert.Equal(HttpStatusCode.Conflict, notWaiting.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noStep.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noRollback.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badBody.StatusCode);
+        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null)).Dispose();
+    }
+
+    [SkippableFact]
+    public async Task Abort_RunningRollback_EndsAbortedAndCannotBeAbortedTwice()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+        var active = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=active");
+
+        using var abort = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null);
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        using var again = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null);
+        var all = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=all");
+        var activeAfter = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=active");
+
+        Assert.Contains(active!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}");
+        Assert.Equal(HttpStatusCode.Accepted, abort.StatusCode);
+        Assert.Equal("aborted", rollback["phase"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains(all!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}" && r["phase"]!.GetValue<string>() == "aborted");
+        Assert.DoesNotContain(activeAfter!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}");
+    }
+
+    [SkippableFact]
+    public async Task List_UnknownState_Answers400()
+    {
+        var runtime = fixture.Require();
+
+        using var response = await runtime.Http.GetAsync("/api/rollbacks?state=everything");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Force_SecondRollbackOnlyAfterTheFirstEnded_AndIsRecordedAsForced()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+
+        using var whileRunning = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"force":true}""");
+        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null)).Dispose();
+        await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        using var withoutForce = await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null);
+        using var forced = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"force":true,"actor":"erin","reason":"first one was aborted"}""");
+
+        Assert.Equal(HttpStatusCode.Conflict, whileRunning.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withoutForce.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, forced.StatusCode);
+        var second = (await forced.Content.ReadFromJsonAsync<JsonObject>())!["rollbackId"]!.GetValue<string>();
+        Assert.Equal($"rb-{id}-2", second);
+        var rollback = await runtime.GetJsonAsync($"/api/rollbacks/{second}");
+        Assert.Equal("manual-forced", rollback["trigger"]!["kind"]!.GetValue<string>());
+        Assert.Equal(second, (await runtime.GetJsonAsync($"/api/deploys/{id}"))["rollbackId"]!.GetValue<string>());
+        (await runtime.Http.PostAsync($"/api/rollbacks/{second}/abort", null)).Dispose();
+    }
+
+    [SkippableFact]
+    public async Task ReceiverCallsRevertDestructive_WaitsForApprovalThenSendsItApproved()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        receiver.Statuses["schema"] = 428;
+        var id = $"op-{Guid.NewGuid():N}";
+        var deploy = Payloads.DiamondDeploy(id, receiver, "destructive");
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
+        (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
+        await WaitForStepAsync(runtime, id, "schema", "awaitingApproval");
+
+        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/schema/approve", null)).Dispose();
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+        Assert.Equal([false, true], receiver.Received.Select(r => r.Approved));
+    }
+
+    /// <summary>A deploy whose top step needs approval, rolled back by hand, waiting on that step.</summary>
+    private static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, RevertReceiver receiver)
+    {
+        var id = $"op-{Guid.NewGuid():N}";
+        var deploy = Payloads.DiamondDeploy(id, receiver, "operator");
+        var rollout = Payloads.Step("rollout", receiver, "schema");
+        rollout["revert"] = new JsonObject { ["mode"] = "approval" };
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver), rollout);
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
+        using var started = await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        await WaitForStepAsync(runtime, id, "rollout", "awaitingApproval");
+        return id;
+    }
+
+    private static async Task WaitForStepAsync(TestRuntime runtime, string deployId, string stepId, string status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var rollback = await runtime.GetJsonAsync($"/api/rollbacks/rb-{deployId}");
+            if (rollback["steps"]!.AsArray().Any(s => s!["stepId"]!.GetValue<string>() == stepId && s["status"]!.GetValue<string>() == status))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"step {stepId} never became {status}");
+            await Task.Delay(100);
+        }
+    }
+}
