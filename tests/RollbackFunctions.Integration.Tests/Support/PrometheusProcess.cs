@@ -38,7 +38,12 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 
     public static bool Installed => File.Exists("/usr/bin/prometheus");
 
-    public static async Task<PrometheusProcess> StartAsync(double initialErrorRatio)
+    /// <summary>
+    /// Starts Prometheus. With <paramref name="alertmanagerPort"/> it also evaluates the rule
+    /// <c>CheckoutErrorRatioHigh</c> (ratio above 0.05, environment prod) every second and sends
+    /// to that Alertmanager.
+    /// </summary>
+    public static async Task<PrometheusProcess> StartAsync(double initialErrorRatio, string service = "checkout", int? alertmanagerPort = null)
     {
         RealParts.Require(Installed, "prometheus (Debian package 'prometheus'; scripts/test.sh installs it)");
         PrometheusProcess? self = null;
@@ -47,7 +52,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var target = builder.Build();
         target.MapGet("/metrics", () => Results.Text(
-            $"# TYPE checkout_error_ratio gauge\ncheckout_error_ratio{{service=\"checkout\"}} {self!.ErrorRatio.ToString(CultureInfo.InvariantCulture)}\n",
+            $"# TYPE checkout_error_ratio gauge\ncheckout_error_ratio{{service=\"{service}\"}} {self!.ErrorRatio.ToString(CultureInfo.InvariantCulture)}\n",
             "text/plain; version=0.0.4"));
         await target.StartAsync();
         var targetAddress = new Uri(target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -55,10 +60,32 @@ internal sealed class PrometheusProcess : IAsyncDisposable
         var data = Path.Combine(Path.GetTempPath(), $"rollback-prometheus-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
         var config = Path.Combine(data, "prometheus.yml");
+        var alerting = alertmanagerPort is { } amPort
+            ? $"""
+              rule_files: ['{Path.Combine(data, "rules.yml")}']
+              alerting:
+                alertmanagers:
+                  - static_configs:
+                      - targets: ['127.0.0.1:{amPort}']
+              """
+            : "";
+        await File.WriteAllTextAsync(Path.Combine(data, "rules.yml"), """
+            groups:
+              - name: checkout
+                rules:
+                  - alert: CheckoutErrorRatioHigh
+                    expr: max by (service) (checkout_error_ratio) > 0.05
+                    labels:
+                      environment: prod
+                      severity: page
+                    annotations:
+                      summary: "error ratio {{ $value }}"
+            """);
         await File.WriteAllTextAsync(config, $"""
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
+            {alerting}
             scrape_configs:
               - job_name: app
                 static_configs:
