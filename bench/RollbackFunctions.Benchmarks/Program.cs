@@ -1,10 +1,11 @@
-// Alert-to-first-revert latency on the local runtime after the engine has been idle.
+// Latency of a rollback on the local runtime after the engine has been idle: alert to page,
+// alert to first revert, alert to verified.
 // Usage: dotnet run -c Release --project bench/RollbackFunctions.Benchmarks -- [idleSeconds=60] [runs=3]
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RollbackFunctions.Local;
@@ -15,19 +16,24 @@ var root = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory) ?? throw new In
 var data = Path.Combine(Path.GetTempPath(), $"rollback-bench-{Guid.NewGuid():N}");
 await using var azurite = await AzuriteProcess.StartAsync(root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine);
 
-// The receiver stands in for the system a webhook step reverts; it notes when each revert lands.
-var firstRevert = new Dictionary<string, TaskCompletionSource<long>>();
+// One receiver stands in for PagerDuty and for the system the webhook step reverts; it notes
+// when the first page and the first revert of each deploy land.
+var arrivals = new ConcurrentDictionary<string, long>();
 var receiverBuilder = WebApplication.CreateSlimBuilder();
 receiverBuilder.Logging.ClearProviders();
 receiverBuilder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
 await using var receiver = receiverBuilder.Build();
-receiver.MapPost("/{deployId}", (string deployId) =>
+receiver.MapPost("/v2/enqueue", async (HttpRequest request) =>
 {
-    lock (firstRevert)
-    {
-        firstRevert[deployId].TrySetResult(Stopwatch.GetTimestamp());
-    }
-
+    var body = await new StreamReader(request.Body).ReadToEndAsync();
+    var deployId = body.Split("\"dedup_key\":\"rb-")[1].Split('"')[0];
+    arrivals.TryAdd($"page:{deployId}", Stopwatch.GetTimestamp());
+    return Results.Accepted();
+});
+receiver.MapPost("/v2/change/enqueue", () => Results.Accepted());
+receiver.MapPost("/revert/{deployId}", (string deployId) =>
+{
+    arrivals.TryAdd($"revert:{deployId}", Stopwatch.GetTimestamp());
     return Results.Ok();
 });
 await receiver.StartAsync();
@@ -38,28 +44,25 @@ await using var runtime = await LocalRuntime.BuildAsync(
     "--urls", "http://127.0.0.1:0",
     $"--Rollback:Storage:ConnectionString={azurite.ConnectionString}",
     "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
+    $"--Rollback:Notifications:PagerDutyEventsUrl={receiverUrl}",
+    "--Rollback:Notifications:Default:PagerDutyRoutingKey=BENCHMARKROUTINGKEY0123456789ABC",
+    "--Rollback:Orchestration:VerifyInterval=00:00:01",
     "--Logging:LogLevel:Default=Warning",
 ]);
 await runtime.App.StartAsync();
 using var http = new HttpClient { BaseAddress = new Uri(Address(runtime.App.Services)) };
 
-Console.WriteLine($"| run | idle before alert | alert reply | alert -> first revert | alert -> rollback succeeded |");
-Console.WriteLine("|---|---|---|---|---|");
-var firstRevertMs = new List<double>();
+Console.WriteLine("| run | idle before alert | alert reply | alert -> page | alert -> first revert | alert -> verified |");
+Console.WriteLine("|---|---|---|---|---|---|");
+var columns = new List<double>[3] { [], [], [] };
 for (var run = 1; run <= runs; run++)
 {
     var deployId = $"bench-{run}-{Guid.NewGuid():N}"[..20];
-    lock (firstRevert)
-    {
-        firstRevert[deployId] = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
     var service = $"svc{deployId}";
-    await Post($"/api/deploys", new JsonObject
-    {
-        ["deployId"] = deployId, ["service"] = service, ["environment"] = "bench", ["version"] = "2",
-        ["steps"] = new JsonArray(new JsonObject { ["id"] = "app", ["kind"] = "webhook", ["params"] = new JsonObject { ["revertUrl"] = $"{receiverUrl}/{deployId}" } }),
-    }.ToJsonString());
+    await Post("/api/deploys", $$"""
+        {"deployId":"{{deployId}}","service":"{{service}}","environment":"bench","version":"2",
+         "steps":[{"id":"app","kind":"webhook","params":{"revertUrl":"{{receiverUrl}}/revert/{{deployId}}"} } ]}
+        """);
     await Post($"/api/deploys/{deployId}/complete", "{}");
     await Task.Delay(idle);
 
@@ -71,19 +74,30 @@ for (var run = 1; run <= runs; run++)
     var sent = Stopwatch.GetTimestamp();
     await Post("/api/alerts/alertmanager", alert);
     var replied = Stopwatch.GetTimestamp();
-    var reverted = await firstRevert[deployId].Task.WaitAsync(TimeSpan.FromMinutes(2));
+    var reverted = await ArrivalAsync($"revert:{deployId}");
+
+    // Alertmanager reports the alert resolved once the revert took effect; that verifies the rollback.
+    await Post("/api/alerts/alertmanager", alert.Replace("\"firing\"", "\"resolved\"", StringComparison.Ordinal));
     while (!(await http.GetStringAsync($"/api/rollbacks/rb-{deployId}")).Contains("\"phase\":\"succeeded\"", StringComparison.Ordinal))
     {
         await Task.Delay(10);
     }
 
-    var done = Stopwatch.GetTimestamp();
-    firstRevertMs.Add(Stopwatch.GetElapsedTime(sent, reverted).TotalMilliseconds);
-    Console.WriteLine($"| {run} | {idle.TotalSeconds:0} s | {Ms(sent, replied)} | {Ms(sent, reverted)} | {Ms(sent, done)} |");
+    var verified = Stopwatch.GetTimestamp();
+    var paged = arrivals[$"page:{deployId}"];
+    columns[0].Add(Stopwatch.GetElapsedTime(sent, paged).TotalMilliseconds);
+    columns[1].Add(Stopwatch.GetElapsedTime(sent, reverted).TotalMilliseconds);
+    columns[2].Add(Stopwatch.GetElapsedTime(sent, verified).TotalMilliseconds);
+    Console.WriteLine($"| {run} | {idle.TotalSeconds:0} s | {Ms(sent, replied)} | {Ms(sent, paged)} | {Ms(sent, reverted)} | {Ms(sent, verified)} |");
 }
 
-firstRevertMs.Sort();
-Console.WriteLine($"\nalert -> first revert: median {firstRevertMs[firstRevertMs.Count / 2]:0} ms, max {firstRevertMs[^1]:0} ms over {runs} run(s)");
+string[] names = ["alert -> page", "alert -> first revert", "alert -> verified"];
+for (var i = 0; i < names.Length; i++)
+{
+    columns[i].Sort();
+    Console.WriteLine($"{names[i]}: median {columns[i][columns[i].Count / 2]:0} ms, max {columns[i][^1]:0} ms over {runs} run(s)");
+}
+
 await runtime.App.StopAsync();
 Directory.Delete(data, recursive: true);
 return;
@@ -92,6 +106,22 @@ async Task Post(string path, string json)
 {
     using var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
     response.EnsureSuccessStatusCode();
+}
+
+async Task<long> ArrivalAsync(string key)
+{
+    var deadline = DateTime.UtcNow.AddMinutes(2);
+    while (!arrivals.ContainsKey(key))
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new TimeoutException($"{key} never arrived");
+        }
+
+        await Task.Delay(5);
+    }
+
+    return arrivals[key];
 }
 
 static string Ms(long from, long to) => $"{Stopwatch.GetElapsedTime(from, to).TotalMilliseconds:0} ms";
