@@ -17,6 +17,12 @@ public sealed record RollbackRequest(string RollbackId, string DeployId, int Tri
 /// <param name="ApprovalTimeout">How long a step waits for approval before it escalates as not approved.</param>
 /// <param name="PageWaitLimit">How long the first revert waits for the "rollback started" page; a slow pager never holds the rollback back longer.</param>
 /// <param name="Verification">Defaults for verification, overridden by the deploy's conditions.</param>
+/// <param name="ShortestTimer">
+/// Shorter durable timers are lengthened to this. The Azure Storage provider delays a timer message by
+/// its remaining time truncated to whole seconds, so a timer due in under a second fires at once
+/// (measured on Azurite: 1 s timers firing after ~30 ms); 1.5 s keeps every timer at least a second
+/// long. Zero for engines that keep timers exactly.
+/// </param>
 public sealed record RollbackSettings(
     int StepMaxAttempts,
     TimeSpan StepFirstRetryInterval,
@@ -24,7 +30,8 @@ public sealed record RollbackSettings(
     TimeSpan StepDeadline,
     TimeSpan ApprovalTimeout,
     TimeSpan PageWaitLimit,
-    VerificationSettings Verification)
+    VerificationSettings Verification,
+    TimeSpan ShortestTimer)
 {
     /// <summary>Production defaults.</summary>
     public static RollbackSettings Default { get; } = new(
@@ -34,7 +41,8 @@ public sealed record RollbackSettings(
         StepDeadline: TimeSpan.FromMinutes(10),
         ApprovalTimeout: TimeSpan.FromMinutes(15),
         PageWaitLimit: TimeSpan.FromSeconds(10),
-        Verification: new VerificationSettings(TimeSpan.FromSeconds(30), 3, TimeSpan.FromMinutes(10), NoDataPolicy.Inconclusive));
+        Verification: new VerificationSettings(TimeSpan.FromSeconds(30), 3, TimeSpan.FromMinutes(10), NoDataPolicy.Inconclusive),
+        ShortestTimer: TimeSpan.FromSeconds(1.5));
 }
 
 /// <summary>How verification samples health.</summary>

@@ -75,7 +75,7 @@ internal sealed partial class RollbackRun
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         var deadline = step.Deadline ?? settings.StepDeadline;
         using var cancel = new CancellationTokenSource();
-        var timer = context.CreateTimer(deadline, cancel.Token);
+        var timer = TimerAsync(deadline, cancel.Token);
         if (await Task.WhenAny(revert, timer) == revert)
         {
             cancel.Cancel();
@@ -122,7 +122,7 @@ internal sealed partial class RollbackRun
 
         using var cancel = new CancellationTokenSource();
         var decision = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Approval(step.Id), cancel.Token);
-        var timeout = context.CreateTimer(input.Settings.ApprovalTimeout, cancel.Token);
+        var timeout = TimerAsync(input.Settings.ApprovalTimeout, cancel.Token);
         var first = await Task.WhenAny(decision, timeout, abortSignal);
         cancel.Cancel();
         waitingForApproval--;

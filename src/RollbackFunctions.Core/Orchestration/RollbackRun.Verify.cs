@@ -45,15 +45,37 @@ internal sealed partial class RollbackRun
                 break;
             }
 
-            using var cancel = new CancellationTokenSource();
-            var timer = context.CreateTimer(next, cancel.Token);
-            if (await Task.WhenAny(timer, abortSignal) != timer)
+            if (!await SleepUntilAsync(next))
             {
-                cancel.Cancel();
                 return (false, "aborted");
             }
         }
 
         return (false, $"no {what}; last sample {last?.Verdict.ToString().ToLowerInvariant()}: {last?.Summary}");
     }
+
+    /// <summary>
+    /// Waits on durable timers until <paramref name="fireAt"/>; false when an abort came first. A timer
+    /// can fire up to a second early on the Azure Storage provider; it is re-armed for the rest, so the
+    /// sampling interval holds (overshooting by at most <see cref="RollbackSettings.ShortestTimer"/>).
+    /// </summary>
+    private async Task<bool> SleepUntilAsync(DateTime fireAt)
+    {
+        for (var attempt = 0; attempt < 10 && context.CurrentUtcDateTime < fireAt; attempt++)
+        {
+            using var cancel = new CancellationTokenSource();
+            var timer = TimerAsync(fireAt - context.CurrentUtcDateTime, cancel.Token);
+            if (await Task.WhenAny(timer, abortSignal) != timer)
+            {
+                cancel.Cancel();
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A durable timer, never shorter than <see cref="RollbackSettings.ShortestTimer"/>.</summary>
+    private Task TimerAsync(TimeSpan delay, CancellationToken cancellationToken) =>
+        context.CreateTimer(delay > input.Settings.ShortestTimer ? delay : input.Settings.ShortestTimer, cancellationToken);
 }

@@ -78,7 +78,7 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     {
         var page = context.CallActivityAsync<IReadOnlyList<ChannelOutcome>>(nameof(SendPageActivity), new PageRequest(input.RollbackId, kind, summary));
         using var cancel = new CancellationTokenSource();
-        var limit = context.CreateTimer(input.Settings.PageWaitLimit, cancel.Token);
+        var limit = TimerAsync(input.Settings.PageWaitLimit, cancel.Token);
         if (await Task.WhenAny(page, limit) == page)
         {
             cancel.Cancel();

@@ -32,6 +32,9 @@ public sealed class RollbackOptions
 
     public NoDataPolicy NoData { get; set; } = Defaults.Verification.NoData;
 
+    /// <summary>Shorter durable timers are lengthened to this: the Azure Storage provider schedules timers in whole seconds.</summary>
+    public TimeSpan ShortestTimer { get; set; } = Defaults.ShortestTimer;
+
     /// <summary>
     /// A claim whose orchestration was not scheduled after this long was lost in a crash; the next
     /// alert or operator request for the deploy takes it over and schedules it.
@@ -45,5 +48,6 @@ public sealed class RollbackOptions
         StepDeadline,
         ApprovalTimeout,
         PageWaitLimit,
-        new VerificationSettings(VerifyInterval, RequiredHealthyChecks, VerifyWindow, NoData));
+        new VerificationSettings(VerifyInterval, RequiredHealthyChecks, VerifyWindow, NoData),
+        ShortestTimer);
 }

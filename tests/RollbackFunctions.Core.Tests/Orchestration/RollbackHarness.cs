@@ -30,7 +30,8 @@ internal sealed class RollbackHarness : IAsyncDisposable
         StepDeadline: TimeSpan.FromSeconds(30),
         ApprovalTimeout: TimeSpan.FromSeconds(30),
         PageWaitLimit: TimeSpan.FromSeconds(5),
-        Verification: new VerificationSettings(TimeSpan.FromMilliseconds(100), 3, TimeSpan.FromSeconds(20), NoDataPolicy.Inconclusive));
+        Verification: new VerificationSettings(TimeSpan.FromMilliseconds(100), 3, TimeSpan.FromSeconds(20), NoDataPolicy.Inconclusive),
+        ShortestTimer: TimeSpan.Zero); // the in-memory engine keeps timers exactly
 
     private DurableTaskTestHost? host;
 
