@@ -9,6 +9,9 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <summary>One execution of <see cref="RollbackOrchestrator"/>: its state and the phases in order.</summary>
 internal sealed partial class RollbackRun(TaskOrchestrationContext context, RollbackRequest input)
 {
+    /// <summary>Bookkeeping activities only touch storage; its SDK retries fast faults, this covers a longer outage.</summary>
+    private static readonly TaskOptions Bookkeeping = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(1), 2));
+
     private readonly Dictionary<string, StepStatus> statuses = [];
     private Task<OperatorDecision> abortSignal = Task.FromResult(new OperatorDecision(false, "", null));
     private DeployRecord deploy = null!;
@@ -21,7 +24,21 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     public async Task<RollbackResult> ExecuteAsync()
     {
         abortSignal = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Abort);
-        deploy = await context.CallActivityAsync<DeployRecord>(nameof(HaltDeployActivity), new HaltRequest(input.RollbackId, input.DeployId));
+        try
+        {
+            return await RollBackAsync();
+        }
+        catch (TaskFailedException e)
+        {
+            // An activity failed beyond its retries (storage down, a bug): still end the rollback
+            // visibly, with a page, rather than leave it looking in progress forever.
+            return await FinishAsync(RollbackPhase.Failed, $"rollback of {input.DeployId} failed unexpectedly ({e.FailureDetails.ErrorMessage}); manual intervention needed; {Tally()}", PageKind.RollbackFailed);
+        }
+    }
+
+    private async Task<RollbackResult> RollBackAsync()
+    {
+        deploy = await context.CallActivityAsync<DeployRecord>(nameof(HaltDeployActivity), new HaltRequest(input.RollbackId, input.DeployId), Bookkeeping);
         graph = ReversePlanner.GraphOf(deploy.Steps);
         var plan = ReversePlanner.Plan(deploy.Steps);
         foreach (var skipped in plan.Skipped)
@@ -65,7 +82,8 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     {
         await context.CallActivityAsync<bool>(
             nameof(CompleteRollbackActivity),
-            new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses));
+            new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses),
+            Bookkeeping);
         await PageAsync(page, summary);
         return new RollbackResult(input.RollbackId, phase, summary, statuses);
     }
@@ -86,7 +104,7 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     }
 
     private Task ProgressAsync(RollbackPhase? phase, IReadOnlyList<RollbackStepRecord> steps, string? note = null, params AuditNote[] audit) =>
-        context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new ProgressUpdate(input.RollbackId, phase, steps, note, audit));
+        context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new ProgressUpdate(input.RollbackId, phase, steps, note, audit), Bookkeeping);
 
     /// <summary>What was and was not reverted, for summaries and pages.</summary>
     private string Tally()

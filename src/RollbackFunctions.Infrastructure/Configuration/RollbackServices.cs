@@ -76,7 +76,10 @@ public static class RollbackServices
         services.AddOptions<RollbackOptions>().Bind(configuration.GetSection("Rollback:Orchestration")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookExecutorOptions>().Bind(configuration.GetSection("Rollback:Executors:Webhook"));
         services.AddOptions<CorrelationOptions>().Bind(configuration.GetSection("Rollback:Correlation"));
-        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection("Rollback:Notifications"));
+        services.AddOptions<NotificationOptions>()
+            .Bind(configuration.GetSection("Rollback:Notifications"))
+            .Validate(NotificationOptionsAreUsable, "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
+            .ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus"));
     }
 
@@ -96,6 +99,11 @@ public static class RollbackServices
                 .AddStandardResilienceHandler();
         }
     }
+
+    private static bool NotificationOptionsAreUsable(NotificationOptions options) =>
+        new[] { options.PublicBaseUrl, options.PagerDutyEventsUrl }
+            .Concat(options.Routes.Append(options.Default).SelectMany(r => new[] { r.SlackWebhookUrl, r.TeamsWebhookUrl }).Where(u => !string.IsNullOrEmpty(u)))
+            .All(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
 
     private static IEnumerable<string?> SecretsOf(PrometheusOptions prometheus) => [prometheus.BearerToken, prometheus.Password];
 }

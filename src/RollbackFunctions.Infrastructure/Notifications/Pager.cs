@@ -63,8 +63,9 @@ public sealed partial class Pager(
             {
                 return await send(channel, route);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+            catch (Exception e)
             {
+                // Whatever a channel throws (down, misconfigured, timed out) is its outcome: a page never fails the rollback.
                 var detail = redactor.Redact($"{e.GetType().Name}: {e.Message}");
                 LogChannelFailed(logger, channel.Name, detail);
                 return new ChannelOutcome(channel.Name, false, detail);
