@@ -42,50 +42,27 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
                     send_resolved: true
             """);
         var port = SharedAzurite.FreePort();
-        var start = new ProcessStartInfo("/usr/bin/prometheus-alertmanager") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[]
-                 {
-                     $"--config.file={config}", $"--storage.path={data}", $"--web.listen-address=127.0.0.1:{port}",
-                     "--cluster.listen-address=", // a single instance: no gossip
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.Start("/usr/bin/prometheus-alertmanager",
+        [
+            $"--config.file={config}", $"--storage.path={data}", $"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=", // a single instance: no gossip
+        ]);
         var alertmanager = new AlertmanagerProcess(process, data, port);
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        try
         {
-            try
-            {
-                using var ready = await http.GetAsync($"http://127.0.0.1:{port}/-/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return alertmanager;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "Alertmanager did not become ready");
-            await Task.Delay(200);
+            await ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Alertmanager did not become ready");
+            return alertmanager;
+        }
+        catch
+        {
+            await alertmanager.DisposeAsync();
+            throw;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await ChildProcess.StopAsync(process);
         Directory.Delete(data, recursive: true);
     }
 }

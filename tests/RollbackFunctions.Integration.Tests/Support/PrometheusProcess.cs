@@ -92,18 +92,19 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                   - targets: ['127.0.0.1:{targetAddress.Port}']
             """);
         var port = SharedAzurite.FreePort();
-        var start = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.Start("/usr/bin/prometheus",
+            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]);
         self = new PrometheusProcess(process, target, data, $"http://127.0.0.1:{port}") { ErrorRatio = initialErrorRatio };
-        await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));
-        return self;
+        try
+        {
+            await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));
+            return self;
+        }
+        catch
+        {
+            await self.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Waits until Prometheus has scraped <paramref name="value"/>, so a test never races the first scrape.</summary>
@@ -134,13 +135,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await ChildProcess.StopAsync(process);
         await target.DisposeAsync();
         Directory.Delete(data, recursive: true);
     }

@@ -12,14 +12,10 @@ internal sealed class RuntimeProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
 
-    private RuntimeProcess(Process process, string baseUrl)
+    private RuntimeProcess(string dll, string baseUrl, IEnumerable<string> settings)
     {
-        this.process = process;
         BaseUrl = baseUrl;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        process = ChildProcess.Start("dotnet", new[] { dll, "--urls", baseUrl }.Concat(settings.Select(s => $"--{s}")), Append, Path.GetDirectoryName(dll));
     }
 
     public string BaseUrl { get; }
@@ -39,37 +35,16 @@ internal sealed class RuntimeProcess : IAsyncDisposable
     {
         var dll = Path.Combine(Repo.BuildOutput("RollbackFunctions.Local"), "RollbackFunctions.Local.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first");
-        var baseUrl = $"http://127.0.0.1:{SharedAzurite.FreePort()}";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
-        foreach (var argument in new[] { dll, "--urls", baseUrl }.Concat(settings.Select(s => $"--{s}")))
+        var runtime = new RuntimeProcess(dll, $"http://127.0.0.1:{SharedAzurite.FreePort()}", settings);
+        try
         {
-            start.ArgumentList.Add(argument);
+            await ChildProcess.WaitUntilReadyAsync(runtime.process, $"{runtime.BaseUrl}/api/health", TimeSpan.FromSeconds(60), () => $"the local runtime did not become healthy:\n{runtime.Output}");
+            return runtime;
         }
-
-        var runtime = new RuntimeProcess(Process.Start(start)!, baseUrl);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        catch
         {
-            try
-            {
-                using var health = await http.GetAsync($"{baseUrl}/api/health");
-                if (health.IsSuccessStatusCode)
-                {
-                    return runtime;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            if (runtime.process.HasExited || DateTime.UtcNow > deadline)
-            {
-                await runtime.DisposeAsync();
-                Assert.Fail($"the local runtime did not become healthy:\n{runtime.Output}");
-            }
-
-            await Task.Delay(200);
+            await runtime.DisposeAsync();
+            throw;
         }
     }
 
@@ -80,24 +55,10 @@ internal sealed class RuntimeProcess : IAsyncDisposable
         process.WaitForExit();
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(process);
+
+    private void Append(string line)
     {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
         lock (output)
         {
             output.AppendLine(line);

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace RollbackFunctions.Integration.Tests.Support;
+
+/// <summary>Starting, probing and stopping the real programs the tests run beside themselves.</summary>
+internal static class ChildProcess
+{
+    /// <summary>Starts a program with its arguments passed one by one (never through a shell), draining its output.</summary>
+    public static Process Start(string fileName, IEnumerable<string> arguments, Action<string>? output = null, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
+        process.OutputDataReceived += (_, e) => Forward(e.Data);
+        process.ErrorDataReceived += (_, e) => Forward(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+
+        void Forward(string? line)
+        {
+            if (line is not null)
+            {
+                output?.Invoke(line);
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="url"/> answers 2xx; fails the test if the process exits or time runs out.</summary>
+    public static async Task WaitUntilReadyAsync(Process process, string url, TimeSpan timeout, Func<string> describe)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, describe());
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Kills the process and its children at once, as a crash would.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+}
