@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Infrastructure.Rollbacks;
@@ -55,12 +56,13 @@ public sealed class AlertEndpoints(
         }
 
         var now = clock.GetUtcNow();
+        var candidates = new Dictionary<(string?, string?), IReadOnlyList<DeployRecord>>();
         var matched = new Dictionary<string, RollbackStart>();
         var unmatched = 0;
         // Firing alerts first, so a resolved alert in the same call cannot shadow the start of a rollback.
         foreach (var alert in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
         {
-            var decision = await DecideAsync(alert, now, cancellationToken);
+            var decision = await DecideAsync(alert, candidates, now, cancellationToken);
             RollbackStart? start = null;
             if (decision.DeployId is { } deployId)
             {
@@ -98,11 +100,21 @@ public sealed class AlertEndpoints(
             statusCode: StatusCodes.Status202Accepted);
     }
 
-    private async Task<CorrelationDecision> DecideAsync(AlertSignal alert, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>
+    private async Task<CorrelationDecision> DecideAsync(
+        AlertSignal alert,
+        Dictionary<(string?, string?), IReadOnlyList<DeployRecord>> candidates,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        var (service, environment) = correlator.KeysOf(alert);
-        var candidates = service is null || environment is null ? [] : await deploys.FindAsync(service, environment, cancellationToken);
-        return correlator.Decide(alert, candidates, now);
+        var keys = correlator.KeysOf(alert);
+        if (!candidates.TryGetValue(keys, out var deploysOfService))
+        {
+            deploysOfService = keys is (string service, string environment) ? await deploys.FindAsync(service, environment, cancellationToken) : [];
+            candidates[keys] = deploysOfService;
+        }
+
+        return correlator.Decide(alert, deploysOfService, now);
     }
 
     /// <summary>A resolved alert reports the rollback it belongs to, if any, and starts nothing.</summary>
