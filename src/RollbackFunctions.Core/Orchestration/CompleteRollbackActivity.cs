@@ -32,9 +32,11 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
             input.DeployId,
             deploy =>
             {
-                var steps = deploy.Steps
-                    .Select(s => input.Steps.TryGetValue(s.Id, out var status) && status != s.Status ? s with { Status = status, UpdatedAt = now } : s)
-                    .ToList();
+                var steps = deploy.Steps.Select(s => input.Steps.TryGetValue(s.Id, out var status) && status != s.Status
+                        // A step planned as never applied that CI applied after the halt keeps its status: it is live.
+                        && !(status == StepStatus.Skipped && s.Status.NeedsRevert())
+                    ? s with { Status = status, UpdatedAt = now }
+                    : s).ToList();
                 return deploy with { State = state, Steps = steps };
             },
             cancellationToken);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
@@ -8,7 +9,7 @@ using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Infrastructure.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
-public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, TimeProvider clock)
+public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, IAuditLog audit, TimeProvider clock)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -83,9 +84,17 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
             return Problems.NotFound($"deploy {deployId} has no step {stepId}");
         }
 
-        // Recorded even when halted: the rollback must know what CI really changed.
+        // Recorded even when halted: what CI really changed must be on record.
         var updated = await deploys.UpdateAsync(deployId, d => d.WithStepStatus(stepId, report.Status, clock.GetUtcNow()), cancellationToken);
-        return Results.Json(DeployView.Of(updated!, clock.GetUtcNow()), ApiJson.Replies);
+        if (updated!.RollbackId is not { } rollbackId)
+        {
+            return Results.Json(DeployView.Of(updated, clock.GetUtcNow()), ApiJson.Replies);
+        }
+
+        // The rollback fixed its plan when it halted the deploy: a step applied since is not in it.
+        var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is NOT part of that rollback: revert it by hand, or force a new rollback once {rollbackId} ends";
+        await audit.AppendAsync(new AuditEntry(rollbackId, "ci", "step.reportedAfterHalt", new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
+        return Problems.Conflict(warning);
     }
 
     /// <summary><c>POST /api/deploys/{deployId}/complete</c>: pending steps become applied and the bake window starts.</summary>

@@ -75,6 +75,29 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
     }
 
     [SkippableFact]
+    public async Task StepReportedAfterTheHalt_IsRecordedRefusedAndStaysVisiblyApplied()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await RevertReceiver.StartAsync();
+        var id = $"gate-{Guid.NewGuid():N}";
+        (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver))).Dispose();
+        (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""")).Dispose();
+        (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
+        await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+
+        using var late = await runtime.PostJsonAsync($"/api/deploys/{id}/steps/config", """{"status":"applied"}""");
+
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Contains("NOT part of that rollback", await late.Content.ReadAsStringAsync());
+        var steps = (await runtime.GetJsonAsync($"/api/deploys/{id}"))["steps"]!.AsArray()
+            .ToDictionary(s => s!["id"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
+        Assert.Equal("applied", steps["config"]);
+        Assert.Equal("reverted", steps["schema"]);
+        var audit = await runtime.GetJsonAsync($"/api/rollbacks/rb-{id}/audit");
+        Assert.Contains(audit["rows"]!.AsArray(), r => r!["action"]!.GetValue<string>() == "step.reportedAfterHalt");
+    }
+
+    [SkippableFact]
     public async Task Rollback_UnknownDeploy_Answers404()
     {
         var runtime = fixture.Require();
