@@ -9,15 +9,18 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <summary>One execution of <see cref="RollbackOrchestrator"/>: its state and the phases in order.</summary>
 internal sealed partial class RollbackRun(TaskOrchestrationContext context, RollbackRequest input)
 {
-    /// <summary>Bookkeeping activities only touch storage; its SDK retries fast faults, this covers a longer outage.</summary>
-    private static readonly TaskOptions Bookkeeping = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(1), 2));
-
     private readonly Dictionary<string, StepStatus> statuses = [];
     private Task<OperatorDecision> abortSignal = Task.FromResult(new OperatorDecision(false, "", null));
     private DeployRecord deploy = null!;
     private StepGraph graph = null!;
 
     private bool Aborted => abortSignal.IsCompleted;
+
+    /// <summary>
+    /// Retry of the bookkeeping activities, which only touch storage: its SDK retries fast faults,
+    /// this covers a longer outage (5 attempts on the step retry's backoff).
+    /// </summary>
+    private TaskOptions Bookkeeping => TaskOptions.FromRetryPolicy(new RetryPolicy(5, input.Settings.StepFirstRetryInterval, input.Settings.StepBackoffCoefficient));
 
     private string What => $"{deploy.Service} {deploy.Version} in {deploy.Environment}";
 

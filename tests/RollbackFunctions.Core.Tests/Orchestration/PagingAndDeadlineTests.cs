@@ -91,6 +91,20 @@ public sealed class PagingAndDeadlineTests : IAsyncLifetime
         Assert.Equal("rollback.completed", actions.Last(a => a != "page.sent" && a != "phase.changed"));
     }
 
+    [Fact]
+    public async Task Run_ActivityFailsBeyondItsRetries_RollbackStillEndsFailedNotStuckInProgress()
+    {
+        var id = await harness.StartAsync([Step("only")], storeDeploy: false);
+
+        var result = await harness.WaitAsync(id);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains("failed unexpectedly", result.Summary);
+        Assert.Contains("does not exist", result.Summary);
+        Assert.Equal(RollbackPhase.Failed, (await harness.Rollbacks.GetAsync(id, default))!.Phase);
+        Assert.Empty(harness.Executor.Calls);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => harness.DisposeAsync().AsTask();

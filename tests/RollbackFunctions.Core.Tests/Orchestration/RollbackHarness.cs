@@ -57,10 +57,18 @@ internal sealed class RollbackHarness : IAsyncDisposable
         await WaitAsync(await StartAsync(steps, settings, conditions, alerts));
 
     /// <summary>Starts a rollback and returns its id without waiting.</summary>
-    public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
+    public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts) =>
+        await StartAsync(steps, storeDeploy: true, settings, conditions, alerts);
+
+    /// <summary>Starts a rollback; without <paramref name="storeDeploy"/> its deploy is missing, so halting fails on every attempt.</summary>
+    public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, bool storeDeploy, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
     {
         var deploy = TestDoubles.Deploys.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions };
-        await Deploys.AddAsync(deploy, CancellationToken.None);
+        if (storeDeploy)
+        {
+            await Deploys.AddAsync(deploy, CancellationToken.None);
+        }
+
         var rollbackId = Identifiers.RollbackIdFor(deploy.DeployId);
         await Rollbacks.TryClaimAsync(
             new RollbackRecord
