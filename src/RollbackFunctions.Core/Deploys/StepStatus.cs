@@ -52,11 +52,6 @@ public static class StepStatusRules
     /// </summary>
     public static bool NeedsRevert(this StepStatus status) => status is StepStatus.Applied or StepStatus.Failed;
 
-    /// <summary>Whether the rollback is done with this step, whatever the outcome.</summary>
-    public static bool IsTerminal(this StepStatus status) =>
-        status is StepStatus.Reverted or StepStatus.RevertFailed or StepStatus.Blocked
-            or StepStatus.Skipped or StepStatus.Manual or StepStatus.NotApproved or StepStatus.TimedOut or StepStatus.Cancelled;
-
     /// <summary>The step changed the world and the rollback did not undo it: what depends on it must not be touched.</summary>
     public static bool LeftUnreverted(this StepStatus status) =>
         status is StepStatus.RevertFailed or StepStatus.Blocked or StepStatus.Manual

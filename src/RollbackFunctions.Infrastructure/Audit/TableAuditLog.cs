@@ -65,7 +65,8 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         }
 
         rows = rows.OrderBy(r => r.Sequence).ToList();
-        return new AuditTrail(rows, Verify(rows, head) is null, Verify(rows, head));
+        var problem = Verify(rows, head);
+        return new AuditTrail(rows, problem is null, problem);
     }
 
     /// <summary>Null when the chain is intact, else the first break.</summary>

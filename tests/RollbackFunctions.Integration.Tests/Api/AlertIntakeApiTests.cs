@@ -14,7 +14,7 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
     public async Task Alertmanager_FiftyConcurrentDuplicateWebhooks_StartExactlyOneRollback()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var service = UniqueService();
         await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", receiver, service));
         var firing = Payloads.AlertmanagerFiring(service, "prod");
@@ -75,7 +75,7 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
     public async Task Alertmanager_OnlyResolvedAlerts_StartNothing()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var service = UniqueService();
         await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", receiver, service));
         var payload = Payloads.AlertmanagerFiring(service, "prod");
@@ -98,7 +98,7 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
     public async Task Alertmanager_AlertStartedBeforeTheDeploy_IsNotCorrelated()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var service = UniqueService();
         await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", receiver, service));
 
@@ -111,7 +111,7 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
     public async Task Datadog_TriggeredStartsTheRollback_WarnDoesNot()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var service = UniqueService();
         await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", receiver, service));
 

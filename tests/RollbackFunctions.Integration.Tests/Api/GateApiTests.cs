@@ -48,7 +48,7 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
     public async Task Gate_ProceedsUntilAManualRollbackHaltsTheDeploy()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = $"gate-{Guid.NewGuid():N}";
         (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver))).Dispose();
         (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""")).Dispose();
@@ -78,7 +78,7 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
     public async Task StepReportedAfterTheHalt_IsRecordedRefusedAndStaysVisiblyApplied()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = $"gate-{Guid.NewGuid():N}";
         (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver))).Dispose();
         (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""")).Dispose();

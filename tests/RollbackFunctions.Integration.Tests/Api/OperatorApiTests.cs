@@ -12,7 +12,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task Approve_StepWaitingForApproval_IsRevertedAndTheAuditNamesTheApprover()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
         using var approve = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/approve", """{"actor":"alice","reason":"checked the plan"}""");
@@ -34,7 +34,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task Reject_StepWaitingForApproval_IsNotApprovedAndTheRollbackFails()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
         using var reject = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/reject", """{"actor":"bob","reason":"roll forward"}""");
@@ -52,7 +52,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task Decide_WrongTargets_AreRefusedClearly()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
         using var notWaiting = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/schema/approve", null);
@@ -71,7 +71,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task Abort_RunningRollback_EndsAbortedAndCannotBeAbortedTwice()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
         var active = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=active");
 
@@ -103,7 +103,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task Force_SecondRollbackOnlyAfterTheFirstEnded_AndIsRecordedAsForced()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
         using var whileRunning = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"force":true}""");
@@ -127,7 +127,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     public async Task ReceiverCallsRevertDestructive_WaitsForApprovalThenSendsItApproved()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         receiver.Statuses["schema"] = 428;
         var id = $"op-{Guid.NewGuid():N}";
         var deploy = Payloads.DiamondDeploy(id, receiver, "destructive");
@@ -144,7 +144,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     }
 
     /// <summary>A deploy whose top step needs approval, rolled back by hand, waiting on that step.</summary>
-    private static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, RevertReceiver receiver)
+    private static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, LocalReceiver receiver)
     {
         var id = $"op-{Guid.NewGuid():N}";
         var deploy = Payloads.DiamondDeploy(id, receiver, "operator");

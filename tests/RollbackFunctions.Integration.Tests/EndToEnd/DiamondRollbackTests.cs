@@ -13,7 +13,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
     public async Task AlertmanagerFires_RevertsArriveInReverseOrder_GateCloses_RollbackSucceeds()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = $"e2e-{Guid.NewGuid():N}";
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "checkout-e2e"));
 
@@ -53,7 +53,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
     public async Task StepRevertRefused_BlocksItsDependencies_OtherBranchReverts_RollbackFails()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         receiver.Statuses["config"] = 409; // not transient: no retry, an outcome
         var id = $"e2e-{Guid.NewGuid():N}";
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "cart-e2e"));
@@ -77,7 +77,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
     public async Task AlertMidDeploy_OnlyAppliedStepsAreReverted()
     {
         var runtime = fixture.Require();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         var id = $"e2e-{Guid.NewGuid():N}";
         (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver, service: "search-e2e"))).Dispose();
         foreach (var step in new[] { "schema", "config" })

@@ -12,7 +12,7 @@ public sealed class RealAlertmanagerTests
     [SkippableFact]
     public async Task RuleFires_AlertmanagerWebhookRollsBack_ResolvedNotificationVerifiesIt()
     {
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         await using var runtime = await TestRuntime.StartAsync("Rollback:Orchestration:VerifyInterval=00:00:00.500");
         var service = $"am{Guid.NewGuid():N}"[..12];
         await using var alertmanager = await AlertmanagerProcess.StartAsync($"{runtime.Http.BaseAddress}api/alerts/alertmanager");

@@ -12,7 +12,7 @@ public sealed class RestartTests
     public async Task RuntimeKilledMidRollback_NextRuntimeFinishesIt()
     {
         var connection = await SharedAzurite.ConnectionStringAsync();
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         receiver.Delays["config"] = TimeSpan.FromSeconds(3);
         string[] settings =
         [

@@ -16,7 +16,7 @@ public sealed class VerificationWithPrometheusTests
     public async Task MetricRecoversAfterTheRevert_RollbackSucceedsAndThePageResolves()
     {
         await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.4);
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         receiver.OnReceived = call =>
         {
             if (call.Path == "rollout")
@@ -49,7 +49,7 @@ public sealed class VerificationWithPrometheusTests
     public async Task MetricStaysBad_RollbackFailsAndEscalates()
     {
         await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.4);
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         await using var runtime = await StartRuntimeAsync(prometheus, receiver);
 
         var rollback = await RollBackAsync(runtime, receiver, "verify-bad", verifyWindow: "00:00:05");
@@ -66,12 +66,12 @@ public sealed class VerificationWithPrometheusTests
         Assert.Equal("RollbackFailed", last["payload"]!["class"]!.GetValue<string>());
     }
 
-    private static Task<TestRuntime> StartRuntimeAsync(PrometheusProcess prometheus, RevertReceiver receiver) => TestRuntime.StartAsync(
+    private static Task<TestRuntime> StartRuntimeAsync(PrometheusProcess prometheus, LocalReceiver receiver) => TestRuntime.StartAsync(
         $"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}",
         $"Rollback:Notifications:PagerDutyEventsUrl={receiver.BaseUrl}",
         $"Rollback:Notifications:Default:PagerDutyRoutingKey={RoutingKey}");
 
-    private static async Task<JsonObject> RollBackAsync(TestRuntime runtime, RevertReceiver receiver, string service, string verifyWindow = "00:00:40")
+    private static async Task<JsonObject> RollBackAsync(TestRuntime runtime, LocalReceiver receiver, string service, string verifyWindow = "00:00:40")
     {
         var id = $"{service}-{Guid.NewGuid():N}"[..30];
         var deploy = Payloads.DiamondDeploy(id, receiver, service);

@@ -37,7 +37,7 @@ public sealed class NotificationTests
     [SkippableFact]
     public async Task Rollback_PagerDutyDown_StillRollsBack_ChatChannelsGetTheEvidence_AndNoSecretLeaks()
     {
-        await using var receiver = await RevertReceiver.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
         receiver.Statuses["v2/enqueue"] = 400; // PagerDuty refuses; not transient, so no retry
         await using var runtime = await TestRuntime.StartAsync(
             $"Rollback:Notifications:PagerDutyEventsUrl={receiver.BaseUrl}",

@@ -6,7 +6,7 @@ namespace RollbackFunctions.Integration.Tests.Support;
 internal static class Payloads
 {
     /// <summary>schema, then config and flags, then rollout: four webhook steps in a diamond.</summary>
-    public static JsonObject DiamondDeploy(string deployId, RevertReceiver receiver, string service = "checkout", string environment = "prod") => new()
+    public static JsonObject DiamondDeploy(string deployId, LocalReceiver receiver, string service = "checkout", string environment = "prod") => new()
     {
         ["deployId"] = deployId,
         ["service"] = service,
@@ -21,7 +21,7 @@ internal static class Payloads
             Step("rollout", receiver, "config", "flags")),
     };
 
-    public static JsonObject Step(string id, RevertReceiver receiver, params string[] dependsOn) => new()
+    public static JsonObject Step(string id, LocalReceiver receiver, params string[] dependsOn) => new()
     {
         ["id"] = id,
         ["kind"] = "webhook",

@@ -4,18 +4,18 @@ namespace RollbackFunctions.Integration.Tests.Support;
 public sealed class RuntimeFixture : IAsyncLifetime
 {
     private TestRuntime? runtime;
-    private RevertReceiver? receiver;
+    private LocalReceiver? receiver;
 
     internal TestRuntime Runtime => runtime ?? throw new InvalidOperationException("the runtime did not start");
 
-    internal RevertReceiver Receiver => receiver ?? throw new InvalidOperationException("the receiver did not start");
+    internal LocalReceiver Receiver => receiver ?? throw new InvalidOperationException("the receiver did not start");
 
     /// <summary>Why the runtime is missing, for the test to skip or fail with.</summary>
     internal string? Missing { get; private set; }
 
     public async Task InitializeAsync()
     {
-        receiver = await RevertReceiver.StartAsync();
+        receiver = await LocalReceiver.StartAsync();
         try
         {
             runtime = await TestRuntime.StartAsync();

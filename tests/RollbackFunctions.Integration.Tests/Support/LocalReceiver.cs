@@ -15,11 +15,11 @@ namespace RollbackFunctions.Integration.Tests.Support;
 /// reverts, PagerDuty, Slack, Teams): it records every POST with its body and arrival time, and
 /// answers as scripted per path (delay, status).
 /// </summary>
-internal sealed class RevertReceiver : IAsyncDisposable
+internal sealed class LocalReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    private RevertReceiver(WebApplication app, string baseUrl)
+    private LocalReceiver(WebApplication app, string baseUrl)
     {
         this.app = app;
         BaseUrl = baseUrl;
@@ -27,32 +27,32 @@ internal sealed class RevertReceiver : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public ConcurrentQueue<ReceivedRevert> Received { get; } = new();
+    public ConcurrentQueue<ReceivedCall> Received { get; } = new();
 
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
 
     public ConcurrentDictionary<string, int> Statuses { get; } = new();
 
     /// <summary>Called for every request as it arrives, e.g. to make a metric recover when a revert lands.</summary>
-    public Action<ReceivedRevert>? OnReceived { get; set; }
+    public Action<ReceivedCall>? OnReceived { get; set; }
 
     /// <summary>Paths in arrival order.</summary>
     public IReadOnlyList<string> Paths => Received.Select(r => r.Path).ToList();
 
     public string UrlFor(string path) => $"{BaseUrl}/{path}";
 
-    public static async Task<RevertReceiver> StartAsync()
+    public static async Task<LocalReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        RevertReceiver? receiver = null;
+        LocalReceiver? receiver = null;
         app.MapPost("/{**path}", async (string path, HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
-            var received = new ReceivedRevert(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow)
+            var received = new ReceivedCall(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow)
             {
                 Approved = request.Headers["X-Rollback-Approved"].ToString() == "true",
             };
@@ -73,12 +73,12 @@ internal sealed class RevertReceiver : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver = new RevertReceiver(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        receiver = new LocalReceiver(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
         return receiver;
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails.</summary>
-    public async Task WaitForAsync(Func<IReadOnlyList<ReceivedRevert>, bool> condition, TimeSpan timeout, string what)
+    public async Task WaitForAsync(Func<IReadOnlyList<ReceivedCall>, bool> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition(Received.ToList()))
@@ -92,7 +92,7 @@ internal sealed class RevertReceiver : IAsyncDisposable
 }
 
 /// <summary>One call as received.</summary>
-internal sealed record ReceivedRevert(string Path, string Body, string IdempotencyKey, DateTimeOffset At)
+internal sealed record ReceivedCall(string Path, string Body, string IdempotencyKey, DateTimeOffset At)
 {
     /// <summary>The call carried <c>X-Rollback-Approved: true</c>.</summary>
     public bool Approved { get; init; }
