@@ -27,8 +27,9 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task Run_IndependentStepsOfOneLevel_RunInParallel()
     {
-        harness.Executor.Delays["config"] = TimeSpan.FromMilliseconds(800);
-        harness.Executor.Delays["flags"] = TimeSpan.FromMilliseconds(800);
+        // Long enough that a busy machine cannot make sequential reverts look overlapping or parallel ones not.
+        harness.Executor.Delays["config"] = TimeSpan.FromSeconds(2);
+        harness.Executor.Delays["flags"] = TimeSpan.FromSeconds(2);
 
         await harness.RunAsync(Diamond());
 

@@ -30,7 +30,7 @@ public sealed class DurableTimerTests(RuntimeFixture fixture) : IClassFixture<Ru
         var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
 
         var times = rollback["verification"]!.AsArray().Select(s => DateTimeOffset.Parse(s!["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.InRange(times.Count, 3, 8);
+        Assert.InRange(times.Count, 2, 7); // a 6 s window at 1 s can hold 7; the hot loop this guards against made dozens
         Assert.All(times.Zip(times.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(950), $"samples {pair.First:O} and {pair.Second:O} are closer than the 1 s interval"));
         Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
     }
