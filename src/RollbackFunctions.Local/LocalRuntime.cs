@@ -1,8 +1,8 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using RollbackFunctions.Core.Orchestration;
-using RollbackFunctions.Infrastructure.Configuration;
-using RollbackFunctions.Infrastructure.Http;
+using RollbackFunctions.Api.Configuration;
+using RollbackFunctions.Api.Http;
 
 namespace RollbackFunctions.Local;
 

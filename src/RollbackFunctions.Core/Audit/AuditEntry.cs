@@ -26,14 +26,3 @@ public sealed record AuditRow(
 /// <param name="Verified">Every hash recomputes and links, and nothing is missing at the end.</param>
 /// <param name="Problem">The first break found, when not verified.</param>
 public sealed record AuditTrail(IReadOnlyList<AuditRow> Rows, bool Verified, string? Problem);
-
-/// <summary>
-/// Append-only audit trail. No code path updates or deletes a row; each chain's rows are
-/// hash-linked so an edit or a deletion is detected.
-/// </summary>
-public interface IAuditLog
-{
-    Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken);
-
-    Task<AuditTrail> ReadAsync(string chain, CancellationToken cancellationToken);
-}

@@ -22,6 +22,30 @@ public sealed record DeployRegistration
 
     /// <summary>Health checks that judge the deploy and verify its rollback.</summary>
     public RollbackConditions? Conditions { get; init; }
+
+    /// <summary>The live record of a valid registration: active, every step pending, defaults filled in.</summary>
+    /// <param name="now">Registration time; alerts that started before it never match.</param>
+    /// <param name="digest">Digest of the body as received, to tell a re-send from a conflicting one.</param>
+    public DeployRecord ToRecord(DateTimeOffset now, string digest) => new()
+    {
+        DeployId = DeployId ?? $"d-{Guid.NewGuid():N}",
+        Service = Service,
+        Environment = Environment,
+        Version = Version,
+        PreviousVersion = PreviousVersion,
+        Labels = Labels ?? [],
+        WatchMinutes = WatchMinutes ?? DeployDefaults.WatchMinutes,
+        Steps = Steps.Select(s => new DeployStep(
+            s.Id, s.Kind, s.DependsOn ?? [], s.Params ?? [], s.Revert?.Mode ?? RevertMode.Auto, StepStatus.Pending, null)
+        {
+            MaxAttempts = s.Revert?.MaxAttempts,
+            Deadline = s.Revert?.Deadline,
+        }).ToList(),
+        Conditions = Conditions,
+        State = DeployState.Active,
+        RegisteredAt = now,
+        RegistrationDigest = digest,
+    };
 }
 
 /// <summary>One step of a <see cref="DeployRegistration"/>.</summary>

@@ -27,4 +27,8 @@ public static class DeployStateRules
 {
     /// <summary>Alerts are matched only while the deploy is in flight or baking.</summary>
     public static bool IsLive(this DeployState state) => state is DeployState.Active or DeployState.Baking;
+
+    /// <summary>Once a rollback claimed the deploy, its gate refuses every further step, for good.</summary>
+    public static bool ClosesGate(this DeployState state) =>
+        state is DeployState.Halted or DeployState.RolledBack or DeployState.RollbackFailed;
 }

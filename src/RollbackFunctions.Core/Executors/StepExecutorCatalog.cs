@@ -1,3 +1,4 @@
+using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Core.Executors;
 
 /// <summary>The executors this deployment knows, by step kind.</summary>

@@ -43,13 +43,3 @@ public sealed record ChangeNotice(string Service, string Environment, string Sum
 
 /// <summary>How one channel took a page.</summary>
 public sealed record ChannelOutcome(string Channel, bool Delivered, string Detail);
-
-/// <summary>Delivers pages and change notices to the channels configured for the deploy's service and environment.</summary>
-public interface IPager
-{
-    /// <summary>Sends to every routed channel; a failing channel is an outcome, never an exception.</summary>
-    Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken);
-
-    /// <summary>Announces a change; best effort.</summary>
-    Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken);
-}

@@ -27,21 +27,9 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
     public async Task<bool> ExecuteAsync(CompletionRequest input, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var state = input.Phase == RollbackPhase.Succeeded ? DeployState.RolledBack : DeployState.RollbackFailed;
-        await deploys.UpdateAsync(
-            input.DeployId,
-            deploy =>
-            {
-                var steps = deploy.Steps.Select(s => input.Steps.TryGetValue(s.Id, out var status) && status != s.Status
-                        // A step planned as never applied that CI applied after the halt keeps its status: it is live.
-                        && !(status == StepStatus.Skipped && s.Status.NeedsRevert())
-                    ? s with { Status = status, UpdatedAt = now }
-                    : s).ToList();
-                return deploy with { State = state, Steps = steps };
-            },
-            cancellationToken);
+        await deploys.UpdateAsync(input.DeployId, deploy => deploy.RolledBack(input.Phase, input.Steps, now), cancellationToken);
         await audit.AppendAsync(
-            new AuditEntry(input.RollbackId, "system", "rollback.completed", input.Steps, input.Phase.ToString(), input.Summary),
+            new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.RollbackCompleted, input.Steps, input.Phase.ToString(), input.Summary),
             cancellationToken);
         await rollbacks.SetPhaseAsync(input.RollbackId, input.Phase, input.Summary, now, cancellationToken);
         return true;

@@ -25,7 +25,7 @@ public sealed class EvaluateHealthActivity(
             : await SampleAlertsAsync(input.RollbackId, cancellationToken);
         await rollbacks.AddSampleAsync(input.RollbackId, sample, cancellationToken);
         await audit.AppendAsync(
-            new AuditEntry(input.RollbackId, "system", "verification.sample", sample.Checks, sample.Verdict.ToString(), sample.Summary),
+            new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.VerificationSample, sample.Checks, sample.Verdict.ToString(), sample.Summary),
             cancellationToken);
         return sample;
     }

@@ -18,15 +18,10 @@ public sealed class HaltDeployActivity(IDeployStore deploys, IAuditLog audit) : 
 
     public async Task<DeployRecord> ExecuteAsync(HaltRequest input, CancellationToken cancellationToken)
     {
-        var halted = await deploys.UpdateAsync(
-            input.DeployId,
-            deploy => deploy.State == DeployState.Halted && deploy.RollbackId == input.RollbackId
-                ? null
-                : deploy with { State = DeployState.Halted, RollbackId = input.RollbackId },
-            cancellationToken) ?? throw new InvalidOperationException($"deploy {input.DeployId} does not exist");
+        var halted = await deploys.UpdateAsync(input.DeployId, deploy => deploy.HaltedBy(input.RollbackId), cancellationToken) ?? throw new InvalidOperationException($"deploy {input.DeployId} does not exist");
         var applied = halted.Steps.Where(s => s.Status.NeedsRevert()).Select(s => s.Id).ToList();
         await audit.AppendAsync(
-            new AuditEntry(input.RollbackId, "system", "deploy.halted", new { input.DeployId, applied }, "halted", $"gate closed; applied steps: {string.Join(", ", applied)}"),
+            new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.DeployHalted, new { input.DeployId, applied }, "halted", $"gate closed; applied steps: {string.Join(", ", applied)}"),
             cancellationToken);
         return halted;
     }

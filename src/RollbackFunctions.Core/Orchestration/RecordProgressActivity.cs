@@ -40,7 +40,7 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
         if (input.Phase is { } phase)
         {
             await rollbacks.SetPhaseAsync(input.RollbackId, phase, input.Note, clock.GetUtcNow(), cancellationToken);
-            await audit.AppendAsync(new AuditEntry(input.RollbackId, "system", "phase.changed", null, phase.ToString(), input.Note ?? ""), cancellationToken);
+            await audit.AppendAsync(new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.PhaseChanged, null, phase.ToString(), input.Note ?? ""), cancellationToken);
         }
 
         return true;

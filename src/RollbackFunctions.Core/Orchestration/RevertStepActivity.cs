@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
@@ -17,7 +18,8 @@ public sealed class RevertStepActivity(
     IRollbackStore rollbacks,
     IDeployStore deploys,
     IAuditLog audit,
-    TimeProvider clock) : TaskActivity<StepRevertRequest, StepRevertResult>
+    TimeProvider clock,
+    ILogger<RevertStepActivity> logger) : TaskActivity<StepRevertRequest, StepRevertResult>
 {
     public override Task<StepRevertResult> RunAsync(TaskActivityContext context, StepRevertRequest input) => ExecuteAsync(input, CancellationToken.None);
 
@@ -32,19 +34,15 @@ public sealed class RevertStepActivity(
 
         row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
-        await audit.AppendAsync(Entry(input, "step.started", $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}"), cancellationToken);
+        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}"), cancellationToken);
 
+        OrchestrationLog.StepStarted(logger, input.RollbackId, input.StepId, input.Kind, row.Attempts);
         var executor = executors.Find(input.Kind);
         var result = executor is null
             ? StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment")
             : await executor.RevertAsync(input, cancellationToken);
 
-        var status = result.Outcome switch
-        {
-            RevertOutcome.Reverted => StepStatus.Reverted,
-            RevertOutcome.NeedsApproval => StepStatus.AwaitingApproval,
-            _ => StepStatus.RevertFailed,
-        };
+        var status = result.StepStatus;
         await rollbacks.PutStepAsync(
             input.RollbackId,
             row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail },
@@ -54,10 +52,11 @@ public sealed class RevertStepActivity(
             await deploys.UpdateAsync(input.DeployId, deploy => deploy.WithStepStatus(input.StepId, status, clock.GetUtcNow()), cancellationToken);
         }
 
-        await audit.AppendAsync(Entry(input, "step.finished", result.Outcome.ToString(), result.Detail), cancellationToken);
+        OrchestrationLog.StepFinished(logger, input.RollbackId, input.StepId, result.Outcome.ToString(), result.Detail);
+        await audit.AppendAsync(Entry(input, AuditActions.StepFinished, result.Outcome.ToString(), result.Detail), cancellationToken);
         return result;
     }
 
     private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>
-        new(input.RollbackId, "system", action, new { input.StepId, input.Kind, input.Params, input.Approved }, outcome, detail);
+        new(input.RollbackId, RollbackActors.System, action, new { input.StepId, input.Kind, input.Params, input.Approved }, outcome, detail);
 }

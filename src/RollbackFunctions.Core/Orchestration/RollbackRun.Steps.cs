@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Notifications;
@@ -7,38 +8,26 @@ using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Core.Orchestration;
 
-/// <summary>Reverting one step: blocking, manual steps, approvals, the deadline.</summary>
+/// <summary>Reverting one step: <see cref="StepPolicy"/> decides, this coordinates approvals and the deadline.</summary>
 internal sealed partial class RollbackRun
 {
     private int waitingForApproval;
 
-    private async Task RunStepAsync(DeployStep step, int level)
+    private async Task RevertStepAsync(DeployStep step, int level)
     {
-        var blocker = graph.DependentsOf(step.Id).FirstOrDefault(d => statuses.TryGetValue(d, out var s) && s.LeftUnreverted());
-        if (Aborted)
+        var decision = StepPolicy.Before(step, graph, statuses, Aborted ? abortSignal.Result.Actor : null);
+        if (decision.Action == StepAction.Leave)
         {
-            await DecideAsync(step, level, StepStatus.Cancelled, $"rollback aborted by {abortSignal.Result.Actor} before this step ran");
-            return;
-        }
-
-        if (blocker is not null)
-        {
-            await DecideAsync(step, level, StepStatus.Blocked, $"not reverted because {blocker} was not ({statuses[blocker]})");
-            return;
-        }
-
-        if (step.RevertMode == RevertMode.Manual)
-        {
-            await DecideAsync(step, level, StepStatus.Manual, "revert mode is manual: work for a human");
+            await RecordStepAsync(step, level, decision.Status!.Value, decision.Detail);
             return;
         }
 
         var approved = false;
-        if (step.RevertMode == RevertMode.Approval)
+        if (decision.Action == StepAction.AskApproval)
         {
-            if (await AwaitApprovalAsync(step, level, "revert mode is approval") is { } refusal)
+            if (await AwaitApprovalAsync(step, level, decision.Detail) is { } refusal)
             {
-                await DecideAsync(step, level, StepStatus.NotApproved, refusal);
+                await RecordStepAsync(step, level, StepStatus.NotApproved, refusal);
                 return;
             }
 
@@ -46,19 +35,21 @@ internal sealed partial class RollbackRun
         }
 
         var (status, detail) = await RevertWithDeadlineAsync(step, level, approved);
-        if (status == StepStatus.AwaitingApproval)
+        if (status == StepStatus.AwaitingApproval && !approved)
         {
             // The executor found the revert destructive at run time and did nothing yet.
             if (await AwaitApprovalAsync(step, level, detail) is { } refusal)
             {
-                await DecideAsync(step, level, StepStatus.NotApproved, refusal);
+                await RecordStepAsync(step, level, StepStatus.NotApproved, refusal);
                 return;
             }
 
-            (status, _) = await RevertWithDeadlineAsync(step, level, approved: true);
+            approved = true;
+            (status, _) = await RevertWithDeadlineAsync(step, level, approved);
         }
 
-        statuses[step.Id] = status == StepStatus.AwaitingApproval ? StepStatus.RevertFailed : status;
+        // The revert activity already wrote the step's row; only the run's own tally changes here.
+        statuses[step.Id] = StepPolicy.After(status, approved);
     }
 
     /// <summary>
@@ -79,27 +70,22 @@ internal sealed partial class RollbackRun
         if (await Task.WhenAny(revert, timer) == revert)
         {
             cancel.Cancel();
-            return await OutcomeOf(revert);
+            return await RevertResultAsync(revert);
         }
 
         var detail = $"revert of {step.Id} passed its deadline of {deadline}";
-        await DecideAsync(step, level, StepStatus.TimedOut, detail);
-        await PageAsync(PageKind.RollbackStuck, $"rollback of {What} stuck: {detail}; dependent steps stay unreverted");
+        await RecordStepAsync(step, level, StepStatus.TimedOut, detail);
+        await PageAsync(PageKind.RollbackStuck, $"rollback of {DeployName} stuck: {detail}; dependent steps stay unreverted");
         return (StepStatus.TimedOut, detail);
     }
 
     /// <summary>A revert that threw on every attempt is a failed revert, not a failed rollback.</summary>
-    private static async Task<(StepStatus, string)> OutcomeOf(Task<StepRevertResult> revert)
+    private static async Task<(StepStatus, string)> RevertResultAsync(Task<StepRevertResult> revert)
     {
         try
         {
             var result = await revert;
-            return result.Outcome switch
-            {
-                RevertOutcome.Reverted => (StepStatus.Reverted, result.Detail),
-                RevertOutcome.NeedsApproval => (StepStatus.AwaitingApproval, result.Detail),
-                _ => (StepStatus.RevertFailed, result.Detail),
-            };
+            return (result.StepStatus, result.Detail);
         }
         catch (TaskFailedException e)
         {
@@ -118,7 +104,7 @@ internal sealed partial class RollbackRun
             waitingForApproval == 1 ? RollbackPhase.AwaitingApproval : null,
             [Row(step, level, StepStatus.AwaitingApproval, why)],
             $"waiting for approval of {step.Id}");
-        await PageAsync(PageKind.ApprovalNeeded, $"approval needed to revert {step.Id} of {What}: {why}");
+        await PageAsync(PageKind.ApprovalNeeded, $"approval needed to revert {step.Id} of {DeployName}: {why}");
 
         using var cancel = new CancellationTokenSource();
         var decision = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Approval(step.Id), cancel.Token);
@@ -133,18 +119,18 @@ internal sealed partial class RollbackRun
         {
             var d = decision.Result;
             refusal = d.Approved ? null : $"rejected by {d.Actor}: {d.Reason}";
-            note = new AuditNote(d.Actor, "approval.decided", d.Approved ? "approved" : "rejected", $"{step.Id}: {d.Reason}");
+            note = new AuditNote(d.Actor, AuditActions.ApprovalDecided, d.Approved ? "approved" : "rejected", $"{step.Id}: {d.Reason}");
         }
         else if (first == timeout)
         {
             refusal = $"no approval within {input.Settings.ApprovalTimeout}";
-            note = new AuditNote("system", "approval.timedOut", "notApproved", $"{step.Id}: {refusal}");
-            await PageAsync(PageKind.RollbackStuck, $"approval to revert {step.Id} of {What} timed out after {input.Settings.ApprovalTimeout}: not reverted, escalating");
+            note = new AuditNote(RollbackActors.System, AuditActions.ApprovalTimedOut, "notApproved", $"{step.Id}: {refusal}");
+            await PageAsync(PageKind.RollbackStuck, $"approval to revert {step.Id} of {DeployName} timed out after {input.Settings.ApprovalTimeout}: not reverted, escalating");
         }
         else
         {
             refusal = $"rollback aborted by {abortSignal.Result.Actor}";
-            note = new AuditNote(abortSignal.Result.Actor, "approval.abandoned", "aborted", step.Id);
+            note = new AuditNote(abortSignal.Result.Actor, AuditActions.ApprovalAbandoned, "aborted", step.Id);
         }
 
         var phase = waitingForApproval == 0 && !Aborted ? RollbackPhase.RollingBack : (RollbackPhase?)null;
@@ -152,7 +138,8 @@ internal sealed partial class RollbackRun
         return refusal;
     }
 
-    private Task DecideAsync(DeployStep step, int level, StepStatus status, string detail)
+    /// <summary>Records a status the run decided (not the executor): in the run's tally and on the step's row.</summary>
+    private Task RecordStepAsync(DeployStep step, int level, StepStatus status, string detail)
     {
         statuses[step.Id] = status;
         return ProgressAsync(null, [Row(step, level, status, detail)]);

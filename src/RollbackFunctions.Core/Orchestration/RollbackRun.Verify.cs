@@ -32,7 +32,7 @@ internal sealed partial class RollbackRun
         while (context.CurrentUtcDateTime <= deadline)
         {
             last = await context.CallActivityAsync<VerificationSample>(
-                nameof(EvaluateHealthActivity), new HealthRequest(input.RollbackId, checks, settings.NoData), Bookkeeping);
+                nameof(EvaluateHealthActivity), new HealthRequest(input.RollbackId, checks, settings.NoData), StorageRetry);
             healthyInRow = last.Verdict == Verdict.Healthy ? healthyInRow + 1 : 0;
             if (healthyInRow >= required)
             {

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Planning;
@@ -9,24 +10,31 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <summary>One execution of <see cref="RollbackOrchestrator"/>: its state and the phases in order.</summary>
 internal sealed partial class RollbackRun(TaskOrchestrationContext context, RollbackRequest input)
 {
+    /// <summary>
+    /// What the run decided for each step so far. Steps of one level run in parallel and all write
+    /// here, safely: orchestrator code runs on one thread, and only between awaits.
+    /// </summary>
     private readonly Dictionary<string, StepStatus> statuses = [];
-    private Task<OperatorDecision> abortSignal = Task.FromResult(new OperatorDecision(false, "", null));
+
+    /// <summary>Completes when an operator aborts; listened to from the first instruction on.</summary>
+    private readonly Task<OperatorDecision> abortSignal = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Abort);
+
     private DeployRecord deploy = null!;
     private StepGraph graph = null!;
 
     private bool Aborted => abortSignal.IsCompleted;
 
     /// <summary>
-    /// Retry of the bookkeeping activities, which only touch storage: its SDK retries fast faults,
-    /// this covers a longer outage (5 attempts on the step retry's backoff).
+    /// Retry of the activities that only touch storage: its SDK retries fast faults, this covers a
+    /// longer outage (5 attempts on the step retry's backoff).
     /// </summary>
-    private TaskOptions Bookkeeping => TaskOptions.FromRetryPolicy(new RetryPolicy(5, input.Settings.StepFirstRetryInterval, input.Settings.StepBackoffCoefficient));
+    private TaskOptions StorageRetry => TaskOptions.FromRetryPolicy(new RetryPolicy(5, input.Settings.StepFirstRetryInterval, input.Settings.StepBackoffCoefficient));
 
-    private string What => $"{deploy.Service} {deploy.Version} in {deploy.Environment}";
+    /// <summary>"checkout 1.4.3 in prod", for summaries and pages.</summary>
+    private string DeployName => $"{deploy.Service} {deploy.Version} in {deploy.Environment}";
 
     public async Task<RollbackResult> ExecuteAsync()
     {
-        abortSignal = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Abort);
         try
         {
             return await RollBackAsync();
@@ -41,7 +49,7 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
 
     private async Task<RollbackResult> RollBackAsync()
     {
-        deploy = await context.CallActivityAsync<DeployRecord>(nameof(HaltDeployActivity), new HaltRequest(input.RollbackId, input.DeployId), Bookkeeping);
+        deploy = await context.CallActivityAsync<DeployRecord>(nameof(HaltDeployActivity), new HaltRequest(input.RollbackId, input.DeployId), StorageRetry);
         graph = ReversePlanner.GraphOf(deploy.Steps);
         var plan = ReversePlanner.Plan(deploy.Steps);
         foreach (var skipped in plan.Skipped)
@@ -51,34 +59,34 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
 
         await ProgressAsync(RollbackPhase.Paging, PlannedRows(plan, deploy.Steps), "deploy halted; paging on-call");
         var order = string.Join(" -> ", plan.Levels.Select(level => string.Join(" + ", level)));
-        await PageAsync(PageKind.RollbackStarted, $"rollback of {What} in progress: reverting {order}");
+        await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}");
 
         await ProgressAsync(RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)");
         for (var level = 0; level < plan.Levels.Count; level++)
         {
             var index = level;
-            await Task.WhenAll(plan.Levels[level].Select(stepId => RunStepAsync(deploy.Steps.Single(s => s.Id == stepId), index)));
+            await Task.WhenAll(plan.Levels[level].Select(stepId => RevertStepAsync(deploy.Steps.Single(s => s.Id == stepId), index)));
         }
 
         if (Aborted)
         {
-            return await FinishAsync(RollbackPhase.Aborted, $"rollback of {What} aborted by {abortSignal.Result.Actor}: {abortSignal.Result.Reason}; {Tally()}", PageKind.RollbackAborted);
+            return await FinishAsync(RollbackPhase.Aborted, $"rollback of {DeployName} aborted by {abortSignal.Result.Actor}: {abortSignal.Result.Reason}; {Tally()}", PageKind.RollbackAborted);
         }
 
         if (statuses.Values.Any(s => s.LeftUnreverted()))
         {
-            return await FinishAsync(RollbackPhase.Failed, $"rollback of {What} incomplete, manual intervention needed: {Tally()}", PageKind.RollbackFailed);
+            return await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} incomplete, manual intervention needed: {Tally()}", PageKind.RollbackFailed);
         }
 
         var (healthy, evidence) = await VerifyAsync();
         if (Aborted)
         {
-            return await FinishAsync(RollbackPhase.Aborted, $"rollback of {What} aborted during verification by {abortSignal.Result.Actor}; {Tally()}", PageKind.RollbackAborted);
+            return await FinishAsync(RollbackPhase.Aborted, $"rollback of {DeployName} aborted during verification by {abortSignal.Result.Actor}; {Tally()}", PageKind.RollbackAborted);
         }
 
         return healthy
-            ? await FinishAsync(RollbackPhase.Succeeded, $"rollback of {What} succeeded: {Tally()}; {evidence}", PageKind.RollbackSucceeded)
-            : await FinishAsync(RollbackPhase.Failed, $"rollback of {What} did not restore health: {evidence}; {Tally()}", PageKind.RollbackFailed);
+            ? await FinishAsync(RollbackPhase.Succeeded, $"rollback of {DeployName} succeeded: {Tally()}; {evidence}", PageKind.RollbackSucceeded)
+            : await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} did not restore health: {evidence}; {Tally()}", PageKind.RollbackFailed);
     }
 
     private async Task<RollbackResult> FinishAsync(RollbackPhase phase, string summary, PageKind page)
@@ -86,7 +94,8 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         await context.CallActivityAsync<bool>(
             nameof(CompleteRollbackActivity),
             new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses),
-            Bookkeeping);
+            StorageRetry);
+        OrchestrationLog.Finished(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, phase, summary);
         await PageAsync(page, summary);
         return new RollbackResult(input.RollbackId, phase, summary, statuses);
     }
@@ -106,8 +115,16 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         }
     }
 
-    private Task ProgressAsync(RollbackPhase? phase, IReadOnlyList<RollbackStepRecord> steps, string? note = null, params AuditNote[] audit) =>
-        context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new ProgressUpdate(input.RollbackId, phase, steps, note, audit), Bookkeeping);
+    private Task ProgressAsync(RollbackPhase? phase, IReadOnlyList<RollbackStepRecord> steps, string? note = null, params AuditNote[] audit)
+    {
+        if (phase is { } entered)
+        {
+            // Replay-safe: each phase change is logged once, not again on every replay.
+            OrchestrationLog.PhaseEntered(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, entered, note ?? "");
+        }
+
+        return context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new ProgressUpdate(input.RollbackId, phase, steps, note, audit), StorageRetry);
+    }
 
     /// <summary>What was and was not reverted, for summaries and pages.</summary>
     private string Tally()

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
@@ -10,7 +11,7 @@ namespace RollbackFunctions.Core.Orchestration;
 /// step's outcome, the verification samples. Gathering the evidence here keeps it out of the
 /// orchestration history. Channel failures are outcomes, recorded in the audit trail.
 /// </summary>
-public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollbacks, IPager pager, IAuditLog audit)
+public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollbacks, IPager pager, IAuditLog audit, ILogger<SendPageActivity> logger)
     : TaskActivity<PageRequest, IReadOnlyList<ChannelOutcome>>
 {
     public override Task<IReadOnlyList<ChannelOutcome>> RunAsync(TaskActivityContext context, PageRequest input) => ExecuteAsync(input, CancellationToken.None);
@@ -30,10 +31,11 @@ public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollba
             await rollbacks.GetSamplesAsync(input.RollbackId, cancellationToken));
 
         var outcomes = await pager.PageAsync(page, cancellationToken);
+        OrchestrationLog.PageSent(logger, input.RollbackId, input.Kind.ToString(), outcomes.Count(o => o.Delivered), outcomes.Count);
         foreach (var outcome in outcomes)
         {
             await audit.AppendAsync(
-                new AuditEntry(input.RollbackId, "system", "page.sent", new { input.Kind, outcome.Channel }, outcome.Delivered ? "delivered" : "failed", $"{input.Kind} via {outcome.Channel}: {outcome.Detail}"),
+                new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.PageSent, new { input.Kind, outcome.Channel }, outcome.Delivered ? "delivered" : "failed", $"{input.Kind} via {outcome.Channel}: {outcome.Detail}"),
                 cancellationToken);
         }
 

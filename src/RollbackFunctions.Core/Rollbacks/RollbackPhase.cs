@@ -34,4 +34,11 @@ public static class RollbackPhaseRules
     /// <summary>Whether the rollback has ended.</summary>
     public static bool IsTerminal(this RollbackPhase phase) =>
         phase is RollbackPhase.Succeeded or RollbackPhase.Failed or RollbackPhase.Aborted;
+
+    /// <summary>The phases in which a rollback has ended, for stores that filter on them.</summary>
+    public static IReadOnlyList<RollbackPhase> Terminal { get; } = Enum.GetValues<RollbackPhase>().Where(IsTerminal).ToArray();
+
+    /// <summary>What the deploy becomes when its rollback ends in <paramref name="phase"/>.</summary>
+    public static Deploys.DeployState DeployStateAfter(this RollbackPhase phase) =>
+        phase == RollbackPhase.Succeeded ? Deploys.DeployState.RolledBack : Deploys.DeployState.RollbackFailed;
 }

@@ -28,6 +28,22 @@ public sealed record RollbackRecord
 
     /// <summary>Every phase change, oldest first.</summary>
     public IReadOnlyList<PhaseChange> Timeline { get; init; } = [];
+
+    /// <summary>
+    /// The rollback moved to <paramref name="phase"/>, or null when nothing changes. Terminal is
+    /// final: a late or replayed write never reopens a finished rollback. A terminal phase also
+    /// sets the completion time and the summary.
+    /// </summary>
+    public RollbackRecord? MovedTo(RollbackPhase phase, string? note, DateTimeOffset at) =>
+        Phase.IsTerminal() || Phase == phase
+            ? null
+            : this with
+            {
+                Phase = phase,
+                Summary = phase.IsTerminal() ? note ?? Summary : Summary,
+                CompletedAt = phase.IsTerminal() ? at : null,
+                Timeline = [.. Timeline, new PhaseChange(phase, at, note)],
+            };
 }
 
 /// <summary>One entry of a rollback's timeline.</summary>

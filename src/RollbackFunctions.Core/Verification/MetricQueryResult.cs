@@ -11,13 +11,3 @@ public sealed record MetricQueryResult(IReadOnlyList<MetricSample> Samples, stri
 {
     public static MetricQueryResult Failed(string error) => new([], error);
 }
-
-/// <summary>Runs instant queries against one metric backend.</summary>
-public interface IMetricSource
-{
-    /// <summary>Source name as written in a check, e.g. <c>prometheus</c>.</summary>
-    string Name { get; }
-
-    /// <summary>Runs the query now. Failures are results, not exceptions.</summary>
-    Task<MetricQueryResult> QueryAsync(string query, CancellationToken cancellationToken);
-}

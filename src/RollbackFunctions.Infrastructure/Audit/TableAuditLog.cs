@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Infrastructure.Storage;
 

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace RollbackFunctions.Infrastructure.Executors;
 
 /// <summary>Bound from <c>Rollback:Executors:Webhook</c>.</summary>
@@ -9,6 +11,10 @@ public sealed class WebhookExecutorOptions
     /// </summary>
     public List<string> AllowedHosts { get; set; } = [];
 
-    /// <summary>Timeout of one HTTP attempt.</summary>
+    /// <summary>
+    /// Timeout of one HTTP attempt. At most 15 s: the standard resilience pipeline's circuit breaker
+    /// samples over 30 s and refuses an attempt timeout longer than half of that, at call time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:00:15")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Executors;
-using RollbackFunctions.Infrastructure.Http;
 
 namespace RollbackFunctions.Infrastructure.Executors;
 
@@ -23,6 +23,12 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
     /// <summary>Sent once an operator approved a revert the receiver called destructive.</summary>
     public const string ApprovedHeader = "X-Rollback-Approved";
+
+    /// <summary>The receiver's contract: camelCase, nulls left out. Owned here, not borrowed from the API.</summary>
+    private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public string Kind => "webhook";
 
@@ -49,7 +55,7 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
         {
             // Buffered, so receivers get a Content-Length rather than a chunked body.
             Content = new StringContent(
-                JsonSerializer.Serialize(new { request.DeployId, request.StepId, request.Version, request.PreviousVersion }, ApiJson.Replies),
+                JsonSerializer.Serialize(new WebhookRevertBody(request.DeployId, request.StepId, request.Version, request.PreviousVersion), WireJson),
                 Encoding.UTF8,
                 "application/json"),
         };
@@ -99,3 +105,6 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }
+
+/// <summary>What a revert webhook receives.</summary>
+public sealed record WebhookRevertBody(string DeployId, string StepId, string Version, string? PreviousVersion);

@@ -33,7 +33,10 @@ public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificatio
 /// <summary>Slack incoming webhook.</summary>
 public sealed class SlackChannel(IHttpClientFactory httpClients) : ChatChannel(httpClients)
 {
-    public override string Name => "slack";
+    /// <summary>Name of its HTTP client, and of the channel in audit rows.</summary>
+    public const string HttpClientName = "slack";
+
+    public override string Name => HttpClientName;
 
     protected override string? UrlOf(NotificationRoute route) => route.SlackWebhookUrl;
 
@@ -43,7 +46,10 @@ public sealed class SlackChannel(IHttpClientFactory httpClients) : ChatChannel(h
 /// <summary>Microsoft Teams incoming webhook (MessageCard).</summary>
 public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(httpClients)
 {
-    public override string Name => "teams";
+    /// <summary>Name of its HTTP client, and of the channel in audit rows.</summary>
+    public const string HttpClientName = "teams";
+
+    public override string Name => HttpClientName;
 
     protected override string? UrlOf(NotificationRoute route) => route.TeamsWebhookUrl;
 

@@ -18,6 +18,12 @@ public sealed class NotificationOptions
     /// <summary>Channels per service and/or environment; the most specific match wins.</summary>
     public List<NotificationRoute> Routes { get; set; } = [];
 
+    /// <summary>Whether every configured URL is an absolute http(s) URL: checked when the host starts.</summary>
+    public bool AreUsable() =>
+        new[] { PublicBaseUrl, PagerDutyEventsUrl }
+            .Concat(Routes.Append(Default).SelectMany(r => new[] { r.SlackWebhookUrl, r.TeamsWebhookUrl }).Where(u => !string.IsNullOrEmpty(u)))
+            .All(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https");
+
     /// <summary>Every secret configured here, for redaction.</summary>
     public IEnumerable<string?> Secrets() =>
         Routes.Append(Default).SelectMany(r => new[] { r.PagerDutyRoutingKey, r.SlackWebhookUrl, r.TeamsWebhookUrl });

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Infrastructure.Audit;
 
@@ -10,7 +11,7 @@ namespace RollbackFunctions.Infrastructure.Notifications;
 /// them in parallel. A channel that fails (after its own retries with backoff) is reported as an
 /// outcome; it never throws into the rollback.
 /// </summary>
-public sealed partial class Pager(
+public sealed class Pager(
     IEnumerable<INotificationChannel> channels,
     IOptionsMonitor<NotificationOptions> options,
     SecretRedactor redactor,
@@ -67,13 +68,10 @@ public sealed partial class Pager(
             {
                 // Whatever a channel throws (down, misconfigured, timed out) is its outcome: a page never fails the rollback.
                 var detail = redactor.Redact($"{e.GetType().Name}: {e.Message}");
-                LogChannelFailed(logger, channel.Name, detail);
+                InfrastructureLog.ChannelFailed(logger, channel.Name, detail);
                 return new ChannelOutcome(channel.Name, false, detail);
             }
         }));
         return outcomes.OfType<ChannelOutcome>().ToList();
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Notification channel {Channel} failed: {Detail}")]
-    private static partial void LogChannelFailed(ILogger logger, string channel, string detail);
 }

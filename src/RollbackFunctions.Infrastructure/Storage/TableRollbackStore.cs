@@ -54,20 +54,7 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
         heads.UpdateAsync(rollbackId, HeadRow, head => head.ScheduledAt is null ? head with { ScheduledAt = at } : null, cancellationToken);
 
     public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken) =>
-        heads.UpdateAsync(
-            rollbackId,
-            HeadRow,
-            // Terminal is final: a late or replayed write never reopens a finished rollback.
-            head => head.Phase.IsTerminal() || head.Phase == phase
-                ? null
-                : head with
-                {
-                    Phase = phase,
-                    Summary = phase.IsTerminal() ? summary ?? head.Summary : head.Summary,
-                    CompletedAt = phase.IsTerminal() ? at : null,
-                    Timeline = [.. head.Timeline, new PhaseChange(phase, at, summary)],
-                },
-            cancellationToken);
+        heads.UpdateAsync(rollbackId, HeadRow, head => head.MovedTo(phase, summary, at), cancellationToken);
 
     public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken) =>
         steps.PutAsync(rollbackId, StepRowPrefix + step.StepId, step, cancellationToken);
@@ -89,9 +76,12 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
 
     public async Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken)
     {
-        var filter = activeOnly
-            ? TableClient.CreateQueryFilter($"RowKey eq {HeadRow} and Phase ne {nameof(RollbackPhase.Succeeded)} and Phase ne {nameof(RollbackPhase.Failed)} and Phase ne {nameof(RollbackPhase.Aborted)}")
-            : TableClient.CreateQueryFilter($"RowKey eq {HeadRow}");
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {HeadRow}");
+        if (activeOnly)
+        {
+            filter = string.Join(" and ", RollbackPhaseRules.Terminal.Select(p => TableClient.CreateQueryFilter($"Phase ne {p.ToString()}")).Prepend(filter));
+        }
+
         var found = await heads.QueryAsync(filter, cancellationToken);
         return found.OrderByDescending(h => h.ClaimedAt).ToList();
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Infrastructure.Verification;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using RollbackFunctions.Infrastructure.Http;
+using RollbackFunctions.Api.Http;
 
 namespace RollbackFunctions.Api;
 

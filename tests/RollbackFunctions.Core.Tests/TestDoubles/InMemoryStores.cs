@@ -63,9 +63,7 @@ internal sealed class InMemoryRollbackStore : IRollbackStore
         heads.AddOrUpdate(
             rollbackId,
             _ => throw new InvalidOperationException($"no rollback {rollbackId}"),
-            (_, head) => head.Phase.IsTerminal() || head.Phase == phase
-                ? head
-                : head with { Phase = phase, Summary = phase.IsTerminal() ? summary : head.Summary, Timeline = [.. head.Timeline, new PhaseChange(phase, at, summary)] });
+            (_, head) => head.MovedTo(phase, summary, at) ?? head);
         return Task.CompletedTask;
     }
 

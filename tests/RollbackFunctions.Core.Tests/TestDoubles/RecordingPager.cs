@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Notifications;
 
 namespace RollbackFunctions.Core.Tests.TestDoubles;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Executors;
 
 namespace RollbackFunctions.Core.Tests.TestDoubles;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using RollbackFunctions.Infrastructure.Http;
+using RollbackFunctions.Api.Http;
 using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.Functions;

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Verification;
 
-namespace RollbackFunctions.Infrastructure.Rollbacks;
+namespace RollbackFunctions.Api.Rollbacks;
 
 /// <summary>Rollback tunables, bound from <c>Rollback:Orchestration</c>. Deploys may override the step and verification ones.</summary>
 public sealed class RollbackOptions

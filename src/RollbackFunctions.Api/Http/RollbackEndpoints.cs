@@ -4,9 +4,9 @@ using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
-using RollbackFunctions.Infrastructure.Rollbacks;
+using RollbackFunctions.Api.Rollbacks;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>What operators call to start and read rollbacks.</summary>
 public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter)
@@ -29,7 +29,7 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             return Problems.NotFound($"no deploy {deployId}");
         }
 
-        var trigger = new RollbackTrigger("manual", OperatorRequest.ActorOf(request, manual!.Actor), manual.Reason ?? "started by hand", []);
+        var trigger = new RollbackTrigger(TriggerKinds.Manual, OperatorRequest.ActorOf(request, manual!.Actor), manual.Reason ?? "started by hand", []);
         var start = await starter.StartAsync(durable, deployId, trigger, cancellationToken, manual.Force);
         if (start.Refusal is not null)
         {

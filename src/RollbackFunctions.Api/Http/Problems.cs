@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>RFC 9457 problem replies, the only shape an error takes.</summary>
 public static class Problems

@@ -1,24 +1,7 @@
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Core.Executors;
-
-/// <summary>
-/// Reverts one kind of deploy step (webhook, Kubernetes rollout, Helm release, ...).
-/// Contract: <see cref="RevertAsync"/> is idempotent. Reverting a step already reverted must
-/// leave the world as it is and report <see cref="RevertOutcome.Reverted"/>: Durable retries and
-/// crash recovery may call it more than once.
-/// </summary>
-public interface IStepExecutor
-{
-    /// <summary>The step kind this executor handles, as written in a registration.</summary>
-    string Kind { get; }
-
-    /// <summary>Checks a step's parameters at registration; returns a message or null when valid.</summary>
-    string? ValidateParams(JsonObject parameters);
-
-    /// <summary>Reverts the step. Expected failures are outcomes, not exceptions.</summary>
-    Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken);
-}
 
 /// <summary>What an executor needs to revert one step.</summary>
 public sealed record StepRevertRequest(
@@ -56,4 +39,12 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     public static StepRevertResult Reverted(string detail) => new(RevertOutcome.Reverted, detail);
     public static StepRevertResult Failed(string detail) => new(RevertOutcome.Failed, detail);
     public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);
+
+    /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
+    public StepStatus StepStatus => Outcome switch
+    {
+        RevertOutcome.Reverted => StepStatus.Reverted,
+        RevertOutcome.NeedsApproval => StepStatus.AwaitingApproval,
+        _ => StepStatus.RevertFailed,
+    };
 }

@@ -5,7 +5,7 @@ using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
 public sealed class OperatorEndpoints(IRollbackStore rollbacks)

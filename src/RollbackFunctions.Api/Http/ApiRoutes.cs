@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>
 /// The API's route table for hosts that map routes themselves (the local runtime). The Functions

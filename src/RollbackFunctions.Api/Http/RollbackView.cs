@@ -3,7 +3,7 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Verification;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>A rollback as operators see it: phase and timeline, evidence, every step with timings, verification samples.</summary>
 public sealed record RollbackView(

@@ -1,15 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
-using RollbackFunctions.Infrastructure.Rollbacks;
+using RollbackFunctions.Api.Rollbacks;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>
 /// Alert intake from Alertmanager and Datadog. Every alert is recorded with its correlation
@@ -22,7 +23,8 @@ public sealed class AlertEndpoints(
     IAuditLog audit,
     Correlator correlator,
     RollbackStarter starter,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<AlertEndpoints> logger)
 {
     /// <summary><c>POST /api/alerts/alertmanager</c> (webhook payload version 4).</summary>
     public Task<IResult> AlertmanagerAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
@@ -81,10 +83,11 @@ public sealed class AlertEndpoints(
 
             if (await alertLog.RecordAsync(alert, decision, start?.RollbackId, now, cancellationToken))
             {
+                LogDecision(alert, decision);
                 // Audited once per alert episode and status; re-sends only move the alert's counter.
                 var chain = start?.RollbackId ?? $"intake-{now:yyyyMMdd}";
                 await audit.AppendAsync(
-                    new AuditEntry(chain, alert.Source.ToString().ToLowerInvariant(), "alert.received", alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
+                    new AuditEntry(chain, alert.Source.ToString().ToLowerInvariant(), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
                     cancellationToken);
             }
         }
@@ -117,6 +120,19 @@ public sealed class AlertEndpoints(
         return correlator.Decide(alert, deploysOfService, now);
     }
 
+    private void LogDecision(AlertSignal alert, CorrelationDecision decision)
+    {
+        var source = alert.Source.ToString().ToLowerInvariant();
+        if (decision.DeployId is { } deployId)
+        {
+            ApiLog.AlertMatched(logger, alert.Name, source, alert.Status.ToString(), deployId, decision.Reason);
+        }
+        else
+        {
+            ApiLog.AlertUnmatched(logger, alert.Name, source, alert.Status.ToString(), decision.Reason);
+        }
+    }
+
     /// <summary>A resolved alert reports the rollback it belongs to, if any, and starts nothing.</summary>
     private async Task<RollbackStart?> ExistingRollbackAsync(string deployId, CancellationToken cancellationToken) =>
         (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId is { } rollbackId ? new RollbackStart(deployId, rollbackId, false) : null;
@@ -126,7 +142,7 @@ public sealed class AlertEndpoints(
     {
         var keys = correlator.KeysOf(trigger);
         var evidence = alerts.Where(a => a.Status == AlertStatus.Firing && correlator.KeysOf(a) == keys).ToList();
-        return new RollbackTrigger("alert", "system", decision.Reason, evidence);
+        return new RollbackTrigger(TriggerKinds.Alert, RollbackActors.System, decision.Reason, evidence);
     }
 }
 

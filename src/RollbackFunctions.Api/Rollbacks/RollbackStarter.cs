@@ -8,7 +8,7 @@ using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
-namespace RollbackFunctions.Infrastructure.Rollbacks;
+namespace RollbackFunctions.Api.Rollbacks;
 
 /// <summary>Whether a request started the rollback of a deploy, and its id either way.</summary>
 public sealed record RollbackStart(string DeployId, string RollbackId, bool Started, string? Refusal = null);
@@ -20,7 +20,7 @@ public sealed record RollbackStart(string DeployId, string RollbackId, bool Star
 /// duplicate instance ids, so the engine is never relied on for this. An operator may force a
 /// second rollback once the first has ended; it gets the next numbered id and is recorded as forced.
 /// </summary>
-public sealed partial class RollbackStarter(
+public sealed class RollbackStarter(
     IDeployStore deploys,
     IRollbackStore rollbacks,
     IAuditLog audit,
@@ -51,17 +51,14 @@ public sealed partial class RollbackStarter(
         }
 
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
-        await deploys.UpdateAsync(
-            deployId,
-            d => d.State == DeployState.Halted && d.RollbackId == rollbackId ? null : d with { State = DeployState.Halted, RollbackId = rollbackId },
-            cancellationToken);
+        await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
             new RollbackRequest(rollbackId, deployId, trigger.Alerts.Count, options.Value.ToSettings()),
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);
-        LogStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
+        ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
         return new RollbackStart(deployId, rollbackId, Started: true);
     }
 
@@ -83,7 +80,7 @@ public sealed partial class RollbackStarter(
         }
 
         await audit.AppendAsync(
-            new AuditEntry(rollbackId, trigger.Actor, "rollback.claimed", new { deployId, trigger.Kind, alerts = trigger.Alerts.Select(a => a.DedupKey) }, "claimed", trigger.Reason),
+            new AuditEntry(rollbackId, trigger.Actor, AuditActions.RollbackClaimed, new { deployId, trigger.Kind, alerts = trigger.Alerts.Select(a => a.DedupKey) }, "claimed", trigger.Reason),
             cancellationToken);
         return true;
     }
@@ -97,7 +94,7 @@ public sealed partial class RollbackStarter(
             return new RollbackStart(deployId, current, false, $"rollback {current} is still {phase}; abort it or wait for it to end before forcing another");
         }
 
-        var forcedTrigger = trigger with { Kind = "manual-forced", Reason = $"forced after {current}: {trigger.Reason}" };
+        var forcedTrigger = trigger with { Kind = TriggerKinds.ManualForced, Reason = $"forced after {current}: {trigger.Reason}" };
         for (var n = 2; n <= MaxForcedRollbacks; n++)
         {
             var id = $"{Identifiers.RollbackIdFor(deployId)}-{n}";
@@ -126,13 +123,7 @@ public sealed partial class RollbackStarter(
             return false;
         }
 
-        LogRecovered(logger, rollbackId);
+        ApiLog.LostClaimRecovered(logger, rollbackId);
         return true;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollback {RollbackId} of deploy {DeployId} started by {TriggerKind}: {Reason}")]
-    private static partial void LogStarted(ILogger logger, string rollbackId, string deployId, string triggerKind, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollback {RollbackId} was claimed but never scheduled; scheduling it now")]
-    private static partial void LogRecovered(ILogger logger, string rollbackId);
 }

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using RollbackFunctions.Infrastructure.Storage;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary><c>GET /api/health</c>: 200 when storage and the durable engine answer, 503 otherwise.</summary>
 public sealed class HealthEndpoint(StorageTables tables)

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Verification;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>A deploy as the API shows it.</summary>
 public sealed record DeployView(

@@ -1,15 +1,16 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
-public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, IAuditLog audit, TimeProvider clock)
+public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -33,11 +34,12 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
             return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors.ToDictionary());
         }
 
-        var record = ToRecord(registration!, clock.GetUtcNow());
+        var record = registration!.ToRecord(clock.GetUtcNow(), Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict))));
         var (stored, created) = await deploys.AddAsync(record, cancellationToken);
         var view = DeployView.Of(stored, clock.GetUtcNow());
         if (created)
         {
+            ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
             await AnnounceAsync(stored);
             return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
@@ -93,7 +95,8 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
 
         // The rollback fixed its plan when it halted the deploy: a step applied since is not in it.
         var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is NOT part of that rollback: revert it by hand, or force a new rollback once {rollbackId} ends";
-        await audit.AppendAsync(new AuditEntry(rollbackId, "ci", "step.reportedAfterHalt", new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
+        ApiLog.StepReportedAfterHalt(logger, deployId, stepId, report.Status.ToString(), rollbackId);
+        await audit.AppendAsync(new AuditEntry(rollbackId, RollbackActors.Ci, AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
         return Problems.Conflict(warning);
     }
 
@@ -106,17 +109,7 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         }
 
         var now = clock.GetUtcNow();
-        var updated = await deploys.UpdateAsync(
-            deployId,
-            d => d.State != DeployState.Active
-                ? null
-                : d with
-                {
-                    State = DeployState.Baking,
-                    CompletedAt = now,
-                    Steps = d.Steps.Select(s => s.Status == StepStatus.Pending ? s with { Status = StepStatus.Applied, UpdatedAt = now } : s).ToList(),
-                },
-            cancellationToken);
+        var updated = await deploys.UpdateAsync(deployId, d => d.Completed(now), cancellationToken);
         return updated!.State is DeployState.Baking or DeployState.Stable
             ? Results.Json(DeployView.Of(updated, now), ApiJson.Replies)
             : Problems.Conflict($"deploy {deployId} is {updated.State}: it cannot complete");
@@ -131,7 +124,7 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         }
 
         var state = deploy.StateAt(clock.GetUtcNow());
-        return state is DeployState.Halted or DeployState.RolledBack or DeployState.RollbackFailed
+        return state.ClosesGate()
             ? Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
@@ -162,27 +155,6 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
 
     private async Task<DeployRecord?> FindAsync(string deployId, CancellationToken cancellationToken) =>
         Identifiers.IsValid(deployId) ? await deploys.GetAsync(deployId, cancellationToken) : null;
-
-    private static DeployRecord ToRecord(DeployRegistration registration, DateTimeOffset now) => new()
-    {
-        DeployId = registration.DeployId ?? $"d-{Guid.NewGuid():N}",
-        Service = registration.Service,
-        Environment = registration.Environment,
-        Version = registration.Version,
-        PreviousVersion = registration.PreviousVersion,
-        Labels = registration.Labels ?? [],
-        WatchMinutes = registration.WatchMinutes ?? DeployDefaults.WatchMinutes,
-        Steps = registration.Steps.Select(s => new DeployStep(
-            s.Id, s.Kind, s.DependsOn ?? [], s.Params ?? [], s.Revert?.Mode ?? RevertMode.Auto, StepStatus.Pending, null)
-        {
-            MaxAttempts = s.Revert?.MaxAttempts,
-            Deadline = s.Revert?.Deadline,
-        }).ToList(),
-        Conditions = registration.Conditions,
-        State = DeployState.Active,
-        RegisteredAt = now,
-        RegistrationDigest = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict))),
-    };
 }
 
 /// <summary>Body of a step report.</summary>

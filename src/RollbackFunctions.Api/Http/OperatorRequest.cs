@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace RollbackFunctions.Infrastructure.Http;
+namespace RollbackFunctions.Api.Http;
 
 /// <summary>Reading the optional body of an operator action, and who the operator is.</summary>
 public static class OperatorRequest

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace RollbackFunctions.Api;
+
+/// <summary>What the API logs, keyed by deploy and rollback ids. Event ids 2000-2099.</summary>
+internal static partial class ApiLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Rollback {RollbackId} of deploy {DeployId} started by {TriggerKind}: {Reason}")]
+    public static partial void RollbackStarted(ILogger logger, string rollbackId, string deployId, string triggerKind, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Rollback {RollbackId} was claimed but never scheduled; scheduling it now")]
+    public static partial void LostClaimRecovered(ILogger logger, string rollbackId);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched deploy {DeployId}: {Reason}")]
+    public static partial void AlertMatched(ILogger logger, string alertName, string source, string status, string deployId, string reason);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched no deploy: {Reason}")]
+    public static partial void AlertUnmatched(ILogger logger, string alertName, string source, string status, string reason);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Deploy {DeployId} registered: {Service} {Version} in {Environment}, {StepCount} step(s)")]
+    public static partial void DeployRegistered(ILogger logger, string deployId, string service, string version, string environment, int stepCount);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Deploy {DeployId}: step {StepId} reported {Status} after rollback {RollbackId} halted it; not part of that rollback")]
+    public static partial void StepReportedAfterHalt(ILogger logger, string deployId, string stepId, string status, string rollbackId);
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Api.Http;
+using RollbackFunctions.Api.Rollbacks;
+using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Infrastructure.Configuration;
+
+namespace RollbackFunctions.Api.Configuration;
+
+/// <summary>Everything both runtimes register: the adapters, the rollback's activities, the use cases and the HTTP handlers.</summary>
+public static class RollbackServices
+{
+    /// <summary>Adds the product's services. The host adds the Durable worker and client.</summary>
+    public static IServiceCollection AddRollbackServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRollbackAdapters(configuration);
+        services.AddOptions<RollbackOptions>().Bind(configuration.GetSection("Rollback:Orchestration")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CorrelationOptions>()
+            .Bind(configuration.GetSection("Rollback:Correlation"))
+            .Validate(o => o.AreUsable(), "Rollback:Correlation: ServiceLabels and EnvironmentLabels each need at least one non-empty label name")
+            .ValidateOnStart();
+
+        foreach (var activity in RollbackTasks.Activities)
+        {
+            services.AddTransient(activity);
+        }
+
+        services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value));
+        services.AddSingleton<RegistrationValidator>();
+        services.AddSingleton<RollbackStarter>();
+        services.AddSingleton<DeployEndpoints>();
+        services.AddSingleton<AlertEndpoints>();
+        services.AddSingleton<RollbackEndpoints>();
+        services.AddSingleton<OperatorEndpoints>();
+        services.AddSingleton<HealthEndpoint>();
+        return services;
+    }
+}

@@ -1,0 +1,45 @@
+namespace RollbackFunctions.Core.Audit;
+
+/// <summary>
+/// The audit trail's action names: one vocabulary that operators filter on and that the audit
+/// endpoint returns, so each is written once here.
+/// </summary>
+public static class AuditActions
+{
+    public const string AlertReceived = "alert.received";
+    public const string RollbackClaimed = "rollback.claimed";
+    public const string DeployHalted = "deploy.halted";
+    public const string PhaseChanged = "phase.changed";
+    public const string PageSent = "page.sent";
+    public const string StepStarted = "step.started";
+    public const string StepFinished = "step.finished";
+    public const string StepReportedAfterHalt = "step.reportedAfterHalt";
+    public const string ApprovalDecided = "approval.decided";
+    public const string ApprovalTimedOut = "approval.timedOut";
+    public const string ApprovalAbandoned = "approval.abandoned";
+    public const string VerificationSample = "verification.sample";
+    public const string RollbackCompleted = "rollback.completed";
+}
+
+/// <summary>Who acted, when it was not a named operator.</summary>
+public static class RollbackActors
+{
+    /// <summary>The product itself.</summary>
+    public const string System = "system";
+
+    /// <summary>A CI pipeline reporting on its deploy.</summary>
+    public const string Ci = "ci";
+}
+
+/// <summary>What started a rollback (<see cref="Rollbacks.RollbackTrigger.Kind"/>).</summary>
+public static class TriggerKinds
+{
+    /// <summary>A correlated alert.</summary>
+    public const string Alert = "alert";
+
+    /// <summary>An operator or pipeline asked.</summary>
+    public const string Manual = "manual";
+
+    /// <summary>An operator asked for another rollback after the first ended.</summary>
+    public const string ManualForced = "manual-forced";
+}

@@ -1,0 +1,22 @@
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Executors;
+
+namespace RollbackFunctions.Core.Ports;
+
+/// <summary>
+/// Reverts one kind of deploy step (webhook, Kubernetes rollout, Helm release, ...).
+/// Contract: <see cref="RevertAsync"/> is idempotent. Reverting a step already reverted must
+/// leave the world as it is and report <see cref="RevertOutcome.Reverted"/>: Durable retries and
+/// crash recovery may call it more than once.
+/// </summary>
+public interface IStepExecutor
+{
+    /// <summary>The step kind this executor handles, as written in a registration.</summary>
+    string Kind { get; }
+
+    /// <summary>Checks a step's parameters at registration; returns a message or null when valid.</summary>
+    string? ValidateParams(JsonObject parameters);
+
+    /// <summary>Reverts the step. Expected failures are outcomes, not exceptions.</summary>
+    Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken);
+}
