@@ -1,8 +1,8 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
-using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Api.Configuration;
 using RollbackFunctions.Api.Http;
+using RollbackFunctions.Core.Orchestration;
 
 namespace RollbackFunctions.Local;
 

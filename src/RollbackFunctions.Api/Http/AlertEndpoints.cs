@@ -2,13 +2,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
-using RollbackFunctions.Api.Rollbacks;
 
 namespace RollbackFunctions.Api.Http;
 

@@ -8,7 +8,8 @@ namespace RollbackFunctions.Api.Http;
 
 /// <summary>
 /// The API's route table for hosts that map routes themselves (the local runtime). The Functions
-/// app declares the same routes with triggers; a test keeps the two identical.
+/// app declares the same routes with triggers; a test keeps the two identical, methods and
+/// authorization levels included (anonymous here is <c>AllowAnonymous</c>, everything else needs a key).
 /// </summary>
 public static class ApiRoutes
 {
@@ -32,7 +33,8 @@ public static class ApiRoutes
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));
         api.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct));
-        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
+        // Anonymous, as in the Functions app, so load balancers and uptime checks can probe it.
+        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct)).AllowAnonymous();
         return app;
     }
 }

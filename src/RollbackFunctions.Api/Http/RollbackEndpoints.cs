@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
-using RollbackFunctions.Api.Rollbacks;
 
 namespace RollbackFunctions.Api.Http;
 

@@ -1,6 +1,6 @@
-using RollbackFunctions.Core.Verification;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Core.Deploys;
 

@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Storage;
 
 namespace RollbackFunctions.Infrastructure.Audit;

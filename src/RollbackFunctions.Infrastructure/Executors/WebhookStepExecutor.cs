@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Infrastructure.Executors;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Audit;
 
 namespace RollbackFunctions.Infrastructure.Notifications;

@@ -1,7 +1,7 @@
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
-using static RollbackFunctions.Core.Tests.TestDoubles.Deploys;
+using static RollbackFunctions.Testing.DeployBuilder;
 
 namespace RollbackFunctions.Core.Tests.Correlation;
 
@@ -70,7 +70,7 @@ public sealed class CorrelatorTests
     [Fact]
     public void Decide_DeployAlreadyRolledBack_StillMatchesSoResendsReportIt()
     {
-        var rolledBack = Record(state: DeployState.RolledBack) with { RollbackId = "rb-checkout-142" };
+        var rolledBack = Record(state: DeployState.RolledBack) with { RollbackId = Identifiers.RollbackIdFor("checkout-142") };
 
         Assert.Equal(rolledBack.DeployId, correlator.Decide(Alert(), [rolledBack], T0.AddMinutes(5)).DeployId);
     }

@@ -2,7 +2,7 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Rollbacks;
-using static RollbackFunctions.Core.Tests.TestDoubles.Deploys;
+using static RollbackFunctions.Testing.DeployBuilder;
 
 namespace RollbackFunctions.Core.Tests.Orchestration;
 

@@ -63,7 +63,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     /// <summary>Starts a rollback; without <paramref name="storeDeploy"/> its deploy is missing, so halting fails on every attempt.</summary>
     public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, bool storeDeploy, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
     {
-        var deploy = TestDoubles.Deploys.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions };
+        var deploy = DeployBuilder.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions };
         if (storeDeploy)
         {
             await Deploys.AddAsync(deploy, CancellationToken.None);
@@ -114,19 +114,18 @@ internal sealed class RollbackHarness : IAsyncDisposable
     /// <summary>Waits until a step's row says it waits for approval.</summary>
     public async Task WaitForApprovalRequestAsync(string rollbackId, string stepId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Rollbacks.GetStepAsync(rollbackId, stepId, default))?.Status != StepStatus.AwaitingApproval)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{stepId} never asked for approval");
-            await Task.Delay(20);
-        }
+        await Eventually.HoldsAsync(
+            async () => (await Rollbacks.GetStepAsync(rollbackId, stepId, default))?.Status == StepStatus.AwaitingApproval,
+            TimeSpan.FromSeconds(30),
+            () => $"{stepId} never asked for approval",
+            TimeSpan.FromMilliseconds(20));
     }
 
     public Task RaiseAsync(string rollbackId, string eventName, OperatorDecision decision) =>
         Client.RaiseEventAsync(rollbackId, eventName, decision);
 
     public async Task<DeployRecord> DeployOf(string rollbackId) =>
-        (await Deploys.GetAsync(rollbackId["rb-".Length..], CancellationToken.None))!;
+        (await Deploys.GetAsync((await Rollbacks.GetAsync(rollbackId, CancellationToken.None))!.DeployId, CancellationToken.None))!;
 
     public async ValueTask DisposeAsync()
     {

@@ -3,7 +3,7 @@ using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Tests.TestDoubles;
 using RollbackFunctions.Core.Verification;
-using static RollbackFunctions.Core.Tests.TestDoubles.Deploys;
+using static RollbackFunctions.Testing.DeployBuilder;
 
 namespace RollbackFunctions.Core.Tests.Orchestration;
 
@@ -58,6 +58,10 @@ public sealed class VerificationTests : IAsyncLifetime
 
         Assert.Equal(RollbackPhase.Failed, result.Phase);
         Assert.Contains("no data", result.Summary);
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.True(samples.Count >= 2, $"sampled {samples.Count} time(s) in a 1 s window at 200 ms");
+        Assert.All(samples, s => Assert.Equal(Verdict.Inconclusive, s.Verdict));
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
     }
 
     [Fact]
@@ -68,6 +72,10 @@ public sealed class VerificationTests : IAsyncLifetime
         var result = await harness.RunAsync([Step("only")], conditions: ErrorRate with { NoData = NoDataPolicy.Healthy });
 
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.Equal([Verdict.Healthy, Verdict.Healthy, Verdict.Healthy], samples.Select(s => s.Verdict)); // the check itself stays inconclusive; the policy decides
+        Assert.All(samples, s => Assert.Equal(Verdict.Inconclusive, Assert.Single(s.Checks).Verdict));
+        Assert.Equal(PageKind.RollbackSucceeded, harness.Pager.Kinds[^1]);
     }
 
     [Fact]
@@ -79,7 +87,11 @@ public sealed class VerificationTests : IAsyncLifetime
         var result = await harness.RunAsync([Step("only")], conditions: conditions);
 
         Assert.Equal(RollbackPhase.Failed, result.Phase);
-        Assert.All(await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default), s => Assert.Equal(Verdict.Error, s.Verdict));
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal(Verdict.Error, s.Verdict));
+        Assert.Contains("HTTP 422", samples[^1].Summary);
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
     }
 
     [Fact]
@@ -94,6 +106,11 @@ public sealed class VerificationTests : IAsyncLifetime
 
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
         Assert.Contains("resolved", result.Summary);
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.Equal(Verdict.Unhealthy, samples[0].Verdict); // firing while the test waited
+        Assert.Equal("still firing", Assert.Single(samples[0].Checks).Detail);
+        Assert.Equal(Verdict.Healthy, samples[^1].Verdict);
+        Assert.Equal(PageKind.RollbackSucceeded, harness.Pager.Kinds[^1]);
     }
 
     [Fact]
@@ -106,6 +123,10 @@ public sealed class VerificationTests : IAsyncLifetime
 
         Assert.Equal(RollbackPhase.Failed, result.Phase);
         Assert.Contains("still firing", result.Summary);
+        var samples = await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default);
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal(Verdict.Unhealthy, s.Verdict));
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

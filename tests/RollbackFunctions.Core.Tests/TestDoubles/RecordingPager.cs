@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Core.Tests.TestDoubles;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Core.Tests.TestDoubles;
 

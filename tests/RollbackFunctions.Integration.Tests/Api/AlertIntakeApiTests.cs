@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Infrastructure.Storage;
-using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -30,10 +30,10 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         var starts = replies.SelectMany(r => r["deploys"]!.AsArray()).ToList();
         Assert.Equal(50, starts.Count);
         Assert.Single(starts, s => s!["started"]!.GetValue<bool>());
-        Assert.All(starts, s => Assert.Equal($"rb-{service}-1", s!["rollbackId"]!.GetValue<string>()));
+        Assert.All(starts, s => Assert.Equal($"{Identifiers.RollbackIdFor(service)}-1", s!["rollbackId"]!.GetValue<string>()));
         await receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(60), "four reverts");
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{service}-1", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync($"{Identifiers.RollbackIdFor(service)}-1", TimeSpan.FromSeconds(60));
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal(["config", "flags", "rollout", "schema"], receiver.Paths.Order()); // each step reverted once
     }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using RollbackFunctions.Integration.Tests.Support;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -66,8 +66,8 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
         Assert.Equal(HttpStatusCode.Conflict, closed.StatusCode);
         var gate = (await closed.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.False(gate["proceed"]!.GetValue<bool>());
-        Assert.Equal($"rb-{id}", gate["rollbackId"]!.GetValue<string>());
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        Assert.Equal(Identifiers.RollbackIdFor(id), gate["rollbackId"]!.GetValue<string>());
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
         Assert.Equal("alice", rollback["trigger"]!["actor"]!.GetValue<string>());
         Assert.Equal(["schema"], receiver.Paths); // only what was applied is reverted
         using var completeAfterHalt = await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null);
@@ -83,7 +83,7 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
         (await runtime.PostJsonAsync("/api/deploys", Payloads.DiamondDeploy(id, receiver))).Dispose();
         (await runtime.PostJsonAsync($"/api/deploys/{id}/steps/schema", """{"status":"applied"}""")).Dispose();
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
-        await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         using var late = await runtime.PostJsonAsync($"/api/deploys/{id}/steps/config", """{"status":"applied"}""");
 
@@ -93,7 +93,7 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
             .ToDictionary(s => s!["id"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
         Assert.Equal("applied", steps["config"]);
         Assert.Equal("reverted", steps["schema"]);
-        var audit = await runtime.GetJsonAsync($"/api/rollbacks/rb-{id}/audit");
+        var audit = await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/audit");
         Assert.Contains(audit["rows"]!.AsArray(), r => r!["action"]!.GetValue<string>() == "step.reportedAfterHalt");
     }
 
@@ -103,7 +103,7 @@ public sealed class GateApiTests(RuntimeFixture fixture) : IClassFixture<Runtime
         var runtime = fixture.Require();
 
         using var response = await runtime.Http.PostAsync("/api/deploys/nope/rollback", null);
-        using var status = await runtime.Http.GetAsync("/api/rollbacks/rb-nope");
+        using var status = await runtime.Http.GetAsync($"/api/rollbacks/{Identifiers.RollbackIdFor("nope")}");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);

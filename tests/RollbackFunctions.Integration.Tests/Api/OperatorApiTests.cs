@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using RollbackFunctions.Integration.Tests.Support;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -15,14 +15,14 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
-        using var approve = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/approve", """{"actor":"alice","reason":"checked the plan"}""");
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        using var approve = await runtime.PostJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/steps/rollout/approve", """{"actor":"alice","reason":"checked the plan"}""");
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal(["rollout", "schema"], receiver.Paths);
         Assert.Contains(rollback["timeline"]!.AsArray(), t => t!["phase"]!.GetValue<string>() == "awaitingApproval");
-        var audit = await runtime.GetJsonAsync($"/api/rollbacks/rb-{id}/audit");
+        var audit = await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/audit");
         Assert.True(audit["verified"]!.GetValue<bool>(), audit["problem"]?.ToString());
         var actions = audit["rows"]!.AsArray().Select(r => (Action: r!["action"]!.GetValue<string>(), Actor: r["actor"]!.GetValue<string>())).ToList();
         Assert.Contains(("approval.decided", "alice"), actions);
@@ -37,8 +37,8 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
-        using var reject = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/steps/rollout/reject", """{"actor":"bob","reason":"roll forward"}""");
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        using var reject = await runtime.PostJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/steps/rollout/reject", """{"actor":"bob","reason":"roll forward"}""");
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.Accepted, reject.StatusCode);
         Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
@@ -55,16 +55,16 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         await using var receiver = await LocalReceiver.StartAsync();
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
-        using var notWaiting = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/schema/approve", null);
-        using var noStep = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/ghost/approve", null);
-        using var noRollback = await runtime.Http.PostAsync("/api/rollbacks/rb-ghost/abort", null);
-        using var badBody = await runtime.PostJsonAsync($"/api/rollbacks/rb-{id}/abort", """{"actor": 7}""");
+        using var notWaiting = await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/steps/schema/approve", null);
+        using var noStep = await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/steps/ghost/approve", null);
+        using var noRollback = await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor("ghost")}/abort", null);
+        using var badBody = await runtime.PostJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", """{"actor": 7}""");
 
         Assert.Equal(HttpStatusCode.Conflict, notWaiting.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, noStep.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, noRollback.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badBody.StatusCode);
-        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null)).Dispose();
+        (await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", null)).Dispose();
     }
 
     [SkippableFact]
@@ -75,18 +75,18 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         var id = await StartWithApprovalStepAsync(runtime, receiver);
         var active = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=active");
 
-        using var abort = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null);
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
-        using var again = await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null);
+        using var abort = await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", null);
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
+        using var again = await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", null);
         var all = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=all");
         var activeAfter = await runtime.Http.GetFromJsonAsync<JsonArray>("/api/rollbacks?state=active");
 
-        Assert.Contains(active!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}");
+        Assert.Contains(active!, r => r!["rollbackId"]!.GetValue<string>() == Identifiers.RollbackIdFor(id));
         Assert.Equal(HttpStatusCode.Accepted, abort.StatusCode);
         Assert.Equal("aborted", rollback["phase"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains(all!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}" && r["phase"]!.GetValue<string>() == "aborted");
-        Assert.DoesNotContain(activeAfter!, r => r!["rollbackId"]!.GetValue<string>() == $"rb-{id}");
+        Assert.Contains(all!, r => r!["rollbackId"]!.GetValue<string>() == Identifiers.RollbackIdFor(id) && r["phase"]!.GetValue<string>() == "aborted");
+        Assert.DoesNotContain(activeAfter!, r => r!["rollbackId"]!.GetValue<string>() == Identifiers.RollbackIdFor(id));
     }
 
     [SkippableFact]
@@ -107,8 +107,8 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         var id = await StartWithApprovalStepAsync(runtime, receiver);
 
         using var whileRunning = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"force":true}""");
-        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/abort", null)).Dispose();
-        await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        (await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", null)).Dispose();
+        await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
         using var withoutForce = await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null);
         using var forced = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"force":true,"actor":"erin","reason":"first one was aborted"}""");
 
@@ -116,7 +116,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         Assert.Equal(HttpStatusCode.OK, withoutForce.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, forced.StatusCode);
         var second = (await forced.Content.ReadFromJsonAsync<JsonObject>())!["rollbackId"]!.GetValue<string>();
-        Assert.Equal($"rb-{id}-2", second);
+        Assert.Equal($"{Identifiers.RollbackIdFor(id)}-2", second);
         var rollback = await runtime.GetJsonAsync($"/api/rollbacks/{second}");
         Assert.Equal("manual-forced", rollback["trigger"]!["kind"]!.GetValue<string>());
         Assert.Equal(second, (await runtime.GetJsonAsync($"/api/deploys/{id}"))["rollbackId"]!.GetValue<string>());
@@ -136,8 +136,8 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
         await WaitForStepAsync(runtime, id, "schema", "awaitingApproval");
 
-        (await runtime.Http.PostAsync($"/api/rollbacks/rb-{id}/steps/schema/approve", null)).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        (await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/steps/schema/approve", null)).Dispose();
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal([false, true], receiver.Received.Select(r => r.Approved));
@@ -160,17 +160,10 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
 
     private static async Task WaitForStepAsync(TestRuntime runtime, string deployId, string stepId, string status)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var rollback = await runtime.GetJsonAsync($"/api/rollbacks/rb-{deployId}");
-            if (rollback["steps"]!.AsArray().Any(s => s!["stepId"]!.GetValue<string>() == stepId && s["status"]!.GetValue<string>() == status))
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"step {stepId} never became {status}");
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(deployId)}"))["steps"]!.AsArray()
+                .Any(s => s!["stepId"]!.GetValue<string>() == stepId && s["status"]!.GetValue<string>() == status),
+            TimeSpan.FromSeconds(30),
+            () => $"step {stepId} never became {status}");
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Infrastructure.Storage;
-using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 

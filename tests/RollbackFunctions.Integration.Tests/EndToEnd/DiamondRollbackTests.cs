@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Integration.Tests.Api;
-using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -22,7 +22,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         using var gate = await runtime.Http.GetAsync($"/api/deploys/{id}/gate");
         await receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(60), "four reverts");
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.Accepted, alert.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, gate.StatusCode);
@@ -39,7 +39,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         Assert.Equal("schema", body["stepId"]!.GetValue<string>());
         Assert.Equal("1.4.2", body["version"]!.GetValue<string>());
         Assert.Equal("1.4.1", body["previousVersion"]!.GetValue<string>());
-        Assert.Equal($"rb-{id}:schema", schema.IdempotencyKey);
+        Assert.Equal($"{Identifiers.RollbackIdFor(id)}:schema", schema.IdempotencyKey);
 
         var steps = rollback["steps"]!.AsArray();
         Assert.All(steps, s => Assert.Equal("reverted", s!["status"]!.GetValue<string>()));
@@ -59,7 +59,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service: "cart-e2e"));
 
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("cart-e2e", "prod"))).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
         var statuses = rollback["steps"]!.AsArray().ToDictionary(s => s!["stepId"]!.GetValue<string>(), s => s!["status"]!.GetValue<string>());
@@ -89,7 +89,7 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         using var alert = await runtime.PostJsonAsync("/api/alerts/alertmanager", firing);
         await receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(60), "two reverts");
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.True((await alert.Content.ReadFromJsonAsync<JsonObject>())!["deploys"]![0]!["started"]!.GetValue<bool>());
         Assert.Equal(["config", "schema"], receiver.Paths);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using RollbackFunctions.Integration.Tests.Support;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -27,7 +27,7 @@ public sealed class DurableTimerTests(RuntimeFixture fixture) : IClassFixture<Ru
         await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
 
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         var times = rollback["verification"]!.AsArray().Select(s => DateTimeOffset.Parse(s!["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.InRange(times.Count, 2, 7); // a 6 s window at 1 s can hold 7; the hot loop this guards against made dozens

@@ -1,4 +1,4 @@
-using RollbackFunctions.Integration.Tests.Support;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -28,7 +28,7 @@ public sealed class RealAlertmanagerTests
         await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(id, receiver, service));
 
         prometheus.ErrorRatio = 0.4; // the bad deploy shows
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(120));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(120));
 
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
         Assert.Equal("CheckoutErrorRatioHigh", rollback["trigger"]!["alerts"]![0]!["name"]!.GetValue<string>());

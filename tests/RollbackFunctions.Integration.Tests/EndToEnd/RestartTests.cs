@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using RollbackFunctions.Integration.Tests.Support;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -41,7 +41,7 @@ public sealed class RestartTests
         await using var second = await RuntimeProcess.StartAsync(settings);
         await receiver.WaitForAsync(r => r.Any(x => x.Path == "schema"), TimeSpan.FromMinutes(3), "the last revert after the restart");
         await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", Payloads.Resolved(firing).ToJsonString());
-        var rollback = await WaitForTerminalAsync(http, second.BaseUrl, $"rb-{id}", TimeSpan.FromMinutes(3), second);
+        var rollback = await WaitForTerminalAsync(http, second.BaseUrl, Identifiers.RollbackIdFor(id), TimeSpan.FromMinutes(3), second);
 
         Assert.Equal("rollingBack", phaseAtCrash);
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
@@ -67,23 +67,22 @@ public sealed class RestartTests
                 ConnectionString = settings[0].Split('=', 2)[1],
                 TablePrefix = settings[1].Split('=', 2)[1],
             })));
-        var head = await store.GetAsync($"rb-{id}", default);
+        var head = await store.GetAsync(Identifiers.RollbackIdFor(id), default);
         return System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(head!.Phase.ToString());
     }
 
     private static async Task<JsonObject> WaitForTerminalAsync(HttpClient http, string baseUrl, string rollbackId, TimeSpan timeout, RuntimeProcess runtime)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var rollback = await http.GetFromJsonAsync<JsonObject>($"{baseUrl}/api/rollbacks/{rollbackId}");
-            if (rollback!["phase"]!.GetValue<string>() is "succeeded" or "failed")
+        var phase = "";
+        return await Eventually.ReturnsAsync(
+            async () =>
             {
-                return rollback;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"rollback did not finish after the restart; phase {rollback["phase"]}\n{runtime.Output}");
-            await Task.Delay(500);
-        }
+                var rollback = await http.GetFromJsonAsync<JsonObject>($"{baseUrl}/api/rollbacks/{rollbackId}");
+                phase = rollback!["phase"]!.GetValue<string>();
+                return phase is "succeeded" or "failed" ? rollback : null;
+            },
+            timeout,
+            () => $"rollback did not finish after the restart; phase {phase}\n{runtime.Output}",
+            TimeSpan.FromMilliseconds(500));
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Integration.Tests.Notifications;
-using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -84,6 +84,6 @@ public sealed class VerificationWithPrometheusTests
         };
         await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring(service, "prod"))).Dispose();
-        return await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(90));
+        return await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(90));
     }
 }

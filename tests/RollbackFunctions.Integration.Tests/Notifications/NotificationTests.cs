@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Notifications;
-using RollbackFunctions.Integration.Tests.Support;
 
 namespace RollbackFunctions.Integration.Tests.Notifications;
 
@@ -51,7 +51,7 @@ public sealed class NotificationTests
         await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
 
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
-        var rollback = await runtime.WaitForTerminalRollbackAsync($"rb-{id}", TimeSpan.FromSeconds(60));
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
         await receiver.WaitForAsync(r => r.Count(x => x.Path.StartsWith("slack", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(30), "the final chat message");
 
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
@@ -60,9 +60,9 @@ public sealed class NotificationTests
         Assert.Contains("Step schema", slack["text"]!.GetValue<string>());
         var teams = JsonNode.Parse(receiver.Received.First(r => r.Path.StartsWith("teams", StringComparison.Ordinal)).Body)!;
         Assert.Equal("MessageCard", teams["@type"]!.GetValue<string>());
-        Assert.EndsWith($"/api/rollbacks/rb-{id}", teams["potentialAction"]![0]!["targets"]![0]!["uri"]!.GetValue<string>());
+        Assert.EndsWith($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}", teams["potentialAction"]![0]!["targets"]![0]!["uri"]!.GetValue<string>());
 
-        var audit = await runtime.GetJsonAsync($"/api/rollbacks/rb-{id}/audit");
+        var audit = await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/audit");
         var pages = audit["rows"]!.AsArray().Where(r => r!["action"]!.GetValue<string>() == "page.sent").ToList();
         Assert.Contains(pages, r => r!["outcome"]!.GetValue<string>() == "failed" && r["detail"]!.GetValue<string>().Contains("pagerduty"));
         Assert.Contains(pages, r => r!["outcome"]!.GetValue<string>() == "delivered" && r["detail"]!.GetValue<string>().Contains("slack"));

@@ -69,22 +69,16 @@ internal sealed class TestRuntime : IAsyncDisposable
     /// <summary>Polls the rollback until its phase is terminal, then returns it.</summary>
     public async Task<JsonObject> WaitForTerminalRollbackAsync(string rollbackId, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            using var response = await Http.GetAsync($"/api/rollbacks/{rollbackId}");
-            if (response.IsSuccessStatusCode)
+        return await Eventually.ReturnsAsync(
+            async () =>
             {
-                var rollback = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-                if (rollback["phase"]!.GetValue<string>() is "succeeded" or "failed" or "aborted")
-                {
-                    return rollback;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"rollback {rollbackId} did not finish within {timeout}");
-            await Task.Delay(200);
-        }
+                using var response = await Http.GetAsync($"/api/rollbacks/{rollbackId}");
+                var rollback = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+                return rollback?["phase"]!.GetValue<string>() is "succeeded" or "failed" or "aborted" ? rollback : null;
+            },
+            timeout,
+            () => $"rollback {rollbackId} did not finish",
+            TimeSpan.FromMilliseconds(200));
     }
 
     public async ValueTask DisposeAsync()

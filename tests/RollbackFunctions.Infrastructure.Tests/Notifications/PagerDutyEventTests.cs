@@ -5,7 +5,7 @@ using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Infrastructure.Notifications;
 
-namespace RollbackFunctions.Integration.Tests.Notifications;
+namespace RollbackFunctions.Infrastructure.Tests.Notifications;
 
 /// <summary>The Events API v2 body against the schema's rules (PagerDuty api-schema, events-v2).</summary>
 public sealed class PagerDutyEventTests
@@ -15,17 +15,17 @@ public sealed class PagerDutyEventTests
     [Fact]
     public void EventFor_Started_IsATriggerWithEveryRequiredFieldAndTheEvidence()
     {
-        var body = PagerDutyChannel.EventFor(Page(PageKind.RollbackStarted, "rollback of checkout 1.4.2 in prod in progress"), Key, "https://x/api/rollbacks/rb-d1");
+        var body = PagerDutyChannel.EventFor(Page(PageKind.RollbackStarted, "rollback of checkout 1.4.2 in prod in progress"), Key, $"https://x/api/rollbacks/{Identifiers.RollbackIdFor("d1")}");
 
         PagerDutySchema.AssertValid(body);
         Assert.Equal("trigger", body["event_action"]!.GetValue<string>());
-        Assert.Equal("rb-d1", body["dedup_key"]!.GetValue<string>());
+        Assert.Equal(Identifiers.RollbackIdFor("d1"), body["dedup_key"]!.GetValue<string>());
         Assert.Equal("critical", body["payload"]!["severity"]!.GetValue<string>());
         var details = body["payload"]!["custom_details"]!;
         Assert.Equal("HighErrorRate", details["trigger"]!["alerts"]![0]!["name"]!.GetValue<string>());
         Assert.Equal("http://prometheus/graph", details["trigger"]!["alerts"]![0]!["generatorURL"]!.GetValue<string>());
         Assert.Equal("rollout", details["plan"]![0]!["step"]!.GetValue<string>());
-        Assert.Equal("https://x/api/rollbacks/rb-d1", body["links"]![0]!["href"]!.GetValue<string>());
+        Assert.Equal($"https://x/api/rollbacks/{Identifiers.RollbackIdFor("d1")}", body["links"]![0]!["href"]!.GetValue<string>());
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class PagerDutyEventTests
 
         PagerDutySchema.AssertValid(body);
         Assert.Equal("resolve", body["event_action"]!.GetValue<string>());
-        Assert.Equal("rb-d1", body["dedup_key"]!.GetValue<string>());
+        Assert.Equal(Identifiers.RollbackIdFor("d1"), body["dedup_key"]!.GetValue<string>());
     }
 
     private static Page Page(PageKind kind, string summary)
@@ -58,33 +58,9 @@ public sealed class PagerDutyEventTests
         };
         var rollback = new RollbackRecord
         {
-            RollbackId = "rb-d1", DeployId = "d1", Phase = RollbackPhase.Paging, ClaimedAt = DateTimeOffset.UtcNow,
+            RollbackId = Identifiers.RollbackIdFor("d1"), DeployId = "d1", Phase = RollbackPhase.Paging, ClaimedAt = DateTimeOffset.UtcNow,
             Trigger = new RollbackTrigger("alert", "system", "matched d1", [alert]),
         };
         return new Page(kind, summary, deploy, rollback, [new RollbackStepRecord("rollout", "webhook", 0, StepStatus.Pending, 0, null, null, "planned")], []);
-    }
-}
-
-/// <summary>The rules of the PagerDuty Events API v2 that a sender must respect.</summary>
-internal static class PagerDutySchema
-{
-    public static void AssertValid(JsonNode? body)
-    {
-        Assert.NotNull(body);
-        Assert.Equal(32, body["routing_key"]!.GetValue<string>().Length);
-        var action = body["event_action"]!.GetValue<string>();
-        Assert.Contains(action, new[] { "trigger", "acknowledge", "resolve" });
-        var dedupKey = body["dedup_key"]?.GetValue<string>();
-        Assert.True(action == "trigger" || dedupKey is not null, "acknowledge and resolve need a dedup_key");
-        Assert.True(dedupKey is null or { Length: <= 255 }, "dedup_key is at most 255 characters");
-        if (action != "trigger")
-        {
-            return;
-        }
-
-        var payload = body["payload"]!;
-        Assert.InRange(payload["summary"]!.GetValue<string>().Length, 1, 1024);
-        Assert.False(string.IsNullOrEmpty(payload["source"]!.GetValue<string>()));
-        Assert.Contains(payload["severity"]!.GetValue<string>(), new[] { "critical", "error", "warning", "info" });
     }
 }

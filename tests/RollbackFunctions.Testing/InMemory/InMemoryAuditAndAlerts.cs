@@ -4,10 +4,10 @@ using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Ports;
 
-namespace RollbackFunctions.Core.Tests.TestDoubles;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Audit rows in memory (no hashing: the Table audit log and its chain are tested on Azurite).</summary>
-internal sealed class InMemoryAuditLog : IAuditLog
+public sealed class InMemoryAuditLog : IAuditLog
 {
     public ConcurrentQueue<AuditEntry> Entries { get; } = new();
 
@@ -21,7 +21,7 @@ internal sealed class InMemoryAuditLog : IAuditLog
 }
 
 /// <summary>Which alerts resolved, as a test sets it.</summary>
-internal sealed class InMemoryAlertLog : IAlertLog
+public sealed class InMemoryAlertLog : IAlertLog
 {
     public ConcurrentDictionary<string, bool> Resolved { get; } = new();
 

@@ -8,14 +8,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace RollbackFunctions.Integration.Tests.Support;
+namespace RollbackFunctions.Testing;
 
 /// <summary>
 /// A real HTTP server standing in for what cannot run here (the systems a <c>webhook</c> step
 /// reverts, PagerDuty, Slack, Teams): it records every POST with its body and arrival time, and
 /// answers as scripted per path (delay, status).
 /// </summary>
-internal sealed class LocalReceiver : IAsyncDisposable
+public sealed class LocalReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
 
@@ -80,19 +80,18 @@ internal sealed class LocalReceiver : IAsyncDisposable
     /// <summary>Waits until <paramref name="condition"/> holds over what was received, or fails.</summary>
     public async Task WaitForAsync(Func<IReadOnlyList<ReceivedCall>, bool> condition, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition(Received.ToList()))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}; received: {string.Join(", ", Paths)}");
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(condition(Received.ToList())),
+            timeout,
+            () => $"timed out waiting for {what}; received: {string.Join(", ", Paths)}",
+            TimeSpan.FromMilliseconds(50));
     }
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }
 
 /// <summary>One call as received.</summary>
-internal sealed record ReceivedCall(string Path, string Body, string IdempotencyKey, DateTimeOffset At)
+public sealed record ReceivedCall(string Path, string Body, string IdempotencyKey, DateTimeOffset At)
 {
     /// <summary>The call carried <c>X-Rollback-Approved: true</c>.</summary>
     public bool Approved { get; init; }

@@ -1,9 +1,9 @@
 using RollbackFunctions.Local;
 
-namespace RollbackFunctions.Integration.Tests.Support;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Paths inside this repository, found from the test binaries.</summary>
-internal static class Repo
+public static class Repo
 {
     public static string Root { get; } = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory)
         ?? throw new InvalidOperationException("tests must run from inside the repository");

@@ -2,13 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using RollbackFunctions.Local;
 
-namespace RollbackFunctions.Integration.Tests.Support;
+namespace RollbackFunctions.Testing;
 
 /// <summary>
 /// One Azurite (from the repository's npm dependency) for the whole test run, on free loopback
 /// ports with data in a temporary folder. Tests isolate themselves by table prefix and task hub.
 /// </summary>
-internal static class SharedAzurite
+public static class SharedAzurite
 {
     private static readonly Lazy<Task<AzuriteProcess?>> Instance = new(StartAsync);
 

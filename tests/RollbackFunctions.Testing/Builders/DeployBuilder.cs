@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
 
-namespace RollbackFunctions.Core.Tests.TestDoubles;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Builds deploy records for tests.</summary>
-internal static class Deploys
+public static class DeployBuilder
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 

@@ -1,16 +1,23 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Verification;
 using RollbackFunctions.Infrastructure.Storage;
 
-namespace RollbackFunctions.Integration.Tests.Storage;
+namespace RollbackFunctions.Infrastructure.Tests.Storage;
 
-public sealed class TableDeployStoreTests
+/// <summary>
+/// What every <see cref="IDeployStore"/> must do. The Table store runs it on Azurite; the in-memory
+/// store that the orchestration tests use runs it too, so the two cannot drift apart.
+/// </summary>
+public abstract class DeployStoreContract
 {
+    protected abstract Task<IDeployStore> CreateStoreAsync();
+
     [SkippableFact]
     public async Task AddThenGet_RoundTripsEveryField()
     {
-        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var store = await CreateStoreAsync();
         var deploy = Deploy("d1") with
         {
             Conditions = new RollbackConditions { Checks = [new ConditionCheck { Name = "errorRate", Query = "x", UnhealthyAbove = 0.1 }], Interval = TimeSpan.FromSeconds(15) },
@@ -34,7 +41,7 @@ public sealed class TableDeployStoreTests
     [SkippableFact]
     public async Task Add_ExistingId_ReturnsTheStoredRecordAndDoesNotOverwrite()
     {
-        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var store = await CreateStoreAsync();
         await store.AddAsync(Deploy("d1"), default);
 
         var (stored, created) = await store.AddAsync(Deploy("d1") with { Version = "9.9.9" }, default);
@@ -46,7 +53,7 @@ public sealed class TableDeployStoreTests
     [SkippableFact]
     public async Task Get_DocumentLargerThanOneTableProperty_RoundTrips()
     {
-        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var store = await CreateStoreAsync();
         var big = new string('x', 200_000); // a Table string property holds 64 KiB at most
         var deploy = Deploy("big") with { Steps = [Step("a") with { Params = new JsonObject { ["revertUrl"] = "http://127.0.0.1/a", ["blob"] = big } }] };
 
@@ -58,7 +65,7 @@ public sealed class TableDeployStoreTests
     [SkippableFact]
     public async Task Update_ConcurrentWriters_LoseNoChange()
     {
-        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var store = await CreateStoreAsync();
         var ids = Enumerable.Range(0, 12).Select(i => $"s{i}").ToList();
         await store.AddAsync(Deploy("d1") with { Steps = ids.Select(id => Step(id)).ToList() }, default);
 
@@ -70,7 +77,7 @@ public sealed class TableDeployStoreTests
     [SkippableFact]
     public async Task Find_FiltersByServiceAndEnvironment_EvenWithQuotesInValues()
     {
-        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync());
+        var store = await CreateStoreAsync();
         await store.AddAsync(Deploy("d1"), default);
         await store.AddAsync(Deploy("d2") with { Environment = "staging" }, default);
         await store.AddAsync(Deploy("d3") with { Service = "o'brien" }, default);
@@ -82,7 +89,7 @@ public sealed class TableDeployStoreTests
 
     [SkippableFact]
     public async Task Update_MissingDeploy_ReturnsNull() =>
-        Assert.Null(await new TableDeployStore(await StorageFixture.CreateTablesAsync()).UpdateAsync("nope", d => d, default));
+        Assert.Null(await (await CreateStoreAsync()).UpdateAsync("nope", d => d, default));
 
     private static DeployStep Step(string id, params string[] dependsOn) =>
         new(id, "webhook", dependsOn, new JsonObject { ["revertUrl"] = $"http://127.0.0.1/{id}" }, RevertMode.Auto, StepStatus.Pending, null);
@@ -100,4 +107,14 @@ public sealed class TableDeployStoreTests
         RegisteredAt = new DateTimeOffset(2026, 11, 27, 12, 0, 0, 123, TimeSpan.Zero),
         RegistrationDigest = "digest",
     };
+}
+
+public sealed class TableDeployStoreTests : DeployStoreContract
+{
+    protected override async Task<IDeployStore> CreateStoreAsync() => new TableDeployStore(await StorageFixture.CreateTablesAsync());
+}
+
+public sealed class InMemoryDeployStoreTests : DeployStoreContract
+{
+    protected override Task<IDeployStore> CreateStoreAsync() => Task.FromResult<IDeployStore>(new InMemoryDeployStore());
 }

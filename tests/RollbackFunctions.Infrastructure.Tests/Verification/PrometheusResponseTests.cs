@@ -1,6 +1,6 @@
 using RollbackFunctions.Infrastructure.Verification;
 
-namespace RollbackFunctions.Integration.Tests.Verification;
+namespace RollbackFunctions.Infrastructure.Tests.Verification;
 
 /// <summary>The Prometheus envelope, read from replies captured from a real Prometheus 2.42.</summary>
 public sealed class PrometheusResponseTests

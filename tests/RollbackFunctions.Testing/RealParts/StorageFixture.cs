@@ -1,11 +1,10 @@
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Infrastructure.Storage;
-using RollbackFunctions.Integration.Tests.Support;
 
-namespace RollbackFunctions.Integration.Tests.Storage;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Fresh tables on the shared Azurite for one test class.</summary>
-internal static class StorageFixture
+public static class StorageFixture
 {
     public static async Task<StorageTables> CreateTablesAsync()
     {

@@ -1,10 +1,10 @@
-namespace RollbackFunctions.Integration.Tests.Support;
+namespace RollbackFunctions.Testing;
 
 /// <summary>
 /// A test that needs a real part (Azurite, node) skips with a visible reason on a developer
 /// machine that lacks it, and fails under <c>CI=true</c>, where a missing part is a broken setup.
 /// </summary>
-internal static class RealParts
+public static class RealParts
 {
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 

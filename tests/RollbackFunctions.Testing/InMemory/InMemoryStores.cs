@@ -4,10 +4,10 @@ using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Verification;
 
-namespace RollbackFunctions.Core.Tests.TestDoubles;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Deploys in memory, for orchestration tests; the Table store has its own tests on Azurite.</summary>
-internal sealed class InMemoryDeployStore : IDeployStore
+public sealed class InMemoryDeployStore : IDeployStore
 {
     private readonly ConcurrentDictionary<string, DeployRecord> deploys = new();
     private readonly Lock gate = new();
@@ -40,30 +40,32 @@ internal sealed class InMemoryDeployStore : IDeployStore
     }
 }
 
-/// <summary>Rollbacks in memory, for orchestration tests.</summary>
-internal sealed class InMemoryRollbackStore : IRollbackStore
+/// <summary>Rollbacks in memory, for orchestration tests; held to the same contract tests as the Table store.</summary>
+public sealed class InMemoryRollbackStore : IRollbackStore
 {
     private readonly ConcurrentDictionary<string, RollbackRecord> heads = new();
     private readonly ConcurrentDictionary<(string, string), RollbackStepRecord> steps = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<VerificationSample>> samples = new();
+    private readonly ConcurrentDictionary<(string, long), VerificationSample> samples = new();
+    private readonly Lock gate = new();
 
     public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
         Task.FromResult(heads.TryAdd(record.RollbackId, record));
 
     public Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult(false);
+        Task.FromResult(Change(rollbackId, head => head.ScheduledAt is null && head.ClaimedAt < claimedBefore ? head with { ClaimedAt = now } : null));
 
     public Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken) =>
         Task.FromResult(heads.GetValueOrDefault(rollbackId));
 
-    public Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        Change(rollbackId, head => head.ScheduledAt is null ? head with { ScheduledAt = at } : null);
+        return Task.CompletedTask;
+    }
 
     public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        heads.AddOrUpdate(
-            rollbackId,
-            _ => throw new InvalidOperationException($"no rollback {rollbackId}"),
-            (_, head) => head.MovedTo(phase, summary, at) ?? head);
+        Change(rollbackId, head => head.MovedTo(phase, summary, at));
         return Task.CompletedTask;
     }
 
@@ -76,18 +78,34 @@ internal sealed class InMemoryRollbackStore : IRollbackStore
     public Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken) =>
         Task.FromResult(steps.GetValueOrDefault((rollbackId, stepId)));
 
+    public Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RollbackStepRecord>>(steps.Where(s => s.Key.Item1 == rollbackId).Select(s => s.Value)
+            .OrderBy(s => s.Level < 0 ? int.MaxValue : s.Level).ThenBy(s => s.StepId, StringComparer.Ordinal).ToList());
+
     public Task AddSampleAsync(string rollbackId, VerificationSample sample, CancellationToken cancellationToken)
     {
-        samples.GetOrAdd(rollbackId, _ => new()).Enqueue(sample);
+        samples[(rollbackId, sample.At.UtcTicks)] = sample;
         return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<VerificationSample>>(samples.GetValueOrDefault(rollbackId)?.ToList() ?? []);
+        Task.FromResult<IReadOnlyList<VerificationSample>>(samples.Where(s => s.Key.Item1 == rollbackId).OrderBy(s => s.Key.Item2).Select(s => s.Value).ToList());
 
     public Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RollbackRecord>>(heads.Values.Where(h => !activeOnly || !h.Phase.IsTerminal()).ToList());
+        Task.FromResult<IReadOnlyList<RollbackRecord>>(heads.Values.Where(h => !activeOnly || !h.Phase.IsTerminal()).OrderByDescending(h => h.ClaimedAt).ToList());
 
-    public Task<IReadOnlyList<RollbackStepRecord>> GetStepsAsync(string rollbackId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RollbackStepRecord>>(steps.Where(s => s.Key.Item1 == rollbackId).Select(s => s.Value).ToList());
+    /// <summary>Applies a change to a head atomically, as the Table store does with ETags; true when something changed.</summary>
+    private bool Change(string rollbackId, Func<RollbackRecord, RollbackRecord?> change)
+    {
+        lock (gate)
+        {
+            if (!heads.TryGetValue(rollbackId, out var head) || change(head) is not { } changed)
+            {
+                return false;
+            }
+
+            heads[rollbackId] = changed;
+            return true;
+        }
+    }
 }

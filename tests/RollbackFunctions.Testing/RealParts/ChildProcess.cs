@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace RollbackFunctions.Integration.Tests.Support;
+namespace RollbackFunctions.Testing;
 
 /// <summary>Starting, probing and stopping the real programs the tests run beside themselves.</summary>
-internal static class ChildProcess
+public static class ChildProcess
 {
     /// <summary>Starts a program with its arguments passed one by one (never through a shell), draining its output.</summary>
     public static Process Start(string fileName, IEnumerable<string> arguments, Action<string>? output = null, string? workingDirectory = null)

@@ -1,10 +1,10 @@
 using Azure.Data.Tables;
 using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Storage;
-using RollbackFunctions.Integration.Tests.Storage;
 
-namespace RollbackFunctions.Integration.Tests.Audit;
+namespace RollbackFunctions.Infrastructure.Tests.Audit;
 
 public sealed class TableAuditLogTests
 {
@@ -16,8 +16,8 @@ public sealed class TableAuditLogTests
         var (log, _) = await CreateAsync();
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            log.AppendAsync(new AuditEntry("rb-1", "system", "step.finished", new { step = i }, "reverted", $"step {i}"), default)));
-        var trail = await log.ReadAsync("rb-1", default);
+            log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", new { step = i }, "reverted", $"step {i}"), default)));
+        var trail = await log.ReadAsync(Identifiers.RollbackIdFor("1"), default);
 
         Assert.True(trail.Verified, trail.Problem);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), trail.Rows.Select(r => r.Sequence));
@@ -30,13 +30,13 @@ public sealed class TableAuditLogTests
         var (log, tables) = await CreateAsync();
         for (var i = 0; i < 3; i++)
         {
-            await log.AppendAsync(new AuditEntry("rb-1", "system", "step.finished", null, "reverted", $"step {i}"), default);
+            await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", null, "reverted", $"step {i}"), default);
         }
 
-        var row = (await tables.Audit.GetEntityAsync<TableEntity>("rb-1", "000000000002")).Value;
+        var row = (await tables.Audit.GetEntityAsync<TableEntity>(Identifiers.RollbackIdFor("1"), "000000000002")).Value;
         row["Outcome"] = "failed";
         await tables.Audit.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
-        var trail = await log.ReadAsync("rb-1", default);
+        var trail = await log.ReadAsync(Identifiers.RollbackIdFor("1"), default);
 
         Assert.False(trail.Verified);
         Assert.Contains("row 2", trail.Problem);
@@ -48,12 +48,12 @@ public sealed class TableAuditLogTests
         var (log, tables) = await CreateAsync();
         for (var i = 0; i < 3; i++)
         {
-            await log.AppendAsync(new AuditEntry("rb-1", "system", "step.finished", null, "reverted", $"step {i}"), default);
+            await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", null, "reverted", $"step {i}"), default);
         }
 
-        await tables.Audit.DeleteEntityAsync("rb-1", "000000000003");
+        await tables.Audit.DeleteEntityAsync(Identifiers.RollbackIdFor("1"), "000000000003");
 
-        Assert.False((await log.ReadAsync("rb-1", default)).Verified);
+        Assert.False((await log.ReadAsync(Identifiers.RollbackIdFor("1"), default)).Verified);
     }
 
     [SkippableFact]
@@ -61,8 +61,8 @@ public sealed class TableAuditLogTests
     {
         var (log, _) = await CreateAsync();
 
-        var row = await log.AppendAsync(new AuditEntry("rb-1", "system", "page.sent", new { routing_key = "abc", url = $"https://x/{Secret}" }, "failed", $"PagerDuty refused key {Secret}"), default);
-        var withoutSecret = await log.AppendAsync(new AuditEntry("rb-2", "system", "page.sent", new { routing_key = "other", url = "https://x/***" }, "failed", "x"), default);
+        var row = await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "page.sent", new { routing_key = "abc", url = $"https://x/{Secret}" }, "failed", $"PagerDuty refused key {Secret}"), default);
+        var withoutSecret = await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("2"), "system", "page.sent", new { routing_key = "other", url = "https://x/***" }, "failed", "x"), default);
 
         Assert.DoesNotContain(Secret, row.Detail);
         Assert.Contains("***", row.Detail);

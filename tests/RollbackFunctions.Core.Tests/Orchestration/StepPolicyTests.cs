@@ -1,0 +1,83 @@
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Planning;
+using static RollbackFunctions.Testing.DeployBuilder;
+
+namespace RollbackFunctions.Core.Tests.Orchestration;
+
+public sealed class StepPolicyTests
+{
+    private static readonly IReadOnlyList<DeployStep> Steps = Diamond();
+    private static readonly StepGraph Graph = ReversePlanner.GraphOf(Steps);
+
+    private static DeployStep StepNamed(string id, RevertMode mode = RevertMode.Auto) => Steps.Single(s => s.Id == id) with { RevertMode = mode };
+
+    [Fact]
+    public void Before_NothingInTheWay_Reverts()
+    {
+        var decision = StepPolicy.Before(StepNamed("config"), Graph, new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Reverted }, abortedBy: null);
+
+        Assert.Equal(StepAction.Revert, decision.Action);
+    }
+
+    [Fact]
+    public void Before_Aborted_CancelsAndNamesWhoAborted_EvenIfBlockedOrManual()
+    {
+        var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.RevertFailed };
+
+        var decision = StepPolicy.Before(StepNamed("config", RevertMode.Manual), Graph, decided, abortedBy: "alice");
+
+        Assert.Equal((StepAction.Leave, StepStatus.Cancelled), (decision.Action, decision.Status));
+        Assert.Contains("alice", decision.Detail);
+    }
+
+    [Theory]
+    [InlineData(StepStatus.RevertFailed)]
+    [InlineData(StepStatus.Blocked)]
+    [InlineData(StepStatus.Manual)]
+    [InlineData(StepStatus.NotApproved)]
+    [InlineData(StepStatus.TimedOut)]
+    [InlineData(StepStatus.Cancelled)]
+    public void Before_ADependentLeftUnreverted_BlocksAndNamesIt(StepStatus dependentStatus)
+    {
+        var decided = new Dictionary<string, StepStatus> { ["config"] = StepStatus.Reverted, ["flags"] = dependentStatus };
+
+        var decision = StepPolicy.Before(StepNamed("schema"), Graph, decided, abortedBy: null);
+
+        Assert.Equal((StepAction.Leave, StepStatus.Blocked), (decision.Action, decision.Status));
+        Assert.Contains("flags", decision.Detail);
+    }
+
+    [Fact]
+    public void Before_ANonDependentFailed_DoesNotBlock()
+    {
+        // config and flags are siblings: one failing says nothing about the other.
+        var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Reverted, ["config"] = StepStatus.RevertFailed };
+
+        Assert.Equal(StepAction.Revert, StepPolicy.Before(StepNamed("flags"), Graph, decided, abortedBy: null).Action);
+    }
+
+    [Fact]
+    public void Before_ManualStep_IsLeftForAHuman()
+    {
+        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Manual), Graph, new Dictionary<string, StepStatus>(), abortedBy: null);
+
+        Assert.Equal((StepAction.Leave, StepStatus.Manual), (decision.Action, decision.Status));
+    }
+
+    [Fact]
+    public void Before_ApprovalStep_AsksFirst()
+    {
+        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Approval), Graph, new Dictionary<string, StepStatus>(), abortedBy: null);
+
+        Assert.Equal(StepAction.AskApproval, decision.Action);
+    }
+
+    [Theory]
+    [InlineData(StepStatus.Reverted, false, StepStatus.Reverted)]
+    [InlineData(StepStatus.RevertFailed, true, StepStatus.RevertFailed)]
+    [InlineData(StepStatus.AwaitingApproval, false, StepStatus.AwaitingApproval)]
+    [InlineData(StepStatus.AwaitingApproval, true, StepStatus.RevertFailed)]
+    public void After_MapsTheExecutorsAnswer_AndNeverAsksTwice(StepStatus executor, bool approved, StepStatus expected) =>
+        Assert.Equal(expected, StepPolicy.After(executor, approved));
+}
