@@ -15,17 +15,10 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
-        using var _ = document;
+        var (registration, problem) = await JsonBody.ReadAsync<DeployRegistration>(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (registration, bindProblem) = JsonBody.Bind<DeployRegistration>(document!);
-        if (bindProblem is not null)
-        {
-            return bindProblem;
         }
 
         var errors = validator.Validate(registration!);
@@ -58,17 +51,10 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
     /// <summary><c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed"}</c>.</summary>
     public async Task<IResult> ReportStepAsync(HttpRequest request, string deployId, string stepId, CancellationToken cancellationToken)
     {
-        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
-        using var _ = document;
+        var (report, problem) = await JsonBody.ReadAsync<StepReport>(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
-        }
-
-        var (report, bindProblem) = JsonBody.Bind<StepReport>(document!);
-        if (bindProblem is not null)
-        {
-            return bindProblem;
         }
 
         if (report!.Status is not (StepStatus.Applied or StepStatus.Failed))

@@ -55,6 +55,15 @@ public static class JsonBody
         }
     }
 
+    /// <summary>Reads, parses and binds the body to <typeparamref name="T"/>; on failure <c>Problem</c> holds the reply to send.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (document, problem) = await ReadAsync(request, cancellationToken);
+        using var _ = document;
+        return problem is not null ? (null, problem) : Bind<T>(document!);
+    }
+
     /// <summary>Binds a parsed body to <typeparamref name="T"/> with the strict API settings.</summary>
     public static (T? Value, IResult? Problem) Bind<T>(JsonDocument document)
         where T : class

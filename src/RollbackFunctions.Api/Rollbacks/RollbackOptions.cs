@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Verification;
 
@@ -9,7 +10,7 @@ public sealed class RollbackOptions
 {
     private static readonly RollbackSettings Defaults = RollbackSettings.Default;
 
-    [Range(1, 20)]
+    [Range(1, DeployDefaults.MaxStepAttempts)]
     public int StepMaxAttempts { get; set; } = Defaults.StepMaxAttempts;
 
     public TimeSpan StepFirstRetryInterval { get; set; } = Defaults.StepFirstRetryInterval;
@@ -25,7 +26,7 @@ public sealed class RollbackOptions
 
     public TimeSpan VerifyInterval { get; set; } = Defaults.Verification.Interval;
 
-    [Range(1, 100)]
+    [Range(1, DeployDefaults.MaxRequiredHealthyChecks)]
     public int RequiredHealthyChecks { get; set; } = Defaults.Verification.RequiredHealthyChecks;
 
     public TimeSpan VerifyWindow { get; set; } = Defaults.Verification.Window;

@@ -40,19 +40,19 @@ internal static class ConditionsValidator
             }
         }
 
-        if (conditions.Interval is { } interval && (interval < DeployDefaults.MinInterval || interval > DeployDefaults.MaxWait))
+        if (conditions.Interval is { } interval && !DeployDefaults.IsWaitInRange(interval))
         {
-            add("conditions.interval", "must be between 00:00:01 and 1.00:00:00");
+            add("conditions.interval", DeployDefaults.WaitRangeProblem);
         }
 
-        if (conditions.RequiredHealthyChecks is < 1 or > 100)
+        if (conditions.RequiredHealthyChecks is < 1 or > DeployDefaults.MaxRequiredHealthyChecks)
         {
-            add("conditions.requiredHealthyChecks", "must be between 1 and 100");
+            add("conditions.requiredHealthyChecks", $"must be between 1 and {DeployDefaults.MaxRequiredHealthyChecks}");
         }
 
-        if (conditions.VerifyWindow is { } window && (window < DeployDefaults.MinInterval || window > DeployDefaults.MaxWait))
+        if (conditions.VerifyWindow is { } window && !DeployDefaults.IsWaitInRange(window))
         {
-            add("conditions.verifyWindow", "must be between 00:00:01 and 1.00:00:00");
+            add("conditions.verifyWindow", DeployDefaults.WaitRangeProblem);
         }
     }
 }

@@ -17,4 +17,19 @@ public static class DeployDefaults
 
     /// <summary>Longest a rollback may wait on one thing (a deadline, an approval, verification).</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromHours(24);
+
+    /// <summary>Most attempts of one step's revert, per deploy or configured.</summary>
+    public const int MaxStepAttempts = 20;
+
+    /// <summary>Most healthy samples in a row verification may ask for.</summary>
+    public const int MaxRequiredHealthyChecks = 100;
+
+    /// <summary>Longest service, environment, version or label value.</summary>
+    public const int MaxTextLength = 256;
+
+    /// <summary>Whether a registered duration is within <see cref="MinInterval"/> and <see cref="MaxWait"/>.</summary>
+    public static bool IsWaitInRange(TimeSpan wait) => wait >= MinInterval && wait <= MaxWait;
+
+    /// <summary>The message for a duration outside that range.</summary>
+    public static string WaitRangeProblem { get; } = $"must be between {MinInterval} and {MaxWait}";
 }

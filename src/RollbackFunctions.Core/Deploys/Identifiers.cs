@@ -14,6 +14,9 @@ public static partial class Identifiers
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex Shape();
 
+    /// <summary>What a valid id looks like, for error messages.</summary>
+    public static string Problem { get; } = $"must be 1-{MaxLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit";
+
     /// <summary>Whether <paramref name="id"/> may be used as a deploy or step id.</summary>
     public static bool IsValid(string? id) => id is { Length: > 0 and <= MaxLength } && Shape().IsMatch(id);
 

@@ -18,7 +18,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
 
         if (registration.DeployId is not null && !Identifiers.IsValid(registration.DeployId))
         {
-            Add("deployId", $"must be 1-{Identifiers.MaxLength} characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+            Add("deployId", Identifiers.Problem);
         }
 
         RequireText(registration.Service, "service", Add);
@@ -73,7 +73,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
             var at = $"steps[{i}]";
             if (!Identifiers.IsValid(step.Id))
             {
-                add($"{at}.id", "must be 1-100 characters of letters, digits, '.', '_' or '-'");
+                add($"{at}.id", Identifiers.Problem);
                 idsValid = false;
             }
             else if (!ids.Add(step.Id))
@@ -91,14 +91,14 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
                 add($"{at}.params", problem);
             }
 
-            if (step.Revert is { MaxAttempts: < 1 or > 20 })
+            if (step.Revert is { MaxAttempts: < 1 or > DeployDefaults.MaxStepAttempts })
             {
-                add($"{at}.revert.maxAttempts", "must be between 1 and 20");
+                add($"{at}.revert.maxAttempts", $"must be between 1 and {DeployDefaults.MaxStepAttempts}");
             }
 
-            if (step.Revert?.Deadline is { } deadline && (deadline < TimeSpan.FromSeconds(1) || deadline > DeployDefaults.MaxWait))
+            if (step.Revert?.Deadline is { } deadline && !DeployDefaults.IsWaitInRange(deadline))
             {
-                add($"{at}.revert.deadline", "must be between 00:00:01 and 1.00:00:00");
+                add($"{at}.revert.deadline", DeployDefaults.WaitRangeProblem);
             }
         }
 
@@ -137,9 +137,9 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
         {
             add(path, "is required and must not be empty");
         }
-        else if (value.Length > 256)
+        else if (value.Length > DeployDefaults.MaxTextLength)
         {
-            add(path, "must be at most 256 characters");
+            add(path, $"must be at most {DeployDefaults.MaxTextLength} characters");
         }
     }
 }

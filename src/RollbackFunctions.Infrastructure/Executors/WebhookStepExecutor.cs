@@ -21,6 +21,9 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
     /// <summary>Name of the HttpClient with this executor's resilience pipeline.</summary>
     public const string HttpClientName = "webhook-executor";
 
+    /// <summary>How much of a receiver's reply or error reaches the step's detail, the page and the audit row.</summary>
+    private const int MaxDetailLength = 300;
+
     /// <summary>Sent once an operator approved a revert the receiver called destructive.</summary>
     public const string ApprovedHeader = "X-Rollback-Approved";
 
@@ -77,14 +80,14 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (status == StatusCodes.Status428PreconditionRequired && !request.Approved)
             {
-                return StepRevertResult.NeedsApproval($"the receiver calls this revert destructive: {Truncate(body, 300)}");
+                return StepRevertResult.NeedsApproval($"the receiver calls this revert destructive: {Truncate(body, MaxDetailLength)}");
             }
 
-            return StepRevertResult.Failed($"POST {target.Host} answered {status}: {Truncate(body, 300)}");
+            return StepRevertResult.Failed($"POST {target.Host} answered {status}: {Truncate(body, MaxDetailLength)}");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {
-            return StepRevertResult.Failed($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, 300)}");
+            return StepRevertResult.Failed($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, MaxDetailLength)}");
         }
     }
 
