@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using RollbackFunctions.Api.Configuration;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Local;
@@ -21,6 +24,37 @@ public sealed class CompositionTests
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.All(RollbackTasks.Activities, activity => Assert.NotNull(provider.GetRequiredService(activity)));
+    }
+
+    [Theory]
+    [InlineData("Rollback:Executors:Webhook:AttemptTimeout", "00:00:30", "AttemptTimeout")]
+    [InlineData("Rollback:Prometheus:BaseUrl", "ftp://prometheus", "BaseUrl")]
+    [InlineData("Rollback:Prometheus:Username", "only-a-user", "Password")]
+    [InlineData("Rollback:Correlation:ServiceLabels:0", " ", "ServiceLabels")]
+    [InlineData("Rollback:Orchestration:StepMaxAttempts", "0", "StepMaxAttempts")]
+    [InlineData("Rollback:Notifications:Default:SlackWebhookUrl", "not a url", "Slack")]
+    [InlineData("Rollback:Storage:TablePrefix", "bad-prefix", "TablePrefix")]
+    public async Task Start_InvalidOption_FailsFastNamingIt(string key, string value, string named)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Rollback:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+                [key] = value,
+            })
+            .Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddRollbackServices(configuration);
+        builder.Services.RemoveAll<IHostedService>(); // only the options check, not the tables
+        using var host = builder.Build();
+
+        var failure = await Record.ExceptionAsync(() => host.StartAsync());
+
+        // The host reports every failed options set at once, in an AggregateException when there are several.
+        var validation = failure is AggregateException many
+            ? Assert.IsType<OptionsValidationException>(many.InnerExceptions[0])
+            : Assert.IsType<OptionsValidationException>(failure);
+        Assert.Contains(named, validation.Message);
     }
 
     [Fact]
