@@ -5,6 +5,7 @@ using RollbackFunctions.Api.Http;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Infrastructure.Configuration;
 
@@ -30,6 +31,7 @@ public static class RollbackServices
 
         services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value));
         services.AddSingleton<RegistrationValidator>();
+        services.AddSingleton<StepCapture>();
         services.AddSingleton<RollbackStarter>();
         services.AddSingleton<DeployEndpoints>();
         services.AddSingleton<AlertEndpoints>();

@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
-public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
+public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, StepCapture capture, IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -28,7 +29,19 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         }
 
         var record = registration!.ToRecord(clock.GetUtcNow(), Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict))));
-        var (stored, created) = await deploys.AddAsync(record, cancellationToken);
+        if (await deploys.GetAsync(record.DeployId, cancellationToken) is { } existing)
+        {
+            // A re-send never reads the targets again: by now CI may have changed them.
+            return SameRegistration(existing, record);
+        }
+
+        var (captured, failure) = await capture.CaptureAsync(record, cancellationToken);
+        if (failure is not null)
+        {
+            return Problems.CaptureFailed(failure.Problems, failure.Transient);
+        }
+
+        var (stored, created) = await deploys.AddAsync(captured!, cancellationToken);
         var view = DeployView.Of(stored, clock.GetUtcNow());
         if (created)
         {
@@ -37,10 +50,14 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
             return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
 
-        return stored.RegistrationDigest == record.RegistrationDigest
-            ? Results.Json(view, ApiJson.Replies)
-            : Problems.Conflict($"deploy {stored.DeployId} is already registered with a different body");
+        return SameRegistration(stored, record);
     }
+
+    /// <summary>The same id again: 200 with the stored deploy for the same body, 409 for another.</summary>
+    private IResult SameRegistration(DeployRecord stored, DeployRecord sent) =>
+        stored.RegistrationDigest == sent.RegistrationDigest
+            ? Results.Json(DeployView.Of(stored, clock.GetUtcNow()), ApiJson.Replies)
+            : Problems.Conflict($"deploy {stored.DeployId} is already registered with a different body");
 
     /// <summary><c>GET /api/deploys/{deployId}</c>.</summary>
     public async Task<IResult> GetAsync(string deployId, CancellationToken cancellationToken) =>

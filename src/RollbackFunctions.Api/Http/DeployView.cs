@@ -37,13 +37,13 @@ public sealed record DeployView(
         return new DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
-            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt)).ToList(),
+            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, s.Captured)).ToList(),
             deploy.Conditions, links);
     }
 }
 
-/// <summary>A deploy step as the API shows it.</summary>
-public sealed record StepView(string Id, string Kind, IReadOnlyList<string> DependsOn, JsonObject Params, RevertView Revert, StepStatus Status, DateTimeOffset? UpdatedAt);
+/// <summary>A deploy step as the API shows it; <c>captured</c> is what the executor read of the target at registration, the state a revert returns to.</summary>
+public sealed record StepView(string Id, string Kind, IReadOnlyList<string> DependsOn, JsonObject Params, RevertView Revert, StepStatus Status, DateTimeOffset? UpdatedAt, JsonObject? Captured);
 
 /// <summary>How a step may be reverted.</summary>
 public sealed record RevertView(RevertMode Mode, int? MaxAttempts, TimeSpan? Deadline);

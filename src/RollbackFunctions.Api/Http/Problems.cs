@@ -22,6 +22,35 @@ public static class Problems
 
     public static IResult Unavailable(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", detail);
 
+    /// <summary>
+    /// The targets of a registration could not be read. Transient (network, 5xx, timeouts): 503 with
+    /// Retry-After, so CI retries. Otherwise 422: the target answered, and the answer says the step
+    /// cannot be reverted as registered (no deployed helm revision, for example).
+    /// </summary>
+    public static IResult CaptureFailed(IReadOnlyDictionary<string, string[]> problems, bool transient)
+    {
+        const string detail = "could not read the state the rollback would return to; nothing was stored";
+        var extensions = new Dictionary<string, object?> { ["errors"] = problems };
+        if (!transient)
+        {
+            return Results.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Step targets not readable", extensions: extensions);
+        }
+
+        return new WithRetryAfter(Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Step targets not reachable", extensions: extensions), RetryAfterSeconds);
+    }
+
+    /// <summary>What a 503 asks the caller to wait before retrying.</summary>
+    public const int RetryAfterSeconds = 5;
+
     private static IResult Problem(int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title);
+
+    private sealed class WithRetryAfter(IResult inner, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 }

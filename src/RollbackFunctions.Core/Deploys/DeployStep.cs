@@ -24,4 +24,10 @@ public sealed record DeployStep(
 
     /// <summary>Deadline of the revert; null for the rollback's default.</summary>
     public TimeSpan? Deadline { get; init; }
+
+    /// <summary>
+    /// What the executor read of the target when the deploy was registered, before CI changed it:
+    /// the state the revert returns to. Null for kinds that need nothing (webhook).
+    /// </summary>
+    public JsonObject? Captured { get; init; }
 }

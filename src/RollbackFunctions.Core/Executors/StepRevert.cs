@@ -15,6 +15,15 @@ public sealed record StepRevertRequest(
 {
     /// <summary>An operator approved this revert; an executor may then run what it calls destructive.</summary>
     public bool Approved { get; init; }
+
+    /// <summary>What the executor captured at registration (<see cref="Deploys.DeployStep.Captured"/>).</summary>
+    public JsonObject? Captured { get; init; }
+
+    /// <summary>
+    /// How long the executor may wait for the layer to be back (a rollout to finish, helm to
+    /// return): the step's deadline, so the wait ends with a precise detail rather than a page.
+    /// </summary>
+    public TimeSpan WaitLimit { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>How a revert ended.</summary>
@@ -31,6 +40,12 @@ public enum RevertOutcome
     /// it runs only once an operator approves.
     /// </summary>
     NeedsApproval,
+
+    /// <summary>
+    /// The change was made but the layer did not come back in time (a rollout that never became
+    /// available); waiting longer or retrying will not help.
+    /// </summary>
+    TimedOut,
 }
 
 /// <summary>Result of one revert attempt.</summary>
@@ -39,12 +54,20 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     public static StepRevertResult Reverted(string detail) => new(RevertOutcome.Reverted, detail);
     public static StepRevertResult Failed(string detail) => new(RevertOutcome.Failed, detail);
     public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);
+    public static StepRevertResult TimedOut(string detail) => new(RevertOutcome.TimedOut, detail);
 
     /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
     public StepStatus StepStatus => Outcome switch
     {
         RevertOutcome.Reverted => StepStatus.Reverted,
         RevertOutcome.NeedsApproval => StepStatus.AwaitingApproval,
+        RevertOutcome.TimedOut => StepStatus.TimedOut,
         _ => StepStatus.RevertFailed,
     };
 }
+
+/// <summary>
+/// A revert could not reach its target after the executor's own retries (network, 5xx, 429):
+/// thrown, so the Durable retry runs the whole step again; expected failures are outcomes instead.
+/// </summary>
+public sealed class StepUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

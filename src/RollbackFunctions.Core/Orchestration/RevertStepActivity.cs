@@ -58,5 +58,5 @@ public sealed class RevertStepActivity(
     }
 
     private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>
-        new(input.RollbackId, RollbackActors.System, action, new { input.StepId, input.Kind, input.Params, input.Approved }, outcome, detail);
+        new(input.RollbackId, RollbackActors.System, action, new { input.StepId, input.Kind, input.Params, input.Captured, input.Approved }, outcome, detail);
 }

@@ -62,9 +62,14 @@ internal sealed partial class RollbackRun
         var settings = input.Settings;
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
             step.MaxAttempts ?? settings.StepMaxAttempts, settings.StepFirstRetryInterval, settings.StepBackoffCoefficient));
-        var request = new StepRevertRequest(input.RollbackId, deploy.DeployId, step.Id, step.Kind, step.Params, deploy.Version, deploy.PreviousVersion) { Approved = approved };
-        var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         var deadline = step.Deadline ?? settings.StepDeadline;
+        var request = new StepRevertRequest(input.RollbackId, deploy.DeployId, step.Id, step.Kind, step.Params, deploy.Version, deploy.PreviousVersion)
+        {
+            Approved = approved,
+            Captured = step.Captured,
+            WaitLimit = deadline,
+        };
+        var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();
         var timer = TimerAsync(deadline, cancel.Token);
         if (await Task.WhenAny(revert, timer) == revert)

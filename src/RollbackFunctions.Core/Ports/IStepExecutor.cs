@@ -17,6 +17,13 @@ public interface IStepExecutor
     /// <summary>Checks a step's parameters at registration; returns a message or null when valid.</summary>
     string? ValidateParams(JsonObject parameters);
 
+    /// <summary>
+    /// Reads what the revert will need from the target, when the deploy is registered and before CI
+    /// changes anything. Expected failures are outcomes. Kinds that need nothing keep this default.
+    /// </summary>
+    Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(StepPreparation.Nothing);
+
     /// <summary>Reverts the step. Expected failures are outcomes, not exceptions.</summary>
     Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken);
 }

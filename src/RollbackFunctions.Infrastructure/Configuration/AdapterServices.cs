@@ -7,6 +7,7 @@ using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors;
+using RollbackFunctions.Infrastructure.Executors.Kubernetes;
 using RollbackFunctions.Infrastructure.Notifications;
 using RollbackFunctions.Infrastructure.Storage;
 using RollbackFunctions.Infrastructure.Verification;
@@ -33,6 +34,12 @@ public static class AdapterServices
         services.AddSingleton<IAuditLog, TableAuditLog>();
 
         services.AddSingleton<IStepExecutor, WebhookStepExecutor>();
+        services.AddSingleton<KubernetesClusters>();
+        services.AddSingleton<KubernetesApi>();
+        services.AddSingleton<KubernetesWorkloadExecutor>();
+        services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<KubernetesWorkloadExecutor>());
+        services.AddSingleton<IStepExecutor, KubernetesConfigMapExecutor>();
+        services.AddSingleton<IStepExecutor, ArgoRolloutExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
@@ -55,6 +62,7 @@ public static class AdapterServices
             .Bind(configuration.GetSection("Rollback:Notifications"))
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
             .ValidateOnStart();
+        services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }
 

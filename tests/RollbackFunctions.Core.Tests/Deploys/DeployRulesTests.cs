@@ -78,6 +78,7 @@ public sealed class DeployRulesTests
     [InlineData(RevertOutcome.Reverted, StepStatus.Reverted)]
     [InlineData(RevertOutcome.Failed, StepStatus.RevertFailed)]
     [InlineData(RevertOutcome.NeedsApproval, StepStatus.AwaitingApproval)]
+    [InlineData(RevertOutcome.TimedOut, StepStatus.TimedOut)]
     public void StepStatus_OfARevertResult_IsTheOneMapping(RevertOutcome outcome, StepStatus expected) =>
         Assert.Equal(expected, new StepRevertResult(outcome, "").StepStatus);
 }

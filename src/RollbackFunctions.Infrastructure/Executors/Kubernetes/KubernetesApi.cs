@@ -1,0 +1,105 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
+
+/// <summary>
+/// The few Kubernetes calls the executors make, each wrapped in one retry pipeline for transient
+/// faults (429, 5xx, 409 conflicts on update, timeouts, refused connections). A 404 on read is an
+/// answer (null), not a fault.
+/// </summary>
+public sealed class KubernetesApi
+{
+    private readonly KubernetesClusters clusters;
+    private readonly ResiliencePipeline retry;
+
+    public KubernetesApi(KubernetesClusters clusters, IOptions<KubernetesOptions> options)
+    {
+        this.clusters = clusters;
+        retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception switch
+                {
+                    HttpOperationException e => IsTransient(e.Response.StatusCode),
+                    HttpRequestException => true,
+                    TaskCanceledException => !args.Context.CancellationToken.IsCancellationRequested, // the client's request timeout
+                    _ => false,
+                }),
+                MaxRetryAttempts = options.Value.RetryAttempts - 1,
+                Delay = options.Value.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    public Task<KubeObject?> GetAsync(string cluster, KubeResource resource, string ns, string name, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(async token =>
+        {
+            try
+            {
+                return await Generic(cluster, resource).ReadNamespacedAsync<KubeObject>(ns, name, token);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken).AsTask();
+
+    public async Task<IList<KubeObject>> ListAsync(string cluster, KubeResource resource, string ns, string labelSelector, CancellationToken cancellationToken) =>
+        (await retry.ExecuteAsync(
+            async token => await Generic(cluster, resource).ListNamespacedAsync<KubeObjectList>(ns, labelSelector: labelSelector, cancel: token),
+            cancellationToken)).Items;
+
+    public Task<KubeObject> PatchAsync(string cluster, KubeResource resource, string ns, string name, V1Patch patch, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(async token => await Generic(cluster, resource).PatchNamespacedAsync<KubeObject>(patch, ns, name, token), cancellationToken).AsTask();
+
+    /// <summary>
+    /// Reads a ConfigMap, lets <paramref name="change"/> edit it, and replaces it with the read's
+    /// resourceVersion; a conflict (someone wrote in between) re-reads and tries again. Null when it does not exist.
+    /// </summary>
+    public Task<V1ConfigMap?> UpdateConfigMapAsync(string cluster, string ns, string name, Func<V1ConfigMap, bool> change, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(async token =>
+        {
+            var core = clusters.ClientFor(cluster).CoreV1;
+            V1ConfigMap current;
+            try
+            {
+                current = await core.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: token);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            return change(current) ? await core.ReplaceNamespacedConfigMapAsync(current, name, ns, cancellationToken: token) : current;
+        }, cancellationToken).AsTask();
+
+    /// <summary>Patches the status subresource of a custom object (how <c>kubectl argo rollouts abort</c> aborts).</summary>
+    public Task PatchStatusAsync(string cluster, KubeResource resource, string ns, string name, V1Patch patch, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(
+            async token => await clusters.ClientFor(cluster).CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name, cancellationToken: token),
+            cancellationToken).AsTask();
+
+    /// <summary>A one-line account of an API failure for a step's detail, without credentials.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        HttpOperationException http => $"the API server answered {(int)http.Response.StatusCode}: {Shorten(http.Response.Content)}",
+        HttpRequestException request => $"the API server could not be reached: {Shorten(request.Message)}",
+        _ => $"{e.GetType().Name}: {Shorten(e.Message)}",
+    };
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length <= 300 ? text : text[..300] + "…";
+
+    private GenericClient Generic(string cluster, KubeResource resource) =>
+        new(clusters.ClientFor(cluster), resource.Group, resource.Version, resource.Plural, disposeClient: false);
+}
