@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, installing what the tests need first: Azurite from the repository's npm
-# dependency, Prometheus and Alertmanager from Debian packages (as root; otherwise it says what to
-# install).
+# dependency, Prometheus, Alertmanager and PostgreSQL from Debian packages (as root; otherwise it
+# says what to install).
 # With CI=true a missing real part fails the run instead of skipping tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +16,13 @@ if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Debian's packages: the binaries are prometheus and prometheus-alertmanager. Installing does not
-# start them; tests start their own on free loopback ports.
+# Debian's packages: the binaries are prometheus and prometheus-alertmanager; PostgreSQL's initdb
+# and pg_ctl live in /usr/lib/postgresql/<version>/bin. Installing does not start them; tests start
+# their own on free loopback ports (PostgreSQL as the postgres user when run as root).
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${missing[*]} (apt-get)"

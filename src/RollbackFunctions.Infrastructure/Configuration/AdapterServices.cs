@@ -8,6 +8,7 @@ using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors;
 using RollbackFunctions.Infrastructure.Executors.Kubernetes;
+using RollbackFunctions.Infrastructure.Executors.Sql;
 using RollbackFunctions.Infrastructure.Notifications;
 using RollbackFunctions.Infrastructure.Storage;
 using RollbackFunctions.Infrastructure.Verification;
@@ -24,7 +25,8 @@ public static class AdapterServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new SecretRedactor(
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Secrets()
-                .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())));
+                .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())));
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -40,6 +42,7 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<KubernetesWorkloadExecutor>());
         services.AddSingleton<IStepExecutor, KubernetesConfigMapExecutor>();
         services.AddSingleton<IStepExecutor, ArgoRolloutExecutor>();
+        services.AddSingleton<IStepExecutor, SqlMigrationExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
@@ -63,6 +66,7 @@ public static class AdapterServices
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
             .ValidateOnStart();
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }
 

@@ -1,0 +1,176 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Infrastructure.Executors.Sql;
+
+/// <summary>
+/// <c>sqlMigration</c> on PostgreSQL: runs the down migration CI registered in one transaction with
+/// a row in <c>rollback_functions_reverted_migrations</c>, so a second run (a retry, a replay, a
+/// forced rollback) finds the row and does nothing. A transaction-scoped advisory lock keeps two
+/// reverts in one database from running at once. Statements that lose data wait for an operator's approval,
+/// with those statements as evidence; an irreversible migration is registered as manual.
+/// </summary>
+public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) : IStepExecutor
+{
+    /// <summary>Largest down migration accepted at registration.</summary>
+    public const int MaxDownLength = 256 * 1024;
+
+    private const string Bookkeeping = "rollback_functions_reverted_migrations";
+
+    private readonly ResiliencePipeline retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            // Connection faults only: a statement that failed rolled its transaction back and is an answer, not a fault.
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(500),
+            BackoffType = DelayBackoffType.Exponential,
+        })
+        .Build();
+
+    public string Kind => "sqlMigration";
+
+    public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
+
+    public Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var migration) is { } problem)
+        {
+            return Task.FromResult(StepPreparation.Failed(problem, transient: false));
+        }
+
+        // Nothing to read from the database: the down migration is the captured state. What will need
+        // approval is worked out now, so the deploy reply shows it before anything goes wrong.
+        var captured = new JsonObject
+        {
+            ["database"] = migration.Database,
+            ["irreversible"] = migration.Irreversible,
+            ["needsApproval"] = new JsonArray(SqlStatements.Destructive(migration.Down).Select(s => (JsonNode)Shorten(s)).ToArray()),
+        };
+        return Task.FromResult(new StepPreparation(captured, ManualOnly: migration.Irreversible));
+    }
+
+    public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var migration) is { } problem)
+        {
+            return StepRevertResult.Failed(problem);
+        }
+
+        if (migration.Irreversible)
+        {
+            return StepRevertResult.Failed($"migration {migration.Id} is irreversible: revert it by hand");
+        }
+
+        try
+        {
+            return await retry.ExecuteAsync(token => RunDownAsync(migration, request, token), cancellationToken);
+        }
+        catch (PostgresException e)
+        {
+            return StepRevertResult.Failed($"down migration {migration.Id} on {migration.Database} failed and was rolled back: {e.SqlState} {e.MessageText}");
+        }
+        catch (NpgsqlException e) when (e.IsTransient)
+        {
+            throw new StepUnavailableException($"database {migration.Database} unreachable: {e.Message}", e);
+        }
+    }
+
+    private async ValueTask<StepRevertResult> RunDownAsync(Migration migration, StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(options.Value.Databases[migration.Database].ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // One revert at a time per database, held to the commit: two concurrent CREATE TABLE IF NOT
+        // EXISTS collide in PostgreSQL's catalog, and two reverts of one migration must not both run.
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock(hashtext('{Bookkeeping}'))", cancellationToken);
+        await ExecuteAsync(connection, transaction, $"""
+            CREATE TABLE IF NOT EXISTS {Bookkeeping} (
+                migration text PRIMARY KEY,
+                rollback_id text NOT NULL,
+                reverted_at timestamptz NOT NULL DEFAULT now())
+            """, cancellationToken);
+
+        await using (var done = new NpgsqlCommand($"SELECT rollback_id, reverted_at FROM {Bookkeeping} WHERE migration = @migration", connection, transaction))
+        {
+            done.Parameters.AddWithValue("migration", migration.Id);
+            await using var reader = await done.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return StepRevertResult.Reverted($"migration {migration.Id} on {migration.Database} was already reverted by {reader.GetString(0)} at {reader.GetFieldValue<DateTimeOffset>(1):u}");
+            }
+        }
+
+        var destructive = SqlStatements.Destructive(migration.Down);
+        if (destructive.Count > 0 && !request.Approved)
+        {
+            return StepRevertResult.NeedsApproval(
+                $"down migration {migration.Id} on {migration.Database} loses data: {string.Join("; ", destructive.Select(Shorten))}");
+        }
+
+        await using (var down = new NpgsqlCommand(migration.Down, connection, transaction) { CommandTimeout = (int)options.Value.CommandTimeout.TotalSeconds })
+        {
+            await down.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ExecuteAsync(connection, transaction, $"INSERT INTO {Bookkeeping} (migration, rollback_id) VALUES (@migration, @rollback)", cancellationToken,
+            ("migration", migration.Id), ("rollback", request.RollbackId));
+        await transaction.CommitAsync(cancellationToken);
+        var count = SqlStatements.Split(migration.Down).Count;
+        return StepRevertResult.Reverted($"ran the down migration of {migration.Id} on {migration.Database} ({count} statement(s)) in one transaction");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private string? Read(JsonObject parameters, out Migration migration)
+    {
+        var p = new StepParams(parameters).OnlyKnown("database", "migration", "down", "irreversible");
+        var database = p.Matching("database", DatabaseName(), "must be a configured database name");
+        var id = p.Matching("migration", MigrationId(), "must be 1-200 letters, digits, '.', '_' or '-'");
+        var irreversible = p.Flag("irreversible");
+        var down = p.Text("down", required: !irreversible) ?? "";
+        if (down.Length > MaxDownLength)
+        {
+            p.Add("down", $"must be at most {MaxDownLength} characters");
+        }
+        else if (!irreversible && down.Length > 0 && SqlStatements.Split(down).Count == 0)
+        {
+            p.Add("down", "holds no statement");
+        }
+
+        if (database is not null && !options.Value.Databases.ContainsKey(database))
+        {
+            var known = options.Value.Databases.Keys.Order(StringComparer.Ordinal).ToList();
+            p.Add("database", $"'{database}' is not a configured database; {(known.Count == 0 ? "none is configured (Rollback:Executors:Sql:Databases)" : $"configured: {string.Join(", ", known)}")}");
+        }
+
+        migration = new Migration(database ?? "", id ?? "", down, irreversible);
+        return p.Problem;
+    }
+
+    private static string Shorten(string statement) => statement.Length <= 200 ? statement : statement[..200] + "…";
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
+    private static partial Regex DatabaseName();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
+    private static partial Regex MigrationId();
+
+    private sealed record Migration(string Database, string Id, string Down, bool Irreversible);
+}

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Infrastructure.Executors.Sql;
+
+namespace RollbackFunctions.Infrastructure.Tests.Executors;
+
+/// <summary>The SQL executor against a real PostgreSQL (a throwaway cluster started once per run).</summary>
+public sealed class SqlMigrationExecutorTests
+{
+    private const string Up = """
+        CREATE TABLE orders (id bigserial PRIMARY KEY, note text, created_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO orders (note) VALUES ('first'), ('second');
+        ALTER TABLE orders ADD COLUMN discount_code text;
+        CREATE INDEX orders_created_idx ON orders (created_at);
+        ALTER TABLE orders ALTER COLUMN note SET DEFAULT '';
+        """;
+
+    private const string GentleDown = "DROP INDEX orders_created_idx; ALTER TABLE orders ALTER COLUMN note DROP DEFAULT;";
+    private const string DestructiveDown = "DROP INDEX orders_created_idx; ALTER TABLE orders DROP COLUMN discount_code;";
+
+    private static JsonObject Params(string down, string migration = "20261127_add_discount") =>
+        new() { ["database"] = "orders", ["migration"] = migration, ["down"] = down };
+
+    private static async Task<(SqlMigrationExecutor Executor, string Connection)> ArrangeAsync()
+    {
+        var connection = await SharedPostgres.NewDatabaseAsync();
+        await ExecuteAsync(connection, Up);
+        var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection } } };
+        return (new SqlMigrationExecutor(Options.Create(options)), connection);
+    }
+
+    private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1") =>
+        new(rollbackId, "d1", "schema", "sqlMigration", parameters, "1.4.3", "1.4.2") { Approved = approved };
+
+    [SkippableFact]
+    public async Task Revert_RunsTheDownMigration_AndRecordsItInTheSameTransaction()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var result = await executor.RevertAsync(Revert(Params(GentleDown)), default);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Contains("2 statement(s)", result.Detail);
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Null(await ScalarAsync(connection, "SELECT column_default FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"));
+        Assert.Equal("rb-d1", await ScalarAsync(connection, "SELECT rollback_id FROM rollback_functions_reverted_migrations WHERE migration = '20261127_add_discount'"));
+    }
+
+    [SkippableFact]
+    public async Task Revert_Twice_RunsTheDownMigrationOnce()
+    {
+        var (executor, _) = await ArrangeAsync();
+
+        await executor.RevertAsync(Revert(Params(GentleDown)), default);
+        var second = await executor.RevertAsync(Revert(Params(GentleDown), rollbackId: "rb-d1-2"), default);
+
+        // DROP INDEX would fail the second time: the bookkeeping row is what makes this a no-op.
+        Assert.Equal(RevertOutcome.Reverted, second.Outcome);
+        Assert.Contains("already reverted by rb-d1", second.Detail);
+    }
+
+    [SkippableFact]
+    public async Task Revert_Concurrently_RunsTheDownMigrationOnce()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => executor.RevertAsync(Revert(Params(GentleDown), rollbackId: $"rb-{i}"), default)));
+
+        Assert.All(results, r => Assert.Equal(RevertOutcome.Reverted, r.Outcome));
+        Assert.Equal(3, results.Count(r => r.Detail.Contains("already reverted", StringComparison.Ordinal)));
+        Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM rollback_functions_reverted_migrations"));
+    }
+
+    [SkippableFact]
+    public async Task Revert_DestructiveDown_WaitsForApprovalWithTheStatements_ThenRunsWhenApproved()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var asked = await executor.RevertAsync(Revert(Params(DestructiveDown)), default);
+        var columnsBefore = await ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
+        var approved = await executor.RevertAsync(Revert(Params(DestructiveDown), approved: true), default);
+
+        Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
+        Assert.Contains("loses data: ALTER TABLE orders DROP COLUMN discount_code", asked.Detail);
+        Assert.DoesNotContain("DROP INDEX", asked.Detail);
+        Assert.Equal(1L, columnsBefore); // nothing ran before the approval
+        Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
+    }
+
+    [SkippableFact]
+    public async Task Revert_FailingStatement_RollsEverythingBack_AndCanBeRetried()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var result = await executor.RevertAsync(Revert(Params("DROP INDEX orders_created_idx; ALTER TABLE orders ALTER COLUMN no_such_column DROP DEFAULT;")), default);
+
+        Assert.Equal(RevertOutcome.Failed, result.Outcome);
+        Assert.Contains("42703", result.Detail); // undefined_column
+        Assert.Contains("rolled back", result.Detail);
+        Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollback_functions_reverted_migrations'"));
+    }
+
+    [SkippableFact]
+    public async Task Prepare_Irreversible_MakesTheStepManual_AndListsNothingToRun()
+    {
+        var (executor, _) = await ArrangeAsync();
+        var parameters = new JsonObject { ["database"] = "orders", ["migration"] = "20261127_split_names", ["irreversible"] = true };
+
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "schema", "sqlMigration", parameters), default);
+
+        Assert.True(prepared.ManualOnly);
+        Assert.Null(executor.ValidateParams(parameters));
+    }
+
+    [SkippableFact]
+    public async Task Prepare_ShowsWhatWillNeedApproval()
+    {
+        var (executor, _) = await ArrangeAsync();
+
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "schema", "sqlMigration", Params(DestructiveDown)), default);
+
+        Assert.Equal(["ALTER TABLE orders DROP COLUMN discount_code"], prepared.Captured!["needsApproval"]!.AsArray().Select(s => (string)s!));
+    }
+
+    [Theory]
+    [InlineData("""{"database":"billing","migration":"m1","down":"SELECT 1"}""", "params.database 'billing' is not a configured database")]
+    [InlineData("""{"database":"orders","migration":"m1; DROP TABLE x","down":"SELECT 1"}""", "params.migration")]
+    [InlineData("""{"database":"orders","migration":"m1"}""", "params.down is required")]
+    [InlineData("""{"database":"orders","migration":"m1","down":"-- nothing"}""", "params.down holds no statement")]
+    [InlineData("""{"database":"orders","migration":"m1","down":"SELECT 1","irreversible":"yes"}""", "params.irreversible")]
+    public void ValidateParams_NamesTheField(string parameters, string named)
+    {
+        var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1" } } }));
+
+        Assert.Contains(named, executor.ValidateParams(JsonNode.Parse(parameters)!.AsObject()));
+    }
+
+    private static async Task ExecuteAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<object?> ScalarAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
+    }
+}
