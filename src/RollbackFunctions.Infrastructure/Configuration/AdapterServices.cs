@@ -7,7 +7,10 @@ using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors;
+using RollbackFunctions.Infrastructure.Executors.Helm;
 using RollbackFunctions.Infrastructure.Executors.Kubernetes;
+using RollbackFunctions.Infrastructure.Executors.Processes;
+using RollbackFunctions.Infrastructure.Executors.Terraform;
 using RollbackFunctions.Infrastructure.Executors.Sql;
 using RollbackFunctions.Infrastructure.Notifications;
 using RollbackFunctions.Infrastructure.Storage;
@@ -26,7 +29,8 @@ public static class AdapterServices
         services.AddSingleton(sp => new SecretRedactor(
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Secrets()
                 .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())
-                .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())));
+                .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<TerraformOptions>>().Value.Secrets())));
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -43,6 +47,9 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor, KubernetesConfigMapExecutor>();
         services.AddSingleton<IStepExecutor, ArgoRolloutExecutor>();
         services.AddSingleton<IStepExecutor, SqlMigrationExecutor>();
+        services.AddSingleton<ProcessRunner>();
+        services.AddSingleton<IStepExecutor, HelmReleaseExecutor>();
+        services.AddSingleton<IStepExecutor, TerraformExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
@@ -66,6 +73,8 @@ public static class AdapterServices
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
             .ValidateOnStart();
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HelmOptions>().Bind(configuration.GetSection("Rollback:Executors:Helm")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }

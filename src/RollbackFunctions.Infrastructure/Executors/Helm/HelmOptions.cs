@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RollbackFunctions.Infrastructure.Executors.Helm;
+
+/// <summary>The helm binary, bound from <c>Rollback:Executors:Helm</c>; clusters come from the Kubernetes settings.</summary>
+public sealed class HelmOptions : IValidatableObject
+{
+    /// <summary>Absolute path of the helm binary; <c>helmRelease</c> steps are refused while unset.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>How long reading a release's history may take (at registration and before a rollback).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan HistoryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Path is { Length: > 0 } path && !System.IO.Path.IsPathRooted(path))
+        {
+            yield return new ValidationResult("Rollback:Executors:Helm:Path must be an absolute path");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RollbackFunctions.Infrastructure.Executors.Terraform;
+
+/// <summary>
+/// The terraform binary and the infrastructure repositories, bound from
+/// <c>Rollback:Executors:Terraform</c>. Provider credentials come from <see cref="Environment"/>
+/// (Key Vault references in Azure) or the host's managed identity, never from a deploy body.
+/// </summary>
+public sealed class TerraformOptions : IValidatableObject
+{
+    /// <summary>Absolute path of the terraform binary; <c>terraform</c> steps are refused while unset.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Absolute path of git, for the worktree of the commit before the deploy.</summary>
+    public string GitPath { get; set; } = "/usr/bin/git";
+
+    /// <summary>Local git checkouts of the infrastructure repositories, by the name steps give in <c>params.workspace</c>.</summary>
+    public Dictionary<string, string> Workspaces { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where the temporary worktrees go; each is removed when its revert ends.</summary>
+    public string WorkRoot { get; set; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rollback-terraform");
+
+    /// <summary>
+    /// Resource types whose deletion or replacement loses data or breaks everything that uses them:
+    /// a plan that deletes or replaces one waits for an operator.
+    /// </summary>
+    public List<string> ProtectedTypes { get; set; } =
+    [
+        // Azure
+        "azurerm_postgresql_flexible_server", "azurerm_postgresql_server", "azurerm_mssql_server", "azurerm_mssql_database",
+        "azurerm_mysql_flexible_server", "azurerm_cosmosdb_account", "azurerm_storage_account", "azurerm_key_vault",
+        "azurerm_dns_zone", "azurerm_private_dns_zone", "azurerm_redis_cache",
+        // AWS
+        "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_s3_bucket", "aws_kms_key", "aws_route53_zone",
+        "aws_elasticache_cluster", "aws_efs_file_system",
+        // Google Cloud
+        "google_sql_database_instance", "google_sql_database", "google_storage_bucket", "google_kms_crypto_key",
+        "google_dns_managed_zone", "google_bigquery_dataset", "google_spanner_instance",
+    ];
+
+    /// <summary>Environment for terraform (provider credentials, backend settings); values are masked in every output.</summary>
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long <c>init</c> and <c>plan</c> may take each; <c>apply</c> gets the step's deadline.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan PlanTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Environment values, for redaction.</summary>
+    public IEnumerable<string?> Secrets() => Environment.Values;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, path) in Workspaces.Where(w => !System.IO.Path.IsPathRooted(w.Value)))
+        {
+            yield return new ValidationResult($"Rollback:Executors:Terraform:Workspaces:{name} must be an absolute path, not '{path}'");
+        }
+
+        foreach (var (key, path) in new[] { ("Path", Path), ("GitPath", GitPath), ("WorkRoot", WorkRoot) })
+        {
+            if (path is { Length: > 0 } && !System.IO.Path.IsPathRooted(path))
+            {
+                yield return new ValidationResult($"Rollback:Executors:Terraform:{key} must be an absolute path");
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+
+namespace RollbackFunctions.Infrastructure.Executors.Terraform;
+
+/// <summary>One resource change of a plan.</summary>
+public sealed record ResourceChange(string Address, string Type, IReadOnlyList<string> Actions)
+{
+    public bool Deletes => Actions.Contains("delete");
+
+    /// <summary>"create", "update", "delete", "replace", or "no-op"/"read".</summary>
+    public string Verb => Actions switch
+    {
+        [.., "delete"] or ["delete", ..] when Actions.Contains("create") => "replace",
+        [var only] => only,
+        _ => string.Join("+", Actions),
+    };
+}
+
+/// <summary>
+/// What <c>terraform show -json PLANFILE</c> says a plan does (the <c>resource_changes</c> of the
+/// JSON output format), summarised for a step's detail and the approval evidence.
+/// </summary>
+public sealed record TerraformPlan(IReadOnlyList<ResourceChange> Changes)
+{
+    public static TerraformPlan Parse(string json)
+    {
+        var root = JsonNode.Parse(json) ?? throw new FormatException("empty plan document");
+        var changes = (root["resource_changes"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Select(c => new ResourceChange(
+                (string?)c["address"] ?? "?",
+                (string?)c["type"] ?? "?",
+                (c["change"]?["actions"] as JsonArray ?? []).Select(a => (string?)a ?? "").ToList()))
+            .Where(c => !c.Actions.All(a => a is "no-op" or "read"))
+            .ToList();
+        return new TerraformPlan(changes);
+    }
+
+    public bool HasChanges => Changes.Count > 0;
+
+    /// <summary>Deletions and replacements of protected resource types, the changes that need approval.</summary>
+    public IReadOnlyList<ResourceChange> Destructive(IReadOnlyCollection<string> protectedTypes) =>
+        Changes.Where(c => c.Deletes && protectedTypes.Contains(c.Type)).ToList();
+
+    /// <summary>"2 to add, 1 to change, 1 to replace, 0 to destroy", terraform's own wording.</summary>
+    public string Summary =>
+        $"{Count("create")} to add, {Count("update")} to change, {Count("replace")} to replace, {Count("delete")} to destroy";
+
+    private int Count(string verb) => Changes.Count(c => c.Verb == verb);
+}
