@@ -7,6 +7,7 @@ using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors;
+using RollbackFunctions.Infrastructure.Executors.FeatureFlags;
 using RollbackFunctions.Infrastructure.Executors.Helm;
 using RollbackFunctions.Infrastructure.Executors.Kubernetes;
 using RollbackFunctions.Infrastructure.Executors.Processes;
@@ -30,7 +31,8 @@ public static class AdapterServices
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.Secrets()
                 .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())
-                .Concat(sp.GetRequiredService<IOptions<TerraformOptions>>().Value.Secrets())));
+                .Concat(sp.GetRequiredService<IOptions<TerraformOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())));
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -50,6 +52,7 @@ public static class AdapterServices
         services.AddSingleton<ProcessRunner>();
         services.AddSingleton<IStepExecutor, HelmReleaseExecutor>();
         services.AddSingleton<IStepExecutor, TerraformExecutor>();
+        services.AddSingleton<IStepExecutor, FeatureFlagExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
@@ -75,6 +78,7 @@ public static class AdapterServices
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HelmOptions>().Bind(configuration.GetSection("Rollback:Executors:Helm")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FeatureFlagOptions>().Bind(configuration.GetSection("Rollback:Executors:FeatureFlags")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }
@@ -88,7 +92,7 @@ public static class AdapterServices
         services.AddOptions<HttpStandardResilienceOptions>(WebhookStepExecutor.HttpClientName + "-standard")
             .Configure<IOptionsMonitor<WebhookExecutorOptions>>((resilience, webhook) =>
                 resilience.AttemptTimeout.Timeout = webhook.CurrentValue.AttemptTimeout);
-        foreach (var name in new[] { PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName })
+        foreach (var name in new[] { PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, FlagStore.HttpClientName })
         {
             services.AddHttpClient(name)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Infrastructure.Executors.FeatureFlags;
+
+namespace RollbackFunctions.Infrastructure.Tests.Executors;
+
+/// <summary>The featureFlag executor against flag stores at the wire: a generic flag API and App Configuration's signed key-value API.</summary>
+public sealed class FeatureFlagExecutorTests : IAsyncLifetime
+{
+    private FakeFlagService service = null!;
+    private FeatureFlagExecutor executor = null!;
+    private ServiceProvider http = null!;
+
+    private static StepRevertRequest Revert(JsonObject parameters, StepPreparation prepared) =>
+        new("rb-d1", "d1", "flag", "featureFlag", parameters, "1.4.3", "1.4.2") { Captured = prepared.Captured };
+
+    private async Task<StepPreparation> PrepareAsync(JsonObject parameters) =>
+        await executor.PrepareAsync(new StepPrepareRequest("d1", "flag", "featureFlag", parameters), default);
+
+    [Fact]
+    public async Task Http_Revert_PutsBackTheValueReadAtRegistration_AndConfirmsIt()
+    {
+        service.Flags["new-checkout"] = JsonValue.Create(false);
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "new-checkout" };
+        var prepared = await PrepareAsync(parameters);
+        service.Flags["new-checkout"] = JsonValue.Create(true); // the deploy
+
+        var result = await executor.RevertAsync(Revert(parameters, prepared), default);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal("flag new-checkout on flags back to false (was true)", result.Detail);
+        Assert.False(service.Flags["new-checkout"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Http_RevertTwice_WritesOnce()
+    {
+        service.Flags["new-checkout"] = JsonValue.Create(false);
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "new-checkout" };
+        var prepared = await PrepareAsync(parameters);
+        service.Flags["new-checkout"] = JsonValue.Create(true);
+
+        await executor.RevertAsync(Revert(parameters, prepared), default);
+        var second = await executor.RevertAsync(Revert(parameters, prepared), default);
+
+        Assert.Contains("already false", second.Detail);
+        Assert.Single(service.Writes);
+    }
+
+    [Fact]
+    public async Task Http_PreviousValueGiven_IsUsedWithoutReadingTheStore()
+    {
+        service.Flags["rate-limit"] = JsonValue.Create(500);
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "rate-limit", ["previousValue"] = new JsonObject { ["rps"] = 100 } };
+
+        var result = await executor.RevertAsync(Revert(parameters, await PrepareAsync(parameters)), default);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal("""{"rps":100}""", service.Flags["rate-limit"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Http_UnknownFlag_IsRefusedAtRegistration()
+    {
+        var prepared = await PrepareAsync(new JsonObject { ["provider"] = "flags", ["flag"] = "ghost" });
+
+        Assert.False(prepared.Transient);
+        Assert.Contains("does not exist", prepared.Problem);
+    }
+
+    [Fact]
+    public async Task Http_WrongToken_IsAFinalAnswer_NotRetried()
+    {
+        service.Flags["new-checkout"] = JsonValue.Create(false);
+        var badToken = new FeatureFlagExecutor(
+            Options.Create(Configure(token: "wrong")), http.GetRequiredService<IHttpClientFactory>(), TimeProvider.System);
+
+        var prepared = await badToken.PrepareAsync(new StepPrepareRequest("d1", "flag", "featureFlag", new JsonObject { ["provider"] = "flags", ["flag"] = "new-checkout" }), default);
+
+        Assert.False(prepared.Transient);
+        Assert.Contains("answered 401", prepared.Problem);
+        Assert.DoesNotContain("wrong", prepared.Problem);
+    }
+
+    [Fact]
+    public async Task AppConfiguration_Revert_SignsEveryRequest_AndRestoresTheFeatureFlag()
+    {
+        const string key = ".appconfig.featureflag/new-checkout";
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":false,"conditions":{"client_filters":[]}}""";
+        var parameters = new JsonObject { ["provider"] = "appconfig", ["flag"] = key, ["label"] = "prod" };
+        var prepared = await PrepareAsync(parameters);
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":true,"conditions":{"client_filters":[]}}""";
+
+        var result = await executor.RevertAsync(Revert(parameters, prepared), default);
+
+        Assert.True(prepared.Problem is null, prepared.Problem);
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Contains("\"enabled\":false", service.KeyValues[(key, "prod")]);
+    }
+
+    [Theory]
+    [InlineData("""{"provider":"unleash","flag":"x"}""", "params.provider 'unleash' is not a configured provider")]
+    [InlineData("""{"provider":"flags","flag":"../admin"}""", "params.flag")]
+    [InlineData("""{"provider":"flags","flag":"a b"}""", "params.flag")]
+    [InlineData("""{"provider":"flags","flag":"x","url":"http://169.254.169.254/"}""", "params.url is not a parameter")]
+    public void ValidateParams_NamesTheField(string parameters, string named) =>
+        Assert.Contains(named, executor.ValidateParams(JsonNode.Parse(parameters)!.AsObject()));
+
+    [Fact]
+    public void Options_AppConfigurationWithABadConnectionString_FailsValidation()
+    {
+        var options = new FeatureFlagOptions { Providers = { ["bad"] = new FlagProviderOptions { Type = FlagProviderType.AppConfiguration, ConnectionString = "Endpoint=https://x.azconfig.io;Id=a;Secret=not base64!" } } };
+
+        Assert.Contains(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)), r => r.ErrorMessage!.Contains("not base64"));
+    }
+
+    private FeatureFlagOptions Configure(string token = FakeFlagService.Token) => new()
+    {
+        Providers =
+        {
+            ["flags"] = new FlagProviderOptions
+            {
+                BaseUrl = service.BaseUrl,
+                GetPath = "/api/flags/{flag}",
+                SetPath = "/api/flags/{flag}",
+                Headers = { ["Authorization"] = $"Bearer {token}" },
+            },
+            ["appconfig"] = new FlagProviderOptions { Type = FlagProviderType.AppConfiguration, ConnectionString = service.AppConfigConnectionString },
+        },
+    };
+
+    public async Task InitializeAsync()
+    {
+        service = await FakeFlagService.StartAsync();
+        var services = new ServiceCollection();
+        services.AddHttpClient(FlagStore.HttpClientName);
+        http = services.BuildServiceProvider();
+        executor = new FeatureFlagExecutor(Options.Create(Configure()), http.GetRequiredService<IHttpClientFactory>(), TimeProvider.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await http.DisposeAsync();
+        await service.DisposeAsync();
+    }
+}

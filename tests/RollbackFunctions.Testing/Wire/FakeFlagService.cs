@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace RollbackFunctions.Testing;
+
+/// <summary>
+/// Flag stores at the wire: a generic flag API (<c>GET/PUT /api/flags/{flag}</c>, bearer token
+/// required) and the Azure App Configuration key-value API (<c>/kv/{key}?label=</c>), which checks
+/// the HMAC-SHA256 signature of every request against <see cref="AppConfigSecret"/> as the service does.
+/// </summary>
+public sealed class FakeFlagService : IAsyncDisposable
+{
+    public const string Token = "flag-api-token-0123456789";
+    public const string AppConfigId = "fake-id";
+    public static readonly string AppConfigSecret = Convert.ToBase64String(Encoding.UTF8.GetBytes("app-configuration-secret-key-32b"));
+
+    private readonly WebApplication app;
+
+    private FakeFlagService(WebApplication app, string baseUrl)
+    {
+        this.app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public string AppConfigConnectionString => $"Endpoint={BaseUrl};Id={AppConfigId};Secret={AppConfigSecret}";
+
+    /// <summary>Generic flags: name → value (any JSON).</summary>
+    public ConcurrentDictionary<string, JsonNode?> Flags { get; } = new();
+
+    /// <summary>App Configuration: (key, label or "\0") → value.</summary>
+    public ConcurrentDictionary<(string Key, string Label), string> KeyValues { get; } = new();
+
+    public ConcurrentQueue<string> Writes { get; } = new();
+
+    public static async Task<FakeFlagService> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        FakeFlagService? fake = null;
+        app.MapGet("/api/flags/{flag}", (string flag, HttpRequest request) =>
+            !Authorized(request) ? Results.StatusCode(401)
+            : fake!.Flags.TryGetValue(flag, out var value) ? Results.Text(new JsonObject { ["key"] = flag, ["value"] = value?.DeepClone() }.ToJsonString(), "application/json")
+            : Results.NotFound());
+        app.MapPut("/api/flags/{flag}", async (string flag, HttpRequest request) =>
+        {
+            if (!Authorized(request))
+            {
+                return Results.StatusCode(401);
+            }
+
+            var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+            fake!.Flags[flag] = body["value"]?.DeepClone();
+            fake.Writes.Enqueue($"PUT {flag}");
+            return Results.Text(body.ToJsonString(), "application/json");
+        });
+        app.MapMethods("/kv/{key}", ["GET", "PUT"], async (string key, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            if (!SignedCorrectly(request, body))
+            {
+                return Results.Text("""{"type":"https://azconfig.io/errors/invalid-token","title":"Invalid signature","status":401}""", "application/problem+json", statusCode: 401);
+            }
+
+            key = Uri.UnescapeDataString(key); // routing leaves %2F escaped; the service reads the key unescaped
+            var label = request.Query["label"].ToString();
+            if (request.Method == "PUT")
+            {
+                fake!.KeyValues[(key, label)] = (string)JsonNode.Parse(body)!["value"]!;
+                fake.Writes.Enqueue($"PUT {key}");
+            }
+
+            return fake!.KeyValues.TryGetValue((key, label), out var value)
+                ? Results.Text(new JsonObject { ["key"] = key, ["label"] = label == "\0" ? null : label, ["value"] = value, ["etag"] = Guid.NewGuid().ToString("N") }.ToJsonString(), "application/vnd.microsoft.appconfig.kv+json")
+                : Results.NotFound();
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake = new FakeFlagService(app, address);
+        return fake;
+    }
+
+    private static bool Authorized(HttpRequest request) => request.Headers.Authorization.ToString() == $"Bearer {Token}";
+
+    /// <summary>The App Configuration HMAC scheme: the signature over method, path and query, and three headers.</summary>
+    private static bool SignedCorrectly(HttpRequest request, string body)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        var date = request.Headers["x-ms-date"].ToString();
+        var hash = request.Headers["x-ms-content-sha256"].ToString();
+        if (!DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, out var at) || (DateTimeOffset.UtcNow - at).Duration() > TimeSpan.FromMinutes(15)
+            || hash != Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(body))))
+        {
+            return false;
+        }
+
+        var toSign = $"{request.Method}\n{request.Path}{request.QueryString}\n{date};{request.Host};{hash}";
+        var signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(AppConfigSecret), Encoding.UTF8.GetBytes(toSign)));
+        return authorization == $"HMAC-SHA256 Credential={AppConfigId}&SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}";
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
