@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
@@ -29,7 +30,7 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
     {
         foreach (var step in input.Steps)
         {
-            await rollbacks.PutStepAsync(input.RollbackId, step, cancellationToken);
+            await rollbacks.PutStepAsync(input.RollbackId, Merged(step, await rollbacks.GetStepAsync(input.RollbackId, step.StepId, cancellationToken)), cancellationToken);
         }
 
         foreach (var note in input.Audit ?? [])
@@ -44,5 +45,20 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The orchestration decides a step's status and detail; how often it ran and when come from the
+    /// revert activity's own writes, so they are kept, and a decided status gets its finish time.
+    /// </summary>
+    private RollbackStepRecord Merged(RollbackStepRecord decided, RollbackStepRecord? existing)
+    {
+        var open = decided.Status is StepStatus.Pending or StepStatus.Reverting or StepStatus.AwaitingApproval;
+        return decided with
+        {
+            Attempts = Math.Max(decided.Attempts, existing?.Attempts ?? 0),
+            StartedAt = decided.StartedAt ?? existing?.StartedAt,
+            FinishedAt = decided.FinishedAt ?? (open ? null : clock.GetUtcNow()),
+        };
     }
 }

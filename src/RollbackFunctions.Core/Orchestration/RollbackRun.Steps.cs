@@ -75,7 +75,14 @@ internal sealed partial class RollbackRun
         if (await Task.WhenAny(revert, timer) == revert)
         {
             cancel.Cancel();
-            return await RevertResultAsync(revert);
+            var outcome = await RevertResultAsync(revert);
+            if (outcome.Threw)
+            {
+                // The activity never wrote its outcome: the row would stay "reverting" for ever.
+                await RecordStepAsync(step, level, outcome.Status, outcome.Detail);
+            }
+
+            return (outcome.Status, outcome.Detail);
         }
 
         var detail = $"revert of {step.Id} passed its deadline of {deadline}";
@@ -85,16 +92,16 @@ internal sealed partial class RollbackRun
     }
 
     /// <summary>A revert that threw on every attempt is a failed revert, not a failed rollback.</summary>
-    private static async Task<(StepStatus, string)> RevertResultAsync(Task<StepRevertResult> revert)
+    private static async Task<(StepStatus Status, string Detail, bool Threw)> RevertResultAsync(Task<StepRevertResult> revert)
     {
         try
         {
             var result = await revert;
-            return (result.StepStatus, result.Detail);
+            return (result.StepStatus, result.Detail, false);
         }
         catch (TaskFailedException e)
         {
-            return (StepStatus.RevertFailed, e.FailureDetails.ErrorMessage);
+            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", true);
         }
     }
 

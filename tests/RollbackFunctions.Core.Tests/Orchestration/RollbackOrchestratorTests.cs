@@ -90,6 +90,10 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
         Assert.Equal(StepStatus.RevertFailed, result.Steps["only"]);
         Assert.Equal(RollbackHarness.FastSettings.StepMaxAttempts, harness.Executor.Calls.Count);
         Assert.Equal(RollbackPhase.Failed, result.Phase);
+        var row = await harness.Rollbacks.GetStepAsync(result.RollbackId, "only", default);
+        Assert.Equal(StepStatus.RevertFailed, row!.Status); // not left "reverting" for ever
+        Assert.Contains("scripted crash of only", row.Detail);
+        Assert.Equal(StepStatus.RevertFailed, (await harness.DeployOf(result.RollbackId)).Steps.Single().Status);
     }
 
     [Fact]
