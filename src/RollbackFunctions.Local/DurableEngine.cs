@@ -54,7 +54,7 @@ public sealed class DurableEngine : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationService>(service);
+        builder.Services.AddSingleton(StopAfterStart.Wrap(service));
         builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         var sidecar = builder.Build();

@@ -34,7 +34,7 @@ public sealed class RevertStepActivity(
 
         row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
-        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}"), cancellationToken);
+        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{CapturedSummary(input.Captured)}"), cancellationToken);
 
         OrchestrationLog.StepStarted(logger, input.RollbackId, input.StepId, input.Kind, row.Attempts);
         var executor = executors.Find(input.Kind);
@@ -55,6 +55,19 @@ public sealed class RevertStepActivity(
         OrchestrationLog.StepFinished(logger, input.RollbackId, input.StepId, result.Outcome.ToString(), result.Detail);
         await audit.AppendAsync(Entry(input, AuditActions.StepFinished, result.Outcome.ToString(), result.Detail), cancellationToken);
         return result;
+    }
+
+    /// <summary>What the revert returns to, for the audit row a human reads; whole templates are left out.</summary>
+    private static string CapturedSummary(System.Text.Json.Nodes.JsonObject? captured)
+    {
+        if (captured is null)
+        {
+            return "";
+        }
+
+        var shown = captured.Where(pair => pair.Key != "template").Select(pair => $"{pair.Key}={pair.Value?.ToJsonString()}");
+        var text = string.Join(", ", shown);
+        return $"; returning to what was captured at registration: {(text.Length <= 400 ? text : text[..400] + "…")}";
     }
 
     private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>
