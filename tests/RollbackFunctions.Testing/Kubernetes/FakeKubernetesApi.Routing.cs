@@ -155,6 +155,7 @@ public sealed partial class FakeKubernetesApi
 
     private static JsonObject? Discovery(string path) => path switch
     {
+        "/version" => new JsonObject { ["major"] = "1", ["minor"] = "31", ["gitVersion"] = "v1.31.0-fake", ["platform"] = "linux/amd64" },
         "/api" => new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray() },
         "/apis" => new JsonObject
         {
