@@ -58,6 +58,23 @@ public sealed class CompositionTests
     }
 
     [Fact]
+    public async Task Start_WithTheSampleSettings_PassesValidation()
+    {
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "local.settings.sample.json")))!["Values"]!.AsObject();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(sample.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Rollback:Storage:ConnectionString"] = "UseDevelopmentStorage=true" })
+            .Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddRollbackServices(configuration);
+        builder.Services.RemoveAll<IHostedService>();
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void DurableSettings_HostJsonAndTheLocalRuntimeAgree()
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "host.json")))!["extensions"]!["durableTask"]!;
