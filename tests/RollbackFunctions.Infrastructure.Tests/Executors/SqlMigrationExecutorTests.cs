@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Executors.Sql;
 
@@ -26,7 +25,7 @@ public sealed class SqlMigrationExecutorTests
     private static async Task<(SqlMigrationExecutor Executor, string Connection)> ArrangeAsync()
     {
         var connection = await SharedPostgres.NewDatabaseAsync();
-        await ExecuteAsync(connection, Up);
+        await SharedPostgres.ExecuteAsync(connection, Up);
         var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection } } };
         return (new SqlMigrationExecutor(Options.Create(options)), connection);
     }
@@ -43,9 +42,9 @@ public sealed class SqlMigrationExecutorTests
 
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
         Assert.Contains("2 statement(s)", result.Detail);
-        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
-        Assert.Null(await ScalarAsync(connection, "SELECT column_default FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"));
-        Assert.Equal("rb-d1", await ScalarAsync(connection, "SELECT rollback_id FROM rollback_functions_reverted_migrations WHERE migration = '20261127_add_discount'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Null(await SharedPostgres.ScalarAsync(connection, "SELECT column_default FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"));
+        Assert.Equal("rb-d1", await SharedPostgres.ScalarAsync(connection, "SELECT rollback_id FROM rollback_functions_reverted_migrations WHERE migration = '20261127_add_discount'"));
     }
 
     [SkippableFact]
@@ -70,7 +69,7 @@ public sealed class SqlMigrationExecutorTests
 
         Assert.All(results, r => Assert.Equal(RevertOutcome.Reverted, r.Outcome));
         Assert.Equal(3, results.Count(r => r.Detail.Contains("already reverted", StringComparison.Ordinal)));
-        Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM rollback_functions_reverted_migrations"));
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM rollback_functions_reverted_migrations"));
     }
 
     [SkippableFact]
@@ -79,7 +78,7 @@ public sealed class SqlMigrationExecutorTests
         var (executor, connection) = await ArrangeAsync();
 
         var asked = await executor.RevertAsync(Revert(Params(DestructiveDown)), default);
-        var columnsBefore = await ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
+        var columnsBefore = await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
         var approved = await executor.RevertAsync(Revert(Params(DestructiveDown), approved: true), default);
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
@@ -87,7 +86,7 @@ public sealed class SqlMigrationExecutorTests
         Assert.DoesNotContain("DROP INDEX", asked.Detail);
         Assert.Equal(1L, columnsBefore); // nothing ran before the approval
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
-        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
     }
 
     [SkippableFact]
@@ -100,8 +99,8 @@ public sealed class SqlMigrationExecutorTests
         Assert.Equal(RevertOutcome.Failed, result.Outcome);
         Assert.Contains("42703", result.Detail); // undefined_column
         Assert.Contains("rolled back", result.Detail);
-        Assert.Equal(1L, await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
-        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollback_functions_reverted_migrations'"));
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollback_functions_reverted_migrations'"));
     }
 
     [SkippableFact]
@@ -137,22 +136,5 @@ public sealed class SqlMigrationExecutorTests
         var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1" } } }));
 
         Assert.Contains(named, executor.ValidateParams(JsonNode.Parse(parameters)!.AsObject()));
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        var value = await command.ExecuteScalarAsync();
-        return value is DBNull ? null : value;
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Npgsql;
 using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
@@ -30,7 +29,7 @@ public sealed class FourLayerRollbackTests
     public async Task Rollback_FourLayerDeploy_RevertsFlagThenRolloutThenTerraformThenSchema()
     {
         var database = await SharedPostgres.NewDatabaseAsync();
-        await ExecuteAsync(database, Up);
+        await SharedPostgres.ExecuteAsync(database, Up);
         await using var kubernetes = await FakeKubernetesApi.StartAsync();
         var kubeconfig = kubernetes.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}"));
         kubernetes.SeedWorkload("deployments", "shop", "checkout", 3, "registry/checkout:1.4.1");
@@ -65,7 +64,7 @@ public sealed class FourLayerRollbackTests
         Assert.False((bool)captured["flag"]!["value"]!);
 
         // The deploy: each layer changes, CI reports each step.
-        await ExecuteAsync(database, "ALTER TABLE orders ALTER COLUMN note SET DEFAULT ''");
+        await SharedPostgres.ExecuteAsync(database, "ALTER TABLE orders ALTER COLUMN note SET DEFAULT ''");
         kubernetes.SetImage("deployments", "shop", "checkout", "registry/checkout:1.4.2");
         flags.Flags["new-checkout"] = JsonValue.Create(true);
         (await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null)).Dispose();
@@ -91,7 +90,7 @@ public sealed class FourLayerRollbackTests
         Assert.False(flags.Flags["new-checkout"]!.GetValue<bool>());
         Assert.Equal("registry/checkout:1.4.1", (string)kubernetes.Deployment("shop", "checkout")!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!);
         Assert.True(terraform.Has("applied-at"));
-        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(database, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
         var audit = await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/audit");
         Assert.True((bool)audit["verified"]!);
         Assert.Contains(audit["rows"]!.AsArray(), r => (string?)r!["action"] == "step.started" && ((string?)r["detail"])!.Contains("returning to what was captured at registration: cluster=\"prod\", revision=\"1\""));
@@ -102,7 +101,7 @@ public sealed class FourLayerRollbackTests
     public async Task Rollback_DestructiveDownMigration_WaitsInAwaitingApproval_ThenRunsWhenApproved()
     {
         var database = await SharedPostgres.NewDatabaseAsync();
-        await ExecuteAsync(database, Up + "ALTER TABLE orders ADD COLUMN discount_code text;");
+        await SharedPostgres.ExecuteAsync(database, Up + "ALTER TABLE orders ADD COLUMN discount_code text;");
         await using var runtime = await TestRuntime.StartAsync($"Rollback:Executors:Sql:Databases:orders:ConnectionString={database}");
         var id = $"drop-{Guid.NewGuid():N}";
         var body = new JsonObject
@@ -124,7 +123,7 @@ public sealed class FourLayerRollbackTests
             async () => (await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}")) is var r && (string?)r["phase"] == "awaitingApproval" ? r : null,
             TimeSpan.FromSeconds(30),
             () => "the rollback never waited for approval");
-        var columnWhileWaiting = await ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
+        var columnWhileWaiting = await SharedPostgres.ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
         (await runtime.PostJsonAsync($"/api/rollbacks/{rollbackId}/steps/schema/approve", """{"actor":"alice","reason":"discount codes were empty"}""")).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(rollbackId, TimeSpan.FromSeconds(60));
 
@@ -132,7 +131,7 @@ public sealed class FourLayerRollbackTests
         Assert.Contains("loses data: ALTER TABLE orders DROP COLUMN discount_code", (string?)waiting["steps"]![0]!["detail"]);
         Assert.Equal(1L, columnWhileWaiting);
         Assert.Equal("succeeded", (string?)rollback["phase"]);
-        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
     }
 
     [SkippableFact]
@@ -216,20 +215,4 @@ public sealed class FourLayerRollbackTests
                 ["params"] = new JsonObject { ["provider"] = "flags", ["flag"] = "new-checkout" },
             }),
     };
-
-    private static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        return await command.ExecuteScalarAsync();
-    }
 }

@@ -34,6 +34,25 @@ public static class SharedPostgres
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Runs SQL against a database, for arranging and checking a test.</summary>
+    public static async Task ExecuteAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The first column of the first row, null for SQL NULL.</summary>
+    public static async Task<object?> ScalarAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
+    }
+
     private static async Task<string?> StartAsync()
     {
         if (BinDirectory is null)

@@ -24,26 +24,17 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        try
+        return await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoRollout, target.Cluster, target.Namespace, target.Name, target, rollout =>
         {
-            if (await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken) is not { } rollout)
-            {
-                return StepPreparation.Failed($"{target} does not exist: there is nothing to roll back to; register the step with revert.mode manual, or leave it out", transient: false);
-            }
-
             var template = KubeTemplates.Normalized(rollout["spec"]?["template"]);
-            return new StepPreparation(new JsonObject
+            return Task.FromResult(new JsonObject
             {
                 ["cluster"] = target.Cluster,
                 ["stableRS"] = (string?)rollout["status"]?["stableRS"],
                 ["images"] = KubeTemplates.Images(template),
                 ["template"] = template,
             });
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return StepPreparation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
-        }
+        }, cancellationToken);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -59,41 +50,36 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
         }
 
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        try
-        {
-            var rollout = await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken);
-            if (rollout is null)
-            {
-                return StepRevertResult.Failed($"{target} no longer exists");
-            }
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, template, waitUntil, cancellationToken), cancellationToken);
+    }
 
-            var onCapturedTemplate = KubeTemplates.Same(rollout["spec"]?["template"], template);
-            var actions = new List<string>();
-            if (!(onCapturedTemplate && Phase(rollout) == "Healthy"))
-            {
-                // The safe state first: traffic to the stable ReplicaSet, whatever happens next.
-                var abort = new JsonObject { ["status"] = new JsonObject { ["abort"] = true } };
-                await api.PatchStatusAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, new V1Patch(abort.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
-                actions.Add("aborted (traffic to stable)");
-            }
-
-            if (!onCapturedTemplate)
-            {
-                await api.PatchAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
-                actions.Add($"restored the template from before the deploy ({KubeTemplates.Images(template)})");
-            }
-
-            var action = $"{target}: {(actions.Count == 0 ? "already Healthy on the template from before the deploy" : string.Join("; ", actions))}";
-            return await WaitForHealthyAsync(target, action, waitUntil, cancellationToken);
-        }
-        catch (Exception e) when (KubeTemplates.IsAnswer(e))
+    /// <summary>Abort first, then the template, then the wait for Healthy.</summary>
+    private async Task<StepRevertResult> RestoreAsync(ArgoTarget target, JsonObject template, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    {
+        var rollout = await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken);
+        if (rollout is null)
         {
-            return StepRevertResult.Failed($"{target}: {KubernetesApi.Describe(e)}");
+            return StepRevertResult.Failed($"{target} no longer exists");
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+
+        var onCapturedTemplate = KubeTemplates.Same(rollout["spec"]?["template"], template);
+        var actions = new List<string>();
+        if (!(onCapturedTemplate && Phase(rollout) == "Healthy"))
         {
-            throw new StepUnavailableException($"{target}: {KubernetesApi.Describe(e)}", e);
+            // The safe state first: traffic to the stable ReplicaSet, whatever happens next.
+            var abort = new JsonObject { ["status"] = new JsonObject { ["abort"] = true } };
+            await api.PatchStatusAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, new V1Patch(abort.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
+            actions.Add("aborted (traffic to stable)");
         }
+
+        if (!onCapturedTemplate)
+        {
+            await api.PatchAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
+            actions.Add($"restored the template from before the deploy ({KubeTemplates.Images(template)})");
+        }
+
+        var action = $"{target}: {(actions.Count == 0 ? "already Healthy on the template from before the deploy" : string.Join("; ", actions))}";
+        return await WaitForHealthyAsync(target, action, waitUntil, cancellationToken);
     }
 
     private async Task<StepRevertResult> WaitForHealthyAsync(ArgoTarget target, string action, DateTimeOffset waitUntil, CancellationToken cancellationToken)

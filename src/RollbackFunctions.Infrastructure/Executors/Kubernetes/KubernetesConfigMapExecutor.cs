@@ -32,25 +32,16 @@ public sealed class KubernetesConfigMapExecutor(KubernetesClusters clusters, Kub
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        try
+        return await KubernetesSteps.CaptureAsync(api, KubeResource.ConfigMap, target.Cluster, target.Namespace, target.Name, target, configMap =>
         {
-            if (await api.GetAsync(target.Cluster, KubeResource.ConfigMap, target.Namespace, target.Name, cancellationToken) is not { } configMap)
-            {
-                return StepPreparation.Failed($"{target} does not exist: there is nothing to restore; register the step with revert.mode manual, or leave it out", transient: false);
-            }
-
             var captured = new JsonObject { ["cluster"] = target.Cluster };
             foreach (var field in DataFields)
             {
                 captured[field] = configMap[field]?.DeepClone() ?? new JsonObject();
             }
 
-            return new StepPreparation(captured);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return StepPreparation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
-        }
+            return Task.FromResult(captured);
+        }, cancellationToken);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -66,49 +57,44 @@ public sealed class KubernetesConfigMapExecutor(KubernetesClusters clusters, Kub
         }
 
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        try
-        {
-            var (data, binaryData) = (Strings(captured["data"]), Strings(captured["binaryData"]));
-            var changed = false;
-            var configMap = await api.UpdateConfigMapAsync(target.Cluster, target.Namespace, target.Name, current =>
-            {
-                var currentBinary = (current.BinaryData ?? new Dictionary<string, byte[]>()).ToDictionary(b => b.Key, b => Convert.ToBase64String(b.Value));
-                changed = !SameEntries(current.Data, data) || !SameEntries(currentBinary, binaryData);
-                if (changed)
-                {
-                    current.Data = data;
-                    current.BinaryData = binaryData.ToDictionary(b => b.Key, b => Convert.FromBase64String(b.Value));
-                }
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, captured, request.RollbackId, waitUntil, cancellationToken), cancellationToken);
+    }
 
-                return changed;
-            }, cancellationToken);
-            if (configMap is null)
+    /// <summary>The data first, then the restarts, each waited for.</summary>
+    private async Task<StepRevertResult> RestoreAsync(ConfigMapTarget target, JsonObject captured, string rollbackId, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    {
+        var (data, binaryData) = (Strings(captured["data"]), Strings(captured["binaryData"]));
+        var changed = false;
+        var configMap = await api.UpdateConfigMapAsync(target.Cluster, target.Namespace, target.Name, current =>
+        {
+            var currentBinary = (current.BinaryData ?? new Dictionary<string, byte[]>()).ToDictionary(b => b.Key, b => Convert.ToBase64String(b.Value));
+            changed = !SameEntries(current.Data, data) || !SameEntries(currentBinary, binaryData);
+            if (changed)
             {
-                return StepRevertResult.Failed($"{target} no longer exists");
+                current.Data = data;
+                current.BinaryData = binaryData.ToDictionary(b => b.Key, b => Convert.FromBase64String(b.Value));
             }
 
-            var keys = data.Count + binaryData.Count;
-            var detail = changed ? $"{target}: restored {keys} key(s)" : $"{target}: already holds the {keys} key(s) from before the deploy";
-            foreach (var deployment in target.Restart)
-            {
-                var result = await RestartAsync(target with { Name = deployment }, request.RollbackId, waitUntil, cancellationToken);
-                detail += $"; {result.Detail}";
-                if (result.Outcome != RevertOutcome.Reverted)
-                {
-                    return result with { Detail = detail };
-                }
-            }
+            return changed;
+        }, cancellationToken);
+        if (configMap is null)
+        {
+            return StepRevertResult.Failed($"{target} no longer exists");
+        }
 
-            return StepRevertResult.Reverted(detail);
-        }
-        catch (Exception e) when (KubeTemplates.IsAnswer(e))
+        var keys = data.Count + binaryData.Count;
+        var detail = changed ? $"{target}: restored {keys} key(s)" : $"{target}: already holds the {keys} key(s) from before the deploy";
+        foreach (var deployment in target.Restart)
         {
-            return StepRevertResult.Failed($"{target}: {KubernetesApi.Describe(e)}");
+            var result = await RestartAsync(target with { Name = deployment }, rollbackId, waitUntil, cancellationToken);
+            detail += $"; {result.Detail}";
+            if (result.Outcome != RevertOutcome.Reverted)
+            {
+                return result with { Detail = detail };
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            throw new StepUnavailableException($"{target}: {KubernetesApi.Describe(e)}", e);
-        }
+
+        return StepRevertResult.Reverted(detail);
     }
 
     /// <summary>Captured entries: data values are strings, binaryData values base64, as the API sends them.</summary>

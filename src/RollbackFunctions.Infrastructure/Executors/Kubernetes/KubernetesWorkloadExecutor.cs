@@ -26,27 +26,17 @@ public sealed class KubernetesWorkloadExecutor(KubernetesClusters clusters, Kube
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        try
+        return await KubernetesSteps.CaptureAsync(api, target.Resource, target.Cluster, target.Namespace, target.Name, target, async workload =>
         {
-            var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
-            if (workload is null)
-            {
-                return StepPreparation.Failed($"{target} does not exist: there is nothing to roll back to; register the step with revert.mode manual, or leave it out", transient: false);
-            }
-
             var template = KubeTemplates.Normalized(workload["spec"]?["template"]);
-            return new StepPreparation(new JsonObject
+            return new JsonObject
             {
                 ["cluster"] = target.Cluster,
                 ["revision"] = await CurrentRevisionAsync(target, workload, cancellationToken),
                 ["images"] = KubeTemplates.Images(template),
                 ["template"] = template,
-            });
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return StepPreparation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
-        }
+            };
+        }, cancellationToken);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -57,46 +47,40 @@ public sealed class KubernetesWorkloadExecutor(KubernetesClusters clusters, Kube
         }
 
         var waitUntil = clock.GetUtcNow() + WaitBudget(request.WaitLimit);
-        try
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, request.Captured, waitUntil, cancellationToken), cancellationToken);
+    }
+
+    private async Task<StepRevertResult> RestoreAsync(WorkloadTarget target, JsonObject? captured, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    {
+        var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
+        if (workload is null)
         {
-            var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
-            if (workload is null)
-            {
-                return StepRevertResult.Failed($"{target} no longer exists");
-            }
-
-            if ((bool?)workload["spec"]?["paused"] == true)
-            {
-                return StepRevertResult.Failed($"{target} is paused: resume it (kubectl rollout resume) or revert it by hand");
-            }
-
-            var (template, revision) = await TargetTemplateAsync(target, workload, request.Captured, cancellationToken);
-            if (template is null)
-            {
-                return StepRevertResult.Failed(revision);
-            }
-
-            string action;
-            if (KubeTemplates.Same(workload["spec"]?["template"], template))
-            {
-                action = $"already at revision {revision}";
-            }
-            else
-            {
-                await api.PatchAsync(target.Cluster, target.Resource, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
-                action = $"restored revision {revision}";
-            }
-
-            return await WaitForRolloutAsync(target, $"{target}: {action} ({KubeTemplates.Images(template)})", waitUntil, cancellationToken);
+            return StepRevertResult.Failed($"{target} no longer exists");
         }
-        catch (Exception e) when (KubeTemplates.IsAnswer(e))
+
+        if ((bool?)workload["spec"]?["paused"] == true)
         {
-            return StepRevertResult.Failed($"{target}: {KubernetesApi.Describe(e)}");
+            return StepRevertResult.Failed($"{target} is paused: resume it (kubectl rollout resume) or revert it by hand");
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+
+        var (template, revision) = await TargetTemplateAsync(target, workload, captured, cancellationToken);
+        if (template is null)
         {
-            throw new StepUnavailableException($"{target}: {KubernetesApi.Describe(e)}", e);
+            return StepRevertResult.Failed(revision);
         }
+
+        string action;
+        if (KubeTemplates.Same(workload["spec"]?["template"], template))
+        {
+            action = $"already at revision {revision}";
+        }
+        else
+        {
+            await api.PatchAsync(target.Cluster, target.Resource, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
+            action = $"restored revision {revision}";
+        }
+
+        return await WaitForRolloutAsync(target, $"{target}: {action} ({KubeTemplates.Images(template)})", waitUntil, cancellationToken);
     }
 
     /// <summary>Waits for the rollout to complete, as <c>kubectl rollout status</c> does, until the budget runs out.</summary>

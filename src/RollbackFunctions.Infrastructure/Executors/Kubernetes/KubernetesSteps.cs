@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Executors;
+
+namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
+
+/// <summary>What every Kubernetes executor does the same way: reading its object at registration, and sorting API failures.</summary>
+public static class KubernetesSteps
+{
+    /// <summary>
+    /// Reads the object a step names and captures from it. Missing is final (nothing to roll back to);
+    /// an API fault is transient; a refusal (403, 422) is final.
+    /// </summary>
+    public static async Task<StepPreparation> CaptureAsync(
+        KubernetesApi api, KubeResource resource, string cluster, string ns, string name, object target,
+        Func<KubeObject, Task<JsonObject>> capture, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await api.GetAsync(cluster, resource, ns, name, cancellationToken) is { } found
+                ? new StepPreparation(await capture(found))
+                : StepPreparation.Failed($"{target} does not exist: there is nothing to roll back to; register the step with revert.mode manual, or leave it out", transient: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return StepPreparation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
+        }
+    }
+
+    /// <summary>
+    /// Runs a revert: an API refusal is a failed revert (an outcome); a fault left after the
+    /// in-call retries throws <see cref="StepUnavailableException"/>, so the Durable retry runs the step again.
+    /// </summary>
+    public static async Task<StepRevertResult> RevertAsync(object target, Func<Task<StepRevertResult>> revert, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await revert();
+        }
+        catch (Exception e) when (KubeTemplates.IsAnswer(e))
+        {
+            return StepRevertResult.Failed($"{target}: {KubernetesApi.Describe(e)}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new StepUnavailableException($"{target}: {KubernetesApi.Describe(e)}", e);
+        }
+    }
+}
