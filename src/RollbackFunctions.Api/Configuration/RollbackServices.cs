@@ -1,3 +1,7 @@
+using RollbackFunctions.Core.Watching;
+using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Core.Ports;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -32,6 +36,11 @@ public static class RollbackServices
         services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value));
         services.AddSingleton<RegistrationValidator>();
         services.AddSingleton<StepCapture>();
+        services.AddSingleton<CheckSampler>();
+        services.AddOptions<CheckTemplateOptions>().Bind(configuration.GetSection("Rollback:Watch:Templates"));
+        services.AddSingleton(sp => new CheckTemplates(sp.GetRequiredService<IOptions<CheckTemplateOptions>>().Value));
+        services.AddSingleton<WatcherStarter>();
+        services.AddSingleton<IRollbackLauncher>(sp => new RollbackLauncher(sp.GetRequiredService<RollbackStarter>(), sp.GetRequiredService<DurableTaskClient>));
         services.AddSingleton<RollbackStarter>();
         services.AddSingleton<DeployEndpoints>();
         services.AddSingleton<AlertEndpoints>();

@@ -19,7 +19,7 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapRollbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(Prefix);
-        api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, CancellationToken ct) => e.RegisterAsync(r, ct));
+        api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct));
         api.MapGet("deploys/{deployId}", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(deployId, ct));
         api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
         api.MapPost("deploys/{deployId}/complete", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(deployId, ct));

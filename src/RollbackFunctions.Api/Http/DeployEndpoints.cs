@@ -1,3 +1,6 @@
+using RollbackFunctions.Api.Rollbacks;
+using RollbackFunctions.Core.Watching;
+using Microsoft.DurableTask.Client;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -11,10 +14,16 @@ using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
-public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator validator, StepCapture capture, IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
+public sealed class DeployEndpoints(
+    IDeployStore deploys,
+    RegistrationValidator validator,
+    StepCapture capture,
+    CheckTemplates templates,
+    WatcherStarter watchers,
+    IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
-    public async Task<IResult> RegisterAsync(HttpRequest request, CancellationToken cancellationToken)
+    public async Task<IResult> RegisterAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var (registration, problem) = await JsonBody.ReadAsync<DeployRegistration>(request, cancellationToken);
         if (problem is not null)
@@ -28,10 +37,16 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
             return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors.ToDictionary());
         }
 
-        var record = registration!.ToRecord(clock.GetUtcNow(), Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict))));
+        var record = templates.Expand(registration!.ToRecord(clock.GetUtcNow(), Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict)))));
         if (await deploys.GetAsync(record.DeployId, cancellationToken) is { } existing)
         {
-            // A re-send never reads the targets again: by now CI may have changed them.
+            // A re-send never reads the targets again: by now CI may have changed them. It does
+            // start the watcher if a crash lost it.
+            if (existing.RegistrationDigest == record.RegistrationDigest)
+            {
+                await watchers.EnsureWatchingAsync(durable, existing, clock.GetUtcNow(), cancellationToken);
+            }
+
             return SameRegistration(existing, record);
         }
 
@@ -46,6 +61,7 @@ public sealed class DeployEndpoints(IDeployStore deploys, RegistrationValidator 
         if (created)
         {
             ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
+            await watchers.EnsureWatchingAsync(durable, stored, clock.GetUtcNow(), cancellationToken);
             await AnnounceAsync(stored);
             return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }

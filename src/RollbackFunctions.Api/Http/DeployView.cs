@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Core.Watching;
 
 namespace RollbackFunctions.Api.Http;
 
@@ -20,6 +21,8 @@ public sealed record DeployView(
     string? RollbackId,
     IReadOnlyList<StepView> Steps,
     RollbackConditions? Conditions,
+    DeployMode Mode,
+    WatchReport? Watch,
     IReadOnlyDictionary<string, string> Links)
 {
     public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
@@ -38,7 +41,7 @@ public sealed record DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
             deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, s.Captured)).ToList(),
-            deploy.Conditions, links);
+            deploy.Conditions, deploy.Mode, deploy.Watch, links);
     }
 }
 

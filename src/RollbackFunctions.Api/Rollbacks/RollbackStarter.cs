@@ -10,9 +10,6 @@ using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Api.Rollbacks;
 
-/// <summary>Whether a request started the rollback of a deploy, and its id either way.</summary>
-public sealed record RollbackStart(string DeployId, string RollbackId, bool Started, string? Refusal = null);
-
 /// <summary>
 /// Starts the one automatic rollback of a deploy. The claim is a conditional insert in Table
 /// storage keyed by a rollback id derived from the deploy id: however many alerts race, one insert

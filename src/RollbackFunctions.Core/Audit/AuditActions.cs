@@ -37,6 +37,9 @@ public static class TriggerKinds
     /// <summary>A correlated alert.</summary>
     public const string Alert = "alert";
 
+    /// <summary>The deploy's own watcher saw a check breach.</summary>
+    public const string Watcher = "watcher";
+
     /// <summary>An operator or pipeline asked.</summary>
     public const string Manual = "manual";
 

@@ -1,11 +1,12 @@
 using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Core.Watching;
 
 namespace RollbackFunctions.Core.Deploys;
 
 /// <summary>Checks registered conditions, so a typo is a 400 at registration, not a failed verification mid-incident.</summary>
 internal static class ConditionsValidator
 {
-    public static void Validate(RollbackConditions conditions, Action<string, string> add)
+    public static void Validate(RollbackConditions conditions, IReadOnlyCollection<string> sources, Action<string, string> add)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var checks = conditions.Checks ?? [];
@@ -24,20 +25,13 @@ internal static class ConditionsValidator
                 add($"{at}.name", "must be present and unique");
             }
 
-            if (check.Source != "prometheus")
+            if (!sources.Contains(check.Source))
             {
-                add($"{at}.source", $"unknown source '{check.Source}'; known sources: prometheus");
+                add($"{at}.source", $"unknown source '{check.Source}'; known sources: {string.Join(", ", sources.Order(StringComparer.Ordinal))}");
             }
 
-            if (string.IsNullOrWhiteSpace(check.Query))
-            {
-                add($"{at}.query", "is required");
-            }
-
-            if (check.UnhealthyAbove is null && check.UnhealthyBelow is null)
-            {
-                add(at, "needs unhealthyAbove or unhealthyBelow");
-            }
+            ValidateWhat(check, at, add);
+            ValidateLimits(check, at, add);
         }
 
         if (conditions.Interval is { } interval && !DeployDefaults.IsWaitInRange(interval))
@@ -53,6 +47,57 @@ internal static class ConditionsValidator
         if (conditions.VerifyWindow is { } window && !DeployDefaults.IsWaitInRange(window))
         {
             add("conditions.verifyWindow", DeployDefaults.WaitRangeProblem);
+        }
+
+        if (conditions.WatchInterval is { } watch && (watch < WatchDefaults.MinWatchInterval || watch > WatchDefaults.MaxWatchInterval))
+        {
+            add("conditions.watchInterval", $"must be between {WatchDefaults.MinWatchInterval} and {WatchDefaults.MaxWatchInterval}");
+        }
+    }
+
+    /// <summary>Exactly one of a query, a template or a divergence, each with what it needs.</summary>
+    private static void ValidateWhat(ConditionCheck check, string at, Action<string, string> add)
+    {
+        var given = new[] { !string.IsNullOrWhiteSpace(check.Query), check.Template is not null, check.Divergence is not null }.Count(g => g);
+        if (given != 1)
+        {
+            add(at, "needs exactly one of query, template or divergence");
+            return;
+        }
+
+        if (check.Template is { } template && !CheckTemplates.Names.Contains(template))
+        {
+            add($"{at}.template", $"unknown template '{template}'; known templates: {string.Join(", ", CheckTemplates.Names)}");
+        }
+
+        if (check.Divergence is { } divergence)
+        {
+            if (string.IsNullOrWhiteSpace(divergence.Canary) || string.IsNullOrWhiteSpace(divergence.Baseline))
+            {
+                add($"{at}.divergence", "needs a canary and a baseline query");
+            }
+
+            if (divergence.MaxRatio < 1 || divergence.MinDelta < 0 || double.IsNaN(divergence.MaxRatio) || double.IsNaN(divergence.MinDelta))
+            {
+                add($"{at}.divergence", "needs maxRatio of at least 1 and minDelta of at least 0");
+            }
+        }
+        else if (check.UnhealthyAbove is null && check.UnhealthyBelow is null)
+        {
+            add(at, "needs unhealthyAbove or unhealthyBelow");
+        }
+    }
+
+    private static void ValidateLimits(ConditionCheck check, string at, Action<string, string> add)
+    {
+        if (check.FailureLimit is < 1 or > WatchDefaults.MaxLimit)
+        {
+            add($"{at}.failureLimit", $"must be between 1 and {WatchDefaults.MaxLimit}");
+        }
+
+        if (check.ConsecutiveErrorLimit is < 1 or > WatchDefaults.MaxLimit)
+        {
+            add($"{at}.consecutiveErrorLimit", $"must be between 1 and {WatchDefaults.MaxLimit}");
         }
     }
 }

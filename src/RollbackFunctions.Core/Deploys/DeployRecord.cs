@@ -1,4 +1,5 @@
 using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Core.Watching;
 
 namespace RollbackFunctions.Core.Deploys;
 
@@ -14,8 +15,17 @@ public sealed partial record DeployRecord
     public required int WatchMinutes { get; init; }
     public required IReadOnlyList<DeployStep> Steps { get; init; }
 
-    /// <summary>Health checks; verification uses them to prove the rollback restored health.</summary>
+    /// <summary>Health checks: the watcher samples them from registration on, verification uses them to prove the rollback restored health.</summary>
     public RollbackConditions? Conditions { get; init; }
+
+    /// <summary><see cref="DeployMode.Observe"/>: breaches are reported as "would roll back", never acted on.</summary>
+    public DeployMode Mode { get; init; }
+
+    /// <summary>What the watcher last saw, once it ran.</summary>
+    public WatchReport? Watch { get; init; }
+
+    /// <summary>Whether the deploy has checks to watch.</summary>
+    public bool IsWatched => Conditions?.Checks is { Count: > 0 };
 
     public required DeployState State { get; init; }
     public required DateTimeOffset RegisteredAt { get; init; }

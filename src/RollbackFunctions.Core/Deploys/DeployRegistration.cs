@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Core.Watching;
 
 namespace RollbackFunctions.Core.Deploys;
 
@@ -23,6 +24,9 @@ public sealed record DeployRegistration
     /// <summary>Health checks that judge the deploy and verify its rollback.</summary>
     public RollbackConditions? Conditions { get; init; }
 
+    /// <summary><c>act</c> (default) or <c>observe</c>: report "would roll back" instead of rolling back.</summary>
+    public DeployMode? Mode { get; init; }
+
     /// <summary>The live record of a valid registration: active, every step pending, defaults filled in.</summary>
     /// <param name="now">Registration time; alerts that started before it never match.</param>
     /// <param name="digest">Digest of the body as received, to tell a re-send from a conflicting one.</param>
@@ -42,6 +46,7 @@ public sealed record DeployRegistration
             Deadline = s.Revert?.Deadline,
         }).ToList(),
         Conditions = Conditions,
+        Mode = Mode ?? DeployMode.Act,
         State = DeployState.Active,
         RegisteredAt = now,
         RegistrationDigest = digest,

@@ -1,3 +1,4 @@
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Planning;
 
@@ -7,8 +8,10 @@ namespace RollbackFunctions.Core.Deploys;
 /// Checks a registration before anything is stored. Every problem is reported at once, keyed by
 /// a JSON path, so CI fixes its payload in one round.
 /// </summary>
-public sealed class RegistrationValidator(StepExecutorCatalog executors)
+public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources)
 {
+    private readonly IReadOnlyCollection<string> sourceNames = sources.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Returns the problems, empty when the registration is valid.</summary>
     public IReadOnlyDictionary<string, string[]> Validate(DeployRegistration registration)
     {
@@ -40,7 +43,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors)
         ValidateSteps(registration.Steps ?? [], Add);
         if (registration.Conditions is { } conditions)
         {
-            ConditionsValidator.Validate(conditions, Add);
+            ConditionsValidator.Validate(conditions, sourceNames, Add);
         }
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }

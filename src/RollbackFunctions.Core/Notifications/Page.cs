@@ -41,5 +41,12 @@ public sealed record Page(
 /// <summary>A deploy or a rollback, announced as a change (PagerDuty Change Events), never paging anyone.</summary>
 public sealed record ChangeNotice(string Service, string Environment, string Summary, DateTimeOffset At, IReadOnlyDictionary<string, string> Details, string? Link);
 
+/// <summary>
+/// A warning about a deploy that is not (yet) a rollback: "would roll back" in observe mode,
+/// "cannot evaluate" for a check that keeps failing. Pages at warning severity; <see cref="Key"/>
+/// deduplicates repeats.
+/// </summary>
+public sealed record Notice(string Key, string Kind, string Service, string Environment, string Summary, IReadOnlyDictionary<string, string> Details, string? Link);
+
 /// <summary>How one channel took a page.</summary>
 public sealed record ChannelOutcome(string Channel, bool Delivered, string Detail);

@@ -10,7 +10,7 @@ public sealed record HealthRequest(string RollbackId, IReadOnlyList<ConditionChe
 
 /// <summary>Samples health once, stores the sample and audits it. Reads only; safe to repeat.</summary>
 public sealed class EvaluateHealthActivity(
-    IEnumerable<IMetricSource> sources,
+    CheckSampler sampler,
     IRollbackStore rollbacks,
     IAlertLog alerts,
     IAuditLog audit,
@@ -35,11 +35,7 @@ public sealed class EvaluateHealthActivity(
         var results = new List<CheckResult>();
         foreach (var check in input.Checks)
         {
-            var source = sources.FirstOrDefault(s => s.Name == check.Source);
-            var answer = source is null
-                ? MetricQueryResult.Failed($"no metric source '{check.Source}' is configured")
-                : await source.QueryAsync(check.Query, cancellationToken);
-            results.Add(CheckEvaluator.Evaluate(check, answer));
+            results.Add(await sampler.SampleAsync(check, cancellationToken));
         }
 
         var verdict = CheckEvaluator.Combine(results, input.NoData);

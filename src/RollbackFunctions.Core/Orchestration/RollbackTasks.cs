@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using RollbackFunctions.Core.Watching;
 
 namespace RollbackFunctions.Core.Orchestration;
 
@@ -10,7 +11,7 @@ namespace RollbackFunctions.Core.Orchestration;
 public static class RollbackTasks
 {
     /// <summary>Orchestrators; each task's name is its class name.</summary>
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(RollbackOrchestrator)];
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(RollbackOrchestrator), typeof(DeployWatchOrchestrator)];
 
     /// <summary>Activities; each task's name is its class name.</summary>
     public static IReadOnlyList<Type> Activities { get; } =
@@ -21,6 +22,9 @@ public static class RollbackTasks
         typeof(CompleteRollbackActivity),
         typeof(SendPageActivity),
         typeof(EvaluateHealthActivity),
+        typeof(SampleDeployActivity),
+        typeof(ActOnBreachActivity),
+        typeof(SendNoticeActivity),
     ];
 
     /// <summary>Adds every task of the rollback to a Durable Task worker's registry.</summary>

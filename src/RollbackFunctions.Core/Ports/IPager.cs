@@ -8,6 +8,9 @@ public interface IPager
     /// <summary>Sends to every routed channel; a failing channel is an outcome, never an exception.</summary>
     Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken);
 
+    /// <summary>Sends a warning to every routed channel; failures are outcomes.</summary>
+    Task<IReadOnlyList<ChannelOutcome>> WarnAsync(Notice notice, CancellationToken cancellationToken);
+
     /// <summary>Announces a change; best effort.</summary>
     Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken);
 }

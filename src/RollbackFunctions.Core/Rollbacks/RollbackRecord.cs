@@ -3,11 +3,18 @@ using RollbackFunctions.Core.Alerts;
 namespace RollbackFunctions.Core.Rollbacks;
 
 /// <summary>What started a rollback, kept as evidence for the page and the status endpoint.</summary>
-/// <param name="Kind"><c>alert</c> or <c>manual</c>.</param>
+/// <param name="Kind"><c>alert</c>, <c>watcher</c>, <c>manual</c> or <c>manual-forced</c>.</param>
 /// <param name="Actor"><c>system</c>, or the operator who asked.</param>
-/// <param name="Reason">The correlation decision or the operator's reason.</param>
-/// <param name="Alerts">The alerts that triggered it; empty for a manual rollback.</param>
-public sealed record RollbackTrigger(string Kind, string Actor, string Reason, IReadOnlyList<AlertSignal> Alerts);
+/// <param name="Reason">The correlation decision, the breach, or the operator's reason.</param>
+/// <param name="Alerts">The alerts that triggered it; empty for a manual or watcher rollback.</param>
+public sealed record RollbackTrigger(string Kind, string Actor, string Reason, IReadOnlyList<AlertSignal> Alerts)
+{
+    /// <summary>The breaching checks, when the watcher started it: query, value, threshold, samples in a row.</summary>
+    public IReadOnlyList<Watching.BreachEvidence> Breaches { get; init; } = [];
+}
+
+/// <summary>Whether a request started the rollback of a deploy, and its id either way.</summary>
+public sealed record RollbackStart(string DeployId, string RollbackId, bool Started, string? Refusal = null);
 
 /// <summary>The head of a rollback: who claimed it, where it is, how it ended.</summary>
 public sealed record RollbackRecord

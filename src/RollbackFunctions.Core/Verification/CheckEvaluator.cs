@@ -38,6 +38,31 @@ public static class CheckEvaluator
     }
 
     /// <summary>
+    /// Judges a canary against its baseline (the largest series of each): unhealthy when the canary
+    /// exceeds the baseline by more than <c>maxRatio</c> times and by at least <c>minDelta</c>.
+    /// </summary>
+    public static CheckResult EvaluateDivergence(ConditionCheck check, MetricQueryResult canary, MetricQueryResult baseline)
+    {
+        var divergence = check.Divergence!;
+        if ((canary.Error ?? baseline.Error) is { } error)
+        {
+            return new CheckResult(check.Name, Verdict.Error, null, $"query failed: {error}");
+        }
+
+        var c = canary.Samples.Where(s => !double.IsNaN(s.Value)).Select(s => (double?)s.Value).Max();
+        var b = baseline.Samples.Where(s => !double.IsNaN(s.Value)).Select(s => (double?)s.Value).Max();
+        if (c is not { } canaryValue || b is not { } baselineValue)
+        {
+            return new CheckResult(check.Name, Verdict.Inconclusive, null, $"no data for the {(c is null ? "canary" : "baseline")}");
+        }
+
+        var delta = canaryValue - baselineValue;
+        var diverges = canaryValue > baselineValue * divergence.MaxRatio && delta >= divergence.MinDelta;
+        var detail = $"canary {Format(canaryValue)} vs baseline {Format(baselineValue)} (+{Format(delta)}; limit {Format(divergence.MaxRatio)}x and +{Format(divergence.MinDelta)})";
+        return new CheckResult(check.Name, diverges ? Verdict.Unhealthy : Verdict.Healthy, canaryValue, detail);
+    }
+
+    /// <summary>
     /// Combines the checks of one sample: any unhealthy check makes it unhealthy, then any error,
     /// then any inconclusive (mapped through the no-data policy).
     /// </summary>

@@ -20,6 +20,9 @@ public sealed record RollbackConditions
 
     /// <summary>What no data counts as.</summary>
     public NoDataPolicy? NoData { get; init; }
+
+    /// <summary>Time between two samples of the watcher, from registration through the bake window.</summary>
+    public TimeSpan? WatchInterval { get; init; }
 }
 
 /// <summary>One metric check: a query and the threshold that makes it unhealthy.</summary>
@@ -27,15 +30,43 @@ public sealed record ConditionCheck
 {
     public string Name { get; init; } = "";
 
-    /// <summary>Metric source; <c>prometheus</c> is the one served today.</summary>
+    /// <summary>Where the query runs: <c>prometheus</c>, <c>loki</c> (LogQL metric queries), <c>datadog</c>, <c>datadogLogs</c>.</summary>
     public string Source { get; init; } = "prometheus";
 
     /// <summary>An instant query; every series it returns is compared with the threshold.</summary>
     public string Query { get; init; } = "";
+
+    /// <summary>A golden-signal template (<c>errorRatio</c>, <c>latencyP99</c>, <c>saturation</c>) that writes the query at registration.</summary>
+    public string? Template { get; init; }
+
+    /// <summary>Canary against baseline instead of a fixed threshold.</summary>
+    public DivergenceCheck? Divergence { get; init; }
+
+    /// <summary>Consecutive unhealthy samples that make a breach (default 2).</summary>
+    public int? FailureLimit { get; init; }
+
+    /// <summary>Consecutive samples that cannot be evaluated before on-call hears "cannot evaluate" (default 4); never a breach by itself.</summary>
+    public int? ConsecutiveErrorLimit { get; init; }
+
+    /// <summary>Watch and report, never roll back for this check: "would roll back" instead.</summary>
+    public bool DryRun { get; init; }
 
     /// <summary>Unhealthy when any series is above this.</summary>
     public double? UnhealthyAbove { get; init; }
 
     /// <summary>Unhealthy when any series is below this.</summary>
     public double? UnhealthyBelow { get; init; }
+}
+
+/// <summary>
+/// A canary judged against its baseline: unhealthy when the canary's value exceeds the baseline's
+/// by more than <see cref="MaxRatio"/> times and by at least <see cref="MinDelta"/>, so a near-zero
+/// baseline does not flap.
+/// </summary>
+public sealed record DivergenceCheck
+{
+    public string Canary { get; init; } = "";
+    public string Baseline { get; init; } = "";
+    public double MaxRatio { get; init; } = 1.5;
+    public double MinDelta { get; init; }
 }

@@ -14,6 +14,9 @@ public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificatio
     public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken) =>
         PostAsync(UrlOf(route)!, Message($"[{page.Kind}] {page.Deploy.Service} {page.Deploy.Environment}", Evidence.AsText(page, statusUrl), statusUrl), cancellationToken);
 
+    public Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken) =>
+        PostAsync(UrlOf(route)!, Message($"[{notice.Kind}] {notice.Service} {notice.Environment}", notice.Summary, notice.Link), cancellationToken);
+
     /// <summary>Chat rooms hear about rollbacks through pages; a message per deploy would be noise.</summary>
     public Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken) =>
         Task.FromResult<ChannelOutcome?>(null);

@@ -11,6 +11,9 @@ public interface INotificationChannel
 
     Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken);
 
+    /// <summary>Sends a warning (observe mode, a check that cannot be evaluated).</summary>
+    Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken);
+
     /// <summary>Announces a change; null when the channel has no such notion.</summary>
     Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken);
 }

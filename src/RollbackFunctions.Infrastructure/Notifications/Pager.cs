@@ -37,6 +37,9 @@ public sealed class Pager(
         return [.. outcomes, .. await AnnounceAsync(change, cancellationToken)];
     }
 
+    public Task<IReadOnlyList<ChannelOutcome>> WarnAsync(Notice notice, CancellationToken cancellationToken) =>
+        SendAsync(notice.Service, notice.Environment, async (channel, route) => await channel.WarnAsync(notice, route, cancellationToken));
+
     public Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken) =>
         SendAsync(notice.Service, notice.Environment, (channel, route) => channel.AnnounceAsync(notice, route, cancellationToken));
 

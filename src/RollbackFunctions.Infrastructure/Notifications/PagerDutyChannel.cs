@@ -27,6 +27,35 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClients, IOptionsMon
     public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken) =>
         PostAsync("/v2/enqueue", EventFor(page, route.PagerDutyRoutingKey!, statusUrl), cancellationToken);
 
+    /// <summary>A warning-severity trigger, deduplicated on the notice's key.</summary>
+    public Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken)
+    {
+        var warning = new JsonObject
+        {
+            ["routing_key"] = route.PagerDutyRoutingKey,
+            ["event_action"] = "trigger",
+            ["dedup_key"] = Truncate(notice.Key, MaxDedupKey),
+            ["client"] = "RollbackFunctions",
+            ["payload"] = new JsonObject
+            {
+                ["summary"] = Truncate(notice.Summary, MaxSummary),
+                ["source"] = $"{notice.Service}/{notice.Environment}",
+                ["severity"] = "warning",
+                ["timestamp"] = DateTimeOffset.UtcNow.ToString("O"),
+                ["component"] = notice.Service,
+                ["group"] = notice.Environment,
+                ["class"] = notice.Kind,
+                ["custom_details"] = new JsonObject(notice.Details.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)JsonValue.Create(d.Value)))),
+            },
+        };
+        if (notice.Link is not null)
+        {
+            warning["links"] = new JsonArray(new JsonObject { ["href"] = notice.Link, ["text"] = "Deploy" });
+        }
+
+        return PostAsync("/v2/enqueue", warning, cancellationToken);
+    }
+
     public async Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken)
     {
         var change = new JsonObject

@@ -10,8 +10,10 @@ public sealed class DeployFunctions(DeployEndpoints deploys, RollbackEndpoints r
 {
     [Function("RegisterDeploy")]
     public Task<IResult> Register(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys")] HttpRequest request, CancellationToken cancellationToken) =>
-        deploys.RegisterAsync(request, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable,
+        CancellationToken cancellationToken) =>
+        deploys.RegisterAsync(request, durable, cancellationToken);
 
     [Function("GetDeploy")]
     public Task<IResult> Get(

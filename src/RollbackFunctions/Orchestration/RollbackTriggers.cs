@@ -1,3 +1,6 @@
+using RollbackFunctions.Api.Rollbacks;
+using RollbackFunctions.Core.Watching;
+using Microsoft.DurableTask.Client;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using RollbackFunctions.Core.Deploys;
@@ -19,11 +22,32 @@ public sealed class RollbackTriggers(
     RevertStepActivity revert,
     CompleteRollbackActivity complete,
     SendPageActivity page,
-    EvaluateHealthActivity health)
+    EvaluateHealthActivity health,
+    SampleDeployActivity sampleDeploy,
+    ActOnBreachActivity actOnBreach,
+    SendNoticeActivity notice,
+    RollbackStarter starter)
 {
     [Function(nameof(RollbackOrchestrator))]
     public static Task<RollbackResult> Rollback([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RollbackOrchestrator().RunAsync(context, context.GetInput<RollbackRequest>()!);
+
+    [Function(nameof(DeployWatchOrchestrator))]
+    public static Task<WatchResult> Watch([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DeployWatchOrchestrator().RunAsync(context, context.GetInput<WatchRequest>()!);
+
+    [Function(nameof(SampleDeployActivity))]
+    public Task<WatchRound> SampleDeploy([ActivityTrigger] WatchSampleRequest input, CancellationToken cancellationToken) =>
+        sampleDeploy.ExecuteAsync(input, cancellationToken);
+
+    /// <summary>The Durable client is bound here: the Functions host does not put one in DI.</summary>
+    [Function(nameof(ActOnBreachActivity))]
+    public Task<BreachOutcome> ActOnBreach([ActivityTrigger] BreachRequest input, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        actOnBreach.ExecuteAsync(input, new RollbackLauncher(starter, () => durable), cancellationToken);
+
+    [Function(nameof(SendNoticeActivity))]
+    public Task<bool> SendNotice([ActivityTrigger] CannotEvaluateRequest input, CancellationToken cancellationToken) =>
+        notice.ExecuteAsync(input, cancellationToken);
 
     [Function(nameof(HaltDeployActivity))]
     public Task<DeployRecord> Halt([ActivityTrigger] HaltRequest input, CancellationToken cancellationToken) =>

@@ -10,7 +10,7 @@ public sealed class ConditionsValidatorTests
     private static Dictionary<string, string> Problems(RollbackConditions conditions)
     {
         var problems = new Dictionary<string, string>();
-        ConditionsValidator.Validate(conditions, (field, message) => problems[field] = message);
+        ConditionsValidator.Validate(conditions, ["prometheus", "loki"], (field, message) => problems[field] = message);
         return problems;
     }
 
@@ -30,7 +30,7 @@ public sealed class ConditionsValidatorTests
 
     [Fact]
     public void Validate_UnknownSource_ListsTheKnownOnes() =>
-        Assert.Contains("known sources: prometheus", Problems(new RollbackConditions { Checks = [Good with { Source = "graphite" }] })["conditions.checks[0].source"]);
+        Assert.Contains("known sources: loki, prometheus", Problems(new RollbackConditions { Checks = [Good with { Source = "graphite" }] })["conditions.checks[0].source"]);
 
     [Fact]
     public void Validate_NoQueryOrNoThreshold_AreProblems()

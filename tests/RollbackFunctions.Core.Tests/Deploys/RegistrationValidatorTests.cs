@@ -7,7 +7,7 @@ namespace RollbackFunctions.Core.Tests.Deploys;
 
 public sealed class RegistrationValidatorTests
 {
-    private readonly RegistrationValidator validator = new(new StepExecutorCatalog([new ScriptedExecutor()]));
+    private readonly RegistrationValidator validator = new(new StepExecutorCatalog([new ScriptedExecutor()]), [new ScriptedMetricSource()]);
 
     [Fact]
     public void Validate_Diamond_HasNoProblems() => Assert.Empty(validator.Validate(Registration()));

@@ -49,6 +49,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     public InMemoryRollbackStore Rollbacks { get; } = new();
     public InMemoryAuditLog Audit { get; } = new();
     public InMemoryAlertLog Alerts { get; } = new();
+    public RecordingLauncher Launcher { get; } = new();
 
     public DurableTaskClient Client => host?.Client ?? throw new InvalidOperationException("start a rollback first");
 
@@ -81,27 +82,30 @@ internal sealed class RollbackHarness : IAsyncDisposable
             },
             CancellationToken.None);
 
-        host ??= await DurableTaskTestHost.StartAsync(
-            registry => registry.AddRollbackTasks(),
-            new DurableTaskTestHostOptions
-            {
-                ConfigureServices = services => services
-                    .AddSingleton(TimeProvider.System)
-                    .AddSingleton<IDeployStore>(Deploys)
-                    .AddSingleton<IRollbackStore>(Rollbacks)
-                    .AddSingleton<IAuditLog>(Audit)
-                    .AddSingleton<IAlertLog>(Alerts)
-                    .AddSingleton<IPager>(Pager)
-                    .AddSingleton<IMetricSource>(Metrics)
-                    .AddSingleton(new StepExecutorCatalog([Executor])),
-            });
-
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(
+        await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
             new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings),
             new StartOrchestrationOptions(rollbackId));
         return rollbackId;
     }
+
+    /// <summary>The in-process engine with every task and double, started on first use.</summary>
+    public async Task<DurableTaskTestHost> HostAsync() => host ??= await DurableTaskTestHost.StartAsync(
+        registry => registry.AddRollbackTasks(),
+        new DurableTaskTestHostOptions
+        {
+            ConfigureServices = services => services
+                .AddSingleton(TimeProvider.System)
+                .AddSingleton<IDeployStore>(Deploys)
+                .AddSingleton<IRollbackStore>(Rollbacks)
+                .AddSingleton<IAuditLog>(Audit)
+                .AddSingleton<IAlertLog>(Alerts)
+                .AddSingleton<IPager>(Pager)
+                .AddSingleton<IMetricSource>(Metrics)
+                .AddSingleton<CheckSampler>()
+                .AddSingleton<IRollbackLauncher>(Launcher)
+                .AddSingleton(new StepExecutorCatalog([Executor])),
+        });
 
     public async Task<RollbackResult> WaitAsync(string rollbackId)
     {

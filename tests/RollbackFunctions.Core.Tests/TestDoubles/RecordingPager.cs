@@ -18,6 +18,15 @@ internal sealed class RecordingPager(Journal journal) : IPager
         return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", true, "recorded")]);
     }
 
+    public ConcurrentQueue<Notice> Notices { get; } = new();
+
+    public Task<IReadOnlyList<ChannelOutcome>> WarnAsync(Notice notice, CancellationToken cancellationToken)
+    {
+        Notices.Enqueue(notice);
+        journal.Write($"notice:{notice.Kind}");
+        return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", true, "recorded")]);
+    }
+
     public Task<IReadOnlyList<ChannelOutcome>> AnnounceAsync(ChangeNotice notice, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ChannelOutcome>>([]);
 }

@@ -1,0 +1,62 @@
+using System.Globalization;
+using Microsoft.DurableTask;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
+
+namespace RollbackFunctions.Core.Watching;
+
+/// <summary>A breach to act on: roll back, or (observe mode, dry-run checks) report what would have happened.</summary>
+public sealed record BreachRequest(string DeployId, IReadOnlyList<BreachEvidence> Breaches, bool Observe);
+
+/// <summary>What acting on a breach did: the rollback it started or found, or null when it only reported.</summary>
+public sealed record BreachOutcome(RollbackStart? Rollback, string Summary);
+
+/// <summary>
+/// Acts on a breach. Checks that may act start the rollback through the one claim alerts and
+/// operators use (<see cref="IRollbackLauncher"/>), with the breach as the trigger's evidence;
+/// otherwise on-call gets "would roll back" at warning severity and the deploy records it.
+/// Repeating it starts nothing twice: the claim is exactly-once and the page is deduplicated.
+/// </summary>
+public sealed class ActOnBreachActivity(IRollbackLauncher launcher, IDeployStore deploys, IPager pager, TimeProvider clock) : TaskActivity<BreachRequest, BreachOutcome>
+{
+    public override Task<BreachOutcome> RunAsync(TaskActivityContext context, BreachRequest input) => ExecuteAsync(input, CancellationToken.None);
+
+    public Task<BreachOutcome> ExecuteAsync(BreachRequest input, CancellationToken cancellationToken) => ExecuteAsync(input, launcher, cancellationToken);
+
+    /// <summary>With a launcher of the caller's (the Functions app binds its Durable client per call).</summary>
+    public async Task<BreachOutcome> ExecuteAsync(BreachRequest input, IRollbackLauncher launchWith, CancellationToken cancellationToken)
+    {
+        var acting = input.Breaches.Where(b => !b.DryRun && !input.Observe).ToList();
+        var evidence = string.Join("; ", input.Breaches.Select(Describe));
+        if (acting.Count > 0)
+        {
+            var trigger = new RollbackTrigger(TriggerKinds.Watcher, RollbackActors.System, $"watcher: {string.Join("; ", acting.Select(Describe))}", []) { Breaches = input.Breaches };
+            var start = await launchWith.StartAsync(input.DeployId, trigger, cancellationToken);
+            await NoteAsync(input.DeployId, "breached", $"rollback {start.RollbackId}{(start.Started ? " started" : " already existed")}: {evidence}", cancellationToken);
+            return new BreachOutcome(start, evidence);
+        }
+
+        if (await deploys.GetAsync(input.DeployId, cancellationToken) is not { } deploy)
+        {
+            return new BreachOutcome(null, evidence);
+        }
+
+        var why = input.Observe ? "observe mode" : "dry-run check(s)";
+        var summary = $"would roll back {deploy.Service} {deploy.Version} in {deploy.Environment} ({why}): {evidence}";
+        await pager.WarnAsync(new Notice($"would-roll-back-{deploy.DeployId}", "WouldRollBack", deploy.Service, deploy.Environment, summary, Details(input.Breaches), $"/api/deploys/{deploy.DeployId}"), cancellationToken);
+        await NoteAsync(input.DeployId, "wouldRollBack", summary, cancellationToken);
+        return new BreachOutcome(null, summary);
+    }
+
+    private Task NoteAsync(string deployId, string state, string note, CancellationToken cancellationToken) =>
+        deploys.UpdateAsync(deployId, deploy => deploy with { Watch = (deploy.Watch ?? new WatchReport(state, clock.GetUtcNow(), [])) with { State = state, At = clock.GetUtcNow(), Note = note } }, cancellationToken);
+
+    private static string Describe(BreachEvidence breach) =>
+        $"{breach.Check} {breach.Detail} ({breach.SamplesInARow} sample(s) in a row{(breach.DryRun ? ", dry run" : "")})";
+
+    private static Dictionary<string, string> Details(IReadOnlyList<BreachEvidence> breaches) =>
+        breaches.ToDictionary(b => b.Check, b => $"{b.Query} = {b.Value?.ToString("G6", CultureInfo.InvariantCulture) ?? "?"}; threshold {b.Threshold}; {b.SamplesInARow} in a row");
+}
