@@ -37,9 +37,27 @@ public sealed class ConditionsValidatorTests
     {
         var problems = Problems(new RollbackConditions { Checks = [Good with { Query = "" }, Good with { Name = "b", UnhealthyAbove = null }] });
 
-        Assert.Equal("is required", problems["conditions.checks[0].query"]);
+        Assert.Contains("exactly one of query, template or divergence", problems["conditions.checks[0]"]);
         Assert.Contains("unhealthyAbove or unhealthyBelow", problems["conditions.checks[1]"]);
     }
+
+    [Theory]
+    [InlineData("""{"name":"a","template":"errorRatio","query":"up","unhealthyAbove":1}""", "conditions.checks[0]", "exactly one of")]
+    [InlineData("""{"name":"a","template":"apdex","unhealthyAbove":1}""", "conditions.checks[0].template", "known templates: errorRatio, latencyP99, saturation")]
+    [InlineData("""{"name":"a","divergence":{"canary":"x","baseline":""}}""", "conditions.checks[0].divergence", "canary and a baseline")]
+    [InlineData("""{"name":"a","divergence":{"canary":"x","baseline":"y","maxRatio":0.5}}""", "conditions.checks[0].divergence", "maxRatio of at least 1")]
+    [InlineData("""{"name":"a","query":"up","unhealthyAbove":1,"failureLimit":0}""", "conditions.checks[0].failureLimit", "between 1 and 100")]
+    [InlineData("""{"name":"a","query":"up","unhealthyAbove":1,"consecutiveErrorLimit":101}""", "conditions.checks[0].consecutiveErrorLimit", "between 1 and 100")]
+    public void Validate_WatcherFields_NameTheField(string check, string field, string message)
+    {
+        var parsed = System.Text.Json.JsonSerializer.Deserialize<ConditionCheck>(check, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+
+        Assert.Contains(message, Problems(new RollbackConditions { Checks = [parsed] })[field]);
+    }
+
+    [Fact]
+    public void Validate_WatchIntervalUnderFiveSeconds_IsRefused() =>
+        Assert.Contains("between 00:00:05", Problems(new RollbackConditions { Checks = [Good], WatchInterval = TimeSpan.FromSeconds(1) })["conditions.watchInterval"]);
 
     [Fact]
     public void Validate_NullCheck_MustBeAnObject() =>
