@@ -32,7 +32,9 @@ public static class AdapterServices
                 .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<TerraformOptions>>().Value.Secrets())
-                .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())));
+                .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<LokiOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())));
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -55,6 +57,9 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor, FeatureFlagExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
+        services.AddSingleton<IMetricSource, LokiMetricSource>();
+        services.AddSingleton<IMetricSource, DatadogMetricSource>();
+        services.AddSingleton<IMetricSource, DatadogLogsSource>();
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
         services.AddSingleton<INotificationChannel, SlackChannel>();
         services.AddSingleton<INotificationChannel, TeamsChannel>();
@@ -80,6 +85,8 @@ public static class AdapterServices
         services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeatureFlagOptions>().Bind(configuration.GetSection("Rollback:Executors:FeatureFlags")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LokiOptions>().Bind(configuration.GetSection("Rollback:Loki")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatadogOptions>().Bind(configuration.GetSection("Rollback:Datadog")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }
 
@@ -92,7 +99,7 @@ public static class AdapterServices
         services.AddOptions<HttpStandardResilienceOptions>(WebhookStepExecutor.HttpClientName + "-standard")
             .Configure<IOptionsMonitor<WebhookExecutorOptions>>((resilience, webhook) =>
                 resilience.AttemptTimeout.Timeout = webhook.CurrentValue.AttemptTimeout);
-        foreach (var name in new[] { PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, FlagStore.HttpClientName })
+        foreach (var name in new[] { PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, LokiMetricSource.HttpClientName, DatadogSource.HttpClientName, FlagStore.HttpClientName })
         {
             services.AddHttpClient(name)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
