@@ -1,6 +1,7 @@
 // Latency of a rollback on the local runtime after the engine has been idle: alert to page,
 // alert to first revert, alert to verified.
 // Usage: dotnet run -c Release --project bench/RollbackFunctions.Benchmarks -- [idleSeconds=60] [runs=3]
+//        dotnet run -c Release --project bench/RollbackFunctions.Benchmarks -- breach [runs=5] [watchIntervalSeconds=5]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -10,11 +11,19 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RollbackFunctions.Local;
 
+if (args.FirstOrDefault() == "breach")
+{
+    await BreachBenchmark.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 var idle = TimeSpan.FromSeconds(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60);
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var root = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("run from inside the repository");
 var data = Path.Combine(Path.GetTempPath(), $"rollback-bench-{Guid.NewGuid():N}");
-await using var azurite = await AzuriteProcess.StartAsync(root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine);
+await using var azurite = await AzuriteProcess.StartAsync(root, data, BenchNet.FreePort(), BenchNet.FreePort(), BenchNet.FreePort(), Console.Error.WriteLine);
 
 // One receiver stands in for PagerDuty and for the system the webhook step reverts; it notes
 // when the first page and the first revert of each deploy land.
@@ -37,7 +46,7 @@ receiver.MapPost("/revert/{deployId}", (string deployId) =>
     return Results.Ok();
 });
 await receiver.StartAsync();
-var receiverUrl = Address(receiver.Services);
+var receiverUrl = BenchNet.Address(receiver.Services);
 
 await using var runtime = await LocalRuntime.BuildAsync(
 [
@@ -50,7 +59,7 @@ await using var runtime = await LocalRuntime.BuildAsync(
     "--Logging:LogLevel:Default=Warning",
 ]);
 await runtime.App.StartAsync();
-using var http = new HttpClient { BaseAddress = new Uri(Address(runtime.App.Services)) };
+using var http = new HttpClient { BaseAddress = new Uri(BenchNet.Address(runtime.App.Services)) };
 
 Console.WriteLine("| run | idle before alert | alert reply | alert -> page | alert -> first revert | alert -> verified |");
 Console.WriteLine("|---|---|---|---|---|---|");
@@ -125,13 +134,3 @@ async Task<long> ArrivalAsync(string key)
 }
 
 static string Ms(long from, long to) => $"{Stopwatch.GetElapsedTime(from, to).TotalMilliseconds:0} ms";
-
-static string Address(IServiceProvider services) =>
-    services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}

@@ -21,6 +21,9 @@ internal static partial class OrchestrationLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Rollback {RollbackId}: step {StepId} {Outcome}: {Detail}")]
     public static partial void StepFinished(ILogger logger, string rollbackId, string stepId, string outcome, string detail);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Watcher of deploy {DeployId}: {Breach}")]
+    public static partial void WatchBreached(ILogger logger, string deployId, string breach);
+
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Rollback {RollbackId}: {PageKind} page: {Delivered} of {Channels} channel(s) delivered")]
     public static partial void PageSent(ILogger logger, string rollbackId, string pageKind, int delivered, int channels);
 }

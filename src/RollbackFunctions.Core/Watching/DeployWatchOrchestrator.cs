@@ -1,5 +1,4 @@
 using Microsoft.DurableTask;
-using Microsoft.Extensions.Logging;
 
 namespace RollbackFunctions.Core.Watching;
 
@@ -43,7 +42,7 @@ public sealed class DeployWatchOrchestrator : TaskOrchestrator<WatchRequest, Wat
             {
                 var outcome = await context.CallActivityAsync<BreachOutcome>(nameof(ActOnBreachActivity), new BreachRequest(input.DeployId, decision.Breaches, sample.Observe), retry);
                 // Replay-safe: logged once, not on every replay.
-                context.CreateReplaySafeLogger<DeployWatchOrchestrator>().LogWarning("Watcher of deploy {DeployId}: {Breach}", input.DeployId, outcome.Summary);
+                Orchestration.OrchestrationLog.WatchBreached(context.CreateReplaySafeLogger<DeployWatchOrchestrator>(), input.DeployId, outcome.Summary);
                 if (outcome.Rollback is { } rollback)
                 {
                     return new WatchResult(input.DeployId, $"breached: {outcome.Summary}", rollback.RollbackId);
