@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Executors.Sql;
+using RollbackFunctions.Infrastructure.Executors.Processes;
+using RollbackFunctions.Infrastructure.Audit;
 
 namespace RollbackFunctions.Infrastructure.Tests.Executors;
 
@@ -19,15 +21,49 @@ public sealed class SqlMigrationExecutorTests
     private const string GentleDown = "DROP INDEX orders_created_idx; ALTER TABLE orders ALTER COLUMN note DROP DEFAULT;";
     private const string DestructiveDown = "DROP INDEX orders_created_idx; ALTER TABLE orders DROP COLUMN discount_code;";
 
+    private static readonly ProcessRunner Processes = new(new SecretRedactor([]));
+
     private static JsonObject Params(string down, string migration = "20261127_add_discount") =>
         new() { ["database"] = "orders", ["migration"] = migration, ["down"] = down };
+
+    [Fact]
+    public async Task Revert_WithAConfiguredTool_RunsItWithTheMigrationId_NoShell()
+    {
+        using var flyway = StandIn.Create("flyway", """
+            echo "Successfully undid 1 migration to schema \"public\" (execution time 00:00.012s)"
+            """);
+        var tools = new SqlOptions
+        {
+            Tools =
+            {
+                ["flyway"] = new MigrationToolOptions
+                {
+                    Path = flyway.Path,
+                    Arguments = ["-configFiles=conf/prod.conf", "undo", "-target={migration}"],
+                    WorkingDirectory = flyway.Folder,
+                },
+            },
+        };
+        var executor = new SqlMigrationExecutor(Options.Create(tools), Processes);
+        var parameters = new JsonObject { ["tool"] = "flyway", ["migration"] = "20261127.1; rm -rf /" };
+
+        var problem = executor.ValidateParams(parameters);
+        parameters["migration"] = "20261127.1";
+        var result = await executor.RevertAsync(Revert(parameters), default);
+
+        Assert.Contains("params.migration", problem);
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Contains("Successfully undid 1 migration", result.Detail);
+        var call = Assert.Single(flyway.Calls);
+        Assert.Equal([flyway.Folder, "-configFiles=conf/prod.conf", "undo", "-target=20261127.1"], call);
+    }
 
     private static async Task<(SqlMigrationExecutor Executor, string Connection)> ArrangeAsync()
     {
         var connection = await SharedPostgres.NewDatabaseAsync();
         await SharedPostgres.ExecuteAsync(connection, Up);
         var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection } } };
-        return (new SqlMigrationExecutor(Options.Create(options)), connection);
+        return (new SqlMigrationExecutor(Options.Create(options), Processes), connection);
     }
 
     private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1") =>
@@ -129,11 +165,13 @@ public sealed class SqlMigrationExecutorTests
     [InlineData("""{"database":"billing","migration":"m1","down":"SELECT 1"}""", "params.database 'billing' is not a configured database")]
     [InlineData("""{"database":"orders","migration":"m1; DROP TABLE x","down":"SELECT 1"}""", "params.migration")]
     [InlineData("""{"database":"orders","migration":"m1"}""", "params.down is required")]
+    [InlineData("""{"migration":"m1","down":"SELECT 1"}""", "exactly one is required")]
+    [InlineData("""{"database":"orders","tool":"flyway","migration":"m1","down":"SELECT 1"}""", "exactly one is required")]
     [InlineData("""{"database":"orders","migration":"m1","down":"-- nothing"}""", "params.down holds no statement")]
     [InlineData("""{"database":"orders","migration":"m1","down":"SELECT 1","irreversible":"yes"}""", "params.irreversible")]
     public void ValidateParams_NamesTheField(string parameters, string named)
     {
-        var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1" } } }));
+        var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1" } } }), Processes);
 
         Assert.Contains(named, executor.ValidateParams(JsonNode.Parse(parameters)!.AsObject()));
     }

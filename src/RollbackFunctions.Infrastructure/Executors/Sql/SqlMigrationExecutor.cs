@@ -6,6 +6,7 @@ using Polly;
 using Polly.Retry;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Infrastructure.Executors.Processes;
 
 namespace RollbackFunctions.Infrastructure.Executors.Sql;
 
@@ -16,7 +17,7 @@ namespace RollbackFunctions.Infrastructure.Executors.Sql;
 /// reverts in one database from running at once. Statements that lose data wait for an operator's approval,
 /// with those statements as evidence; an irreversible migration is registered as manual.
 /// </summary>
-public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) : IStepExecutor
+public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, ProcessRunner processes) : IStepExecutor
 {
     /// <summary>Largest down migration accepted at registration.</summary>
     public const int MaxDownLength = 256 * 1024;
@@ -50,6 +51,7 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) :
         var captured = new JsonObject
         {
             ["database"] = migration.Database,
+            ["tool"] = migration.Tool,
             ["irreversible"] = migration.Irreversible,
             ["needsApproval"] = new JsonArray(SqlStatements.Destructive(migration.Down).Select(s => (JsonNode)Shorten(s)).ToArray()),
         };
@@ -66,6 +68,11 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) :
         if (migration.Irreversible)
         {
             return StepRevertResult.Failed($"migration {migration.Id} is irreversible: revert it by hand");
+        }
+
+        if (migration.Tool is { } tool)
+        {
+            return await RunToolAsync(tool, migration.Id, request.WaitLimit, cancellationToken);
         }
 
         try
@@ -127,6 +134,29 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) :
         return StepRevertResult.Reverted($"ran the down migration of {migration.Id} on {migration.Database} ({count} statement(s)) in one transaction");
     }
 
+    /// <summary>
+    /// Runs the team's migration tool for the migration's down step. Its idempotency and its
+    /// judgement of what loses data are the tool's: register such steps with <c>revert.mode: approval</c>
+    /// where the down step may lose data.
+    /// </summary>
+    private async Task<StepRevertResult> RunToolAsync(string name, string migrationId, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var tool = options.Value.Tools[name];
+        var result = await processes.RunAsync(
+            tool.Path,
+            tool.Arguments.Select(a => a.Replace("{migration}", migrationId, StringComparison.Ordinal)),
+            tool.WorkingDirectory,
+            limit * 0.9,
+            cancellationToken,
+            tool.Environment.ToDictionary(e => e.Key, e => (string?)e.Value));
+        return result switch
+        {
+            { ExitCode: 0 } => StepRevertResult.Reverted($"{name} reverted {migrationId}: {result.Tail(200)}"),
+            { TimedOut: true } => StepRevertResult.TimedOut($"{name} did not finish reverting {migrationId}: {result.Tail()}"),
+            _ => StepRevertResult.Failed($"{name} exited {result.ExitCode} reverting {migrationId}: {result.Tail()}"),
+        };
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
@@ -140,28 +170,48 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) :
 
     private string? Read(JsonObject parameters, out Migration migration)
     {
-        var p = new StepParams(parameters).OnlyKnown("database", "migration", "down", "irreversible");
-        var database = p.Matching("database", DatabaseName(), "must be a configured database name");
+        var p = new StepParams(parameters).OnlyKnown("database", "tool", "migration", "down", "irreversible");
+        var database = p.Matching("database", DatabaseName(), "must be a configured database name", required: false);
+        var tool = p.Matching("tool", DatabaseName(), "must be a configured migration tool name", required: false);
         var id = p.Matching("migration", MigrationId(), "must be 1-200 letters, digits, '.', '_' or '-'");
         var irreversible = p.Flag("irreversible");
-        var down = p.Text("down", required: !irreversible) ?? "";
-        if (down.Length > MaxDownLength)
+        if ((database is null) == (tool is null))
+        {
+            p.Add("database", "or params.tool: exactly one is required (the down SQL runs against a database, or a configured tool runs it)");
+        }
+
+        var down = p.Text("down", required: database is not null && !irreversible) ?? "";
+        if (tool is not null && down.Length > 0)
+        {
+            p.Add("down", "goes with params.database; a tool reads its own down migration");
+        }
+        else if (down.Length > MaxDownLength)
         {
             p.Add("down", $"must be at most {MaxDownLength} characters");
         }
-        else if (!irreversible && down.Length > 0 && SqlStatements.Split(down).Count == 0)
+        else if (database is not null && !irreversible && down.Length > 0 && SqlStatements.Split(down).Count == 0)
         {
             p.Add("down", "holds no statement");
         }
 
         if (database is not null && !options.Value.Databases.ContainsKey(database))
         {
-            var known = options.Value.Databases.Keys.Order(StringComparer.Ordinal).ToList();
-            p.Add("database", $"'{database}' is not a configured database; {(known.Count == 0 ? "none is configured (Rollback:Executors:Sql:Databases)" : $"configured: {string.Join(", ", known)}")}");
+            p.Add("database", $"'{database}' is not a configured database; {Known(options.Value.Databases.Keys, "Databases")}");
         }
 
-        migration = new Migration(database ?? "", id ?? "", down, irreversible);
+        if (tool is not null && !options.Value.Tools.ContainsKey(tool))
+        {
+            p.Add("tool", $"'{tool}' is not a configured migration tool; {Known(options.Value.Tools.Keys, "Tools")}");
+        }
+
+        migration = new Migration(database ?? "", tool, id ?? "", down, irreversible);
         return p.Problem;
+    }
+
+    private static string Known(IEnumerable<string> names, string section)
+    {
+        var known = names.Order(StringComparer.Ordinal).ToList();
+        return known.Count == 0 ? $"none is configured (Rollback:Executors:Sql:{section})" : $"configured: {string.Join(", ", known)}";
     }
 
     private static string Shorten(string statement) => statement.Length <= 200 ? statement : statement[..200] + "…";
@@ -172,5 +222,5 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options) :
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
     private static partial Regex MigrationId();
 
-    private sealed record Migration(string Database, string Id, string Down, bool Irreversible);
+    private sealed record Migration(string Database, string? Tool, string Id, string Down, bool Irreversible);
 }

@@ -11,16 +11,40 @@ public sealed class SqlOptions : IValidatableObject
     /// <summary>Databases by the name a step gives in <c>params.database</c>.</summary>
     public Dictionary<string, SqlDatabaseOptions> Databases { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Migration tools by the name a step gives in <c>params.tool</c> (Flyway, golang-migrate, an EF
+    /// Core bundle): a binary and its arguments, <c>{migration}</c> replaced by the step's migration id.
+    /// </summary>
+    public Dictionary<string, MigrationToolOptions> Tools { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>How long one down migration may run before PostgreSQL cancels it.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Every connection string, for redaction.</summary>
-    public IEnumerable<string?> Secrets() => Databases.Values.Select(d => d.ConnectionString);
+    public IEnumerable<string?> Secrets() => Databases.Values.Select(d => d.ConnectionString).Concat(Tools.Values.SelectMany(t => t.Environment.Values));
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         Databases.Where(d => string.IsNullOrWhiteSpace(d.Value.ConnectionString))
-            .Select(d => new ValidationResult($"Rollback:Executors:Sql:Databases:{d.Key}:ConnectionString is required"));
+            .Select(d => new ValidationResult($"Rollback:Executors:Sql:Databases:{d.Key}:ConnectionString is required"))
+            .Concat(Tools.Where(t => !Path.IsPathRooted(t.Value.Path) || !Path.IsPathRooted(t.Value.WorkingDirectory))
+                .Select(t => new ValidationResult($"Rollback:Executors:Sql:Tools:{t.Key}: Path and WorkingDirectory must be absolute paths")));
+}
+
+/// <summary>A migration tool run through the process runner (no shell). Its credentials come from its own configuration files or <see cref="Environment"/>.</summary>
+public sealed class MigrationToolOptions
+{
+    /// <summary>Absolute path of the binary.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Arguments, one by one; <c>{migration}</c> becomes the step's migration id.</summary>
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>Where it runs (its configuration and migration files).</summary>
+    public string WorkingDirectory { get; set; } = "";
+
+    /// <summary>Environment for the tool (a connection string, a password); masked in every output.</summary>
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One database.</summary>
