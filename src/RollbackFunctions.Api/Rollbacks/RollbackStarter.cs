@@ -91,18 +91,27 @@ public sealed class RollbackStarter(
             return new RollbackStart(deployId, current, false, $"rollback {current} is still {phase}; abort it or wait for it to end before forcing another");
         }
 
-        var forcedTrigger = trigger with { Kind = TriggerKinds.ManualForced, Reason = $"forced after {current}: {trigger.Reason}" };
-        for (var n = 2; n <= MaxForcedRollbacks; n++)
+        // The next id follows from the current one, so requests racing here all try the same id and
+        // the conditional insert lets one through: never two forced rollbacks at once.
+        var next = ForcedNumber(deployId, current) + 1;
+        if (next > MaxForcedRollbacks)
         {
-            var id = $"{Identifiers.RollbackIdFor(deployId)}-{n}";
-            if (await TryClaimAsync(id, deployId, forcedTrigger, cancellationToken))
-            {
-                return new RollbackStart(deployId, id, true);
-            }
+            return new RollbackStart(deployId, current, false, $"deploy {deployId} has had {MaxForcedRollbacks} rollbacks already");
         }
 
-        return new RollbackStart(deployId, current, false, $"deploy {deployId} has had {MaxForcedRollbacks} rollbacks already");
+        var forcedTrigger = trigger with { Kind = TriggerKinds.ManualForced, Reason = $"forced after {current}: {trigger.Reason}" };
+        var id = $"{Identifiers.RollbackIdFor(deployId)}-{next}";
+        return await TryClaimAsync(id, deployId, forcedTrigger, cancellationToken)
+            ? new RollbackStart(deployId, id, true)
+            : new RollbackStart(deployId, id, false, $"rollback {id} was just started by another request");
     }
+
+    /// <summary>1 for <c>rb-X</c>, n for <c>rb-X-n</c>.</summary>
+    private static int ForcedNumber(string deployId, string rollbackId) =>
+        rollbackId.StartsWith(Identifiers.RollbackIdFor(deployId) + "-", StringComparison.Ordinal)
+        && int.TryParse(rollbackId[(Identifiers.RollbackIdFor(deployId).Length + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : 1;
 
     /// <summary>A claimer that crashed before scheduling leaves a claim without an orchestration; take it over once.</summary>
     private async Task<bool> TryRecoverLostClaimAsync(DurableTaskClient durable, string rollbackId, CancellationToken cancellationToken)

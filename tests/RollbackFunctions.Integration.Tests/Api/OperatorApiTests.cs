@@ -99,6 +99,31 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    /// <summary>Issue 9, finding 3: two concurrent forced requests claimed -2 and -3 and ran two rollbacks at once.</summary>
+    [SkippableFact]
+    public async Task Force_TwoConcurrentRequests_StartOneRollback()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+        (await runtime.Http.PostAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/abort", null)).Dispose();
+        await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var reply = await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", $$"""{"force":true,"actor":"op{{i}}"}""");
+            return (reply.StatusCode, Body: (await reply.Content.ReadAsStringAsync()));
+        }));
+
+        Assert.Single(replies, r => r.StatusCode == HttpStatusCode.Accepted);
+        var all = JsonNode.Parse(await runtime.Http.GetStringAsync("/api/rollbacks?state=all"))!.AsArray();
+        Assert.Equal(2, all.Count(r => (string?)r!["deployId"] == id)); // the first and one forced
+        foreach (var rollback in all.Where(r => (string?)r!["deployId"] == id))
+        {
+            (await runtime.Http.PostAsync($"/api/rollbacks/{(string)rollback!["rollbackId"]!}/abort", null)).Dispose();
+        }
+    }
+
     [SkippableFact]
     public async Task Force_SecondRollbackOnlyAfterTheFirstEnded_AndIsRecordedAsForced()
     {
