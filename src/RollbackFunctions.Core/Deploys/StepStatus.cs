@@ -47,10 +47,13 @@ public enum StepStatus
 public static class StepStatusRules
 {
     /// <summary>
-    /// A step that CI applied, or that failed midway, changed the world and must be reverted.
-    /// A failed step is included because a half-applied change is still a change.
+    /// The step changed the world and nothing has undone it: CI applied it, or it failed midway (a
+    /// half-applied change is still a change), or an earlier rollback left it unreverted, or one
+    /// died while reverting it. A forced rollback therefore retries exactly what the first left
+    /// behind; a manual step stays in the plan so it keeps blocking what it depends on.
     /// </summary>
-    public static bool NeedsRevert(this StepStatus status) => status is StepStatus.Applied or StepStatus.Failed;
+    public static bool NeedsRevert(this StepStatus status) =>
+        status is StepStatus.Applied or StepStatus.Failed or StepStatus.Reverting or StepStatus.AwaitingApproval || status.LeftUnreverted();
 
     /// <summary>The step changed the world and the rollback did not undo it: what depends on it must not be touched.</summary>
     public static bool LeftUnreverted(this StepStatus status) =>

@@ -57,6 +57,13 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
             statuses[skipped] = StepStatus.Skipped;
         }
 
+        if (!plan.InOrder.Any())
+        {
+            // Nothing this product can undo: whatever is wrong, a rollback did not fix it. Escalate.
+            await ProgressAsync(null, PlannedRows(plan, deploy.Steps));
+            return await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} has nothing to revert: no step is applied and unreverted; manual investigation needed", PageKind.RollbackFailed);
+        }
+
         await ProgressAsync(RollbackPhase.Paging, PlannedRows(plan, deploy.Steps), "deploy halted; paging on-call");
         var order = string.Join(" -> ", plan.Levels.Select(level => string.Join(" + ", level)));
         await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}");

@@ -1,4 +1,5 @@
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Rollbacks;
 using static RollbackFunctions.Testing.DeployBuilder;
 
@@ -94,6 +95,49 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
         Assert.Equal(StepStatus.RevertFailed, row!.Status); // not left "reverting" for ever
         Assert.Contains("scripted crash of only", row.Detail);
         Assert.Equal(StepStatus.RevertFailed, (await harness.DeployOf(result.RollbackId)).Steps.Single().Status);
+    }
+
+    /// <summary>Issue 9, finding 4: a forced rollback skipped what the first left unreverted and reported success.</summary>
+    [Theory]
+    [InlineData(StepStatus.RevertFailed)]
+    [InlineData(StepStatus.Blocked)]
+    [InlineData(StepStatus.TimedOut)]
+    [InlineData(StepStatus.NotApproved)]
+    [InlineData(StepStatus.Cancelled)]
+    [InlineData(StepStatus.Reverting)]
+    public async Task Run_AfterARollbackLeftAStepUnreverted_RevertsItAgain(StepStatus leftBehind)
+    {
+        var steps = new[] { Step("schema", StepStatus.Reverted), Step("rollout", leftBehind, dependsOn: "schema") };
+
+        var result = await harness.RunAsync(steps);
+
+        Assert.Equal(["rollout"], harness.Executor.Calls);
+        Assert.Equal(StepStatus.Reverted, result.Steps["rollout"]);
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+    }
+
+    [Fact]
+    public async Task Run_AManualStepLeftFromBefore_StillBlocksWhatItDependsOn()
+    {
+        var steps = new[] { Step("schema"), Step("rollout", StepStatus.Manual, mode: RevertMode.Manual, dependsOn: "schema") };
+
+        var result = await harness.RunAsync(steps);
+
+        Assert.Empty(harness.Executor.Calls);
+        Assert.Equal(StepStatus.Blocked, result.Steps["schema"]);
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+    }
+
+    [Fact]
+    public async Task Run_NothingToRevert_IsNotASuccess()
+    {
+        var steps = new[] { Step("schema", StepStatus.Pending), Step("rollout", StepStatus.Reverted, dependsOn: "schema") };
+
+        var result = await harness.RunAsync(steps);
+
+        Assert.Equal(RollbackPhase.Failed, result.Phase);
+        Assert.Contains("nothing to revert", result.Summary);
+        Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
     }
 
     [Fact]
