@@ -61,7 +61,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks)
 
     private async Task<IResult?> RunningAsync(string rollbackId, CancellationToken cancellationToken)
     {
-        var head = Identifiers.IsValid(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
+        var head = Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
         return head is null ? Problems.NotFound($"no rollback {rollbackId}")
             : head.Phase.IsTerminal() ? Problems.Conflict($"rollback {rollbackId} already ended ({head.Phase})")
             : null;

@@ -78,7 +78,7 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     }
 
     private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>
-        Identifiers.IsValid(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
+        Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
 }
 
 /// <summary>Body of a manual rollback request.</summary>

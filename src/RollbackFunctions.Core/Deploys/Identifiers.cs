@@ -22,4 +22,11 @@ public static partial class Identifiers
 
     /// <summary>The one automatic rollback of a deploy has an id derived from it, so claims collide.</summary>
     public static string RollbackIdFor(string deployId) => $"rb-{deployId}";
+
+    /// <summary>
+    /// Whether <paramref name="id"/> may be a rollback id: <c>rb-</c>, a valid deploy id, and for a
+    /// forced rollback <c>-n</c>. Longer than a deploy id, so the longest deploy ids keep reachable rollbacks.
+    /// </summary>
+    public static bool IsValidRollbackId(string? id) =>
+        id is { Length: > 3 } && id.StartsWith("rb-", StringComparison.Ordinal) && id.Length <= MaxLength + "rb--99".Length && Shape().IsMatch(id[3..]);
 }
