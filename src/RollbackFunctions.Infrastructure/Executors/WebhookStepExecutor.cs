@@ -12,7 +12,9 @@ namespace RollbackFunctions.Infrastructure.Executors;
 /// Reverts a step by POSTing <c>{deployId, stepId, version, previousVersion}</c> to the step's
 /// <c>params.revertUrl</c>; any 2xx means reverted. The receiver gets an <c>Idempotency-Key</c>
 /// header that is the same on every attempt, so a retried call can be recognised. Transient
-/// failures (5xx, 429, timeouts) are retried by the client's resilience pipeline. A receiver that
+/// failures (5xx, 429, timeouts, refused connections) are retried by the client's resilience
+/// pipeline, then thrown so the Durable retry (<c>revert.maxAttempts</c>) runs the step again; a
+/// 4xx is the receiver's answer and fails the revert. A receiver that
 /// answers 428 Precondition Required declares the revert destructive: it waits for an operator's
 /// approval and is then sent again with <c>X-Rollback-Approved: true</c>.
 /// </summary>
@@ -62,7 +64,9 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
                 Encoding.UTF8,
                 "application/json"),
         };
-        message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}");
+        // The approved call is a different request from the refused one: a receiver that
+        // deduplicates on the key must not answer it with the cached 428.
+        message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}{(request.Approved ? ":approved" : "")}");
         if (request.Approved)
         {
             message.Headers.Add(ApprovedHeader, "true");
@@ -83,11 +87,13 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
                 return StepRevertResult.NeedsApproval($"the receiver calls this revert destructive: {Truncate(body, MaxDetailLength)}");
             }
 
-            return StepRevertResult.Failed($"POST {target.Host} answered {status}: {Truncate(body, MaxDetailLength)}");
+            var detail = $"POST {target.Host} answered {status}: {Truncate(body, MaxDetailLength)}";
+            // The receiver is down or busy (5xx, 429, 408), not refusing: the Durable retry runs the step again.
+            return status is >= 500 or 429 or 408 ? throw new StepUnavailableException(detail) : StepRevertResult.Failed(detail);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {
-            return StepRevertResult.Failed($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, MaxDetailLength)}");
+            throw new StepUnavailableException($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, MaxDetailLength)}", e);
         }
     }
 

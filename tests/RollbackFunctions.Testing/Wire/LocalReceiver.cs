@@ -33,6 +33,9 @@ public sealed class LocalReceiver : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> Statuses { get; } = new();
 
+    /// <summary>Paths that answer 503 until the given moment: a receiver restarting.</summary>
+    public ConcurrentDictionary<string, DateTimeOffset> Outage { get; } = new();
+
     /// <summary>Called for every request as it arrives, e.g. to make a metric recover when a revert lands.</summary>
     public Action<ReceivedCall>? OnReceived { get; set; }
 
@@ -63,7 +66,9 @@ public sealed class LocalReceiver : IAsyncDisposable
                 await Task.Delay(delay);
             }
 
-            var status = receiver.Statuses.GetValueOrDefault(path, 200);
+            var status = receiver.Outage.TryGetValue(path, out var until) && DateTimeOffset.UtcNow < until
+                ? 503
+                : receiver.Statuses.GetValueOrDefault(path, 200);
             if (status == 428 && received.Approved)
             {
                 status = 200; // a destructive revert goes through once approved
