@@ -49,6 +49,14 @@ internal static class ConditionsValidator
             add("conditions.verifyWindow", DeployDefaults.WaitRangeProblem);
         }
 
+        // Every verification sample is in the rollback's history: bound how many there can be.
+        var defaults = Orchestration.RollbackSettings.Default.Verification;
+        var (verifyWindow, every) = (conditions.VerifyWindow ?? defaults.Window, conditions.Interval ?? defaults.Interval);
+        if (DeployDefaults.IsWaitInRange(verifyWindow) && DeployDefaults.IsWaitInRange(every) && verifyWindow / every > DeployDefaults.MaxVerificationSamples)
+        {
+            add("conditions.interval", $"verification may take at most {DeployDefaults.MaxVerificationSamples} samples: make the interval longer or verifyWindow shorter");
+        }
+
         if (conditions.WatchInterval is { } watch && (watch < WatchDefaults.MinWatchInterval || watch > WatchDefaults.MaxWatchInterval))
         {
             add("conditions.watchInterval", $"must be between {WatchDefaults.MinWatchInterval} and {WatchDefaults.MaxWatchInterval}");

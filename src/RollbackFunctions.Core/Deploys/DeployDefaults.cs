@@ -24,6 +24,9 @@ public static class DeployDefaults
     /// <summary>Most healthy samples in a row verification may ask for.</summary>
     public const int MaxRequiredHealthyChecks = 100;
 
+    /// <summary>Most verification samples one rollback may take (verifyWindow / interval): they all live in its history.</summary>
+    public const int MaxVerificationSamples = 1000;
+
     /// <summary>Longest service, environment, version or label value.</summary>
     public const int MaxTextLength = 256;
 

@@ -55,6 +55,16 @@ public sealed class ConditionsValidatorTests
         Assert.Contains(message, Problems(new RollbackConditions { Checks = [parsed] })[field]);
     }
 
+    /// <summary>Issue 9, finding 14: a 1 s interval over 24 h was 86,400 samples in one orchestration history.</summary>
+    [Fact]
+    public void Validate_TooManyVerificationSamples_IsRefused()
+    {
+        var problems = Problems(new RollbackConditions { Checks = [Good], Interval = TimeSpan.FromSeconds(1), VerifyWindow = TimeSpan.FromHours(24) });
+
+        Assert.Contains("at most 1000 samples", problems["conditions.interval"]);
+        Assert.Empty(Problems(new RollbackConditions { Checks = [Good], Interval = TimeSpan.FromSeconds(1), VerifyWindow = TimeSpan.FromMinutes(10) }));
+    }
+
     [Fact]
     public void Validate_WatchIntervalUnderFiveSeconds_IsRefused() =>
         Assert.Contains("between 00:00:05", Problems(new RollbackConditions { Checks = [Good], WatchInterval = TimeSpan.FromSeconds(1) })["conditions.watchInterval"]);
