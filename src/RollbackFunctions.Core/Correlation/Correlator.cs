@@ -31,7 +31,7 @@ public sealed class Correlator(CorrelationOptions options)
 
         var rejections = new List<string>();
         var matches = new List<DeployRecord>();
-        foreach (var deploy in deploys.Where(d => d.Service == service && d.Environment == environment))
+        foreach (var deploy in deploys.Where(d => d.Service == service && d.Environment == environment).OrderByDescending(d => d.RegisteredAt))
         {
             if (WhyNot(alert, deploy, now) is { } rejection)
             {
@@ -45,7 +45,7 @@ public sealed class Correlator(CorrelationOptions options)
 
         if (matches.Count == 0)
         {
-            var detail = rejections.Count == 0 ? "no deploy registered" : string.Join("; ", rejections);
+            var detail = rejections.Count == 0 ? "no deploy registered" : Listed(rejections, "; ");
             return CorrelationDecision.Unmatched($"no live deploy of {service} in {environment} matches ({detail})");
         }
 
@@ -54,7 +54,7 @@ public sealed class Correlator(CorrelationOptions options)
         var passedOver = ordered.Skip(1).Select(d => d.DeployId).ToList();
         var reason = passedOver.Count == 0
             ? $"matched {chosen.DeployId} ({service} {chosen.Version} in {environment})"
-            : $"matched {chosen.DeployId}, the newest of {matches.Count} live deploys of {service} in {environment}; passed over {string.Join(", ", passedOver)}";
+            : $"matched {chosen.DeployId}, the newest of {matches.Count} live deploys of {service} in {environment}; passed over {Listed(passedOver, ", ")}";
         return new CorrelationDecision(chosen.DeployId, reason, passedOver);
     }
 
@@ -84,4 +84,15 @@ public sealed class Correlator(CorrelationOptions options)
 
     private static string? FirstLabel(AlertSignal alert, IEnumerable<string> names) =>
         names.Select(name => alert.Labels.GetValueOrDefault(name)).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+
+    /// <summary>
+    /// The first few items (newest first) and a count of the rest: an explanation is stored with
+    /// every alert and must stay small however many deploys a service has had.
+    /// </summary>
+    private static string Listed(IReadOnlyList<string> items, string separator) =>
+        items.Count <= MaxListed
+            ? string.Join(separator, items)
+            : $"{string.Join(separator, items.Take(MaxListed))}{separator}and {items.Count - MaxListed} more";
+
+    private const int MaxListed = 5;
 }

@@ -25,12 +25,12 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             ["DedupKey"] = alert.DedupKey,
             ["Name"] = alert.Name,
             ["StartsAt"] = alert.StartsAt,
-            ["Labels"] = JsonSerializer.Serialize(alert.Labels, StorageJson.Options),
-            ["Annotations"] = JsonSerializer.Serialize(alert.Annotations, StorageJson.Options),
-            ["Link"] = alert.Link,
+            ["Labels"] = Bounded(JsonSerializer.Serialize(alert.Labels, StorageJson.Options)),
+            ["Annotations"] = Bounded(JsonSerializer.Serialize(alert.Annotations, StorageJson.Options)),
+            ["Link"] = Bounded(alert.Link),
             ["DeployId"] = decision.DeployId,
             ["RollbackId"] = rollbackId,
-            ["Decision"] = decision.Reason,
+            ["Decision"] = Bounded(decision.Reason),
             ["FirstReceivedAt"] = receivedAt,
             ["LastReceivedAt"] = receivedAt,
             ["Received"] = 1,
@@ -81,4 +81,12 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             return false;
         }
     }
+
+    /// <summary>
+    /// A Table string property holds 64 KiB (32K UTF-16 characters): what an alert carries is cut
+    /// well below that, so no alert is ever refused for its size. The row keeps the start.
+    /// </summary>
+    private static string? Bounded(string? text) => text is { Length: > MaxPropertyChars } ? text[..MaxPropertyChars] + "…" : text;
+
+    private const int MaxPropertyChars = 8 * 1024;
 }

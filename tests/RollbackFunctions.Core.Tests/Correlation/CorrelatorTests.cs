@@ -19,6 +19,26 @@ public sealed class CorrelatorTests
         Assert.Equal(deploy.DeployId, decision.DeployId);
     }
 
+    /// <summary>Issue 9, finding 6: the explanation listed every deploy ever registered until a row broke the 64 KiB property limit.</summary>
+    [Fact]
+    public void Decide_ThousandsOfDeploys_TheExplanationStaysShortAndCountsTheRest()
+    {
+        var stable = Enumerable.Range(0, 5000).Select(i => Record(id: $"checkout-{i:D5}", state: DeployState.Stable, registeredAt: T0.AddMinutes(i))).ToList();
+        var live = Enumerable.Range(0, 3000).Select(i => Record(id: $"live-{i:D5}", registeredAt: T0.AddMinutes(i))).ToList();
+        var alert = Alert(T0.AddDays(5));
+
+        var unmatched = correlator.Decide(alert, stable, T0.AddDays(10));
+        var matched = correlator.Decide(alert, live, T0.AddDays(10));
+
+        Assert.Null(unmatched.DeployId);
+        Assert.True(unmatched.Reason.Length < 1000, $"{unmatched.Reason.Length} characters");
+        Assert.Contains("checkout-04999", unmatched.Reason); // the newest come first
+        Assert.Contains("and 4995 more", unmatched.Reason);
+        Assert.Equal("live-02999", matched.DeployId);
+        Assert.True(matched.Reason.Length < 1000, $"{matched.Reason.Length} characters");
+        Assert.Contains("and 2994 more", matched.Reason); // 2,999 passed over, five named
+    }
+
     [Fact]
     public void Decide_DeployLabelMissingOnAlert_StillMatches() =>
         Assert.NotNull(correlator.Decide(Alert(), [Record(labels: new Dictionary<string, string> { ["cluster"] = "eu1" })], T0.AddMinutes(5)).DeployId);
