@@ -62,8 +62,9 @@ public sealed class AlertEndpoints(
         var matched = new Dictionary<string, RollbackStart>();
         var unmatched = 0;
         // Firing alerts first, so a resolved alert in the same call cannot shadow the start of a rollback.
-        foreach (var alert in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
+        foreach (var received in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
         {
+            var alert = await EpisodeOfAsync(received, cancellationToken);
             var decision = await DecideAsync(alert, candidates, now, cancellationToken);
             RollbackStart? start = null;
             if (decision.DeployId is { } deployId)
@@ -102,6 +103,17 @@ public sealed class AlertEndpoints(
             ApiJson.Replies,
             statusCode: StatusCodes.Status202Accepted);
     }
+
+    /// <summary>
+    /// A Datadog notification's start is when it was sent unless its template passes
+    /// <c>$LAST_TRIGGERED_AT_EPOCH</c>: the episode began no later than its cycle was first received
+    /// here, so a re-notification of an old episode never matches a deploy registered since.
+    /// </summary>
+    private async Task<AlertSignal> EpisodeOfAsync(AlertSignal alert, CancellationToken cancellationToken) =>
+        alert.Source == AlertSource.Datadog && alert.Status == AlertStatus.Firing
+            && await alertLog.FirstFiringReceivedAsync(alert.DedupKey, cancellationToken) is { } first && first < alert.StartsAt
+            ? alert with { StartsAt = first }
+            : alert;
 
     /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>
     private async Task<CorrelationDecision> DecideAsync(

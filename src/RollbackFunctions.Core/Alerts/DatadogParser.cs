@@ -49,7 +49,7 @@ public static class DatadogParser
             StatusOf(transition),
             labels,
             annotations,
-            ParseDate(Json.RequiredString(root, "date")),
+            EpisodeStart(root),
             Json.OptionalString(root, "link"));
     }
 
@@ -76,6 +76,15 @@ public static class DatadogParser
             }
         }
     }
+
+    /// <summary>
+    /// When the alert's episode began: <c>$LAST_TRIGGERED_AT_EPOCH</c> when the template sends it
+    /// (a Renotify's <c>$DATE</c> is the renotification, not the start), else <c>$DATE</c>.
+    /// </summary>
+    private static DateTimeOffset EpisodeStart(System.Text.Json.JsonElement root) =>
+        Json.OptionalString(root, "last_triggered_at_epoch") is { Length: > 0 } last && !last.StartsWith('$')
+            ? ParseDate(last)
+            : ParseDate(Json.RequiredString(root, "date"));
 
     /// <summary><c>$DATE</c> is epoch milliseconds; accept an RFC 3339 time too for custom templates.</summary>
     private static DateTimeOffset ParseDate(string value)

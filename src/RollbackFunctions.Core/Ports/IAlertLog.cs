@@ -12,6 +12,9 @@ public interface IAlertLog
     /// </summary>
     Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
 
+    /// <summary>When a firing notification of this dedup key (one alert episode) was first received, or null.</summary>
+    Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken);
+
     /// <summary>Whether a resolved notification arrived for the alert with this dedup key.</summary>
     Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken);
 }

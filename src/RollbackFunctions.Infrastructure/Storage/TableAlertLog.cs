@@ -54,6 +54,11 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
         }
     }
 
+    public async Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken) =>
+        (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Firing), ["FirstReceivedAt"], cancellationToken)) is { HasValue: true } row
+            ? row.Value!.GetDateTimeOffset("FirstReceivedAt")
+            : null;
+
     public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>
         (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Resolved), ["PartitionKey"], cancellationToken)).HasValue;
 

@@ -10,6 +10,23 @@ public sealed class DatadogParserTests
          "title":"[Triggered] checkout error rate","link":"https://app.datadoghq.com/monitors/1234","date":"1764282000000"}
         """;
 
+    /// <summary>Issue 9, finding 5: a Renotify carries today's $DATE; the episode began at $LAST_TRIGGERED_AT_EPOCH.</summary>
+    [Fact]
+    public void Parse_LastTriggeredGiven_TheEpisodesStartIsTheAlertsStart()
+    {
+        var renotify = Triggered.Replace("\"alert_transition\":\"Triggered\"", "\"alert_transition\":\"Renotify\",\"last_triggered_at_epoch\":\"1764200000000\"", StringComparison.Ordinal);
+
+        var alert = DatadogParser.Parse(Fixtures.Parse(renotify));
+
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1764200000000), alert.StartsAt);
+    }
+
+    [Fact]
+    public void Parse_LastTriggeredNotRendered_FallsBackToTheDate() =>
+        Assert.Equal(
+            DateTimeOffset.FromUnixTimeMilliseconds(1764282000000),
+            DatadogParser.Parse(Fixtures.Parse(Triggered.Replace("\"date\":", "\"last_triggered_at_epoch\":\"$LAST_TRIGGERED_AT_EPOCH\",\"date\":", StringComparison.Ordinal))).StartsAt);
+
     [Fact]
     public void Parse_TriggeredMonitor_ReadsLabelsFromTagsAndScope()
     {

@@ -107,6 +107,27 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         Assert.Equal(2, (await response.Content.ReadFromJsonAsync<JsonObject>())!["unmatched"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// Issue 9, finding 5: a Renotify of an episode that began before the deploy (its $DATE is
+    /// today's) rolled back the new deploy. Without $LAST_TRIGGERED_AT_EPOCH in the template, the
+    /// episode's start is when its cycle was first received.
+    /// </summary>
+    [SkippableFact]
+    public async Task Datadog_RenotifyOfAnOlderEpisode_DoesNotMatchANewerDeploy()
+    {
+        var runtime = fixture.Require();
+        var service = $"dd-renotify-{Guid.NewGuid():N}"[..24];
+        using var first = await runtime.PostJsonAsync("/api/alerts/datadog", Payloads.Datadog(service, "prod", "Triggered", "cycle-old"));
+        await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", fixture.Receiver, service));
+
+        using var renotify = await runtime.PostJsonAsync("/api/alerts/datadog", Payloads.Datadog(service, "prod", "Renotify", "cycle-old"));
+        var reply = (await renotify.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.Equal(HttpStatusCode.Accepted, renotify.StatusCode);
+        Assert.Equal(1, reply["unmatched"]!.GetValue<int>());
+        Assert.Empty(reply["deploys"]!.AsArray());
+    }
+
     [SkippableFact]
     public async Task Datadog_TriggeredStartsTheRollback_WarnDoesNot()
     {
