@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Verification;
@@ -58,23 +56,7 @@ public sealed class LokiMetricSource(IHttpClientFactory httpClients, IOptionsMon
             request.Headers.Add("X-Scope-OrgID", settings.TenantId);
         }
 
-        if (!string.IsNullOrEmpty(settings.BearerToken))
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.BearerToken);
-        }
-        else if (!string.IsNullOrEmpty(settings.Username))
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{settings.Password}")));
-        }
-
-        try
-        {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-            return PrometheusResponse.Read((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            return MetricQueryResult.Failed($"{e.GetType().Name}: {e.Message}");
-        }
+        PrometheusResponse.Authorize(request, settings.BearerToken, settings.Username, settings.Password);
+        return await PrometheusResponse.QueryAsync(httpClients.CreateClient(HttpClientName), request, cancellationToken);
     }
 }

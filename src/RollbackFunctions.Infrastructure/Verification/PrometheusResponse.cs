@@ -10,6 +10,34 @@ namespace RollbackFunctions.Infrastructure.Verification;
 /// </summary>
 public static class PrometheusResponse
 {
+    /// <summary>Bearer token, else basic credentials, else nothing: how Prometheus-style APIs (Prometheus, Loki) are authorised.</summary>
+    public static void Authorize(HttpRequestMessage request, string? bearerToken, string? username, string? password)
+    {
+        if (!string.IsNullOrEmpty(bearerToken))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerToken);
+        }
+        else if (!string.IsNullOrEmpty(username))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{username}:{password}")));
+        }
+    }
+
+    /// <summary>Sends an instant query and reads the reply; what fails after the client's retries is an error result, never an exception.</summary>
+    public static async Task<MetricQueryResult> QueryAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            return Read((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            return MetricQueryResult.Failed($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
     public static MetricQueryResult Read(int httpStatus, string body)
     {
         JsonElement root;
