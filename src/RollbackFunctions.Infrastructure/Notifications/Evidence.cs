@@ -33,6 +33,15 @@ public static class Evidence
                 ["annotations"] = Map(a.Annotations),
                 ["generatorURL"] = a.Link,
             }).ToArray()),
+            ["breaches"] = new JsonArray(page.Rollback.Trigger.Breaches.Select(b => (JsonNode)new JsonObject
+            {
+                ["check"] = b.Check,
+                ["query"] = b.Query,
+                ["value"] = b.Value,
+                ["threshold"] = b.Threshold,
+                ["samplesInARow"] = b.SamplesInARow,
+                ["dryRun"] = b.DryRun,
+            }).ToArray()),
         },
         ["plan"] = new JsonArray(page.Steps.Select(s => (JsonNode)new JsonObject
         {
@@ -57,6 +66,8 @@ public static class Evidence
         var lines = new List<string> { page.Summary, $"Status: {statusUrl}" };
         lines.AddRange(page.Rollback.Trigger.Alerts.Take(5).Select(a =>
             $"Alert: {a.Name} {string.Join(" ", a.Labels.Where(l => l.Key != "alertname").Select(l => $"{l.Key}={l.Value}"))} since {a.StartsAt:u}"));
+        lines.AddRange(page.Rollback.Trigger.Breaches.Select(b =>
+            $"Breach: {b.Check} = {b.Value?.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} ({b.Threshold}, {b.SamplesInARow} in a row): {b.Query}"));
         lines.AddRange(page.Steps.Select(s => $"Step {s.StepId} (level {s.Level}): {s.Status} {s.Detail}"));
         if (page.Samples.Count > 0)
         {
