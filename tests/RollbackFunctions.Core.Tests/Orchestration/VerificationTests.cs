@@ -99,7 +99,9 @@ public sealed class VerificationTests : IAsyncLifetime
     {
         var alert = new AlertSignal(AlertSource.Alertmanager, "g|f1|1", "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), T0, null);
         var id = await harness.StartAsync([Step("only")], alerts: alert);
-        await Task.Delay(500);
+        await Eventually.HoldsAsync(
+            async () => (await harness.Rollbacks.GetSamplesAsync(id, default)).Count > 0,
+            TimeSpan.FromSeconds(30), () => "verification never sampled");
         harness.Alerts.Resolved[alert.DedupKey] = true;
 
         var result = await harness.WaitAsync(id);
