@@ -17,6 +17,9 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched no deploy: {Reason}")]
     public static partial void AlertUnmatched(ILogger logger, string alertName, string source, string status, string reason);
 
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Health probe of the {Part} failed")]
+    public static partial void HealthProbeFailed(ILogger logger, string part, Exception exception);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Deploy {DeployId} registered: {Service} {Version} in {Environment}, {StepCount} step(s)")]
     public static partial void DeployRegistered(ILogger logger, string deployId, string service, string version, string environment, int stepCount);
 

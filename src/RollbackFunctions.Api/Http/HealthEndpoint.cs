@@ -1,11 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
 using RollbackFunctions.Infrastructure.Storage;
 
 namespace RollbackFunctions.Api.Http;
 
-/// <summary><c>GET /api/health</c>: 200 when storage and the durable engine answer, 503 otherwise.</summary>
-public sealed class HealthEndpoint(StorageTables tables)
+/// <summary>
+/// <c>GET /api/health</c>: 200 when storage and the durable engine answer, 503 otherwise. The route
+/// is anonymous, so the reply says only which part is unavailable; why goes to the log.
+/// </summary>
+public sealed class HealthEndpoint(StorageTables tables, ILogger<HealthEndpoint> logger)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
@@ -13,15 +17,17 @@ public sealed class HealthEndpoint(StorageTables tables)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
-        var storage = await ProbeAsync(async () => await tables.Deploys.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("health", "probe", cancellationToken: timeout.Token));
-        var engine = await ProbeAsync(async () => await durable.GetInstanceAsync("health-probe", timeout.Token));
+        var storageProbe = ProbeAsync("storage", async () => await tables.Deploys.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("health", "probe", cancellationToken: timeout.Token));
+        var engineProbe = ProbeAsync("durable engine", async () => await durable.GetInstanceAsync("health-probe", timeout.Token));
+        // In parallel, each within the budget: a slow part must not time the other out.
+        var (storage, engine) = (await storageProbe, await engineProbe);
         var healthy = storage is null && engine is null;
         var reply = new HealthReply(healthy ? "healthy" : "unhealthy", storage ?? "ok", engine ?? "ok");
         return Results.Json(reply, ApiJson.Replies, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    /// <summary>Null when the probe answered, else what went wrong.</summary>
-    private static async Task<string?> ProbeAsync(Func<Task> probe)
+    /// <summary>Null when the probe answered, else "unavailable"; the exception is logged, never returned.</summary>
+    private async Task<string?> ProbeAsync(string part, Func<Task> probe)
     {
         try
         {
@@ -30,7 +36,8 @@ public sealed class HealthEndpoint(StorageTables tables)
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return $"{e.GetType().Name}: {e.Message.Split('\n')[0]}";
+            ApiLog.HealthProbeFailed(logger, part, e);
+            return "unavailable";
         }
     }
 }
