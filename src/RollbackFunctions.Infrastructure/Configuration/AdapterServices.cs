@@ -90,20 +90,23 @@ public static class AdapterServices
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
     }
 
-    /// <summary>One client per dependency, each with its own resilience pipeline (retries with backoff on 429/5xx/timeouts).</summary>
+    /// <summary>
+    /// One client per dependency, each with its own resilience pipeline (retries with backoff on
+    /// 429/5xx/timeouts). HttpClient's own request logging is removed: it writes every URI, and a
+    /// Slack or Teams webhook URL carries its secret in the path.
+    /// </summary>
     private static void AddHttpClients(IServiceCollection services)
     {
-        services.AddHttpClient(WebhookStepExecutor.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
-            .AddStandardResilienceHandler();
-        services.AddOptions<HttpStandardResilienceOptions>(WebhookStepExecutor.HttpClientName + "-standard")
-            .Configure<IOptionsMonitor<WebhookExecutorOptions>>((resilience, webhook) =>
-                resilience.AttemptTimeout.Timeout = webhook.CurrentValue.AttemptTimeout);
-        foreach (var name in new[] { PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, LokiMetricSource.HttpClientName, DatadogSource.HttpClientName, FlagStore.HttpClientName })
+        foreach (var name in new[] { WebhookStepExecutor.HttpClientName, PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, LokiMetricSource.HttpClientName, DatadogSource.HttpClientName, FlagStore.HttpClientName })
         {
             services.AddHttpClient(name)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+                .RemoveAllLoggers()
                 .AddStandardResilienceHandler();
         }
+
+        services.AddOptions<HttpStandardResilienceOptions>(WebhookStepExecutor.HttpClientName + "-standard")
+            .Configure<IOptionsMonitor<WebhookExecutorOptions>>((resilience, webhook) =>
+                resilience.AttemptTimeout.Timeout = webhook.CurrentValue.AttemptTimeout);
     }
 }
