@@ -22,6 +22,15 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     private DeployRecord deploy = null!;
     private StepGraph graph = null!;
 
+    /// <summary>Pages sent and maybe not delivered yet: the final page waits for them.</summary>
+    private readonly List<Task> pagesInFlight = [];
+
+    /// <summary>Attempts of one page; with the step backoff, a pager may be down for a minute or so.</summary>
+    private const int PageAttempts = 6;
+
+    /// <summary>How many page-wait limits the final page waits for earlier pages and for its own delivery.</summary>
+    private const int FinalPageWaits = 6;
+
     private bool Aborted => abortSignal.IsCompleted;
 
     /// <summary>
@@ -103,22 +112,51 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
             new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses),
             StorageRetry);
         OrchestrationLog.Finished(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, phase, summary);
-        await PageAsync(page, summary);
+
+        // The last page resolves or escalates the incident: every earlier page (still retrying, or
+        // slow) lands first, so a late "rollback started" never reopens a resolved incident. Bounded:
+        // a pager that stays down does not keep the rollback open for ever.
+        await WithinAsync(Task.WhenAll(pagesInFlight.Select(DeliveredOrGivenUpAsync)), input.Settings.PageWaitLimit * FinalPageWaits);
+        await WithinAsync(DeliveredOrGivenUpAsync(Page(page, summary)), input.Settings.PageWaitLimit * FinalPageWaits);
         return new RollbackResult(input.RollbackId, phase, summary, statuses);
     }
 
     /// <summary>
     /// Pages and waits for delivery at most <see cref="RollbackSettings.PageWaitLimit"/>: on-call hears
-    /// first in the normal case, and a slow or broken pager never holds the rollback back.
+    /// first in the normal case, and a slow or broken pager never holds the rollback back. The page
+    /// itself keeps being retried while the rollback goes on.
     /// </summary>
-    private async Task PageAsync(PageKind kind, string summary)
+    private async Task PageAsync(PageKind kind, string summary) =>
+        await WithinAsync(DeliveredOrGivenUpAsync(Page(kind, summary)), input.Settings.PageWaitLimit);
+
+    /// <summary>Sends a page with its retry policy (the activity throws while no channel took it) and keeps it in flight.</summary>
+    private Task Page(PageKind kind, string summary)
     {
-        var page = context.CallActivityAsync<IReadOnlyList<ChannelOutcome>>(nameof(SendPageActivity), new PageRequest(input.RollbackId, kind, summary));
+        var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(PageAttempts, input.Settings.StepFirstRetryInterval, input.Settings.StepBackoffCoefficient));
+        var page = context.CallActivityAsync<IReadOnlyList<ChannelOutcome>>(nameof(SendPageActivity), new PageRequest(input.RollbackId, kind, summary), retry);
+        pagesInFlight.Add(page);
+        return page;
+    }
+
+    /// <summary>Waits for <paramref name="work"/> or until <paramref name="limit"/> passes, whichever is first.</summary>
+    private async Task WithinAsync(Task work, TimeSpan limit)
+    {
         using var cancel = new CancellationTokenSource();
-        var limit = TimerAsync(input.Settings.PageWaitLimit, cancel.Token);
-        if (await Task.WhenAny(page, limit) == page)
+        if (await Task.WhenAny(work, TimerAsync(limit, cancel.Token)) == work)
         {
             cancel.Cancel();
+        }
+    }
+
+    /// <summary>A page that failed every attempt is audited by its activity; it never fails the rollback.</summary>
+    private static async Task DeliveredOrGivenUpAsync(Task page)
+    {
+        try
+        {
+            await page;
+        }
+        catch (TaskFailedException)
+        {
         }
     }
 

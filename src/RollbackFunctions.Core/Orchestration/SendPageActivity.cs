@@ -39,6 +39,18 @@ public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollba
                 cancellationToken);
         }
 
+        if (outcomes.Count > 0 && outcomes.All(o => !o.Delivered) && outcomes.Any(o => o.Channel != NoChannel))
+        {
+            // Every configured channel refused: throw, so the Durable retry sends it again.
+            throw new PageNotDeliveredException($"{input.Kind} page of {input.RollbackId} not delivered: {string.Join("; ", outcomes.Select(o => $"{o.Channel}: {o.Detail}"))}");
+        }
+
         return outcomes;
     }
+
+    /// <summary>The outcome a pager reports when no channel is configured for the deploy: nothing to retry.</summary>
+    public const string NoChannel = "none";
 }
+
+/// <summary>No configured channel took a page; thrown so the Durable retry sends it again.</summary>
+public sealed class PageNotDeliveredException(string message) : Exception(message);

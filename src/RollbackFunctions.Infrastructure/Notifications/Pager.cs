@@ -58,7 +58,7 @@ public sealed class Pager(
         var configured = channels.Where(c => c.IsConfigured(route)).ToList();
         if (configured.Count == 0)
         {
-            return [new ChannelOutcome("none", false, $"no notification channel is configured for {service} in {environment}")];
+            return [new ChannelOutcome(Core.Orchestration.SendPageActivity.NoChannel, false, $"no notification channel is configured for {service} in {environment}")];
         }
 
         var outcomes = await Task.WhenAll(configured.Select(async channel =>

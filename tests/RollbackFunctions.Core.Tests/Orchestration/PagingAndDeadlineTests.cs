@@ -23,6 +23,32 @@ public sealed class PagingAndDeadlineTests : IAsyncLifetime
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
     }
 
+    /// <summary>Issue 9, finding 16: a page every channel refused was never sent again.</summary>
+    [Fact]
+    public async Task Run_PagerDown_PagesAreRetriedUntilDelivered()
+    {
+        harness.Pager.FailuresLeft[PageKind.RollbackStarted] = 2;
+        harness.Pager.FailuresLeft[PageKind.RollbackSucceeded] = 2;
+
+        await harness.RunAsync([Step("only")]);
+
+        Assert.Equal([PageKind.RollbackStarted, PageKind.RollbackSucceeded], harness.Pager.Kinds);
+        Assert.Equal(2, harness.Journal.Entries.Count(e => e == "page-failed:RollbackStarted"));
+    }
+
+    /// <summary>Issue 9, finding 16: a slow "started" page could land after the resolve and reopen the incident.</summary>
+    [Fact]
+    public async Task Run_SlowFirstPage_TheResolveStillComesLast()
+    {
+        harness.Pager.Delays[PageKind.RollbackStarted] = TimeSpan.FromSeconds(2);
+        var settings = RollbackHarness.FastSettings with { PageWaitLimit = TimeSpan.FromMilliseconds(100) };
+
+        await harness.RunAsync([Step("only")], settings);
+
+        Assert.True(harness.Journal.IndexOf("revert:only") < harness.Journal.IndexOf("page:RollbackStarted"), "the revert did not wait for the slow page");
+        Assert.Equal([PageKind.RollbackStarted, PageKind.RollbackSucceeded], harness.Pager.Kinds);
+    }
+
     [Fact]
     public async Task Run_PhasesFollowTheDocumentedOrder()
     {

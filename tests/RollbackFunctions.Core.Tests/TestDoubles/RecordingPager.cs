@@ -11,11 +11,29 @@ internal sealed class RecordingPager(Journal journal) : IPager
 
     public IReadOnlyList<PageKind> Kinds => Pages.Select(p => p.Kind).ToList();
 
-    public Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken)
+    /// <summary>Pages of these kinds fail this many more times before they are delivered.</summary>
+    public ConcurrentDictionary<PageKind, int> FailuresLeft { get; } = new();
+
+    /// <summary>Pages of these kinds take this long to deliver.</summary>
+    public ConcurrentDictionary<PageKind, TimeSpan> Delays { get; } = new();
+
+    public async Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken)
     {
+        if (Delays.TryGetValue(page.Kind, out var delay))
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        if (FailuresLeft.TryGetValue(page.Kind, out var left) && left > 0)
+        {
+            FailuresLeft[page.Kind] = left - 1;
+            journal.Write($"page-failed:{page.Kind}");
+            return [new ChannelOutcome("recording", false, "PagerDuty answered 503")];
+        }
+
         Pages.Enqueue(page);
         journal.Write($"page:{page.Kind}");
-        return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", true, "recorded")]);
+        return [new ChannelOutcome("recording", true, "recorded")];
     }
 
     public ConcurrentQueue<Notice> Notices { get; } = new();
