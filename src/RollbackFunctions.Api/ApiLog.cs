@@ -11,6 +11,9 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Rollback {RollbackId} was claimed but never scheduled; scheduling it now")]
     public static partial void LostClaimRecovered(ILogger logger, string rollbackId);
 
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Looking for lost rollback claims failed; the next sweep tries again")]
+    public static partial void LostClaimSweepFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched deploy {DeployId}: {Reason}")]
     public static partial void AlertMatched(ILogger logger, string alertName, string source, string status, string deployId, string reason);
 

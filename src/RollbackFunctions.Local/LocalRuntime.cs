@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using RollbackFunctions.Api.Configuration;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Api.Http;
 using RollbackFunctions.Core.Orchestration;
 
@@ -61,6 +62,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 client.UseGrpc(engine.Channel);
                 client.RegisterDirectly();
             });
+            builder.Services.AddHostedService<LostClaimSweeper>();
 
             var app = builder.Build();
             app.MapRollbackApi();

@@ -42,6 +42,10 @@ public sealed class RollbackOptions
     /// </summary>
     public TimeSpan StaleClaimAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often each host looks for claims lost in a crash (the local runtime; the Functions app's timer runs every 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan LostClaimSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     public RollbackSettings ToSettings() => new(
         StepMaxAttempts,
         StepFirstRetryInterval,

@@ -47,16 +47,42 @@ public sealed class RollbackStarter(
             rollbackId = forced.RollbackId;
         }
 
+        await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, cancellationToken);
+        ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
+        return new RollbackStart(deployId, rollbackId, Started: true);
+    }
+
+    /// <summary>
+    /// Schedules every claim a crashed claimer left unscheduled for longer than
+    /// <see cref="RollbackOptions.StaleClaimAfter"/>, without waiting for another alert. Run
+    /// periodically by each host; the take-over is a claim itself, so hosts racing here schedule once.
+    /// </summary>
+    public async Task<int> RecoverLostClaimsAsync(DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        var staleBefore = clock.GetUtcNow() - options.Value.StaleClaimAfter;
+        var recovered = 0;
+        foreach (var head in await rollbacks.ListAsync(activeOnly: true, cancellationToken))
+        {
+            if (head.ScheduledAt is null && head.ClaimedAt < staleBefore && await TryRecoverLostClaimAsync(durable, head.RollbackId, cancellationToken))
+            {
+                await ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, cancellationToken);
+                recovered++;
+            }
+        }
+
+        return recovered;
+    }
+
+    private async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, CancellationToken cancellationToken)
+    {
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
         await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deployId, trigger.Alerts.Count, options.Value.ToSettings()),
+            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings()),
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);
-        ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
-        return new RollbackStart(deployId, rollbackId, Started: true);
     }
 
     private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
@@ -69,9 +95,11 @@ public sealed class RollbackStarter(
             Phase = RollbackPhase.Halting,
             Trigger = trigger,
             ClaimedAt = now,
+            ClaimToken = Guid.NewGuid().ToString("N"),
             Timeline = [new PhaseChange(RollbackPhase.Halting, now, $"claimed by {trigger.Actor} ({trigger.Kind}): {trigger.Reason}")],
         };
-        if (!await rollbacks.TryClaimAsync(head, cancellationToken))
+        if (!await rollbacks.TryClaimAsync(head, cancellationToken)
+            && (await rollbacks.GetAsync(rollbackId, cancellationToken))?.ClaimToken != head.ClaimToken)
         {
             return false;
         }

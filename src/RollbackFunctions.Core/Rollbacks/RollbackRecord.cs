@@ -28,6 +28,12 @@ public sealed record RollbackRecord
     /// <summary>Set once the orchestration was scheduled; a claim without it after a while was lost in a crash.</summary>
     public DateTimeOffset? ScheduledAt { get; init; }
 
+    /// <summary>
+    /// Written by the claimer: when the insert's reply is lost and the SDK's retry sees 409, the
+    /// claimer finds its own token and knows the claim is its own.
+    /// </summary>
+    public string? ClaimToken { get; init; }
+
     public DateTimeOffset? CompletedAt { get; init; }
 
     /// <summary>One sentence on the outcome, set when terminal.</summary>
