@@ -47,7 +47,8 @@ public static class StepPolicy
             return StepDecision.Leave(StepStatus.Cancelled, $"rollback aborted by {abortedBy} before this step ran");
         }
 
-        var blocker = graph.DependentsOf(step.Id).FirstOrDefault(d => decided.TryGetValue(d, out var s) && s.LeftUnreverted());
+        // Through every path: a never-applied step in between must not hide a failure above it.
+        var blocker = graph.AllDependentsOf(step.Id).Order(StringComparer.Ordinal).FirstOrDefault(d => decided.TryGetValue(d, out var s) && s.LeftUnreverted());
         if (blocker is not null)
         {
             return StepDecision.Leave(StepStatus.Blocked, $"not reverted because {blocker} was not ({decided[blocker]})");

@@ -126,4 +126,23 @@ public sealed class StepGraph
 
         return seen;
     }
+
+    /// <summary>Every step that depends on <paramref name="stepId"/>, directly or through others.</summary>
+    public IReadOnlySet<string> AllDependentsOf(string stepId)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(DependentsOf(stepId));
+        while (pending.TryPop(out var next))
+        {
+            if (seen.Add(next))
+            {
+                foreach (var dependent in DependentsOf(next))
+                {
+                    pending.Push(dependent);
+                }
+            }
+        }
+
+        return seen;
+    }
 }

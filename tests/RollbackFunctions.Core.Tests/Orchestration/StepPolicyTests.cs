@@ -48,6 +48,23 @@ public sealed class StepPolicyTests
         Assert.Contains("flags", decision.Detail);
     }
 
+    /// <summary>
+    /// Issue 9, finding 17: blocking looked only at direct dependents, so a never-applied step in
+    /// between hid a failed revert above it (schema ← config (never applied) ← rollout (failed)).
+    /// </summary>
+    [Fact]
+    public void Before_ADependentThroughANeverAppliedStepFailed_StillBlocks()
+    {
+        var steps = new[] { Step("schema"), Step("config", StepStatus.Pending, dependsOn: "schema"), Step("rollout", dependsOn: "config") };
+        var graph = ReversePlanner.GraphOf(steps);
+        var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.RevertFailed, ["config"] = StepStatus.Skipped };
+
+        var decision = StepPolicy.Before(steps[0], graph, decided, abortedBy: null);
+
+        Assert.Equal((StepAction.Leave, StepStatus.Blocked), (decision.Action, decision.Status));
+        Assert.Contains("rollout", decision.Detail);
+    }
+
     [Fact]
     public void Before_ANonDependentFailed_DoesNotBlock()
     {
