@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace RollbackFunctions.Testing;
 
@@ -54,15 +48,12 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     public static async Task<FakeKubernetesApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         FakeKubernetesApi? fake = null;
-        app.Run(context => fake!.ServeAsync(context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake = new FakeKubernetesApi(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
+        {
+            server.Run(context => fake!.ServeAsync(context));
+        });
+        fake = new FakeKubernetesApi(app, baseUrl);
         return fake;
     }
 

@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace RollbackFunctions.Testing;
 
@@ -47,51 +41,48 @@ public sealed class FakeFlagService : IAsyncDisposable
 
     public static async Task<FakeFlagService> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         FakeFlagService? fake = null;
-        app.MapGet("/api/flags/{flag}", (string flag, HttpRequest request) =>
-            !Authorized(request) ? Results.StatusCode(401)
-            : fake!.Flags.TryGetValue(flag, out var value) ? Results.Text(new JsonObject { ["key"] = flag, ["value"] = value?.DeepClone() }.ToJsonString(), "application/json")
-            : Results.NotFound());
-        app.MapPut("/api/flags/{flag}", async (string flag, HttpRequest request) =>
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
         {
-            if (!Authorized(request))
+            server.MapGet("/api/flags/{flag}", (string flag, HttpRequest request) =>
+                !Authorized(request) ? Results.StatusCode(401)
+                : fake!.Flags.TryGetValue(flag, out var value) ? Results.Text(new JsonObject { ["key"] = flag, ["value"] = value?.DeepClone() }.ToJsonString(), "application/json")
+                : Results.NotFound());
+            server.MapPut("/api/flags/{flag}", async (string flag, HttpRequest request) =>
             {
-                return Results.StatusCode(401);
-            }
+                if (!Authorized(request))
+                {
+                    return Results.StatusCode(401);
+                }
 
-            var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
-            fake!.Flags[flag] = body["value"]?.DeepClone();
-            fake.Writes.Enqueue($"PUT {flag}");
-            return Results.Text(body.ToJsonString(), "application/json");
+                var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+                fake!.Flags[flag] = body["value"]?.DeepClone();
+                fake.Writes.Enqueue($"PUT {flag}");
+                return Results.Text(body.ToJsonString(), "application/json");
+            });
+            server.MapMethods("/kv/{key}", ["GET", "PUT"], async (string key, HttpRequest request) =>
+            {
+                using var reader = new StreamReader(request.Body);
+                var body = await reader.ReadToEndAsync();
+                if (!SignedCorrectly(request, body))
+                {
+                    return Results.Text("""{"type":"https://azconfig.io/errors/invalid-token","title":"Invalid signature","status":401}""", "application/problem+json", statusCode: 401);
+                }
+
+                key = Uri.UnescapeDataString(key); // routing leaves %2F escaped; the service reads the key unescaped
+                var label = request.Query["label"].ToString();
+                if (request.Method == "PUT")
+                {
+                    fake!.KeyValues[(key, label)] = (string)JsonNode.Parse(body)!["value"]!;
+                    fake.Writes.Enqueue($"PUT {key}");
+                }
+
+                return fake!.KeyValues.TryGetValue((key, label), out var value)
+                    ? Results.Text(new JsonObject { ["key"] = key, ["label"] = label == "\0" ? null : label, ["value"] = value, ["etag"] = Guid.NewGuid().ToString("N") }.ToJsonString(), "application/vnd.microsoft.appconfig.kv+json")
+                    : Results.NotFound();
+            });
         });
-        app.MapMethods("/kv/{key}", ["GET", "PUT"], async (string key, HttpRequest request) =>
-        {
-            using var reader = new StreamReader(request.Body);
-            var body = await reader.ReadToEndAsync();
-            if (!SignedCorrectly(request, body))
-            {
-                return Results.Text("""{"type":"https://azconfig.io/errors/invalid-token","title":"Invalid signature","status":401}""", "application/problem+json", statusCode: 401);
-            }
-
-            key = Uri.UnescapeDataString(key); // routing leaves %2F escaped; the service reads the key unescaped
-            var label = request.Query["label"].ToString();
-            if (request.Method == "PUT")
-            {
-                fake!.KeyValues[(key, label)] = (string)JsonNode.Parse(body)!["value"]!;
-                fake.Writes.Enqueue($"PUT {key}");
-            }
-
-            return fake!.KeyValues.TryGetValue((key, label), out var value)
-                ? Results.Text(new JsonObject { ["key"] = key, ["label"] = label == "\0" ? null : label, ["value"] = value, ["etag"] = Guid.NewGuid().ToString("N") }.ToJsonString(), "application/vnd.microsoft.appconfig.kv+json")
-                : Results.NotFound();
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake = new FakeFlagService(app, address);
+        fake = new FakeFlagService(app, baseUrl);
         return fake;
     }
 

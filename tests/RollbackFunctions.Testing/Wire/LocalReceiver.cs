@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace RollbackFunctions.Testing;
 
@@ -46,39 +40,36 @@ public sealed class LocalReceiver : IAsyncDisposable
 
     public static async Task<LocalReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         LocalReceiver? receiver = null;
-        app.MapPost("/{**path}", async (string path, HttpRequest request) =>
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
         {
-            using var reader = new StreamReader(request.Body);
-            var body = await reader.ReadToEndAsync();
-            var received = new ReceivedCall(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow)
+            server.MapPost("/{**path}", async (string path, HttpRequest request) =>
             {
-                Approved = request.Headers["X-Rollback-Approved"].ToString() == "true",
-            };
-            receiver!.Received.Enqueue(received);
-            receiver.OnReceived?.Invoke(received);
-            if (receiver.Delays.TryGetValue(path, out var delay))
-            {
-                await Task.Delay(delay);
-            }
+                using var reader = new StreamReader(request.Body);
+                var body = await reader.ReadToEndAsync();
+                var received = new ReceivedCall(path, body, request.Headers["Idempotency-Key"].ToString(), DateTimeOffset.UtcNow)
+                {
+                    Approved = request.Headers["X-Rollback-Approved"].ToString() == "true",
+                };
+                receiver!.Received.Enqueue(received);
+                receiver.OnReceived?.Invoke(received);
+                if (receiver.Delays.TryGetValue(path, out var delay))
+                {
+                    await Task.Delay(delay);
+                }
 
-            var status = receiver.Outage.TryGetValue(path, out var until) && DateTimeOffset.UtcNow < until
-                ? 503
-                : receiver.Statuses.GetValueOrDefault(path, 200);
-            if (status == 428 && received.Approved)
-            {
-                status = 200; // a destructive revert goes through once approved
-            }
+                var status = receiver.Outage.TryGetValue(path, out var until) && DateTimeOffset.UtcNow < until
+                    ? 503
+                    : receiver.Statuses.GetValueOrDefault(path, 200);
+                if (status == 428 && received.Approved)
+                {
+                    status = 200; // a destructive revert goes through once approved
+                }
 
-            return Results.StatusCode(status);
+                return Results.StatusCode(status);
+            });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver = new LocalReceiver(app, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        receiver = new LocalReceiver(app, baseUrl);
         return receiver;
     }
 

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace RollbackFunctions.Testing;
 
@@ -37,32 +31,30 @@ public sealed class StubServer : IAsyncDisposable
 
     public static async Task<StubServer> StartAsync(Func<StubRequest, StubReply> answer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         StubServer? stub = null;
-        app.Run(async context =>
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
         {
-            using var reader = new StreamReader(context.Request.Body);
-            var request = new StubRequest(
-                context.Request.Method,
-                context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                await reader.ReadToEndAsync());
-            stub!.Requests.Enqueue(request);
-            var reply = answer(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = "application/json";
-            foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
+            server.Run(async context =>
             {
-                context.Response.Headers[name] = value;
-            }
+                using var reader = new StreamReader(context.Request.Body);
+                var request = new StubRequest(
+                    context.Request.Method,
+                    context.Request.Path + context.Request.QueryString,
+                    context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                    await reader.ReadToEndAsync());
+                stub!.Requests.Enqueue(request);
+                var reply = answer(request);
+                context.Response.StatusCode = reply.Status;
+                context.Response.ContentType = "application/json";
+                foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
+                {
+                    context.Response.Headers[name] = value;
+                }
 
-            await context.Response.WriteAsync(reply.Body);
+                await context.Response.WriteAsync(reply.Body);
+            });
         });
-        await app.StartAsync();
-        stub = new StubServer(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        stub = new StubServer(app, baseUrl);
         return stub;
     }
 
