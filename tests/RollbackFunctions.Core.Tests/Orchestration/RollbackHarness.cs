@@ -89,11 +89,33 @@ internal sealed class RollbackHarness : IAsyncDisposable
         return rollbackId;
     }
 
-    /// <summary>The in-process engine with every task and double, started on first use.</summary>
-    public async Task<DurableTaskTestHost> HostAsync() => host ??= await DurableTaskTestHost.StartAsync(
+    /// <summary>
+    /// The in-process engine with every task and double, started on first use. Its gRPC port is one
+    /// the kernel just handed out (the host's own pick is a random number that collided with other
+    /// processes' ports under load), and a bind that still loses the race is tried again.
+    /// </summary>
+    public async Task<DurableTaskTestHost> HostAsync()
+    {
+        for (var attempt = 1; host is null; attempt++)
+        {
+            try
+            {
+                host = await StartHostAsync(SharedAzurite.FreePort());
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // address already in use: another process took the port in between
+            }
+        }
+
+        return host;
+    }
+
+    private Task<DurableTaskTestHost> StartHostAsync(int port) => DurableTaskTestHost.StartAsync(
         registry => registry.AddRollbackTasks(),
         new DurableTaskTestHostOptions
         {
+            Port = port,
             ConfigureServices = services => services
                 .AddSingleton(TimeProvider.System)
                 .AddSingleton<IDeployStore>(Deploys)
