@@ -33,14 +33,10 @@ public sealed class LocalRuntime : IAsyncDisposable
     {
         // Settings ship beside the binary, so the runtime behaves the same whatever directory it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
-
         var owned = new List<IAsyncDisposable>();
         using var bootLogging = LoggerFactory.Create(logging => logging.AddConsole());
         var say = bootLogging.CreateLogger("RollbackFunctions.Local");
+        ChooseUrls(builder, message => say.LogWarning("{Message}", message));
         try
         {
             var connectionString = await EnsureStorageAsync(builder.Configuration, owned, message => say.LogInformation("{Message}", message));
@@ -77,6 +73,36 @@ public sealed class LocalRuntime : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Where to listen: <c>--urls</c>, else <see cref="DefaultUrl"/>. Without API keys anyone who can
+    /// reach the port could roll back production, so the runtime then listens on loopback only.
+    /// </summary>
+    private static void ChooseUrls(WebApplicationBuilder builder, Action<string> say)
+    {
+        var configured = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"];
+        var urls = string.IsNullOrEmpty(configured) ? [DefaultUrl] : configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (builder.Configuration.GetSection("Rollback:Auth:Keys").GetChildren().Any())
+        {
+            builder.WebHost.UseUrls(urls);
+            return;
+        }
+
+        var loopback = urls.Select(ToLoopback).Distinct().ToArray();
+        say($"No API keys configured (Rollback:Auth:Keys): listening on loopback only ({string.Join(", ", loopback)}), every request allowed.");
+        builder.WebHost.UseUrls(loopback);
+    }
+
+    private static string ToLoopback(string url)
+    {
+        var uri = new UriBuilder(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+        if (!(uri.Host is "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip))))
+        {
+            uri.Host = "127.0.0.1";
+        }
+
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Http;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Correlation;
@@ -27,6 +28,12 @@ public static class RollbackServices
             .Bind(configuration.GetSection("Rollback:Correlation"))
             .Validate(o => o.AreUsable(), "Rollback:Correlation: ServiceLabels and EnvironmentLabels each need at least one non-empty label name")
             .ValidateOnStart();
+
+        services.AddOptions<AccessOptions>()
+            .Bind(configuration.GetSection("Rollback:Auth"))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptions.Validator>();
+        services.AddSingleton<ApiAccess>();
 
         foreach (var activity in RollbackTasks.Activities)
         {

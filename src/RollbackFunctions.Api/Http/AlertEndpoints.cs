@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Audit;
@@ -23,6 +24,7 @@ public sealed class AlertEndpoints(
     IAuditLog audit,
     Correlator correlator,
     RollbackStarter starter,
+    ApiAccess access,
     TimeProvider clock,
     ILogger<AlertEndpoints> logger)
 {
@@ -40,6 +42,12 @@ public sealed class AlertEndpoints(
         DurableTaskClient durable,
         CancellationToken cancellationToken)
     {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Alerts);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
         using var _ = document;
         if (problem is not null)
@@ -88,7 +96,7 @@ public sealed class AlertEndpoints(
                 // Audited once per alert episode and status; re-sends only move the alert's counter.
                 var chain = start?.RollbackId ?? $"intake-{now:yyyyMMdd}";
                 await audit.AppendAsync(
-                    new AuditEntry(chain, alert.Source.ToString().ToLowerInvariant(), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
+                    new AuditEntry(chain, caller!.ActorFor(null, alert.Source.ToString().ToLowerInvariant()), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
                     cancellationToken);
             }
         }

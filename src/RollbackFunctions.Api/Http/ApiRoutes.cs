@@ -8,8 +8,9 @@ namespace RollbackFunctions.Api.Http;
 
 /// <summary>
 /// The API's route table for hosts that map routes themselves (the local runtime). The Functions
-/// app declares the same routes with triggers; a test keeps the two identical, methods and
-/// authorization levels included (anonymous here is <c>AllowAnonymous</c>, everything else needs a key).
+/// app declares the same routes with triggers; a test keeps the two identical. Both runtimes leave
+/// authorization to the handlers (<see cref="Access.ApiAccess"/>): the Functions triggers are
+/// anonymous to the host, whose own keys could not carry roles.
 /// </summary>
 public static class ApiRoutes
 {
@@ -20,21 +21,21 @@ public static class ApiRoutes
     {
         var api = app.MapGroup(Prefix);
         api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct));
-        api.MapGet("deploys/{deployId}", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(deployId, ct));
+        api.MapGet("deploys/{deployId}", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct));
         api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
-        api.MapPost("deploys/{deployId}/complete", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(deployId, ct));
-        api.MapGet("deploys/{deployId}/gate", (string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(deployId, ct));
+        api.MapPost("deploys/{deployId}/complete", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(r, deployId, ct));
+        api.MapGet("deploys/{deployId}/gate", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(r, deployId, ct));
         api.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct));
         api.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct));
         api.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
         api.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
-        api.MapGet("rollbacks/{rollbackId}", (string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(rollbackId, ct));
-        api.MapGet("rollbacks/{rollbackId}/audit", (string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(rollbackId, ct));
+        api.MapGet("rollbacks/{rollbackId}", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(r, rollbackId, ct));
+        api.MapGet("rollbacks/{rollbackId}/audit", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(r, rollbackId, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));
         api.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct));
-        // Anonymous, as in the Functions app, so load balancers and uptime checks can probe it.
-        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct)).AllowAnonymous();
+        // The one route that asks for no key, so load balancers and uptime checks can probe it.
+        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
         return app;
     }
 }

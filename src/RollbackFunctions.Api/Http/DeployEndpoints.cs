@@ -1,3 +1,4 @@
+using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Watching;
 using Microsoft.DurableTask.Client;
@@ -20,11 +21,18 @@ public sealed class DeployEndpoints(
     StepCapture capture,
     CheckTemplates templates,
     WatcherStarter watchers,
+    ApiAccess access,
     IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (registration, problem) = await JsonBody.ReadAsync<DeployRegistration>(request, cancellationToken);
         if (problem is not null)
         {
@@ -76,14 +84,28 @@ public sealed class DeployEndpoints(
             : Problems.Conflict($"deploy {stored.DeployId} is already registered with a different body");
 
     /// <summary><c>GET /api/deploys/{deployId}</c>.</summary>
-    public async Task<IResult> GetAsync(string deployId, CancellationToken cancellationToken) =>
-        await FindAsync(deployId, cancellationToken) is { } deploy
+    public async Task<IResult> GetAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
+    {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        return await FindAsync(deployId, cancellationToken) is { } deploy
             ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies)
             : Problems.NotFound($"no deploy {deployId}");
+    }
 
     /// <summary><c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed"}</c>.</summary>
     public async Task<IResult> ReportStepAsync(HttpRequest request, string deployId, string stepId, CancellationToken cancellationToken)
     {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (report, problem) = await JsonBody.ReadAsync<StepReport>(request, cancellationToken);
         if (problem is not null)
         {
@@ -115,13 +137,19 @@ public sealed class DeployEndpoints(
         // The rollback fixed its plan when it halted the deploy: a step applied since is not in it.
         var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is NOT part of that rollback: revert it by hand, or force a new rollback once {rollbackId} ends";
         ApiLog.StepReportedAfterHalt(logger, deployId, stepId, report.Status.ToString(), rollbackId);
-        await audit.AppendAsync(new AuditEntry(rollbackId, RollbackActors.Ci, AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
+        await audit.AppendAsync(new AuditEntry(rollbackId, caller!.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
         return Problems.Conflict(warning);
     }
 
     /// <summary><c>POST /api/deploys/{deployId}/complete</c>: pending steps become applied and the bake window starts.</summary>
-    public async Task<IResult> CompleteAsync(string deployId, CancellationToken cancellationToken)
+    public async Task<IResult> CompleteAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         if (await FindAsync(deployId, cancellationToken) is null)
         {
             return Problems.NotFound($"no deploy {deployId}");
@@ -135,8 +163,14 @@ public sealed class DeployEndpoints(
     }
 
     /// <summary><c>GET /api/deploys/{deployId}/gate</c>: may CI apply the next step?</summary>
-    public async Task<IResult> GateAsync(string deployId, CancellationToken cancellationToken)
+    public async Task<IResult> GateAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         if (await FindAsync(deployId, cancellationToken) is not { } deploy)
         {
             return Problems.NotFound($"no deploy {deployId}");

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using RollbackFunctions.Api.Access;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
@@ -8,20 +9,26 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
-public sealed class OperatorEndpoints(IRollbackStore rollbacks)
+public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access)
 {
     /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (await RunningAsync(rollbackId, cancellationToken) is { } refusal)
+        if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
         {
-            return refusal;
+            return notRunning;
         }
 
         var step = Identifiers.IsValid(stepId) ? await rollbacks.GetStepAsync(rollbackId, stepId, cancellationToken) : null;
@@ -35,7 +42,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks)
             return Problems.Conflict($"step {stepId} is {step.Status}, not waiting for approval");
         }
 
-        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));
+        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Approval(stepId), decision, cancellationToken);
         return Results.Json(new { rollbackId, stepId, decision = approve ? "approved" : "rejected", decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }
@@ -43,18 +50,24 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks)
     /// <summary><c>POST /api/rollbacks/{rollbackId}/abort</c>: no further reverts; reverts already running finish.</summary>
     public async Task<IResult> AbortAsync(HttpRequest request, string rollbackId, DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (await RunningAsync(rollbackId, cancellationToken) is { } refusal)
+        if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
         {
-            return refusal;
+            return notRunning;
         }
 
-        var decision = new OperatorDecision(false, OperatorRequest.ActorOf(request, body!.Actor), body.Reason ?? "aborted by an operator");
+        var decision = new OperatorDecision(false, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? "aborted by an operator");
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Abort, decision, cancellationToken);
         return Results.Json(new { rollbackId, aborting = true, decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }

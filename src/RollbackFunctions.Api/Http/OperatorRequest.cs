@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using RollbackFunctions.Api.Access;
 
 namespace RollbackFunctions.Api.Http;
 
@@ -19,11 +20,10 @@ public static class OperatorRequest
             : JsonBody.Bind<T>(document);
     }
 
-    /// <summary>The operator: the body's actor, else the header, else "operator". Trimmed to 100 characters.</summary>
-    public static string ActorOf(HttpRequest request, string? actor)
-    {
-        var name = !string.IsNullOrWhiteSpace(actor) ? actor : request.Headers[ActorHeader].ToString();
-        name = string.IsNullOrWhiteSpace(name) ? "operator" : name.Trim();
-        return name.Length <= 100 ? name : name[..100];
-    }
+    /// <summary>
+    /// The operator as audited: the key's name, with the display name from the body's actor or the
+    /// header beside it; without keys, the display name or "operator".
+    /// </summary>
+    public static string ActorOf(HttpRequest request, Caller caller, string? actor) =>
+        caller.ActorFor(!string.IsNullOrWhiteSpace(actor) ? actor : request.Headers[ActorHeader].ToString(), "operator");
 }

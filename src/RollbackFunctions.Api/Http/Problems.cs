@@ -10,6 +10,13 @@ public static class Problems
             ? Results.ValidationProblem(errors, detail, title: "The request is not valid", statusCode: StatusCodes.Status400BadRequest)
             : Problem(StatusCodes.Status400BadRequest, "The request is not valid", detail);
 
+    /// <summary>No key, or one that is not configured; the reply does not say which.</summary>
+    public static IResult Unauthorized() =>
+        new WithHeader(Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "send a valid API key"), "WWW-Authenticate", "Bearer");
+
+    /// <summary>A valid key without the role this route needs.</summary>
+    public static IResult Forbidden() => Problem(StatusCodes.Status403Forbidden, "Forbidden", "this key may not use this route");
+
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);
@@ -36,7 +43,10 @@ public static class Problems
             return Results.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Step targets not readable", extensions: extensions);
         }
 
-        return new WithRetryAfter(Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Step targets not reachable", extensions: extensions), RetryAfterSeconds);
+        return new WithHeader(
+            Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Step targets not reachable", extensions: extensions),
+            "Retry-After",
+            RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>What a 503 asks the caller to wait before retrying.</summary>
@@ -45,11 +55,11 @@ public static class Problems
     private static IResult Problem(int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title);
 
-    private sealed class WithRetryAfter(IResult inner, int seconds) : IResult
+    private sealed class WithHeader(IResult inner, string name, string value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers[name] = value;
             return inner.ExecuteAsync(httpContext);
         }
     }

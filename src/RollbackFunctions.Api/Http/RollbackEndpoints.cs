@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
@@ -9,7 +10,7 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What operators call to start and read rollbacks.</summary>
-public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter)
+public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter, ApiAccess access)
 {
     /// <summary>
     /// <c>POST /api/deploys/{deployId}/rollback</c>, optional body <c>{"reason", "actor", "force"}</c>.
@@ -18,6 +19,12 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// </summary>
     public async Task<IResult> StartAsync(HttpRequest request, string deployId, DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var (manual, problem) = await OperatorRequest.ReadAsync<ManualRollbackRequest>(request, cancellationToken);
         if (problem is not null)
         {
@@ -29,7 +36,7 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             return Problems.NotFound($"no deploy {deployId}");
         }
 
-        var trigger = new RollbackTrigger(TriggerKinds.Manual, OperatorRequest.ActorOf(request, manual!.Actor), manual.Reason ?? "started by hand", []);
+        var trigger = new RollbackTrigger(TriggerKinds.Manual, OperatorRequest.ActorOf(request, caller!, manual!.Actor), manual.Reason ?? "started by hand", []);
         var start = await starter.StartAsync(durable, deployId, trigger, cancellationToken, manual.Force);
         if (start.Refusal is not null)
         {
@@ -40,8 +47,14 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     }
 
     /// <summary><c>GET /api/rollbacks/{rollbackId}</c>.</summary>
-    public async Task<IResult> GetAsync(string rollbackId, CancellationToken cancellationToken)
+    public async Task<IResult> GetAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         if (await FindAsync(rollbackId, cancellationToken) is not { } head)
         {
             return Problems.NotFound($"no rollback {rollbackId}");
@@ -55,6 +68,12 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// <summary><c>GET /api/rollbacks?state=active|all</c> (default active).</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var state = request.Query["state"].ToString();
         if (state is not ("" or "active" or "all"))
         {
@@ -66,8 +85,14 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     }
 
     /// <summary><c>GET /api/rollbacks/{rollbackId}/audit</c>: the rows and whether their hash chain verifies.</summary>
-    public async Task<IResult> AuditAsync(string rollbackId, CancellationToken cancellationToken)
+    public async Task<IResult> AuditAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         if (await FindAsync(rollbackId, cancellationToken) is null)
         {
             return Problems.NotFound($"no rollback {rollbackId}");

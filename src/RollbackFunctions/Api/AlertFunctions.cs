@@ -10,14 +10,14 @@ public sealed class AlertFunctions(AlertEndpoints alerts)
 {
     [Function("AlertmanagerWebhook")]
     public Task<IResult> Alertmanager(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/alertmanager")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "alerts/alertmanager")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>
         alerts.AlertmanagerAsync(request, durable, cancellationToken);
 
     [Function("DatadogWebhook")]
     public Task<IResult> Datadog(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/datadog")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "alerts/datadog")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>
         alerts.DatadogAsync(request, durable, cancellationToken);

@@ -10,19 +10,19 @@ public sealed class DeployFunctions(DeployEndpoints deploys, RollbackEndpoints r
 {
     [Function("RegisterDeploy")]
     public Task<IResult> Register(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "deploys")] HttpRequest request,
         [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>
         deploys.RegisterAsync(request, durable, cancellationToken);
 
     [Function("GetDeploy")]
     public Task<IResult> Get(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deploys/{deployId}")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
-        deploys.GetAsync(deployId, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "deploys/{deployId}")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.GetAsync(request, deployId, cancellationToken);
 
     [Function("ReportStep")]
     public Task<IResult> ReportStep(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/steps/{stepId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "deploys/{deployId}/steps/{stepId}")] HttpRequest request,
         string deployId,
         string stepId,
         CancellationToken cancellationToken) =>
@@ -30,17 +30,17 @@ public sealed class DeployFunctions(DeployEndpoints deploys, RollbackEndpoints r
 
     [Function("CompleteDeploy")]
     public Task<IResult> Complete(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/complete")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
-        deploys.CompleteAsync(deployId, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "deploys/{deployId}/complete")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.CompleteAsync(request, deployId, cancellationToken);
 
     [Function("DeployGate")]
     public Task<IResult> Gate(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "deploys/{deployId}/gate")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
-        deploys.GateAsync(deployId, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "deploys/{deployId}/gate")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>
+        deploys.GateAsync(request, deployId, cancellationToken);
 
     [Function("StartRollback")]
     public Task<IResult> StartRollback(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "deploys/{deployId}/rollback")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "deploys/{deployId}/rollback")] HttpRequest request,
         string deployId,
         [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>

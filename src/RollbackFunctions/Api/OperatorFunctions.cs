@@ -10,7 +10,7 @@ public sealed class OperatorFunctions(OperatorEndpoints operators)
 {
     [Function("ApproveStep")]
     public Task<IResult> Approve(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "rollbacks/{rollbackId}/steps/{stepId}/approve")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rollbacks/{rollbackId}/steps/{stepId}/approve")] HttpRequest request,
         string rollbackId,
         string stepId,
         [DurableClient] DurableTaskClient durable,
@@ -19,7 +19,7 @@ public sealed class OperatorFunctions(OperatorEndpoints operators)
 
     [Function("RejectStep")]
     public Task<IResult> Reject(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "rollbacks/{rollbackId}/steps/{stepId}/reject")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rollbacks/{rollbackId}/steps/{stepId}/reject")] HttpRequest request,
         string rollbackId,
         string stepId,
         [DurableClient] DurableTaskClient durable,
@@ -28,7 +28,7 @@ public sealed class OperatorFunctions(OperatorEndpoints operators)
 
     [Function("AbortRollback")]
     public Task<IResult> Abort(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "rollbacks/{rollbackId}/abort")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rollbacks/{rollbackId}/abort")] HttpRequest request,
         string rollbackId,
         [DurableClient] DurableTaskClient durable,
         CancellationToken cancellationToken) =>

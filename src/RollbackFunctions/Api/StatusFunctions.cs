@@ -10,18 +10,18 @@ public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint 
 {
     [Function("ListRollbacks")]
     public Task<IResult> ListRollbacks(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks")] HttpRequest request, CancellationToken cancellationToken) =>
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks")] HttpRequest request, CancellationToken cancellationToken) =>
         rollbacks.ListAsync(request, cancellationToken);
 
     [Function("GetRollbackAudit")]
     public Task<IResult> GetAudit(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks/{rollbackId}/audit")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
-        rollbacks.AuditAsync(rollbackId, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}/audit")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
+        rollbacks.AuditAsync(request, rollbackId, cancellationToken);
 
     [Function("GetRollback")]
     public Task<IResult> GetRollback(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
-        rollbacks.GetAsync(rollbackId, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
+        rollbacks.GetAsync(request, rollbackId, cancellationToken);
 
     // Anonymous so load balancers and uptime checks can probe it; it reveals nothing but up/down.
     [Function("Health")]

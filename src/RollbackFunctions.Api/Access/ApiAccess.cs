@@ -1,0 +1,102 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Api.Http;
+
+namespace RollbackFunctions.Api.Access;
+
+/// <summary>
+/// The one authorization rule set of both runtimes. A request carries a key as
+/// <c>Authorization: Bearer</c> (what Alertmanager's <c>http_config.authorization</c> and Datadog's
+/// custom headers send), <c>x-functions-key</c> or <c>?code=</c>; the key's roles decide. Every
+/// handler asks here first, so a route cannot be added without saying which role it needs.
+/// </summary>
+public sealed class ApiAccess
+{
+    /// <summary>The Functions host's key header, accepted so existing clients keep working.</summary>
+    public const string FunctionsKeyHeader = "x-functions-key";
+
+    private readonly IReadOnlyList<Key> keys;
+    private readonly bool requireKeys;
+
+    public ApiAccess(IOptions<AccessOptions> options)
+    {
+        keys = options.Value.Keys
+            .Select(k => new Key(k.Key, Digest(k.Value.Secret), k.Value.RoleNames.Select(r => Enum.Parse<ApiRole>(r, ignoreCase: true)).ToHashSet()))
+            .ToList();
+        requireKeys = options.Value.RequireKeys;
+    }
+
+    /// <summary>Whether requests must carry a key (some are configured, or the host demands them).</summary>
+    public bool KeysInUse => keys.Count > 0 || requireKeys;
+
+    /// <summary>The configured keys and their roles, without secrets, for <c>GET /api/policy</c>.</summary>
+    public IReadOnlyDictionary<string, string[]> Describe() =>
+        keys.ToDictionary(k => k.Name, k => k.Roles.Select(r => r.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal).ToArray());
+
+    /// <summary>
+    /// Who is calling, if they may use a route that needs <paramref name="role"/>; otherwise the
+    /// 401 or 403 to send, which says nothing about which part of a key was wrong.
+    /// </summary>
+    public (Caller? Caller, IResult? Refusal) Authorize(HttpRequest request, ApiRole role)
+    {
+        if (!KeysInUse)
+        {
+            // Keyless only on loopback: the local runtime binds there; this refuses anything a proxy forwards.
+            return request.HttpContext.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote)
+                ? (null, Problems.Unauthorized())
+                : (Caller.Unauthenticated, null);
+        }
+
+        var key = Match(PresentedSecret(request));
+        return key is null ? (null, Problems.Unauthorized())
+            : !key.Roles.Contains(role) ? (null, Problems.Forbidden())
+            : (new Caller(key.Name), null);
+    }
+
+    private static string? PresentedSecret(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        var header = request.Headers[FunctionsKeyHeader].ToString();
+        if (header.Length > 0)
+        {
+            return header;
+        }
+
+        var code = request.Query["code"].ToString();
+        return code.Length > 0 ? code : null;
+    }
+
+    /// <summary>Compares against every key, in constant time per key, so timing reveals neither a secret nor which key nearly matched.</summary>
+    private Key? Match(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return null;
+        }
+
+        var digest = Digest(presented);
+        Key? found = null;
+        foreach (var key in keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(digest, key.Digest))
+            {
+                found = key;
+            }
+        }
+
+        return found;
+    }
+
+    // Digests have one length, so the comparison's time does not depend on the secret's.
+    private static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    private sealed record Key(string Name, byte[] Digest, HashSet<ApiRole> Roles);
+}

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
+
+namespace RollbackFunctions.Integration.Tests.Api;
+
+/// <summary>Named keys with roles on the local runtime, over HTTP: who may call what, and what the audit trail records.</summary>
+public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClassFixture<AccessApiTests.KeyedRuntime>
+{
+    internal const string CiSecret = "ci-0123456789abcdef0123456789abcdef";
+    internal const string AlertsSecret = "al-0123456789abcdef0123456789abcdef";
+    internal const string OncallSecret = "on-0123456789abcdef0123456789abcdef";
+    internal const string ReaderSecret = "rd-0123456789abcdef0123456789abcdef";
+
+    /// <summary>Every route and the one role it needs: the contract of issue 9, written out.</summary>
+    public static TheoryData<string, string, string> Routes => new()
+    {
+        { "POST", "/api/deploys", "ci" },
+        { "GET", "/api/deploys/d-1", "reader" },
+        { "POST", "/api/deploys/d-1/steps/s-1", "ci" },
+        { "POST", "/api/deploys/d-1/complete", "ci" },
+        { "GET", "/api/deploys/d-1/gate", "ci" },
+        { "POST", "/api/deploys/d-1/rollback", "operator" },
+        { "POST", "/api/alerts/alertmanager", "alerts" },
+        { "POST", "/api/alerts/datadog", "alerts" },
+        { "GET", "/api/rollbacks", "reader" },
+        { "GET", "/api/rollbacks/rb-d-1", "reader" },
+        { "GET", "/api/rollbacks/rb-d-1/audit", "reader" },
+        { "POST", "/api/rollbacks/rb-d-1/steps/s-1/approve", "operator" },
+        { "POST", "/api/rollbacks/rb-d-1/steps/s-1/reject", "operator" },
+        { "POST", "/api/rollbacks/rb-d-1/abort", "operator" },
+    };
+
+    private static readonly Dictionary<string, string> SecretOfRole = new()
+    {
+        ["ci"] = CiSecret,
+        ["alerts"] = AlertsSecret,
+        ["operator"] = OncallSecret,
+        ["reader"] = ReaderSecret,
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Routes))]
+    public async Task Route_WithoutOrWithAWrongKey_Is401AndSaysNothingMore(string method, string path, string role)
+    {
+        var runtime = fixture.Require();
+        _ = role;
+
+        using var none = await SendAsync(runtime, method, path, secret: null);
+        using var wrong = await SendAsync(runtime, method, path, secret: "wrong-" + CiSecret);
+        using var almost = await SendAsync(runtime, method, path, secret: CiSecret[..^1]);
+
+        foreach (var reply in new[] { none, wrong, almost })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, reply.StatusCode);
+            Assert.Equal("application/problem+json", reply.Content.Headers.ContentType?.MediaType);
+            Assert.Contains(reply.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+        }
+
+        Assert.Equal(await none.Content.ReadAsStringAsync(), await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(await none.Content.ReadAsStringAsync(), await almost.Content.ReadAsStringAsync());
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Routes))]
+    public async Task Route_OnlyItsRolePassesTheDoor(string method, string path, string role)
+    {
+        var runtime = fixture.Require();
+
+        foreach (var (other, secret) in SecretOfRole)
+        {
+            using var reply = await SendAsync(runtime, method, path, secret);
+            if (other == role)
+            {
+                // Past the door the handler answers: not found, bad body, but never 401 or 403.
+                Assert.NotEqual(HttpStatusCode.Unauthorized, reply.StatusCode);
+                Assert.NotEqual(HttpStatusCode.Forbidden, reply.StatusCode);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, reply.StatusCode);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public async Task Key_IsAcceptedAsBearerFunctionsKeyOrCode()
+    {
+        var runtime = fixture.Require();
+
+        using var bearer = await SendAsync(runtime, "GET", "/api/rollbacks", ReaderSecret);
+        using var header = new HttpRequestMessage(HttpMethod.Get, "/api/rollbacks");
+        header.Headers.Add("x-functions-key", ReaderSecret);
+        using var viaHeader = await runtime.Http.SendAsync(header);
+        using var viaCode = await runtime.Http.GetAsync($"/api/rollbacks?code={ReaderSecret}");
+        using var health = await runtime.Http.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, viaHeader.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, viaCode.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Register_WithoutTheCiRole_WritesNothing()
+    {
+        var runtime = fixture.Require();
+        var id = Repo.UniqueName("acc");
+        var body = new JsonObject { ["deployId"] = id, ["service"] = "svc", ["version"] = "1", ["environment"] = "prod", ["steps"] = new JsonArray() }.ToJsonString();
+
+        using var refused = await SendAsync(runtime, "POST", "/api/deploys", ReaderSecret, body);
+        using var read = await SendAsync(runtime, "GET", $"/api/deploys/{id}", ReaderSecret);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Audit_NamesTheKeyAsActor_WithTheOperatorsDisplayNameBesideIt()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = Repo.UniqueName("acc");
+        using var registered = await SendAsync(runtime, "POST", "/api/deploys", CiSecret, Payloads.DiamondDeploy(id, receiver).ToJsonString());
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+
+        using var started = await SendAsync(runtime, "POST", $"/api/deploys/{id}/rollback", OncallSecret, """{"actor":"Alice\nforged line","reason":"bad deploy"}""");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var rollbackId = Identifiers.RollbackIdFor(id);
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var reply = await SendAsync(runtime, "GET", $"/api/rollbacks/{rollbackId}", ReaderSecret);
+                return reply.IsSuccessStatusCode && JsonNode.Parse(await reply.Content.ReadAsStringAsync())!["phase"]!.GetValue<string>() is "succeeded" or "failed";
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"rollback {rollbackId} did not end");
+
+        using var audit = await SendAsync(runtime, "GET", $"/api/rollbacks/{rollbackId}/audit", ReaderSecret);
+        var rows = JsonNode.Parse(await audit.Content.ReadAsStringAsync())!["rows"]!.AsArray();
+        Assert.Equal("oncall (Aliceforged line)", rows.First(r => r!["action"]!.GetValue<string>() == "rollback.claimed")!["actor"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Start_WithAKeyTooShortOrAnUnknownRole_Refuses()
+    {
+        var refused = await Assert.ThrowsAnyAsync<OptionsValidationException>(async () =>
+        {
+            await using var runtime = await TestRuntime.StartAsync(
+                "Rollback:Auth:Keys:weak:Secret=short",
+                "Rollback:Auth:Keys:weak:Roles:0=ci",
+                "Rollback:Auth:Keys:typo:Secret=" + CiSecret,
+                "Rollback:Auth:Keys:typo:Roles:0=admin");
+        });
+
+        Assert.Contains(refused.Failures, f => f.Contains("weak:Secret", StringComparison.Ordinal));
+        Assert.Contains(refused.Failures, f => f.Contains("'admin'", StringComparison.Ordinal));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(TestRuntime runtime, string method, string path, string? secret, string body = "{}")
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (secret is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+
+        if (method == "POST")
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        return await runtime.Http.SendAsync(request);
+    }
+
+    /// <summary>A runtime with one key per role; the operator's key also reads.</summary>
+    public sealed class KeyedRuntime : IAsyncLifetime
+    {
+        private TestRuntime? runtime;
+        private string? missing;
+
+        internal TestRuntime Require()
+        {
+            RealParts.Require(missing is null, missing ?? "");
+            return runtime!;
+        }
+
+        public async Task InitializeAsync()
+        {
+            try
+            {
+                runtime = await TestRuntime.StartAsync(
+                    "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret,
+                    "Rollback:Auth:Keys:pipeline:Roles:0=ci",
+                    "Rollback:Auth:Keys:alertmanager:Secret=" + AlertsSecret,
+                    "Rollback:Auth:Keys:alertmanager:Roles:0=alerts",
+                    "Rollback:Auth:Keys:oncall:Secret=" + OncallSecret,
+                    "Rollback:Auth:Keys:oncall:Roles:0=operator",
+                    "Rollback:Auth:Keys:dashboard:Secret=" + ReaderSecret,
+                    "Rollback:Auth:Keys:dashboard:Roles:0=reader");
+            }
+            catch (SkipException e)
+            {
+                missing = e.Message;
+            }
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (runtime is not null)
+            {
+                await runtime.DisposeAsync();
+            }
+        }
+    }
+}
