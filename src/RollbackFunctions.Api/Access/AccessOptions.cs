@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace RollbackFunctions.Api.Access;
 
 /// <summary>
@@ -46,13 +44,6 @@ public sealed class AccessOptions
         {
             yield return $"Rollback:Auth:Keys: {string.Join(" and ", shared.Select(k => k.Key))} share a secret; the audit trail could not tell them apart";
         }
-    }
-
-    /// <summary>Refuses to start with unusable keys, naming each problem.</summary>
-    public sealed class Validator : IValidateOptions<AccessOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AccessOptions options) =>
-            options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 }
 

@@ -12,6 +12,7 @@ using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Infrastructure.Configuration;
 
 namespace RollbackFunctions.Api.Configuration;
@@ -32,7 +33,7 @@ public static class RollbackServices
         services.AddOptions<AccessOptions>()
             .Bind(configuration.GetSection("Rollback:Auth"))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptions.Validator>();
+        services.AddSingleton<IValidateOptions<AccessOptions>>(new ProblemsValidator<AccessOptions>(o => o.Problems()));
         services.AddSingleton<ApiAccess>();
 
         foreach (var activity in RollbackTasks.Activities)
@@ -40,7 +41,10 @@ public static class RollbackServices
             services.AddTransient(activity);
         }
 
-        services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value));
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection("Rollback:Policy")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PolicyOptions>>(new ProblemsValidator<PolicyOptions>(o => o.Problems()));
+        services.AddSingleton<PolicyGate>();
+        services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, sp.GetRequiredService<IOptions<PolicyOptions>>().Value.ClockSkew));
         services.AddSingleton<RegistrationValidator>();
         services.AddSingleton<StepCapture>();
         services.AddSingleton<CheckSampler>();
@@ -54,6 +58,7 @@ public static class RollbackServices
         services.AddSingleton<RollbackEndpoints>();
         services.AddSingleton<OperatorEndpoints>();
         services.AddSingleton<HealthEndpoint>();
+        services.AddSingleton<PolicyEndpoint>();
         return services;
     }
 }

@@ -66,6 +66,7 @@ public sealed class AlertEndpoints(
         }
 
         var now = clock.GetUtcNow();
+        await NoteFiringServicesAsync(alerts, now, cancellationToken);
         var candidates = new Dictionary<(string?, string?), IReadOnlyList<DeployRecord>>();
         var matched = new Dictionary<string, RollbackStart>();
         var unmatched = 0;
@@ -90,11 +91,18 @@ public sealed class AlertEndpoints(
                 unmatched++;
             }
 
-            if (await alertLog.RecordAsync(alert, decision, start?.RollbackId, now, cancellationToken))
+            if (start?.Refusal is { } refused)
+            {
+                // Matched, and the guardrails said no: the alert's record says both.
+                decision = decision with { Reason = $"{decision.Reason}; {refused}" };
+            }
+
+            var rollbackId = start is { Refusal: null } ? start.RollbackId : null;
+            if (await alertLog.RecordAsync(alert, decision, rollbackId, now, cancellationToken))
             {
                 LogDecision(alert, decision);
                 // Audited once per alert episode and status; re-sends only move the alert's counter.
-                var chain = start?.RollbackId ?? $"intake-{now:yyyyMMdd}";
+                var chain = rollbackId ?? $"intake-{now:yyyyMMdd}";
                 await audit.AppendAsync(
                     new AuditEntry(chain, caller!.ActorFor(null, alert.Source.ToString().ToLowerInvariant()), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
                     cancellationToken);
@@ -112,6 +120,19 @@ public sealed class AlertEndpoints(
             statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>Every service firing here counts toward the mass-alert guard, matched to a deploy or not.</summary>
+    private async Task NoteFiringServicesAsync(IReadOnlyList<AlertSignal> alerts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var firing = alerts.Where(a => a.Status == AlertStatus.Firing).Select(correlator.KeysOf).Distinct();
+        foreach (var (service, environment) in firing)
+        {
+            if (service is not null && environment is not null)
+            {
+                await alertLog.NoteFiringAsync(service, environment, now, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>
     /// A Datadog notification's start is when it was sent unless its template passes
     /// <c>$LAST_TRIGGERED_AT_EPOCH</c>: the episode began no later than its cycle was first received
@@ -119,8 +140,8 @@ public sealed class AlertEndpoints(
     /// </summary>
     private async Task<AlertSignal> EpisodeOfAsync(AlertSignal alert, CancellationToken cancellationToken) =>
         alert.Source == AlertSource.Datadog && alert.Status == AlertStatus.Firing
-            && await alertLog.FirstFiringReceivedAsync(alert.DedupKey, cancellationToken) is { } first && first < alert.StartsAt
-            ? alert with { StartsAt = first }
+            && await alertLog.FirstFiringReceivedAsync(alert.DedupKey, cancellationToken) is { } first
+            ? alert with { FirstReceivedAt = first }
             : alert;
 
     /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>

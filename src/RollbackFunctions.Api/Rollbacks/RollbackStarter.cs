@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
@@ -16,11 +17,14 @@ namespace RollbackFunctions.Api.Rollbacks;
 /// succeeds, and only its caller schedules the orchestration. The durable engines used here accept
 /// duplicate instance ids, so the engine is never relied on for this. An operator may force a
 /// second rollback once the first has ended; it gets the next numbered id and is recorded as forced.
+/// Before a new claim the guardrails (<see cref="PolicyGate"/>) decide: proceed, hold every step for
+/// approval, or refuse and page instead.
 /// </summary>
 public sealed class RollbackStarter(
     IDeployStore deploys,
     IRollbackStore rollbacks,
     IAuditLog audit,
+    PolicyGate policy,
     IOptions<RollbackOptions> options,
     TimeProvider clock,
     ILogger<RollbackStarter> logger)
@@ -30,15 +34,34 @@ public sealed class RollbackStarter(
     public async Task<RollbackStart> StartAsync(DurableTaskClient durable, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken, bool force = false)
     {
         var rollbackId = Identifiers.RollbackIdFor(deployId);
-        if (!await TryClaimAsync(rollbackId, deployId, trigger, cancellationToken)
-            && !await TryRecoverLostClaimAsync(durable, rollbackId, cancellationToken))
+        var deploy = await deploys.GetAsync(deployId, cancellationToken);
+        var decision = GuardDecisionNotNeeded;
+        if (deploy is not null && (force || await rollbacks.GetAsync(rollbackId, cancellationToken) is null))
+        {
+            // A new rollback would start: the guardrails decide first. Re-sent alerts of a rollback that exists skip this.
+            decision = await policy.DecideAsync(deploy, trigger, cancellationToken);
+            if (decision.Verdict == GuardVerdict.Refuse)
+            {
+                return new RollbackStart(deployId, rollbackId, Started: false, decision.Reason);
+            }
+        }
+
+        var approvals = deploy is null ? RollbackApprovals.None : RollbackApprovals.For(policy.Policy, deploy, decision);
+        var claimed = await TryClaimAsync(rollbackId, deployId, trigger, approvals, decision, cancellationToken);
+        if (!claimed && await TryRecoverLostClaimAsync(durable, rollbackId, cancellationToken))
+        {
+            approvals = (await rollbacks.GetAsync(rollbackId, cancellationToken))?.Approvals ?? approvals;
+            claimed = true;
+        }
+
+        if (!claimed)
         {
             if (!force)
             {
-                return new RollbackStart(deployId, (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId ?? rollbackId, Started: false);
+                return new RollbackStart(deployId, deploy?.RollbackId ?? rollbackId, Started: false);
             }
 
-            var forced = await TryClaimForcedAsync(deployId, trigger, cancellationToken);
+            var forced = await TryClaimForcedAsync(deployId, trigger, approvals, decision, cancellationToken);
             if (forced.Refusal is not null)
             {
                 return forced;
@@ -47,10 +70,13 @@ public sealed class RollbackStarter(
             rollbackId = forced.RollbackId;
         }
 
-        await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, cancellationToken);
+        await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, approvals, cancellationToken);
         ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
         return new RollbackStart(deployId, rollbackId, Started: true);
     }
+
+    /// <summary>For a deploy not (yet) registered nothing is guarded: the claim below finds no deploy to halt either.</summary>
+    private static readonly GuardDecision GuardDecisionNotNeeded = new(GuardVerdict.Proceed, "none", "no new rollback");
 
     /// <summary>
     /// Schedules every claim a crashed claimer left unscheduled for longer than
@@ -65,7 +91,7 @@ public sealed class RollbackStarter(
         {
             if (head.ScheduledAt is null && head.ClaimedAt < staleBefore && await TryRecoverLostClaimAsync(durable, head.RollbackId, cancellationToken))
             {
-                await ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, cancellationToken);
+                await ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, head.Approvals ?? RollbackApprovals.None, cancellationToken);
                 recovered++;
             }
         }
@@ -73,19 +99,19 @@ public sealed class RollbackStarter(
         return recovered;
     }
 
-    private async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, RollbackApprovals approvals, CancellationToken cancellationToken)
     {
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
         await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings()),
+            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings(), approvals),
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);
     }
 
-    private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
+    private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, RollbackApprovals approvals, GuardDecision decision, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var head = new RollbackRecord
@@ -96,6 +122,7 @@ public sealed class RollbackStarter(
             Trigger = trigger,
             ClaimedAt = now,
             ClaimToken = Guid.NewGuid().ToString("N"),
+            Approvals = approvals,
             Timeline = [new PhaseChange(RollbackPhase.Halting, now, $"claimed by {trigger.Actor} ({trigger.Kind}): {trigger.Reason}")],
         };
         if (!await rollbacks.TryClaimAsync(head, cancellationToken)
@@ -107,11 +134,12 @@ public sealed class RollbackStarter(
         await audit.AppendAsync(
             new AuditEntry(rollbackId, trigger.Actor, AuditActions.RollbackClaimed, new { deployId, trigger.Kind, alerts = trigger.Alerts.Select(a => a.DedupKey) }, "claimed", trigger.Reason),
             cancellationToken);
+        await policy.AuditAsync(rollbackId, decision, cancellationToken);
         return true;
     }
 
     /// <summary>A forced rollback runs only after the previous one ended: two rollbacks reverting one deploy at once would fight.</summary>
-    private async Task<RollbackStart> TryClaimForcedAsync(string deployId, RollbackTrigger trigger, CancellationToken cancellationToken)
+    private async Task<RollbackStart> TryClaimForcedAsync(string deployId, RollbackTrigger trigger, RollbackApprovals approvals, GuardDecision decision, CancellationToken cancellationToken)
     {
         var current = (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId ?? Identifiers.RollbackIdFor(deployId);
         if (await rollbacks.GetAsync(current, cancellationToken) is { Phase: var phase } && !phase.IsTerminal())
@@ -129,7 +157,7 @@ public sealed class RollbackStarter(
 
         var forcedTrigger = trigger with { Kind = TriggerKinds.ManualForced, Reason = $"forced after {current}: {trigger.Reason}" };
         var id = $"{Identifiers.RollbackIdFor(deployId)}-{next}";
-        return await TryClaimAsync(id, deployId, forcedTrigger, cancellationToken)
+        return await TryClaimAsync(id, deployId, forcedTrigger, approvals, decision, cancellationToken)
             ? new RollbackStart(deployId, id, true)
             : new RollbackStart(deployId, id, false, $"rollback {id} was just started by another request");
     }

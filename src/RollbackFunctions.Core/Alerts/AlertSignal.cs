@@ -40,7 +40,14 @@ public sealed record AlertSignal(
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyDictionary<string, string> Annotations,
     DateTimeOffset StartsAt,
-    string? Link);
+    string? Link)
+{
+    /// <summary>
+    /// When this episode was first received here, by our own clock, where known. An episode first
+    /// received before a deploy was registered did not come from it; no clock skew applies.
+    /// </summary>
+    public DateTimeOffset? FirstReceivedAt { get; init; }
+}
 
 /// <summary>A webhook body that could not be read; the message says what is wrong.</summary>
 public sealed class AlertPayloadException(string message) : Exception(message);

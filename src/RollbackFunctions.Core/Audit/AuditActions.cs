@@ -8,6 +8,7 @@ public static class AuditActions
 {
     public const string AlertReceived = "alert.received";
     public const string RollbackClaimed = "rollback.claimed";
+    public const string PolicyDecided = "policy.decided";
     public const string DeployHalted = "deploy.halted";
     public const string PhaseChanged = "phase.changed";
     public const string PageSent = "page.sent";

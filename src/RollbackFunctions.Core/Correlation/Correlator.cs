@@ -6,9 +6,10 @@ namespace RollbackFunctions.Core.Correlation;
 /// <summary>
 /// Ties an alert to the deploy that most plausibly caused it. An alert matches a deploy when
 /// service and environment match, every deploy label the alert also carries has the same value,
-/// and the alert did not start before the deploy did. Pure code.
+/// and the alert did not start before the deploy did (give or take <paramref name="clockSkew"/>,
+/// how far the alert source's clock may be behind ours). Pure code.
 /// </summary>
-public sealed class Correlator(CorrelationOptions options)
+public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = default)
 {
     /// <summary>The service and environment an alert names, or null for each it does not.</summary>
     public (string? Service, string? Environment) KeysOf(AlertSignal alert) =>
@@ -58,7 +59,7 @@ public sealed class Correlator(CorrelationOptions options)
         return new CorrelationDecision(chosen.DeployId, reason, passedOver);
     }
 
-    private static string? WhyNot(AlertSignal alert, DeployRecord deploy, DateTimeOffset now)
+    private string? WhyNot(AlertSignal alert, DeployRecord deploy, DateTimeOffset now)
     {
         var state = deploy.StateAt(now);
         if (!state.IsLive() && deploy.RollbackId is null)
@@ -66,9 +67,14 @@ public sealed class Correlator(CorrelationOptions options)
             return $"state is {state}";
         }
 
-        if (alert.StartsAt < deploy.RegisteredAt)
+        if (alert.StartsAt < deploy.RegisteredAt - clockSkew)
         {
             return $"alert started {alert.StartsAt:O}, before the deploy ({deploy.RegisteredAt:O})";
+        }
+
+        if (alert.FirstReceivedAt < deploy.RegisteredAt)
+        {
+            return $"alert episode first received {alert.FirstReceivedAt:O}, before the deploy ({deploy.RegisteredAt:O})";
         }
 
         foreach (var (name, value) in deploy.Labels)

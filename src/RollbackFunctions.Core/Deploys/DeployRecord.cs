@@ -21,6 +21,9 @@ public sealed partial record DeployRecord
     /// <summary><see cref="DeployMode.Observe"/>: breaches are reported as "would roll back", never acted on.</summary>
     public DeployMode Mode { get; init; }
 
+    /// <summary>The last time the guardrails refused to roll this deploy back automatically, and why.</summary>
+    public Policy.PolicyRefusal? Refused { get; init; }
+
     /// <summary>What the watcher last saw, once it ran.</summary>
     public WatchReport? Watch { get; init; }
 

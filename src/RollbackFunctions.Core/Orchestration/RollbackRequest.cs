@@ -7,7 +7,8 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <param name="DeployId">The deploy to roll back.</param>
 /// <param name="TriggerAlerts">How many alerts triggered it; with no conditions, their resolving is the verification.</param>
 /// <param name="Settings">Timing and retry tunables.</param>
-public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings);
+/// <param name="Approvals">Steps the policy wants approved; null (older instances) for none.</param>
+public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null);
 
 /// <summary>Timing and retry tunables of one rollback.</summary>
 /// <param name="StepMaxAttempts">Durable attempts of one step's revert activity, unless the step says otherwise.</param>

@@ -4,6 +4,7 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Planning;
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Core.Orchestration;
@@ -15,7 +16,7 @@ internal sealed partial class RollbackRun
 
     private async Task RevertStepAsync(DeployStep step, int level)
     {
-        var decision = StepPolicy.Before(step, graph, statuses, Aborted ? abortSignal.Result.Actor : null);
+        var decision = StepPolicy.Before(step, graph, statuses, Aborted ? abortSignal.Result.Actor : null, input.Approvals ?? RollbackApprovals.None);
         if (decision.Action == StepAction.Leave)
         {
             await RecordStepAsync(step, level, decision.Status!.Value, decision.Detail);

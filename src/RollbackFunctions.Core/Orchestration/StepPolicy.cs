@@ -1,5 +1,6 @@
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Planning;
+using RollbackFunctions.Core.Policy;
 
 namespace RollbackFunctions.Core.Orchestration;
 
@@ -34,13 +35,14 @@ public static class StepPolicy
     /// Decides about <paramref name="step"/> given what was decided for the steps reverted before it.
     /// In order: an abort cancels; a dependent left unreverted blocks (reverting under an unreverted
     /// top layer is how "old code on new schema" incidents happen); manual steps are work for a human;
-    /// approval-mode steps wait for an operator.
+    /// approval-mode steps, and steps the policy wants approved, wait for an operator.
     /// </summary>
     /// <param name="step">The step to decide about.</param>
     /// <param name="graph">The deploy's step graph.</param>
     /// <param name="decided">Final statuses of the steps handled so far (its dependents among them).</param>
     /// <param name="abortedBy">The operator who aborted the rollback, or null.</param>
-    public static StepDecision Before(DeployStep step, StepGraph graph, IReadOnlyDictionary<string, StepStatus> decided, string? abortedBy)
+    /// <param name="approvals">What the policy wants approved in this rollback.</param>
+    public static StepDecision Before(DeployStep step, StepGraph graph, IReadOnlyDictionary<string, StepStatus> decided, string? abortedBy, RollbackApprovals approvals)
     {
         if (abortedBy is not null)
         {
@@ -58,6 +60,7 @@ public static class StepPolicy
         {
             RevertMode.Manual => StepDecision.Leave(StepStatus.Manual, "revert mode is manual: work for a human"),
             RevertMode.Approval => new StepDecision(StepAction.AskApproval, StepStatus.AwaitingApproval, "revert mode is approval"),
+            _ when approvals.Why(step) is { } why => new StepDecision(StepAction.AskApproval, StepStatus.AwaitingApproval, why),
             _ => StepDecision.Revert,
         };
     }

@@ -15,6 +15,12 @@ public interface IAlertLog
     /// <summary>When a firing notification of this dedup key (one alert episode) was first received, or null.</summary>
     Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken);
 
+    /// <summary>Notes that <paramref name="service"/> fired in <paramref name="environment"/> (an alert or a watcher breach), for the mass-alert guard.</summary>
+    Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>How many distinct services were noted firing in <paramref name="environment"/> since <paramref name="since"/>, to the minute.</summary>
+    Task<int> CountFiringServicesAsync(string environment, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>Whether a resolved notification arrived for the alert with this dedup key.</summary>
     Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken);
 }

@@ -34,6 +34,9 @@ public sealed record RollbackRecord
     /// </summary>
     public string? ClaimToken { get; init; }
 
+    /// <summary>What the policy wants approved, fixed at the claim; null (older heads) for none.</summary>
+    public Policy.RollbackApprovals? Approvals { get; init; }
+
     public DateTimeOffset? CompletedAt { get; init; }
 
     /// <summary>One sentence on the outcome, set when terminal.</summary>

@@ -35,7 +35,8 @@ public sealed class ActOnBreachActivity(IRollbackLauncher launcher, IDeployStore
         {
             var trigger = new RollbackTrigger(TriggerKinds.Watcher, RollbackActors.System, $"watcher: {string.Join("; ", acting.Select(Describe))}", []) { Breaches = input.Breaches };
             var start = await launchWith.StartAsync(input.DeployId, trigger, cancellationToken);
-            await NoteAsync(input.DeployId, "breached", $"rollback {start.RollbackId}{(start.Started ? " started" : " already existed")}: {evidence}", cancellationToken);
+            var what = start.Refusal is { } refused ? $"not rolled back ({refused})" : $"rollback {start.RollbackId}{(start.Started ? " started" : " already existed")}";
+            await NoteAsync(input.DeployId, "breached", $"{what}: {evidence}", cancellationToken);
             return new BreachOutcome(start, evidence);
         }
 

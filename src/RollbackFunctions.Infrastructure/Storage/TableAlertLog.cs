@@ -62,8 +62,31 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
     public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>
         (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Resolved), ["PartitionKey"], cancellationToken)).HasValue;
 
+    public async Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await tables.Alerts.UpsertEntityAsync(new TableEntity($"{FiringPrefix(environment)}{at.UtcDateTime:yyyyMMddHHmm}", Digest(service)), TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<int> CountFiringServicesAsync(string environment, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        // One partition per environment and minute: a range over the window's partitions, keys only.
+        var prefix = FiringPrefix(environment);
+        var from = $"{prefix}{since.UtcDateTime:yyyyMMddHHmm}";
+        var services = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in tables.Alerts.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {prefix + "~"}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            services.Add(row.RowKey);
+        }
+
+        return services.Count;
+    }
+
+    // Alert rows are keyed by 32 hex digits; these start with a word, so the two never meet.
+    private static string FiringPrefix(string environment) => $"firing-{Digest(environment)[..16]}-";
+
+    private static string Digest(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+
     /// <summary>Dedup keys hold characters Table keys forbid ('/', '#'), so the key is a digest of them.</summary>
-    private static string PartitionOf(string dedupKey) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dedupKey)))[..32];
+    private static string PartitionOf(string dedupKey) => Digest(dedupKey);
 
     private async Task<bool> TryCountResendAsync(string partitionKey, string rowKey, TableEntity update, CancellationToken cancellationToken)
     {

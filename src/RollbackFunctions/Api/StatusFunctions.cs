@@ -6,7 +6,7 @@ using RollbackFunctions.Api.Http;
 namespace RollbackFunctions.Api;
 
 /// <summary>Operator-facing reads; each delegates to a shared handler.</summary>
-public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health)
+public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health, PolicyEndpoint policy)
 {
     [Function("ListRollbacks")]
     public Task<IResult> ListRollbacks(
@@ -22,6 +22,9 @@ public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint 
     public Task<IResult> GetRollback(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
         rollbacks.GetAsync(request, rollbackId, cancellationToken);
+
+    [Function("GetPolicy")]
+    public IResult GetPolicy([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "policy")] HttpRequest request) => policy.Get(request);
 
     // Anonymous so load balancers and uptime checks can probe it; it reveals nothing but up/down.
     [Function("Health")]

@@ -66,6 +66,15 @@ public sealed class CorrelatorTests
     }
 
     [Fact]
+    public void Decide_AlertSourceClockBehindWithinTheSkew_StillMatches()
+    {
+        var tolerant = new Correlator(new CorrelationOptions(), clockSkew: TimeSpan.FromMinutes(1));
+
+        Assert.NotNull(tolerant.Decide(Alert(startsAt: T0.AddSeconds(-50)), [Record()], T0.AddMinutes(5)).DeployId);
+        Assert.Null(tolerant.Decide(Alert(startsAt: T0.AddSeconds(-70)), [Record()], T0.AddMinutes(5)).DeployId);
+    }
+
+    [Fact]
     public void Decide_BakeWindowOver_DoesNotMatch()
     {
         var baked = Record(state: DeployState.Baking) with { CompletedAt = T0.AddMinutes(1) };

@@ -1,3 +1,4 @@
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Planning;
@@ -15,7 +16,7 @@ public sealed class StepPolicyTests
     [Fact]
     public void Before_NothingInTheWay_Reverts()
     {
-        var decision = StepPolicy.Before(StepNamed("config"), Graph, new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Reverted }, abortedBy: null);
+        var decision = StepPolicy.Before(StepNamed("config"), Graph, new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Reverted }, abortedBy: null, RollbackApprovals.None);
 
         Assert.Equal(StepAction.Revert, decision.Action);
     }
@@ -25,7 +26,7 @@ public sealed class StepPolicyTests
     {
         var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.RevertFailed };
 
-        var decision = StepPolicy.Before(StepNamed("config", RevertMode.Manual), Graph, decided, abortedBy: "alice");
+        var decision = StepPolicy.Before(StepNamed("config", RevertMode.Manual), Graph, decided, abortedBy: "alice", RollbackApprovals.None);
 
         Assert.Equal((StepAction.Leave, StepStatus.Cancelled), (decision.Action, decision.Status));
         Assert.Contains("alice", decision.Detail);
@@ -42,7 +43,7 @@ public sealed class StepPolicyTests
     {
         var decided = new Dictionary<string, StepStatus> { ["config"] = StepStatus.Reverted, ["flags"] = dependentStatus };
 
-        var decision = StepPolicy.Before(StepNamed("schema"), Graph, decided, abortedBy: null);
+        var decision = StepPolicy.Before(StepNamed("schema"), Graph, decided, abortedBy: null, RollbackApprovals.None);
 
         Assert.Equal((StepAction.Leave, StepStatus.Blocked), (decision.Action, decision.Status));
         Assert.Contains("flags", decision.Detail);
@@ -59,7 +60,7 @@ public sealed class StepPolicyTests
         var graph = ReversePlanner.GraphOf(steps);
         var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.RevertFailed, ["config"] = StepStatus.Skipped };
 
-        var decision = StepPolicy.Before(steps[0], graph, decided, abortedBy: null);
+        var decision = StepPolicy.Before(steps[0], graph, decided, abortedBy: null, RollbackApprovals.None);
 
         Assert.Equal((StepAction.Leave, StepStatus.Blocked), (decision.Action, decision.Status));
         Assert.Contains("rollout", decision.Detail);
@@ -71,13 +72,13 @@ public sealed class StepPolicyTests
         // config and flags are siblings: one failing says nothing about the other.
         var decided = new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Reverted, ["config"] = StepStatus.RevertFailed };
 
-        Assert.Equal(StepAction.Revert, StepPolicy.Before(StepNamed("flags"), Graph, decided, abortedBy: null).Action);
+        Assert.Equal(StepAction.Revert, StepPolicy.Before(StepNamed("flags"), Graph, decided, abortedBy: null, RollbackApprovals.None).Action);
     }
 
     [Fact]
     public void Before_ManualStep_IsLeftForAHuman()
     {
-        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Manual), Graph, new Dictionary<string, StepStatus>(), abortedBy: null);
+        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Manual), Graph, new Dictionary<string, StepStatus>(), abortedBy: null, RollbackApprovals.None);
 
         Assert.Equal((StepAction.Leave, StepStatus.Manual), (decision.Action, decision.Status));
     }
@@ -85,9 +86,19 @@ public sealed class StepPolicyTests
     [Fact]
     public void Before_ApprovalStep_AsksFirst()
     {
-        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Approval), Graph, new Dictionary<string, StepStatus>(), abortedBy: null);
+        var decision = StepPolicy.Before(StepNamed("rollout", RevertMode.Approval), Graph, new Dictionary<string, StepStatus>(), abortedBy: null, RollbackApprovals.None);
 
         Assert.Equal(StepAction.AskApproval, decision.Action);
+    }
+
+    [Fact]
+    public void Before_PolicyWantsItApproved_AsksWithThePolicysReason()
+    {
+        var approvals = new RollbackApprovals(["webhook"], "prod", null);
+
+        var decision = StepPolicy.Before(StepNamed("rollout"), Graph, new Dictionary<string, StepStatus>(), abortedBy: null, approvals);
+
+        Assert.Equal((StepAction.AskApproval, "policy: webhook steps in prod always need approval"), (decision.Action, decision.Detail));
     }
 
     [Theory]

@@ -205,7 +205,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         return id;
     }
 
-    private static async Task WaitForStepAsync(TestRuntime runtime, string deployId, string stepId, string status)
+    internal static async Task WaitForStepAsync(TestRuntime runtime, string deployId, string stepId, string status)
     {
         await Eventually.HoldsAsync(
             async () => (await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(deployId)}"))["steps"]!.AsArray()

@@ -31,4 +31,15 @@ public sealed class InMemoryAlertLog : IAlertLog
     public Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 
     public Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult(Resolved.ContainsKey(dedupKey));
+
+    public ConcurrentBag<(string Service, string Environment, DateTimeOffset At)> Firing { get; } = [];
+
+    public Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        Firing.Add((service, environment, at));
+        return Task.CompletedTask;
+    }
+
+    public Task<int> CountFiringServicesAsync(string environment, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Task.FromResult(Firing.Where(f => f.Environment == environment && f.At >= since).Select(f => f.Service).Distinct().Count());
 }
