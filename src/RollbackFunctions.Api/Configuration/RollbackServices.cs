@@ -27,7 +27,7 @@ public static class RollbackServices
         services.AddOptions<RollbackOptions>().Bind(configuration.GetSection("Rollback:Orchestration")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CorrelationOptions>()
             .Bind(configuration.GetSection("Rollback:Correlation"))
-            .Validate(o => o.AreUsable(), "Rollback:Correlation: ServiceLabels and EnvironmentLabels each need at least one non-empty label name")
+            .Validate(o => o.AreUsable(), "Rollback:Correlation: ServiceLabels and EnvironmentLabels each need at least one non-empty label name, ActiveDeployTimeout must be positive")
             .ValidateOnStart();
 
         services.AddOptions<AccessOptions>()

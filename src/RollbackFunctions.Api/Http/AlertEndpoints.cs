@@ -134,14 +134,14 @@ public sealed class AlertEndpoints(
     }
 
     /// <summary>
-    /// A Datadog notification's start is when it was sent unless its template passes
-    /// <c>$LAST_TRIGGERED_AT_EPOCH</c>: the episode began no later than its cycle was first received
-    /// here, so a re-notification of an old episode never matches a deploy registered since.
+    /// What earlier notifications of this firing episode tell: when it was first received here (a
+    /// Datadog notification's start is when it was sent unless its template passes
+    /// <c>$LAST_TRIGGERED_AT_EPOCH</c>, so a re-notification of an old episode must not match a
+    /// deploy registered since), and the deploy it was matched to (re-sends stay with it).
     /// </summary>
     private async Task<AlertSignal> EpisodeOfAsync(AlertSignal alert, CancellationToken cancellationToken) =>
-        alert.Source == AlertSource.Datadog && alert.Status == AlertStatus.Firing
-            && await alertLog.FirstFiringReceivedAsync(alert.DedupKey, cancellationToken) is { } first
-            ? alert with { FirstReceivedAt = first }
+        alert.Status == AlertStatus.Firing && await alertLog.FiringEpisodeAsync(alert.DedupKey, cancellationToken) is { } episode
+            ? alert with { FirstReceivedAt = episode.FirstReceivedAt, EpisodeDeployId = episode.DeployId }
             : alert;
 
     /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>

@@ -47,6 +47,9 @@ public sealed record AlertSignal(
     /// received before a deploy was registered did not come from it; no clock skew applies.
     /// </summary>
     public DateTimeOffset? FirstReceivedAt { get; init; }
+
+    /// <summary>The deploy this episode was matched to when first received, where known: re-sends stay with it.</summary>
+    public string? EpisodeDeployId { get; init; }
 }
 
 /// <summary>A webhook body that could not be read; the message says what is wrong.</summary>

@@ -16,9 +16,12 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
         (FirstLabel(alert, options.ServiceLabels), FirstLabel(alert, options.EnvironmentLabels));
 
     /// <summary>
-    /// Chooses among <paramref name="deploys"/> of the alert's service and environment.
-    /// Deploys that already have a rollback stay matchable so re-sent alerts report it instead of
-    /// looking unmatched.
+    /// Chooses among <paramref name="deploys"/> of the alert's service and environment. A deploy is a
+    /// candidate while live, or once it has a rollback (so re-sent alerts report it instead of
+    /// looking unmatched); never when a newer deploy that was not rolled back superseded it, or when
+    /// it is active but silent past <see cref="CorrelationOptions.ActiveDeployTimeout"/>. Among
+    /// candidates: the deploy this episode already belongs to; else one whose rollback is running
+    /// (the incident in hand); else the newest live deploy; else the newest with a finished rollback.
     /// </summary>
     public CorrelationDecision Decide(AlertSignal alert, IEnumerable<DeployRecord> deploys, DateTimeOffset now)
     {
@@ -30,11 +33,12 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
                 $"(looked for {string.Join(", ", service is null ? options.ServiceLabels : options.EnvironmentLabels)})");
         }
 
+        var ofService = deploys.Where(d => d.Service == service && d.Environment == environment).OrderByDescending(d => d.RegisteredAt).ThenByDescending(d => d.DeployId, StringComparer.Ordinal).ToList();
         var rejections = new List<string>();
         var matches = new List<DeployRecord>();
-        foreach (var deploy in deploys.Where(d => d.Service == service && d.Environment == environment).OrderByDescending(d => d.RegisteredAt))
+        foreach (var deploy in ofService)
         {
-            if (WhyNot(alert, deploy, now) is { } rejection)
+            if (WhyNot(alert, deploy, ofService, now) is { } rejection)
             {
                 rejections.Add($"{deploy.DeployId}: {rejection}");
             }
@@ -50,21 +54,43 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
             return CorrelationDecision.Unmatched($"no live deploy of {service} in {environment} matches ({detail})");
         }
 
-        var ordered = matches.OrderByDescending(d => d.RegisteredAt).ThenByDescending(d => d.DeployId, StringComparer.Ordinal).ToList();
+        if (matches.FirstOrDefault(d => d.DeployId == alert.EpisodeDeployId) is { } episodes)
+        {
+            return new CorrelationDecision(episodes.DeployId, $"matched {episodes.DeployId}: this alert episode already belongs to it", []);
+        }
+
+        var ordered = matches.OrderBy(Preference).ToList(); // stable: newest first within a rank
         var chosen = ordered[0];
         var passedOver = ordered.Skip(1).Select(d => d.DeployId).ToList();
         var reason = passedOver.Count == 0
             ? $"matched {chosen.DeployId} ({service} {chosen.Version} in {environment})"
-            : $"matched {chosen.DeployId}, the newest of {matches.Count} live deploys of {service} in {environment}; passed over {Listed(passedOver, ", ")}";
+            : $"matched {chosen.DeployId} ({Preferred(chosen, now)}) of {matches.Count} candidate deploys of {service} in {environment}; passed over {Listed(passedOver, ", ")}";
         return new CorrelationDecision(chosen.DeployId, reason, passedOver);
+
+        int Preference(DeployRecord d) => d.RollbackId is null ? 1 : d.StateAt(now) == DeployState.Halted ? 0 : 2;
     }
 
-    private string? WhyNot(AlertSignal alert, DeployRecord deploy, DateTimeOffset now)
+    private static string Preferred(DeployRecord deploy, DateTimeOffset now) =>
+        deploy.RollbackId is null ? "the newest live deploy" : deploy.StateAt(now) == DeployState.Halted ? "its rollback is running" : "its rollback ended";
+
+    private string? WhyNot(AlertSignal alert, DeployRecord deploy, IReadOnlyList<DeployRecord> ofService, DateTimeOffset now)
     {
         var state = deploy.StateAt(now);
         if (!state.IsLive() && deploy.RollbackId is null)
         {
             return $"state is {state}";
+        }
+
+        // A newer deploy that was rolled back handed the service back to this one.
+        var newer = ofService.FirstOrDefault(d => d.RegisteredAt > deploy.RegisteredAt && d.State != DeployState.RolledBack);
+        if (newer is not null)
+        {
+            return $"superseded by {newer.DeployId}";
+        }
+
+        if (state == DeployState.Active && deploy.RollbackId is null && now - deploy.LastActivityAt > options.ActiveDeployTimeout)
+        {
+            return $"active but silent since {deploy.LastActivityAt:O} (longer than {options.ActiveDeployTimeout}): treated as abandoned";
         }
 
         if (alert.StartsAt < deploy.RegisteredAt - clockSkew)

@@ -38,6 +38,10 @@ public sealed partial record DeployRecord
     /// <summary>Digest of the registration body: the same id re-sent with another body is a conflict.</summary>
     public required string RegistrationDigest { get; init; }
 
+    /// <summary>When CI last said anything about this deploy: registration, a step report, completion.</summary>
+    public DateTimeOffset LastActivityAt =>
+        Steps.Select(s => s.UpdatedAt ?? RegisteredAt).Append(CompletedAt ?? RegisteredAt).Append(RegisteredAt).Max();
+
     /// <summary>End of the bake window, once CI reported completion.</summary>
     public DateTimeOffset? WatchUntil => CompletedAt?.AddMinutes(WatchMinutes);
 

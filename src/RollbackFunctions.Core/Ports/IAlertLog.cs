@@ -3,6 +3,9 @@ using RollbackFunctions.Core.Correlation;
 
 namespace RollbackFunctions.Core.Ports;
 
+/// <summary>An alert episode seen before: when it was first received here, and the deploy it was matched to, if any.</summary>
+public sealed record FiringEpisode(DateTimeOffset FirstReceivedAt, string? DeployId);
+
 /// <summary>Every alert received, matched or not, with the decision taken on it.</summary>
 public interface IAlertLog
 {
@@ -12,8 +15,8 @@ public interface IAlertLog
     /// </summary>
     Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
 
-    /// <summary>When a firing notification of this dedup key (one alert episode) was first received, or null.</summary>
-    Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken);
+    /// <summary>What is known of a firing episode (one dedup key) from earlier notifications, or null for a new one.</summary>
+    Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken);
 
     /// <summary>Notes that <paramref name="service"/> fired in <paramref name="environment"/> (an alert or a watcher breach), for the mass-alert guard.</summary>
     Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken);

@@ -54,9 +54,10 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
         }
     }
 
-    public async Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken) =>
-        (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Firing), ["FirstReceivedAt"], cancellationToken)) is { HasValue: true } row
-            ? row.Value!.GetDateTimeOffset("FirstReceivedAt")
+    public async Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken) =>
+        (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Firing), ["FirstReceivedAt", "DeployId"], cancellationToken)) is { HasValue: true } row
+            && row.Value!.GetDateTimeOffset("FirstReceivedAt") is { } first
+            ? new FiringEpisode(first, row.Value.GetString("DeployId"))
             : null;
 
     public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>

@@ -1,3 +1,6 @@
+using RollbackFunctions.Core.Alerts;
+using RollbackFunctions.Core.Correlation;
+using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Storage;
 
 namespace RollbackFunctions.Infrastructure.Tests.Storage;
@@ -20,5 +23,18 @@ public sealed class TableAlertLogTests
         Assert.Equal(2, await log.CountFiringServicesAsync("prod", Now.AddMinutes(-5), default));
         Assert.Equal(1, await log.CountFiringServicesAsync("staging", Now.AddMinutes(-5), default));
         Assert.Equal(0, await log.CountFiringServicesAsync("dev", Now.AddMinutes(-5), default));
+    }
+
+    [SkippableFact]
+    public async Task FiringEpisode_RemembersTheFirstReceiptAndTheMatchedDeploy()
+    {
+        var log = new TableAlertLog(await StorageFixture.CreateTablesAsync());
+        var alert = new AlertSignal(AlertSource.Alertmanager, "group/abc#1", "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), Now, null);
+
+        Assert.Null(await log.FiringEpisodeAsync(alert.DedupKey, default));
+        await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched", []), "rb-checkout-7", Now, default);
+        await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched", []), "rb-checkout-7", Now.AddMinutes(5), default);
+
+        Assert.Equal(new FiringEpisode(Now, "checkout-7"), await log.FiringEpisodeAsync(alert.DedupKey, default));
     }
 }

@@ -28,7 +28,7 @@ public sealed class InMemoryAlertLog : IAlertLog
     public Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
-    public Task<DateTimeOffset?> FirstFiringReceivedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
+    public Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult<FiringEpisode?>(null);
 
     public Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult(Resolved.ContainsKey(dedupKey));
 
