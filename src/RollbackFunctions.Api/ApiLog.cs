@@ -20,6 +20,12 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched no deploy: {Reason}")]
     public static partial void AlertUnmatched(ILogger logger, string alertName, string source, string status, string reason);
 
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "Alert webhook to {Path} ({ContentLength} bytes) refused as unreadable; its alerts were not processed")]
+    public static partial void AlertWebhookRefused(ILogger logger, string path, long? contentLength);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "{Count} alert(s) of a webhook could not be read and were skipped (the others were processed); first: {Problem}")]
+    public static partial void AlertsRejected(ILogger logger, int count, string problem);
+
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Health probe of the {Part} failed")]
     public static partial void HealthProbeFailed(ILogger logger, string part, Exception exception);
 

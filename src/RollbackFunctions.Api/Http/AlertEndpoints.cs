@@ -34,11 +34,20 @@ public sealed class AlertEndpoints(
 
     /// <summary><c>POST /api/alerts/datadog</c> (the payload template in README).</summary>
     public Task<IResult> DatadogAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
-        IntakeAsync(request, root => [DatadogParser.Parse(root)], durable, cancellationToken);
+        IntakeAsync(request, root => new AlertBatch([DatadogParser.Parse(root)], []), durable, cancellationToken);
+
+    /// <summary>
+    /// Largest alert webhook accepted: a real Alertmanager group of a few thousand alerts with
+    /// annotations fits (about 2 KiB each); README recommends <c>max_alerts</c> to stay well inside.
+    /// </summary>
+    public const int MaxBodyBytes = 16 * 1024 * 1024;
+
+    /// <summary>How many unreadable alerts of one webhook are audited one by one; the rest are counted.</summary>
+    private const int MaxRejectedAudited = 20;
 
     private async Task<IResult> IntakeAsync(
         HttpRequest request,
-        Func<JsonElement, IReadOnlyList<AlertSignal>> parse,
+        Func<JsonElement, AlertBatch> parse,
         DurableTaskClient durable,
         CancellationToken cancellationToken)
     {
@@ -48,24 +57,35 @@ public sealed class AlertEndpoints(
             return refusal;
         }
 
-        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken);
+        var (document, problem) = await JsonBody.ReadAsync(request, cancellationToken, maxBytes: MaxBodyBytes);
         using var _ = document;
         if (problem is not null)
         {
+            // Not silent: what cannot be read is at least in the log, at error level.
+            ApiLog.AlertWebhookRefused(logger, request.Path, request.ContentLength);
             return problem;
         }
 
-        IReadOnlyList<AlertSignal> alerts;
+        AlertBatch batch;
         try
         {
-            alerts = parse(document!.RootElement);
+            batch = parse(document!.RootElement);
         }
         catch (AlertPayloadException e)
         {
+            ApiLog.AlertWebhookRefused(logger, request.Path, request.ContentLength);
             return Problems.BadRequest($"unreadable alert payload: {e.Message}");
         }
 
+        if (batch.Alerts.Count == 0 && batch.Rejected.Count > 0)
+        {
+            ApiLog.AlertWebhookRefused(logger, request.Path, request.ContentLength);
+            return Problems.BadRequest($"no alert in the payload could be read: {string.Join("; ", batch.Rejected.Take(5))}");
+        }
+
+        var alerts = batch.Alerts;
         var now = clock.GetUtcNow();
+        await RecordRejectedAsync(batch, caller!, now, cancellationToken);
         await NoteFiringServicesAsync(alerts, now, cancellationToken);
         var candidates = new Dictionary<(string?, string?), IReadOnlyList<DeployRecord>>();
         var matched = new Dictionary<string, RollbackStart>();
@@ -115,9 +135,38 @@ public sealed class AlertEndpoints(
                 Firing: alerts.Count(a => a.Status == AlertStatus.Firing),
                 Resolved: alerts.Count(a => a.Status == AlertStatus.Resolved),
                 Unmatched: unmatched,
-                Deploys: matched.Values.OrderBy(m => m.DeployId, StringComparer.Ordinal).ToList()),
+                Deploys: matched.Values.OrderBy(m => m.DeployId, StringComparer.Ordinal).ToList(),
+                Rejected: batch.Rejected.Count,
+                Problems: batch.Rejected.Take(MaxRejectedAudited).ToList()),
             ApiJson.Replies,
             statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The alerts of a webhook that could not be read, kept where operators look: the log and the
+    /// day's intake audit chain (the first few one by one, then a count).
+    /// </summary>
+    private async Task RecordRejectedAsync(AlertBatch batch, Caller caller, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var rejected = batch.Truncated > 0
+            ? batch.Rejected.Append($"{batch.Truncated} alert(s) left out by the sender (Alertmanager max_alerts): raise it, or group by fewer labels").ToList()
+            : batch.Rejected;
+        if (rejected.Count == 0)
+        {
+            return;
+        }
+
+        ApiLog.AlertsRejected(logger, rejected.Count, rejected[0]);
+        var chain = $"intake-{now:yyyyMMdd}";
+        foreach (var problem in rejected.Take(MaxRejectedAudited))
+        {
+            await audit.AppendAsync(new AuditEntry(chain, caller.ActorFor(null, "alerts"), AuditActions.AlertRejected, null, "rejected", problem), cancellationToken);
+        }
+
+        if (rejected.Count > MaxRejectedAudited)
+        {
+            await audit.AppendAsync(new AuditEntry(chain, caller.ActorFor(null, "alerts"), AuditActions.AlertRejected, null, "rejected", $"and {rejected.Count - MaxRejectedAudited} more unreadable alerts in the same webhook"), cancellationToken);
+        }
     }
 
     /// <summary>Every service firing here counts toward the mass-alert guard, matched to a deploy or not.</summary>
@@ -188,4 +237,11 @@ public sealed class AlertEndpoints(
 }
 
 /// <summary>What an alert webhook call did.</summary>
-public sealed record AlertIntakeReply(int Received, int Firing, int Resolved, int Unmatched, IReadOnlyList<RollbackStart> Deploys);
+/// <param name="Received">Alerts read from the body.</param>
+/// <param name="Firing">Of them, firing.</param>
+/// <param name="Resolved">Of them, resolved.</param>
+/// <param name="Unmatched">Alerts that matched no deploy.</param>
+/// <param name="Deploys">The deploys matched, with the rollback each started or already had (or the policy's refusal).</param>
+/// <param name="Rejected">Alerts that could not be read; the others were processed.</param>
+/// <param name="Problems">What was wrong with the first of them.</param>
+public sealed record AlertIntakeReply(int Received, int Firing, int Resolved, int Unmatched, IReadOnlyList<RollbackStart> Deploys, int Rejected, IReadOnlyList<string> Problems);

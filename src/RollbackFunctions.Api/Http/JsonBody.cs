@@ -10,11 +10,11 @@ namespace RollbackFunctions.Api.Http;
 /// </summary>
 public static class JsonBody
 {
-    /// <summary>Largest body accepted, in bytes.</summary>
+    /// <summary>Largest body accepted, in bytes, unless a route says otherwise (the alert webhooks do).</summary>
     public const int MaxBytes = 1024 * 1024;
 
     /// <summary>Reads and parses the body; on failure <c>Problem</c> holds the reply to send.</summary>
-    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken, bool optional = false)
+    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken, bool optional = false, int maxBytes = MaxBytes)
     {
         if (optional && request.ContentLength is null or 0 && string.IsNullOrEmpty(request.ContentType))
         {
@@ -26,9 +26,9 @@ public static class JsonBody
             return (null, Problems.UnsupportedMediaType(request.ContentType));
         }
 
-        if (request.ContentLength > MaxBytes)
+        if (request.ContentLength > maxBytes)
         {
-            return (null, Problems.TooLarge(MaxBytes));
+            return (null, Problems.TooLarge(maxBytes));
         }
 
         var buffer = new MemoryStream();
@@ -36,9 +36,9 @@ public static class JsonBody
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + read > MaxBytes)
+            if (buffer.Length + read > maxBytes)
             {
-                return (null, Problems.TooLarge(MaxBytes));
+                return (null, Problems.TooLarge(maxBytes));
             }
 
             buffer.Write(chunk, 0, read);

@@ -52,5 +52,11 @@ public sealed record AlertSignal(
     public string? EpisodeDeployId { get; init; }
 }
 
+/// <summary>What one webhook carried: the alerts that could be read, and why each other one could not.</summary>
+/// <param name="Alerts">The readable alerts.</param>
+/// <param name="Rejected">What was wrong with each unreadable one.</param>
+/// <param name="Truncated">Alerts the sender left out (Alertmanager's <c>truncatedAlerts</c> under <c>max_alerts</c>).</param>
+public sealed record AlertBatch(IReadOnlyList<AlertSignal> Alerts, IReadOnlyList<string> Rejected, int Truncated = 0);
+
 /// <summary>A webhook body that could not be read; the message says what is wrong.</summary>
 public sealed class AlertPayloadException(string message) : Exception(message);

@@ -7,11 +7,16 @@ namespace RollbackFunctions.Core.Alerts;
 /// Reads an Alertmanager webhook (payload <c>version: "4"</c>). Each alert's own labels are merged
 /// over the group's <c>commonLabels</c>; the dedup key is <c>groupKey</c> + the alert fingerprint,
 /// because Alertmanager re-sends a group every group_interval and HA pairs send it twice.
+/// One unreadable alert never costs the others: Alertmanager does not retry a 4xx, so rejecting
+/// the group would lose every alert in it.
 /// </summary>
 public static class AlertmanagerParser
 {
-    /// <summary>Parses the body; throws <see cref="AlertPayloadException"/> on anything unexpected.</summary>
-    public static IReadOnlyList<AlertSignal> Parse(JsonElement root)
+    /// <summary>
+    /// Parses the body: the readable alerts, and what was wrong with each unreadable one. Throws
+    /// <see cref="AlertPayloadException"/> when the envelope itself is unreadable.
+    /// </summary>
+    public static AlertBatch Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -31,7 +36,25 @@ public static class AlertmanagerParser
             throw new AlertPayloadException("'alerts' must be an array");
         }
 
-        return alerts.EnumerateArray().Select((alert, i) => ParseAlert(alert, i, groupKey, commonLabels)).ToList();
+        var parsed = new List<AlertSignal>();
+        var rejected = new List<string>();
+        var index = 0;
+        foreach (var alert in alerts.EnumerateArray())
+        {
+            try
+            {
+                parsed.Add(ParseAlert(alert, index, groupKey, commonLabels));
+            }
+            catch (AlertPayloadException e)
+            {
+                rejected.Add(e.Message);
+            }
+
+            index++;
+        }
+
+        var truncated = root.TryGetProperty("truncatedAlerts", out var count) && count.TryGetInt32(out var n) && n > 0 ? n : 0;
+        return new AlertBatch(parsed, rejected, truncated);
     }
 
     private static AlertSignal ParseAlert(JsonElement alert, int index, string groupKey, IReadOnlyDictionary<string, string> commonLabels)

@@ -7,6 +7,7 @@ namespace RollbackFunctions.Core.Audit;
 public static class AuditActions
 {
     public const string AlertReceived = "alert.received";
+    public const string AlertRejected = "alert.rejected";
     public const string RollbackClaimed = "rollback.claimed";
     public const string PolicyDecided = "policy.decided";
     public const string DeployHalted = "deploy.halted";

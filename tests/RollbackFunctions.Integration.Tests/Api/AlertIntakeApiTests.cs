@@ -107,6 +107,52 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         Assert.Equal(2, (await response.Content.ReadFromJsonAsync<JsonObject>())!["unmatched"]!.GetValue<int>());
     }
 
+    /// <summary>Issue 9, finding 11: one malformed alert made the whole group a 400, which Alertmanager never retries.</summary>
+    [SkippableFact]
+    public async Task Alertmanager_OneMalformedAlert_TheOthersStillRollBack()
+    {
+        var runtime = fixture.Require();
+        var service = $"partial-{Guid.NewGuid():N}"[..20];
+        await RegisterCompletedAsync(runtime, Payloads.DiamondDeploy($"{service}-1", fixture.Receiver, service));
+        var payload = Payloads.AlertmanagerFiring(service, "prod");
+        payload["alerts"]![1]!["startsAt"] = "yesterday";
+
+        using var response = await runtime.PostJsonAsync("/api/alerts/alertmanager", payload);
+        var reply = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, reply["received"]!.GetValue<int>());
+        Assert.Equal(1, reply["rejected"]!.GetValue<int>());
+        Assert.Contains("alerts[1].startsAt", reply["problems"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(reply["deploys"]![0]!["started"]!.GetValue<bool>());
+    }
+
+    /// <summary>Issue 9, finding 11: a real group of over a thousand alerts passes the 1 MiB that other bodies get.</summary>
+    [SkippableFact]
+    public async Task Alertmanager_GroupOfOverAThousandAlerts_IsAccepted()
+    {
+        var runtime = fixture.Require();
+        var payload = Payloads.AlertmanagerFiring($"big-{Guid.NewGuid():N}"[..16], "prod");
+        var alerts = payload["alerts"]!.AsArray();
+        var template = alerts[1]!;
+        alerts.Clear();
+        for (var i = 0; i < 1300; i++)
+        {
+            var alert = template.DeepClone();
+            alert["fingerprint"] = $"f{i}";
+            alert["labels"]!["pod"] = $"checkout-{i}";
+            alert["annotations"]!["description"] = new string('x', 900);
+            alerts.Add(alert);
+        }
+
+        var body = payload.ToJsonString();
+        using var response = await runtime.PostJsonAsync("/api/alerts/alertmanager", body);
+
+        Assert.True(body.Length > 1024 * 1024, $"{body.Length} bytes");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1300, (await response.Content.ReadFromJsonAsync<JsonObject>())!["unmatched"]!.GetValue<int>());
+    }
+
     /// <summary>
     /// Issue 9, finding 5: a Renotify of an episode that began before the deploy (its $DATE is
     /// today's) rolled back the new deploy. Without $LAST_TRIGGERED_AT_EPOCH in the template, the
