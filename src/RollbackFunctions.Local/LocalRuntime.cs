@@ -59,8 +59,11 @@ public sealed class LocalRuntime : IAsyncDisposable
                 client.RegisterDirectly();
             });
             builder.Services.AddHostedService<LostClaimSweeper>();
+            // Replies the handlers do not write (unknown route 404, wrong method 405) are problems too.
+            builder.Services.AddProblemDetails();
 
             var app = builder.Build();
+            app.UseStatusCodePages();
             app.MapRollbackApi();
             return new LocalRuntime(app, owned);
         }

@@ -46,7 +46,7 @@ public static class JsonBody
 
         try
         {
-            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64 });
+            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             return (document, null);
         }
         catch (JsonException e)

@@ -32,11 +32,21 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumer
             Add("watchMinutes", $"must be between 0 and {DeployDefaults.MaxWatchMinutes}");
         }
 
+        if (registration.Labels is { Count: > MaxLabels })
+        {
+            Add("labels", $"at most {MaxLabels} labels");
+        }
+
         foreach (var (key, value) in registration.Labels ?? [])
         {
             if (string.IsNullOrWhiteSpace(key) || value is null)
             {
                 Add("labels", "label names must be non-empty and values must be strings");
+            }
+            else if (key.Length > MaxLabelName || value.Length > MaxLabelValue || key.Any(char.IsControl) || value.Any(char.IsControl))
+            {
+                // Labels are compared with alert labels and shown in pages: short, printable text.
+                Add("labels", $"label '{(key.Length > MaxLabelName ? key[..MaxLabelName] + "…" : key)}': names up to {MaxLabelName} and values up to {MaxLabelValue} characters, no control characters");
             }
         }
 
@@ -47,6 +57,10 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumer
         }
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }
+
+    private const int MaxLabels = 32;
+    private const int MaxLabelName = 100;
+    private const int MaxLabelValue = 512;
 
     private void ValidateSteps(List<StepRegistration> steps, Action<string, string> add)
     {
@@ -143,6 +157,11 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumer
         else if (value.Length > DeployDefaults.MaxTextLength)
         {
             add(path, $"must be at most {DeployDefaults.MaxTextLength} characters");
+        }
+        else if (value.Any(char.IsControl))
+        {
+            // Service, environment and version are matched against alert labels and printed in pages and logs.
+            add(path, "must not contain control characters");
         }
     }
 }

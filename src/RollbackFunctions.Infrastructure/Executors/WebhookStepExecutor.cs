@@ -104,6 +104,12 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
             return $"revertUrl must be an absolute http(s) URL, not '{Truncate(url, 200)}'";
         }
 
+        if (target.UserInfo.Length > 0)
+        {
+            // Credentials in a URL end up in logs, pages and audit rows; and user@host hides the real host from readers.
+            return "revertUrl must not carry user information (user:password@); configure credentials, not URLs";
+        }
+
         var allowed = options.CurrentValue.AllowedHosts;
         var host = target.Host;
         var hostAndPort = $"{host}:{target.Port}";
