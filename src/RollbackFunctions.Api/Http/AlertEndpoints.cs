@@ -90,16 +90,24 @@ public sealed class AlertEndpoints(
         var candidates = new Dictionary<(string?, string?), IReadOnlyList<DeployRecord>>();
         var matched = new Dictionary<string, RollbackStart>();
         var unmatched = 0;
-        // Firing alerts first, so a resolved alert in the same call cannot shadow the start of a rollback.
+        // Every alert is correlated before any acts, so a rollback's evidence is exactly the alerts
+        // that matched its deploy. Firing alerts first, so a resolved alert in the same call cannot
+        // shadow the start of a rollback.
+        var decided = new List<(AlertSignal Alert, CorrelationDecision Decision)>();
         foreach (var received in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
         {
             var alert = await EpisodeOfAsync(received, cancellationToken);
-            var decision = await DecideAsync(alert, candidates, now, cancellationToken);
+            decided.Add((alert, await DecideAsync(alert, candidates, now, cancellationToken)));
+        }
+
+        foreach (var (alert, matchedDecision) in decided)
+        {
+            var decision = matchedDecision;
             RollbackStart? start = null;
             if (decision.DeployId is { } deployId)
             {
                 start = matched.GetValueOrDefault(deployId) ?? (alert.Status == AlertStatus.Firing
-                    ? await starter.StartAsync(durable, deployId, TriggerOf(alerts, alert, decision), cancellationToken)
+                    ? await starter.StartAsync(durable, deployId, TriggerOf(decided, decision), cancellationToken)
                     : await ExistingRollbackAsync(deployId, cancellationToken));
                 if (start is not null)
                 {
@@ -227,11 +235,10 @@ public sealed class AlertEndpoints(
     private async Task<RollbackStart?> ExistingRollbackAsync(string deployId, CancellationToken cancellationToken) =>
         (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId is { } rollbackId ? new RollbackStart(deployId, rollbackId, false) : null;
 
-    /// <summary>The evidence: every firing alert of this webhook for the same service and environment.</summary>
-    private RollbackTrigger TriggerOf(IReadOnlyList<AlertSignal> alerts, AlertSignal trigger, CorrelationDecision decision)
+    /// <summary>The evidence: every firing alert of this webhook that matched the same deploy (and no other, however alike).</summary>
+    private static RollbackTrigger TriggerOf(IReadOnlyList<(AlertSignal Alert, CorrelationDecision Decision)> decided, CorrelationDecision decision)
     {
-        var keys = correlator.KeysOf(trigger);
-        var evidence = alerts.Where(a => a.Status == AlertStatus.Firing && correlator.KeysOf(a) == keys).ToList();
+        var evidence = decided.Where(d => d.Alert.Status == AlertStatus.Firing && d.Decision.DeployId == decision.DeployId).Select(d => d.Alert).ToList();
         return new RollbackTrigger(TriggerKinds.Alert, RollbackActors.System, decision.Reason, evidence);
     }
 }

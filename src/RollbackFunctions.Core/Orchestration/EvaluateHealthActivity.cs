@@ -43,12 +43,19 @@ public sealed class EvaluateHealthActivity(
         return new VerificationSample(clock.GetUtcNow(), verdict, results, summary);
     }
 
-    /// <summary>With no registered checks, the alerts that triggered the rollback resolving is the proof of health.</summary>
+    /// <summary>
+    /// With no registered checks, the proof of health is that every alert of the rollback resolved:
+    /// the ones that triggered it and every episode that fired against it since (an alert that
+    /// resolves and fires again is a new episode, and counts as firing).
+    /// </summary>
     private async Task<VerificationSample> SampleAlertsAsync(string rollbackId, CancellationToken cancellationToken)
     {
         var rollback = await rollbacks.GetAsync(rollbackId, cancellationToken) ?? throw new InvalidOperationException($"no rollback {rollbackId}");
+        var watched = rollback.Trigger.Alerts.Select(a => new FiringAlert(a.DedupKey, a.Name))
+            .Concat(await alerts.FiringForRollbackAsync(rollbackId, cancellationToken))
+            .DistinctBy(a => a.DedupKey);
         var results = new List<CheckResult>();
-        foreach (var alert in rollback.Trigger.Alerts)
+        foreach (var alert in watched)
         {
             var resolved = await alerts.IsResolvedAsync(alert.DedupKey, cancellationToken);
             results.Add(new CheckResult(alert.Name, resolved ? Verdict.Healthy : Verdict.Unhealthy, null, resolved ? "resolved" : "still firing"));
@@ -56,7 +63,7 @@ public sealed class EvaluateHealthActivity(
 
         var firing = results.Count(r => r.Verdict != Verdict.Healthy);
         var verdict = results.Count > 0 && firing == 0 ? Verdict.Healthy : Verdict.Unhealthy;
-        var summary = firing == 0 ? $"all {results.Count} triggering alert(s) resolved" : $"{firing} of {results.Count} triggering alert(s) still firing";
+        var summary = firing == 0 ? $"all {results.Count} alert(s) of the rollback resolved" : $"{firing} of {results.Count} alert(s) of the rollback still firing";
         return new VerificationSample(clock.GetUtcNow(), verdict, results, summary);
     }
 }

@@ -6,6 +6,9 @@ namespace RollbackFunctions.Core.Ports;
 /// <summary>An alert episode seen before: when it was first received here, and the deploy it was matched to, if any.</summary>
 public sealed record FiringEpisode(DateTimeOffset FirstReceivedAt, string? DeployId);
 
+/// <summary>A firing episode recorded against a rollback.</summary>
+public sealed record FiringAlert(string DedupKey, string Name);
+
 /// <summary>Every alert received, matched or not, with the decision taken on it.</summary>
 public interface IAlertLog
 {
@@ -23,6 +26,12 @@ public interface IAlertLog
 
     /// <summary>How many distinct services were noted firing in <paramref name="environment"/> since <paramref name="since"/>, to the minute.</summary>
     Task<int> CountFiringServicesAsync(string environment, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every firing episode recorded against <paramref name="rollbackId"/> (the trigger and any that
+    /// matched its deploy since, a re-fire included): verification by alerts needs each to resolve.
+    /// </summary>
+    Task<IReadOnlyList<FiringAlert>> FiringForRollbackAsync(string rollbackId, CancellationToken cancellationToken);
 
     /// <summary>Whether a resolved notification arrived for the alert with this dedup key.</summary>
     Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken);

@@ -36,6 +36,15 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             ["Received"] = 1,
         };
 
+        if (rollbackId is not null && alert.Status == AlertStatus.Firing)
+        {
+            // Indexed by rollback, so its verification finds every episode that fired against it.
+            await tables.Alerts.UpsertEntityAsync(
+                new TableEntity(RollbackPartition(rollbackId), partitionKey) { ["DedupKey"] = alert.DedupKey, ["Name"] = alert.Name },
+                TableUpdateMode.Replace,
+                cancellationToken);
+        }
+
         while (true)
         {
             try
@@ -60,6 +69,17 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             ? new FiringEpisode(first, row.Value.GetString("DeployId"))
             : null;
 
+    public async Task<IReadOnlyList<FiringAlert>> FiringForRollbackAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        var firing = new List<FiringAlert>();
+        await foreach (var row in tables.Alerts.QueryAsync<TableEntity>(e => e.PartitionKey == RollbackPartition(rollbackId), select: ["DedupKey", "Name"], cancellationToken: cancellationToken))
+        {
+            firing.Add(new FiringAlert(row.GetString("DedupKey"), row.GetString("Name")));
+        }
+
+        return firing;
+    }
+
     public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>
         (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Resolved), ["PartitionKey"], cancellationToken)).HasValue;
 
@@ -80,6 +100,8 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 
         return services.Count;
     }
+
+    private static string RollbackPartition(string rollbackId) => $"rollback-{Digest(rollbackId)}";
 
     // Alert rows are keyed by 32 hex digits; these start with a word, so the two never meet.
     private static string FiringPrefix(string environment) => $"firing-{Digest(environment)[..16]}-";

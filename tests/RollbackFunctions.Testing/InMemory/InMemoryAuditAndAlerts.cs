@@ -30,6 +30,9 @@ public sealed class InMemoryAlertLog : IAlertLog
 
     public Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult<FiringEpisode?>(null);
 
+    public Task<IReadOnlyList<FiringAlert>> FiringForRollbackAsync(string rollbackId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<FiringAlert>>([]);
+
     public Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) => Task.FromResult(Resolved.ContainsKey(dedupKey));
 
     public ConcurrentBag<(string Service, string Environment, DateTimeOffset At)> Firing { get; } = [];
