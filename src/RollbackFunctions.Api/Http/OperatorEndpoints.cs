@@ -9,7 +9,7 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
-public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access)
+public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access, TimeProvider clock)
 {
     /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
@@ -40,6 +40,12 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access
         if (step.Status != StepStatus.AwaitingApproval)
         {
             return Problems.Conflict($"step {stepId} is {step.Status}, not waiting for approval");
+        }
+
+        // The timer may have fired before the row says so: past the window the decision would be ignored.
+        if (step.ApprovalDue <= clock.GetUtcNow())
+        {
+            return Problems.Conflict($"the approval window of step {stepId} closed at {step.ApprovalDue:O}; it escalates as not approved. Force a new rollback to revert it");
         }
 
         var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));

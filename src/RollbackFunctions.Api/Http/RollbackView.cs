@@ -46,12 +46,14 @@ public sealed record RollbackStepView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     double? DurationMs,
-    string Detail)
+    string Detail,
+    DateTimeOffset? ApprovalDue)
 {
     public static RollbackStepView Of(RollbackStepRecord step) => new(
         step.StepId, step.Kind, step.Level < 0 ? null : step.Level, step.Status, step.Attempts, step.StartedAt, step.FinishedAt,
         step.FinishedAt - step.StartedAt is { } took ? Math.Round(took.TotalMilliseconds, 1) : null,
-        step.Detail);
+        step.Detail,
+        step.Status == StepStatus.AwaitingApproval ? step.ApprovalDue : null);
 }
 
 /// <summary>One line of <c>GET /api/rollbacks</c>.</summary>

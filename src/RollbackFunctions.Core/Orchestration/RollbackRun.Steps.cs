@@ -115,7 +115,7 @@ internal sealed partial class RollbackRun
         waitingForApproval++;
         await ProgressAsync(
             waitingForApproval == 1 ? RollbackPhase.AwaitingApproval : null,
-            [Row(step, level, StepStatus.AwaitingApproval, why)],
+            [Row(step, level, StepStatus.AwaitingApproval, why) with { ApprovalDue = context.CurrentUtcDateTime + input.Settings.ApprovalTimeout }],
             $"waiting for approval of {step.Id}");
         await PageAsync(PageKind.ApprovalNeeded, $"approval needed to revert {step.Id} of {DeployName}: {why}");
 

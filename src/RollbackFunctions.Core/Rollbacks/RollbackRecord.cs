@@ -82,4 +82,8 @@ public sealed record RollbackStepRecord(
     int Attempts,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    string Detail);
+    string Detail)
+{
+    /// <summary>While the step waits for approval: when the window closes and the step escalates as not approved.</summary>
+    public DateTimeOffset? ApprovalDue { get; init; }
+}
