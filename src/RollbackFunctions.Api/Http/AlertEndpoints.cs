@@ -130,7 +130,7 @@ public sealed class AlertEndpoints(
             {
                 LogDecision(alert, decision);
                 // Audited once per alert episode and status; re-sends only move the alert's counter.
-                var chain = rollbackId ?? $"intake-{now:yyyyMMdd}";
+                var chain = rollbackId ?? AuditChains.Intake(now, alert.DedupKey);
                 await audit.AppendAsync(
                     new AuditEntry(chain, caller!.ActorFor(null, alert.Source.ToString().ToLowerInvariant()), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
                     cancellationToken);
@@ -165,7 +165,7 @@ public sealed class AlertEndpoints(
         }
 
         ApiLog.AlertsRejected(logger, rejected.Count, rejected[0]);
-        var chain = $"intake-{now:yyyyMMdd}";
+        var chain = AuditChains.Intake(now, rejected[0]);
         foreach (var problem in rejected.Take(MaxRejectedAudited))
         {
             await audit.AppendAsync(new AuditEntry(chain, caller.ActorFor(null, "alerts"), AuditActions.AlertRejected, null, "rejected", problem), cancellationToken);

@@ -99,7 +99,9 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
         }
 
         var trail = await audit.ReadAsync(rollbackId, cancellationToken);
-        return Results.Json(new AuditReply(rollbackId, trail.Verified, trail.Problem, trail.Rows), ApiJson.Replies);
+        // The rollback's head is the anchor: a rollback always has rows, so none means they were removed.
+        var (verified, problem) = trail.Rows.Count == 0 ? (false, "the rollback exists but its audit chain has no rows: they were removed") : (trail.Verified, trail.Problem);
+        return Results.Json(new AuditReply(rollbackId, verified, problem, trail.Keyed, trail.Rows), ApiJson.Replies);
     }
 
     private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>

@@ -64,4 +64,4 @@ public sealed record RollbackListItem(string RollbackId, string DeployId, Rollba
 }
 
 /// <summary>Reply of <c>GET /api/rollbacks/{id}/audit</c>.</summary>
-public sealed record AuditReply(string RollbackId, bool Verified, string? Problem, IReadOnlyList<AuditRow> Rows);
+public sealed record AuditReply(string RollbackId, bool Verified, string? Problem, bool Keyed, IReadOnlyList<AuditRow> Rows);

@@ -48,3 +48,19 @@ public static class TriggerKinds
     /// <summary>An operator asked for another rollback after the first ended.</summary>
     public const string ManualForced = "manual-forced";
 }
+
+/// <summary>Names of audit chains that are not a rollback's own.</summary>
+public static class AuditChains
+{
+    private const int IntakeShards = 16;
+
+    /// <summary>
+    /// The chain of an alert that started no rollback: one per day and shard, so an alert storm
+    /// spreads over sixteen chain heads instead of contending for one.
+    /// </summary>
+    public static string Intake(DateTimeOffset at, string key)
+    {
+        var shard = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))[0] % IntakeShards;
+        return $"intake-{at.UtcDateTime:yyyyMMdd}-{shard:x}";
+    }
+}

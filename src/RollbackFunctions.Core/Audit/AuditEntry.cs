@@ -19,10 +19,19 @@ public sealed record AuditRow(
     string Outcome,
     string Detail,
     string PreviousHash,
-    string Hash);
+    string Hash)
+{
+    /// <summary>The id of the key whose HMAC <see cref="Hash"/> is, or empty for a plain SHA-256 link.</summary>
+    public string KeyId { get; init; } = "";
+}
 
 /// <summary>The rows of a chain and whether the chain is intact.</summary>
 /// <param name="Rows">In sequence order.</param>
 /// <param name="Verified">Every hash recomputes and links, and nothing is missing at the end.</param>
 /// <param name="Problem">The first break found, when not verified.</param>
-public sealed record AuditTrail(IReadOnlyList<AuditRow> Rows, bool Verified, string? Problem);
+/// <param name="Keyed">
+/// Every row and the head are signed with a configured key: then the trail proves its rows were
+/// written by the product and none was changed or cut from the end, to anyone without the key.
+/// Unkeyed, it proves only what a plain hash chain does: accidental damage, not deliberate edits.
+/// </param>
+public sealed record AuditTrail(IReadOnlyList<AuditRow> Rows, bool Verified, string? Problem, bool Keyed = false);

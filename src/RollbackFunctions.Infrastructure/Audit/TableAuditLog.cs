@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Infrastructure.Storage;
@@ -15,10 +16,15 @@ namespace RollbackFunctions.Infrastructure.Audit;
 /// holding the hash of the one before. A head row per chain names the last sequence and hash; a new
 /// row and the moved head are written in one transaction that fails if anyone else appended in
 /// between, so concurrent writers (parallel step reverts) cannot fork the chain. Rows are only ever
-/// inserted: no code path updates or deletes one.
+/// inserted: no code path updates or deletes one. With keys configured (<see cref="AuditOptions"/>)
+/// each row's hash and the head are HMACs: someone with write access to the table but not the key
+/// can neither re-link edited rows nor move the head back over removed ones.
 /// </summary>
-public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor, TimeProvider clock) : IAuditLog
+public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor, TimeProvider clock, IOptions<AuditOptions> options) : IAuditLog
 {
+    private readonly Dictionary<string, byte[]> keys = options.Value.Keys.ToDictionary(k => k.Key, k => Encoding.UTF8.GetBytes(k.Value), StringComparer.Ordinal);
+    private readonly string currentKey = options.Value.CurrentKey ?? "";
+
     private const string HeadRow = "~head";
     private const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -31,9 +37,9 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
             var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(entry.Chain, HeadRow, cancellationToken: cancellationToken);
             var previousSequence = head.HasValue ? head.Value!.GetInt64("Sequence") ?? 0 : 0;
             var previousHash = head.HasValue ? head.Value!.GetString("Hash") : Genesis;
-            var row = Link(previousSequence + 1, clock.GetUtcNow(), entry.Actor, entry.Action, digest, entry.Outcome, detail, previousHash);
+            var row = Link(currentKey, previousSequence + 1, clock.GetUtcNow(), entry.Actor, entry.Action, digest, entry.Outcome, detail, previousHash);
 
-            var headEntity = new TableEntity(entry.Chain, HeadRow) { ["Sequence"] = row.Sequence, ["Hash"] = row.Hash };
+            var headEntity = new TableEntity(entry.Chain, HeadRow) { ["Sequence"] = row.Sequence, ["Hash"] = row.Hash, ["KeyId"] = currentKey, ["Seal"] = Seal(currentKey, entry.Chain, row.Sequence, row.Hash) };
             TableTransactionAction moveHead = head.HasValue
                 ? new(TableTransactionActionType.UpdateReplace, headEntity, head.Value!.ETag)
                 : new(TableTransactionActionType.Add, headEntity);
@@ -66,12 +72,13 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         }
 
         rows = rows.OrderBy(r => r.Sequence).ToList();
-        var problem = Verify(rows, head);
-        return new AuditTrail(rows, problem is null, problem);
+        var problem = Verify(chain, rows, head);
+        var keyed = rows.All(r => r.KeyId.Length > 0) && (head is null || head.GetString("KeyId") is { Length: > 0 });
+        return new AuditTrail(rows, problem is null, problem, keyed);
     }
 
     /// <summary>Null when the chain is intact, else the first break.</summary>
-    private static string? Verify(IReadOnlyList<AuditRow> rows, TableEntity? head)
+    private string? Verify(string chain, IReadOnlyList<AuditRow> rows, TableEntity? head)
     {
         var previous = Genesis;
         for (var i = 0; i < rows.Count; i++)
@@ -87,7 +94,12 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
                 return $"row {row.Sequence} does not link to row {row.Sequence - 1}";
             }
 
-            var recomputed = Link(row.Sequence, row.At, row.Actor, row.Action, row.InputsDigest, row.Outcome, row.Detail, row.PreviousHash).Hash;
+            if (row.KeyId.Length > 0 && !keys.ContainsKey(row.KeyId))
+            {
+                return $"row {row.Sequence} is signed with key '{row.KeyId}', which is not configured (Rollback:Audit:Keys): it cannot be verified";
+            }
+
+            var recomputed = Link(row.KeyId, row.Sequence, row.At, row.Actor, row.Action, row.InputsDigest, row.Outcome, row.Detail, row.PreviousHash).Hash;
             if (recomputed != row.Hash)
             {
                 return $"row {row.Sequence} was altered: its hash does not match its content";
@@ -97,16 +109,35 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         }
 
         var headSequence = head?.GetInt64("Sequence") ?? 0;
-        return headSequence == rows.Count && (head?.GetString("Hash") ?? Genesis) == previous
-            ? null
-            : $"the chain ends at row {rows.Count} but its head says {headSequence}: rows were removed";
+        if (headSequence != rows.Count || (head?.GetString("Hash") ?? Genesis) != previous)
+        {
+            return $"the chain ends at row {rows.Count} but its head says {headSequence}: rows were removed";
+        }
+
+        var headKey = head?.GetString("KeyId") ?? "";
+        if (head is not null && headKey.Length > 0
+            && (!keys.ContainsKey(headKey) || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(head.GetString("Seal") ?? ""), Encoding.ASCII.GetBytes(Seal(headKey, chain, headSequence, previous)))))
+        {
+            return $"the chain's head is not sealed by the product: it was moved (rows after {headSequence} may have been removed)";
+        }
+
+        return null;
     }
 
-    private static AuditRow Link(long sequence, DateTimeOffset at, string actor, string action, string digest, string outcome, string detail, string previousHash)
+    private AuditRow Link(string keyId, long sequence, DateTimeOffset at, string actor, string action, string digest, string outcome, string detail, string previousHash)
     {
         var content = string.Join('\n', previousHash, sequence.ToString(CultureInfo.InvariantCulture), at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), actor, action, digest, outcome, detail);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-        return new AuditRow(sequence, at, actor, action, digest, outcome, detail, previousHash, hash);
+        return new AuditRow(sequence, at, actor, action, digest, outcome, detail, previousHash, Mac(keyId, content)) { KeyId = keyId };
+    }
+
+    /// <summary>What the head says, signed: a head moved back over removed rows no longer carries a valid seal.</summary>
+    private string Seal(string keyId, string chain, long sequence, string hash) =>
+        keyId.Length == 0 ? "" : Mac(keyId, string.Join('\n', "head", chain, sequence.ToString(CultureInfo.InvariantCulture), hash));
+
+    private string Mac(string keyId, string content)
+    {
+        var bytes = Encoding.UTF8.GetBytes(content);
+        return Convert.ToHexStringLower(keyId.Length == 0 ? SHA256.HashData(bytes) : HMACSHA256.HashData(keys[keyId], bytes));
     }
 
     private string Digest(object? inputs)
@@ -125,6 +156,7 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         ["Detail"] = row.Detail,
         ["PreviousHash"] = row.PreviousHash,
         ["Hash"] = row.Hash,
+        ["KeyId"] = row.KeyId,
     };
 
     private static AuditRow FromEntity(TableEntity e) => new(
@@ -136,5 +168,8 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         e.GetString("Outcome"),
         e.GetString("Detail"),
         e.GetString("PreviousHash"),
-        e.GetString("Hash"));
+        e.GetString("Hash"))
+    {
+        KeyId = e.GetString("KeyId") ?? "",
+    };
 }

@@ -76,6 +76,8 @@ public static class AdapterServices
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<WebhookExecutorOptions>().Bind(configuration.GetSection("Rollback:Executors:Webhook")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection("Rollback:Audit")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>>(new ProblemsValidator<AuditOptions>(o => o.Problems()));
         services.AddOptions<NotificationOptions>()
             .Bind(configuration.GetSection("Rollback:Notifications"))
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")

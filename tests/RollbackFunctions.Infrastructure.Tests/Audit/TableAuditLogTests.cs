@@ -69,9 +69,91 @@ public sealed class TableAuditLogTests
         Assert.Equal(withoutSecret.InputsDigest, row.InputsDigest); // inputs were digested after redaction
     }
 
-    private static async Task<(TableAuditLog Log, StorageTables Tables)> CreateAsync()
+    /// <summary>
+    /// Issue 9, finding 15: with table write access and the published hash formula, anyone could
+    /// rewrite a row and re-link everything after it. With a key, the forger cannot.
+    /// </summary>
+    [SkippableFact]
+    public async Task Read_RowRewrittenAndRelinkedWithoutTheKey_IsDetected()
+    {
+        var (log, tables) = await CreateAsync(keyed: true);
+        var chain = Identifiers.RollbackIdFor("forged");
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync(new AuditEntry(chain, "system", "approval.decided", null, "rejected", $"step {i}"), default);
+        }
+
+        // The forger recomputes every hash from row 2 on with plain SHA-256, the formula an unkeyed chain uses.
+        var previous = (await tables.Audit.GetEntityAsync<TableEntity>(chain, "000000000001")).Value.GetString("Hash");
+        for (var sequence = 2; sequence <= 3; sequence++)
+        {
+            var row = (await tables.Audit.GetEntityAsync<TableEntity>(chain, sequence.ToString("D12", System.Globalization.CultureInfo.InvariantCulture))).Value;
+            row["Outcome"] = "approved";
+            row["PreviousHash"] = previous;
+            var content = string.Join('\n', previous, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), row.GetString("At"), row.GetString("Actor"), row.GetString("Action"), row.GetString("InputsDigest"), row.GetString("Outcome"), row.GetString("Detail"));
+            row["Hash"] = previous = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content)));
+            await tables.Audit.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+        }
+
+        var head = (await tables.Audit.GetEntityAsync<TableEntity>(chain, "~head")).Value;
+        head["Hash"] = previous;
+        await tables.Audit.UpdateEntityAsync(head, head.ETag, TableUpdateMode.Replace);
+        var trail = await log.ReadAsync(chain, default);
+
+        Assert.False(trail.Verified);
+        Assert.Contains("row 2", trail.Problem);
+    }
+
+    /// <summary>Issue 9, finding 15: dropping the last row and pointing the head at the one before went unnoticed.</summary>
+    [SkippableFact]
+    public async Task Read_TailCutAndHeadMovedBack_IsDetected()
+    {
+        var (log, tables) = await CreateAsync(keyed: true);
+        var chain = Identifiers.RollbackIdFor("cut");
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync(new AuditEntry(chain, "system", "step.finished", null, "reverted", $"step {i}"), default);
+        }
+
+        var second = (await tables.Audit.GetEntityAsync<TableEntity>(chain, "000000000002")).Value;
+        await tables.Audit.DeleteEntityAsync(chain, "000000000003");
+        var head = (await tables.Audit.GetEntityAsync<TableEntity>(chain, "~head")).Value;
+        head["Sequence"] = 2L;
+        head["Hash"] = second.GetString("Hash");
+        await tables.Audit.UpdateEntityAsync(head, head.ETag, TableUpdateMode.Replace);
+        var trail = await log.ReadAsync(chain, default);
+
+        Assert.False(trail.Verified);
+        Assert.Contains("head", trail.Problem);
+    }
+
+    [SkippableFact]
+    public async Task Read_KeyedChain_VerifiesAndSaysItIsKeyed_RotatedKeysStillVerify()
     {
         var tables = await StorageFixture.CreateTablesAsync();
-        return (new TableAuditLog(tables, new SecretRedactor([Secret]), TimeProvider.System), tables);
+        var chain = Identifiers.RollbackIdFor("rotated");
+        var old = Log(tables, new AuditOptions { CurrentKey = "k1", Keys = { ["k1"] = AuditKey } });
+        var rotated = Log(tables, new AuditOptions { CurrentKey = "k2", Keys = { ["k1"] = AuditKey, ["k2"] = AuditKey.Replace('0', '9') } });
+
+        await old.AppendAsync(new AuditEntry(chain, "system", "step.finished", null, "reverted", "before rotation"), default);
+        await rotated.AppendAsync(new AuditEntry(chain, "system", "step.finished", null, "reverted", "after rotation"), default);
+        var trail = await rotated.ReadAsync(chain, default);
+
+        Assert.True(trail.Verified, trail.Problem);
+        Assert.True(trail.Keyed);
+        Assert.Equal(["k1", "k2"], trail.Rows.Select(r => r.KeyId));
+        Assert.False((await Log(tables, new AuditOptions()).ReadAsync(chain, default)).Verified); // without the keys nothing can be proven
+    }
+
+    private const string AuditKey = "audit-0123456789abcdef0123456789abcdef";
+
+    private static TableAuditLog Log(StorageTables tables, AuditOptions options) =>
+        new(tables, new SecretRedactor([Secret]), TimeProvider.System, Microsoft.Extensions.Options.Options.Create(options));
+
+    private static async Task<(TableAuditLog Log, StorageTables Tables)> CreateAsync(bool keyed = false)
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        var options = keyed ? new AuditOptions { CurrentKey = "k1", Keys = { ["k1"] = AuditKey } } : new AuditOptions();
+        return (Log(tables, options), tables);
     }
 }

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Infrastructure.Storage;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -28,6 +31,27 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         Assert.Contains(("approval.decided", "alice"), actions);
         Assert.Equal("rollback.claimed", actions[0].Action);
         Assert.Contains(actions, a => a.Action == "rollback.completed");
+    }
+
+    /// <summary>Issue 9, finding 15: deleting a rollback's whole audit partition verified as true.</summary>
+    [SkippableFact]
+    public async Task Audit_WholeChainDeleted_DoesNotVerify()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+        var rollbackId = Identifiers.RollbackIdFor(id);
+        var audit = runtime.Services.GetRequiredService<StorageTables>().Audit;
+
+        await foreach (var row in audit.QueryAsync<TableEntity>(e => e.PartitionKey == rollbackId))
+        {
+            await audit.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        }
+
+        var reply = await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}/audit");
+        Assert.False(reply["verified"]!.GetValue<bool>());
+        Assert.Contains("removed", reply["problem"]!.GetValue<string>(), StringComparison.Ordinal);
+        (await runtime.Http.PostAsync($"/api/rollbacks/{rollbackId}/abort", null)).Dispose();
     }
 
     [SkippableFact]

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 
-namespace RollbackFunctions.Api.Configuration;
+namespace RollbackFunctions.Infrastructure.Configuration;
 
 /// <summary>Refuses to start with unusable options, naming every problem the options find in themselves.</summary>
-internal sealed class ProblemsValidator<T>(Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
+public sealed class ProblemsValidator<T>(Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
     where T : class
 {
     public ValidateOptionsResult Validate(string? name, T options) =>
