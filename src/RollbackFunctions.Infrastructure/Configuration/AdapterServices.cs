@@ -11,6 +11,7 @@ using RollbackFunctions.Infrastructure.Executors.FeatureFlags;
 using RollbackFunctions.Infrastructure.Executors.Helm;
 using RollbackFunctions.Infrastructure.Executors.Kubernetes;
 using RollbackFunctions.Infrastructure.Executors.Processes;
+using RollbackFunctions.Infrastructure.Executors.Git;
 using RollbackFunctions.Infrastructure.Executors.Terraform;
 using RollbackFunctions.Infrastructure.Executors.Sql;
 using RollbackFunctions.Infrastructure.Notifications;
@@ -32,6 +33,7 @@ public static class AdapterServices
                 .Concat(sp.GetRequiredService<IOptions<PrometheusOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<SqlOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<TerraformOptions>>().Value.Secrets())
+                .Concat(sp.GetRequiredService<IOptions<GitOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<LokiOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())));
@@ -54,6 +56,8 @@ public static class AdapterServices
         services.AddSingleton<ProcessRunner>();
         services.AddSingleton<IStepExecutor, HelmReleaseExecutor>();
         services.AddSingleton<IStepExecutor, TerraformExecutor>();
+        services.AddSingleton<PullRequests>();
+        services.AddSingleton<IStepExecutor, GitRevertExecutor>();
         services.AddSingleton<IStepExecutor, FeatureFlagExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
@@ -84,6 +88,7 @@ public static class AdapterServices
             .ValidateOnStart();
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HelmOptions>().Bind(configuration.GetSection("Rollback:Executors:Helm")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GitOptions>().Bind(configuration.GetSection("Rollback:Executors:Git")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeatureFlagOptions>().Bind(configuration.GetSection("Rollback:Executors:FeatureFlags")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
@@ -99,7 +104,7 @@ public static class AdapterServices
     /// </summary>
     private static void AddHttpClients(IServiceCollection services)
     {
-        foreach (var name in new[] { WebhookStepExecutor.HttpClientName, PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, LokiMetricSource.HttpClientName, DatadogSource.HttpClientName, FlagStore.HttpClientName })
+        foreach (var name in new[] { WebhookStepExecutor.HttpClientName, PagerDutyChannel.HttpClientName, SlackChannel.HttpClientName, TeamsChannel.HttpClientName, PrometheusMetricSource.HttpClientName, LokiMetricSource.HttpClientName, DatadogSource.HttpClientName, FlagStore.HttpClientName, PullRequests.HttpClientName })
         {
             services.AddHttpClient(name)
                 .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })

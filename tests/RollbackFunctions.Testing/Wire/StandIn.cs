@@ -87,9 +87,17 @@ public sealed class GitRepository : IDisposable
         return Git("rev-parse", "HEAD").Trim();
     }
 
-    public string Git(params string[] arguments)
+    public string Git(params string[] arguments) => Run(Path, arguments);
+
+    /// <summary>A bare repository (a remote), read with git --git-dir.</summary>
+    public sealed record Bare(string GitDir)
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
+        public string Git(params string[] arguments) => Run(GitDir, ["--git-dir", GitDir, .. arguments]);
+    }
+
+    private static string Run(string directory, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
