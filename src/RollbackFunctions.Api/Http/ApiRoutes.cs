@@ -33,6 +33,7 @@ public static class ApiRoutes
         api.MapGet("rollbacks/{rollbackId}/audit", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(r, rollbackId, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));
+        api.MapPost("rollbacks/{rollbackId}/gitops/resume", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, CancellationToken ct) => e.ResumeGitOpsAsync(r, rollbackId, ct));
         api.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct));
         api.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r));
         // The one route that asks for no key, so load balancers and uptime checks can probe it.

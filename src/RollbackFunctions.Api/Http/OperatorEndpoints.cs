@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using RollbackFunctions.Api.Access;
+using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
@@ -9,7 +10,7 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
-public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access, TimeProvider clock)
+public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, TimeProvider clock)
 {
     /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
@@ -76,6 +77,48 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, ApiAccess access
         var decision = new OperatorDecision(false, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? "aborted by an operator");
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Abort, decision, cancellationToken);
         return Results.Json(new { rollbackId, aborting = true, decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// <c>POST /api/rollbacks/{rollbackId}/gitops/resume</c>: restores the sync policy (Argo CD) or
+    /// un-suspends (Flux) every GitOps object the rollback held, exactly as it was before; objects it
+    /// did not hold are left alone. Any phase: resuming is what on-call does after the fix.
+    /// </summary>
+    public async Task<IResult> ResumeGitOpsAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var head = Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
+        if (head is null || await deploys.GetAsync(head.DeployId, cancellationToken) is not { } deploy)
+        {
+            return Problems.NotFound($"no rollback {rollbackId}");
+        }
+
+        if (deploy.GitOps.Count == 0)
+        {
+            return Problems.Conflict($"deploy {deploy.DeployId} names no GitOps objects: nothing was held");
+        }
+
+        var actor = OperatorRequest.ActorOf(request, caller!, body!.Actor);
+        var outcomes = new List<GitOpsOutcome>();
+        foreach (var target in deploy.GitOps)
+        {
+            var outcome = await gitOps.ResumeAsync(target, cancellationToken);
+            await audit.AppendAsync(new AuditEntry(rollbackId, actor, AuditActions.GitOpsResumed, target, outcome.Done ? "resumed" : "failed", $"{target}: {outcome.Detail}"), cancellationToken);
+            outcomes.Add(outcome);
+        }
+
+        return Results.Json(new { rollbackId, resumed = outcomes.Select(o => new { target = o.Target.ToString(), o.Done, o.Detail }), actor }, ApiJson.Replies);
     }
 
     private async Task<IResult?> RunningAsync(string rollbackId, CancellationToken cancellationToken)

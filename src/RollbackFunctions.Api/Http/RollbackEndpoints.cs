@@ -99,8 +99,11 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
         }
 
         var trail = await audit.ReadAsync(rollbackId, cancellationToken);
-        // The rollback's head is the anchor: a rollback always has rows, so none means they were removed.
-        var (verified, problem) = trail.Rows.Count == 0 ? (false, "the rollback exists but its audit chain has no rows: they were removed") : (trail.Verified, trail.Problem);
+        // The rollback's head is the anchor: every rollback's chain holds its claim, so a chain without
+        // one lost its start (a deleted partition that later appends began again from nothing).
+        var (verified, problem) = !trail.Rows.Any(r => r.Action == AuditActions.RollbackClaimed)
+            ? (false, "the rollback exists but its claim is not in its audit chain: rows were removed")
+            : (trail.Verified, trail.Problem);
         return Results.Json(new AuditReply(rollbackId, verified, problem, trail.Keyed, trail.Rows), ApiJson.Replies);
     }
 

@@ -11,6 +11,8 @@ public static class AuditActions
     public const string RollbackClaimed = "rollback.claimed";
     public const string PolicyDecided = "policy.decided";
     public const string DeployHalted = "deploy.halted";
+    public const string GitOpsHeld = "gitops.held";
+    public const string GitOpsResumed = "gitops.resumed";
     public const string PhaseChanged = "phase.changed";
     public const string PageSent = "page.sent";
     public const string StepStarted = "step.started";

@@ -24,6 +24,9 @@ public sealed partial record DeployRecord
     /// <summary>The last time the guardrails refused to roll this deploy back automatically, and why.</summary>
     public Policy.PolicyRefusal? Refused { get; init; }
 
+    /// <summary>GitOps objects managing the deploy: held before the first revert.</summary>
+    public IReadOnlyList<GitOpsTarget> GitOps { get; init; } = [];
+
     /// <summary>What the watcher last saw, once it ran.</summary>
     public WatchReport? Watch { get; init; }
 

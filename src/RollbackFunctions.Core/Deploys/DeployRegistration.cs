@@ -27,6 +27,9 @@ public sealed record DeployRegistration
     /// <summary><c>act</c> (default) or <c>observe</c>: report "would roll back" instead of rolling back.</summary>
     public DeployMode? Mode { get; init; }
 
+    /// <summary>The GitOps objects that manage this deploy, held before the first revert.</summary>
+    public List<GitOpsTarget>? Gitops { get; init; }
+
     /// <summary>The live record of a valid registration: active, every step pending, defaults filled in.</summary>
     /// <param name="now">Registration time; alerts that started before it never match.</param>
     /// <param name="digest">Digest of the body as received, to tell a re-send from a conflicting one.</param>
@@ -47,6 +50,7 @@ public sealed record DeployRegistration
         }).ToList(),
         Conditions = Conditions,
         Mode = Mode ?? DeployMode.Act,
+        GitOps = Gitops ?? [],
         State = DeployState.Active,
         RegisteredAt = now,
         RegistrationDigest = digest,

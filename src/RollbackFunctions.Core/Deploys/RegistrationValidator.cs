@@ -8,7 +8,7 @@ namespace RollbackFunctions.Core.Deploys;
 /// Checks a registration before anything is stored. Every problem is reported at once, keyed by
 /// a JSON path, so CI fixes its payload in one round.
 /// </summary>
-public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources)
+public sealed partial class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources)
 {
     private readonly IReadOnlyCollection<string> sourceNames = sources.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
 
@@ -51,6 +51,7 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumer
         }
 
         ValidateSteps(registration.Steps ?? [], Add);
+        ValidateGitOps(registration.Gitops ?? [], Add);
         if (registration.Conditions is { } conditions)
         {
             ConditionsValidator.Validate(conditions, sourceNames, Add);
@@ -58,6 +59,47 @@ public sealed class RegistrationValidator(StepExecutorCatalog executors, IEnumer
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }
 
+    private static void ValidateGitOps(IReadOnlyList<GitOpsTarget> targets, Action<string, string> add)
+    {
+        if (targets.Count > MaxGitOpsTargets)
+        {
+            add("gitops", $"at most {MaxGitOpsTargets} objects");
+        }
+
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var (target, at) = (targets[i], $"gitops[{i}]");
+            if (target is null)
+            {
+                add(at, "must be an object");
+                continue;
+            }
+
+            if (target.Controller is not (GitOpsTarget.ArgoCd or GitOpsTarget.Flux))
+            {
+                add($"{at}.controller", "must be 'argocd' or 'flux'");
+            }
+
+            foreach (var (field, value) in new[] { ("cluster", target.Cluster), ("namespace", target.Namespace), ("name", target.Name) })
+            {
+                if (value is null || !KubernetesName().IsMatch(value))
+                {
+                    add($"{at}.{field}", "must be a Kubernetes name (lower-case letters, digits, '-', '.'; at most 253 characters)");
+                }
+            }
+
+            var kindOk = target.Controller == GitOpsTarget.Flux ? target.Kind is "Kustomization" or "HelmRelease" : target.Kind is null or "Application";
+            if (!kindOk)
+            {
+                add($"{at}.kind", target.Controller == GitOpsTarget.Flux ? "must be 'Kustomization' or 'HelmRelease'" : "must be 'Application' or left out");
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex KubernetesName();
+
+    private const int MaxGitOpsTargets = 10;
     private const int MaxLabels = 32;
     private const int MaxLabelName = 100;
     private const int MaxLabelValue = 512;

@@ -14,9 +14,12 @@ internal sealed partial class RollbackRun
 {
     private int waitingForApproval;
 
+    /// <summary>Clusters whose GitOps hold failed, with why.</summary>
+    private readonly Dictionary<string, string> unheldClusters = new(StringComparer.Ordinal);
+
     private async Task RevertStepAsync(DeployStep step, int level)
     {
-        var decision = StepPolicy.Before(step, graph, statuses, Aborted ? abortSignal.Result.Actor : null, input.Approvals ?? RollbackApprovals.None);
+        var decision = StepPolicy.Before(step, graph, statuses, Aborted ? abortSignal.Result.Actor : null, input.Approvals ?? RollbackApprovals.None, unheldClusters);
         if (decision.Action == StepAction.Leave)
         {
             await RecordStepAsync(step, level, decision.Status!.Value, decision.Detail);

@@ -73,9 +73,10 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
             return await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} has nothing to revert: no step is applied and unreverted; manual investigation needed", PageKind.RollbackFailed);
         }
 
-        await ProgressAsync(RollbackPhase.Paging, PlannedRows(plan, deploy.Steps), "deploy halted; paging on-call");
+        var held = await HoldGitOpsAsync();
+        await ProgressAsync(RollbackPhase.Paging, PlannedRows(plan, deploy.Steps), held is null ? "deploy halted; paging on-call" : $"deploy halted; GitOps: {held}; paging on-call");
         var order = string.Join(" -> ", plan.Levels.Select(level => string.Join(" + ", level)));
-        await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}");
+        await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}{(held is null ? "" : $". GitOps: {held}")}");
 
         await ProgressAsync(RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)");
         for (var level = 0; level < plan.Levels.Count; level++)
@@ -103,6 +104,29 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         return healthy
             ? await FinishAsync(RollbackPhase.Succeeded, $"rollback of {DeployName} succeeded: {Tally()}; {evidence}", PageKind.RollbackSucceeded)
             : await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} did not restore health: {evidence}; {Tally()}", PageKind.RollbackFailed);
+    }
+
+    /// <summary>
+    /// Holds the deploy's GitOps controllers before the first revert. A cluster whose hold failed
+    /// keeps its steps unreverted (<see cref="StepPolicy"/>). Returns the sentence for the status
+    /// reply and the page, or null without GitOps objects.
+    /// </summary>
+    private async Task<string?> HoldGitOpsAsync()
+    {
+        if (deploy.GitOps.Count == 0)
+        {
+            return null;
+        }
+
+        var outcomes = await context.CallActivityAsync<IReadOnlyList<GitOpsOutcome>>(nameof(HoldGitOpsActivity), new GitOpsHoldRequest(input.RollbackId, deploy.GitOps), StorageRetry);
+        foreach (var failed in outcomes.Where(o => !o.Done))
+        {
+            unheldClusters.TryAdd(failed.Target.Cluster, $"{failed.Target}: {failed.Detail}");
+        }
+
+        var held = outcomes.Where(o => o.Done).Select(o => $"auto-sync of {o.Target} held");
+        var notHeld = outcomes.Where(o => !o.Done).Select(o => $"could NOT hold {o.Target} ({o.Detail}): steps on {o.Target.Cluster} will not be reverted");
+        return string.Join("; ", held.Concat(notHeld)) + $"; resume after the fix: POST /api/rollbacks/{input.RollbackId}/gitops/resume";
     }
 
     private async Task<RollbackResult> FinishAsync(RollbackPhase phase, string summary, PageKind page)

@@ -17,6 +17,7 @@ public static class RollbackTasks
     public static IReadOnlyList<Type> Activities { get; } =
     [
         typeof(HaltDeployActivity),
+        typeof(HoldGitOpsActivity),
         typeof(RecordProgressActivity),
         typeof(RevertStepActivity),
         typeof(CompleteRollbackActivity),

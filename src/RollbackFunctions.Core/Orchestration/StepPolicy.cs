@@ -42,7 +42,8 @@ public static class StepPolicy
     /// <param name="decided">Final statuses of the steps handled so far (its dependents among them).</param>
     /// <param name="abortedBy">The operator who aborted the rollback, or null.</param>
     /// <param name="approvals">What the policy wants approved in this rollback.</param>
-    public static StepDecision Before(DeployStep step, StepGraph graph, IReadOnlyDictionary<string, StepStatus> decided, string? abortedBy, RollbackApprovals approvals)
+    /// <param name="unheldClusters">Clusters whose GitOps hold failed, with why: their steps are not reverted.</param>
+    public static StepDecision Before(DeployStep step, StepGraph graph, IReadOnlyDictionary<string, StepStatus> decided, string? abortedBy, RollbackApprovals approvals, IReadOnlyDictionary<string, string>? unheldClusters = null)
     {
         if (abortedBy is not null)
         {
@@ -54,6 +55,13 @@ public static class StepPolicy
         if (blocker is not null)
         {
             return StepDecision.Leave(StepStatus.Blocked, $"not reverted because {blocker} was not ({decided[blocker]})");
+        }
+
+        // The controller would sync the change back within minutes: reverting under it is wasted work.
+        if (step.Params["cluster"] is System.Text.Json.Nodes.JsonValue cluster && cluster.TryGetValue<string>(out var name)
+            && unheldClusters?.GetValueOrDefault(name) is { } holdFailure)
+        {
+            return StepDecision.Leave(StepStatus.Blocked, $"not reverted: the GitOps hold on cluster {name} failed ({holdFailure}); an active controller would undo the revert");
         }
 
         return step.RevertMode switch

@@ -26,6 +26,13 @@ public sealed class OperatorFunctions(OperatorEndpoints operators)
         CancellationToken cancellationToken) =>
         operators.DecideAsync(request, rollbackId, stepId, approve: false, durable, cancellationToken);
 
+    [Function("ResumeGitOps")]
+    public Task<IResult> ResumeGitOps(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rollbacks/{rollbackId}/gitops/resume")] HttpRequest request,
+        string rollbackId,
+        CancellationToken cancellationToken) =>
+        operators.ResumeGitOpsAsync(request, rollbackId, cancellationToken);
+
     [Function("AbortRollback")]
     public Task<IResult> Abort(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "rollbacks/{rollbackId}/abort")] HttpRequest request,

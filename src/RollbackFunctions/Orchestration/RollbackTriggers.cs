@@ -18,6 +18,7 @@ namespace RollbackFunctions.Orchestration;
 /// </summary>
 public sealed class RollbackTriggers(
     HaltDeployActivity halt,
+    HoldGitOpsActivity holdGitOps,
     RecordProgressActivity progress,
     RevertStepActivity revert,
     CompleteRollbackActivity complete,
@@ -52,6 +53,10 @@ public sealed class RollbackTriggers(
     [Function(nameof(HaltDeployActivity))]
     public Task<DeployRecord> Halt([ActivityTrigger] HaltRequest input, CancellationToken cancellationToken) =>
         halt.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(HoldGitOpsActivity))]
+    public Task<IReadOnlyList<GitOpsOutcome>> HoldGitOps([ActivityTrigger] GitOpsHoldRequest input, CancellationToken cancellationToken) =>
+        holdGitOps.ExecuteAsync(input, cancellationToken);
 
     [Function(nameof(RecordProgressActivity))]
     public Task<bool> RecordProgress([ActivityTrigger] ProgressUpdate input, CancellationToken cancellationToken) =>

@@ -78,6 +78,27 @@ public sealed class RegistrationValidatorTests
         Params = new JsonObject { ["revertUrl"] = "http://127.0.0.1/x" },
     };
 
+    [Theory]
+    [InlineData("argocd", "prod", "argocd", "payments-api", null, null)]
+    [InlineData("flux", "prod", "flux-system", "payments", "HelmRelease", null)]
+    [InlineData("jenkins", "prod", "argocd", "payments-api", null, "gitops[0].controller")]
+    [InlineData("flux", "prod", "flux-system", "payments", null, "gitops[0].kind")]
+    [InlineData("argocd", "prod", "../argocd", "payments-api", null, "gitops[0].namespace")]
+    [InlineData("argocd", "Prod; rm", "argocd", "payments-api", null, "gitops[0].cluster")]
+    public void Validate_GitOpsTargets_AreNamedKubernetesObjectsOfAKnownController(string controller, string cluster, string ns, string name, string? kind, string? problem)
+    {
+        var problems = validator.Validate(Registration() with { Gitops = [new GitOpsTarget(controller, cluster, ns, name, kind)] });
+
+        if (problem is null)
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            Assert.Contains(problem, problems.Keys);
+        }
+    }
+
     private static DeployRegistration Registration(params StepRegistration[] steps) => new()
     {
         DeployId = "checkout-142",

@@ -21,6 +21,7 @@ public sealed class KubernetesFixture : IAsyncDisposable
         Workloads = new KubernetesWorkloadExecutor(clusters, client, TimeProvider.System);
         ConfigMaps = new KubernetesConfigMapExecutor(clusters, client, Workloads, TimeProvider.System);
         Rollouts = new ArgoRolloutExecutor(clusters, client, TimeProvider.System);
+        GitOps = new KubernetesGitOpsControllers(client);
     }
 
     public FakeKubernetesApi Api { get; }
@@ -28,6 +29,7 @@ public sealed class KubernetesFixture : IAsyncDisposable
     public KubernetesWorkloadExecutor Workloads { get; }
     public KubernetesConfigMapExecutor ConfigMaps { get; }
     public ArgoRolloutExecutor Rollouts { get; }
+    public KubernetesGitOpsControllers GitOps { get; }
 
     public static async Task<KubernetesFixture> StartAsync()
     {

@@ -32,6 +32,8 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
         { "POST", "/api/rollbacks/rb-d-1/steps/s-1/approve", "operator" },
         { "POST", "/api/rollbacks/rb-d-1/steps/s-1/reject", "operator" },
         { "POST", "/api/rollbacks/rb-d-1/abort", "operator" },
+        { "POST", "/api/rollbacks/rb-d-1/gitops/resume", "operator" },
+        { "GET", "/api/policy", "reader" },
     };
 
     private static readonly Dictionary<string, string> SecretOfRole = new()

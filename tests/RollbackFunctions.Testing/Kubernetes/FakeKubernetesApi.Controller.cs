@@ -98,6 +98,24 @@ public sealed partial class FakeKubernetesApi
         }
     }
 
+    /// <summary>
+    /// A custom object with the given spec, as its controller's CRD stores it (Argo CD Applications,
+    /// Flux Kustomizations and HelmReleases); <paramref name="apiPrefix"/> is e.g. <c>/apis/argoproj.io/v1alpha1</c>.
+    /// </summary>
+    public void SeedCustomObject(string apiPrefix, string plural, string kind, string ns, string name, JsonObject spec)
+    {
+        lock (gate)
+        {
+            objects[Key(apiPrefix, ns, plural, name)] = new JsonObject
+            {
+                ["apiVersion"] = apiPrefix["/apis/".Length..],
+                ["kind"] = kind,
+                ["metadata"] = Metadata(ns, name, new JsonObject()),
+                ["spec"] = spec,
+            };
+        }
+    }
+
     /// <summary>An Argo Rollout, Healthy on <paramref name="stableImage"/>.</summary>
     public void SeedRollout(string ns, string name, string stableImage)
     {

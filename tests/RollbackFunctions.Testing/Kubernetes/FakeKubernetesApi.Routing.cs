@@ -17,6 +17,9 @@ public sealed partial class FakeKubernetesApi
         ["controllerrevisions"] = ("ControllerRevision", "/apis/apps/v1"),
         ["configmaps"] = ("ConfigMap", "/api/v1"),
         ["rollouts"] = ("Rollout", "/apis/argoproj.io/v1alpha1"),
+        ["applications"] = ("Application", "/apis/argoproj.io/v1alpha1"),
+        ["kustomizations"] = ("Kustomization", "/apis/kustomize.toolkit.fluxcd.io/v1"),
+        ["helmreleases"] = ("HelmRelease", "/apis/helm.toolkit.fluxcd.io/v2"),
     };
 
     [GeneratedRegex("^(?<prefix>/api/v1|/apis/[^/]+/[^/]+)/namespaces/(?<ns>[^/]+)/(?<plural>[^/]+)(/(?<name>[^/]+)(/(?<sub>status))?)?$")]
@@ -161,11 +164,13 @@ public sealed partial class FakeKubernetesApi
         {
             ["kind"] = "APIGroupList",
             ["apiVersion"] = "v1",
-            ["groups"] = new JsonArray(Group("apps", "v1"), Group("argoproj.io", "v1alpha1")),
+            ["groups"] = new JsonArray(Group("apps", "v1"), Group("argoproj.io", "v1alpha1"), Group("kustomize.toolkit.fluxcd.io", "v1"), Group("helm.toolkit.fluxcd.io", "v2")),
         },
         "/api/v1" => Resources("v1", ("configmaps", "ConfigMap")),
         "/apis/apps/v1" => Resources("apps/v1", ("deployments", "Deployment"), ("statefulsets", "StatefulSet"), ("daemonsets", "DaemonSet"), ("replicasets", "ReplicaSet"), ("controllerrevisions", "ControllerRevision")),
-        "/apis/argoproj.io/v1alpha1" => Resources("argoproj.io/v1alpha1", ("rollouts", "Rollout")),
+        "/apis/argoproj.io/v1alpha1" => Resources("argoproj.io/v1alpha1", ("rollouts", "Rollout"), ("applications", "Application")),
+        "/apis/kustomize.toolkit.fluxcd.io/v1" => Resources("kustomize.toolkit.fluxcd.io/v1", ("kustomizations", "Kustomization")),
+        "/apis/helm.toolkit.fluxcd.io/v2" => Resources("helm.toolkit.fluxcd.io/v2", ("helmreleases", "HelmRelease")),
         _ => null,
     };
 

@@ -10,6 +10,9 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
     public static KubeResource ControllerRevision { get; } = new("apps", "v1", "controllerrevisions", "ControllerRevision");
     public static KubeResource ConfigMap { get; } = new("", "v1", "configmaps", "ConfigMap");
     public static KubeResource ArgoRollout { get; } = new("argoproj.io", "v1alpha1", "rollouts", "Rollout");
+    public static KubeResource ArgoApplication { get; } = new("argoproj.io", "v1alpha1", "applications", "Application");
+    public static KubeResource FluxKustomization { get; } = new("kustomize.toolkit.fluxcd.io", "v1", "kustomizations", "Kustomization");
+    public static KubeResource FluxHelmRelease { get; } = new("helm.toolkit.fluxcd.io", "v2", "helmreleases", "HelmRelease");
 
     /// <summary>The workload kinds <c>kubernetesDeployment</c> steps may name in <c>params.workloadKind</c>.</summary>
     public static IReadOnlyDictionary<string, KubeResource> Workloads { get; } = new Dictionary<string, KubeResource>(StringComparer.Ordinal)
