@@ -58,7 +58,8 @@ public static class StepPolicy
         }
 
         // The controller would sync the change back within minutes: reverting under it is wasted work.
-        if (step.Params["cluster"] is System.Text.Json.Nodes.JsonValue cluster && cluster.TryGetValue<string>(out var name)
+        // The cluster as named, or as the executor resolved it at registration (the only one configured).
+        if ((step.Params["cluster"] ?? step.Captured?["cluster"]) is System.Text.Json.Nodes.JsonValue cluster && cluster.TryGetValue<string>(out var name)
             && unheldClusters?.GetValueOrDefault(name) is { } holdFailure)
         {
             return StepDecision.Leave(StepStatus.Blocked, $"not reverted: the GitOps hold on cluster {name} failed ({holdFailure}); an active controller would undo the revert");

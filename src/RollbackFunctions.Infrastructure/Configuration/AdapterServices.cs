@@ -52,6 +52,7 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<KubernetesWorkloadExecutor>());
         services.AddSingleton<IStepExecutor, KubernetesConfigMapExecutor>();
         services.AddSingleton<IStepExecutor, ArgoRolloutExecutor>();
+        services.AddSingleton<IStepExecutor, ArgoApplicationExecutor>();
         services.AddSingleton<IGitOpsControllers, KubernetesGitOpsControllers>();
         services.AddSingleton<IStepExecutor, SqlMigrationExecutor>();
         services.AddSingleton<ProcessRunner>();

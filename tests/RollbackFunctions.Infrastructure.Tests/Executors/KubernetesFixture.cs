@@ -22,6 +22,7 @@ public sealed class KubernetesFixture : IAsyncDisposable
         ConfigMaps = new KubernetesConfigMapExecutor(clusters, client, Workloads, TimeProvider.System);
         Rollouts = new ArgoRolloutExecutor(clusters, client, TimeProvider.System);
         GitOps = new KubernetesGitOpsControllers(client);
+        Applications = new ArgoApplicationExecutor(clusters, client, TimeProvider.System);
     }
 
     public FakeKubernetesApi Api { get; }
@@ -30,6 +31,7 @@ public sealed class KubernetesFixture : IAsyncDisposable
     public KubernetesConfigMapExecutor ConfigMaps { get; }
     public ArgoRolloutExecutor Rollouts { get; }
     public KubernetesGitOpsControllers GitOps { get; }
+    public ArgoApplicationExecutor Applications { get; }
 
     public static async Task<KubernetesFixture> StartAsync()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -114,6 +115,79 @@ public sealed partial class FakeKubernetesApi
                 ["spec"] = spec,
             };
         }
+    }
+
+    /// <summary>Applications whose next sync fails, with the message Argo CD would give.</summary>
+    public ConcurrentDictionary<string, string> ApplicationSyncFails { get; } = new();
+
+    /// <summary>An Argo CD Application Synced and Healthy at <paramref name="revision"/>, auto-syncing (self-heal, prune) or not.</summary>
+    public void SeedApplication(string ns, string name, string revision, bool automated = true)
+    {
+        var syncPolicy = automated ? new JsonObject { ["automated"] = new JsonObject { ["prune"] = true, ["selfHeal"] = true } } : new JsonObject();
+        SeedCustomObject(Argo, "applications", "Application", ns, name, new JsonObject
+        {
+            ["project"] = "default",
+            ["source"] = new JsonObject { ["repoURL"] = "https://github.com/acme/deploy-config.git", ["path"] = name, ["targetRevision"] = "main" },
+            ["syncPolicy"] = syncPolicy,
+        });
+        SetApplicationRevision(ns, name, revision);
+    }
+
+    /// <summary>What a GitOps deploy does: Argo CD synced the Application to a new commit.</summary>
+    public void SetApplicationRevision(string ns, string name, string revision)
+    {
+        lock (gate)
+        {
+            var application = objects[Key(Argo, ns, "applications", name)];
+            application["status"] = new JsonObject
+            {
+                ["sync"] = new JsonObject { ["status"] = "Synced", ["revision"] = revision },
+                ["health"] = new JsonObject { ["status"] = "Healthy" },
+                ["history"] = new JsonArray(new JsonObject { ["id"] = 1, ["revision"] = revision }),
+            };
+            Bump(application);
+        }
+    }
+
+    /// <summary>
+    /// Argo CD's application controller, for a sync <c>operation</c>: running for the rollout time,
+    /// then Succeeded at the requested revision (or Failed), the operation removed, as Argo CD does.
+    /// </summary>
+    private void AdvanceApplication(string ns, string name, JsonObject application)
+    {
+        if (application["operation"]?["sync"]?["revision"] is not JsonValue requested)
+        {
+            return;
+        }
+
+        var key = Key(Argo, ns, "applications", name);
+        var revision = requested.GetValue<string>();
+        var status = application["status"] as JsonObject ?? [];
+        application["status"] = status;
+        if (!rolloutDoneAt.TryGetValue(key, out var due))
+        {
+            rolloutDoneAt[key] = DateTimeOffset.UtcNow + RolloutTime;
+            status["operationState"] = new JsonObject { ["phase"] = "Running", ["operation"] = application["operation"]!.DeepClone() };
+            return;
+        }
+
+        if (due > DateTimeOffset.UtcNow)
+        {
+            return;
+        }
+
+        rolloutDoneAt.TryRemove(key, out _);
+        application.Remove("operation");
+        if (ApplicationSyncFails.TryGetValue(name, out var message))
+        {
+            status["operationState"] = new JsonObject { ["phase"] = "Failed", ["message"] = message };
+            return;
+        }
+
+        status["operationState"] = new JsonObject { ["phase"] = "Succeeded", ["syncResult"] = new JsonObject { ["revision"] = revision } };
+        status["sync"] = new JsonObject { ["status"] = "Synced", ["revision"] = revision };
+        status["health"] = new JsonObject { ["status"] = "Healthy" };
+        (status["history"] as JsonArray)?.Add(new JsonObject { ["revision"] = revision });
     }
 
     /// <summary>An Argo Rollout, Healthy on <paramref name="stableImage"/>.</summary>
@@ -263,6 +337,12 @@ public sealed partial class FakeKubernetesApi
     /// <summary>The status a reader sees now: rolled out once the rollout time has passed, unless the workload never becomes available.</summary>
     private void RefreshStatus(string prefix, string plural, JsonObject obj)
     {
+        if (prefix == Argo && plural == "applications")
+        {
+            AdvanceApplication((string)obj["metadata"]!["namespace"]!, (string)obj["metadata"]!["name"]!, obj);
+            return;
+        }
+
         if (prefix != Apps || plural is not ("deployments" or "statefulsets" or "daemonsets"))
         {
             return;

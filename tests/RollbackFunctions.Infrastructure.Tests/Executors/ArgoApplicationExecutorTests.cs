@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Executors;
+
+namespace RollbackFunctions.Infrastructure.Tests.Executors;
+
+/// <summary><c>argocdApplication</c> with the real client against the fake API server and its stand-in of Argo CD's controller.</summary>
+public sealed class ArgoApplicationExecutorTests : IAsyncLifetime
+{
+    private const string Before = "4f1c2a9e0b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e";
+    private const string After = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b";
+    private static readonly JsonObject Params = new() { ["namespace"] = "argocd", ["name"] = "payments-api" };
+    private KubernetesFixture k8s = null!;
+
+    public async Task InitializeAsync() => k8s = await KubernetesFixture.StartAsync();
+
+    public async Task DisposeAsync() => await k8s.DisposeAsync();
+
+    [Fact]
+    public async Task Revert_SyncsBackToTheCapturedRevision_WaitsForHealthy_AndASecondRevertChangesNothing()
+    {
+        k8s.Api.SeedApplication("argocd", "payments-api", Before, automated: false);
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", Params), default);
+        k8s.Api.SetApplicationRevision("argocd", "payments-api", After);
+
+        var first = await k8s.Applications.RevertAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared), default);
+        var writes = k8s.Api.Writes.Count();
+        var second = await k8s.Applications.RevertAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared), default);
+
+        Assert.Equal(Before, (string?)prepared.Captured!["revision"]);
+        Assert.True(first.Outcome == RevertOutcome.Reverted, first.Detail);
+        var patch = k8s.Api.Writes.Single();
+        Assert.Equal(Before, (string?)patch.Json!["operation"]!["sync"]!["revision"]);
+        Assert.Equal("rollbackfunctions:rb-d1", (string?)patch.Json!["operation"]!["initiatedBy"]!["username"]);
+        var application = k8s.Api.Get("/apis/argoproj.io/v1alpha1", "argocd", "applications", "payments-api")!;
+        Assert.Equal(Before, (string?)application["status"]!["sync"]!["revision"]);
+        Assert.Equal(RevertOutcome.Reverted, second.Outcome);
+        Assert.Contains("already", second.Detail);
+        Assert.Equal(writes, k8s.Api.Writes.Count());
+    }
+
+    [Fact]
+    public async Task Revert_SyncFails_IsAFailedStepWithArgoCdsMessage()
+    {
+        k8s.Api.SeedApplication("argocd", "payments-api", Before, automated: false);
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", Params), default);
+        k8s.Api.SetApplicationRevision("argocd", "payments-api", After);
+        k8s.Api.ApplicationSyncFails["payments-api"] = "one or more objects failed to apply: admission webhook denied";
+
+        var result = await k8s.Applications.RevertAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared), default);
+
+        Assert.Equal(RevertOutcome.Failed, result.Outcome);
+        Assert.Contains("admission webhook denied", result.Detail);
+    }
+
+    [Theory]
+    [InlineData("""{"namespace":"argocd","name":"payments-api","revision":"--upload-pack=x"}""", "params.revision")]
+    [InlineData("""{"namespace":"Argo CD","name":"payments-api"}""", "params.namespace")]
+    [InlineData("""{"namespace":"argocd","name":"payments-api","cluster":"mars"}""", "params.cluster")]
+    public void ValidateParams_Bad_IsRefused(string json, string field) =>
+        Assert.Contains(field, k8s.Applications.ValidateParams(JsonNode.Parse(json)!.AsObject()));
+}
