@@ -15,16 +15,10 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
     /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        var (caller, body, refusal) = await OperatorRequest.ReadAsync<OperatorAction>(request, access, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-
-        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
         }
 
         if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
@@ -57,16 +51,10 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
     /// <summary><c>POST /api/rollbacks/{rollbackId}/abort</c>: no further reverts; reverts already running finish.</summary>
     public async Task<IResult> AbortAsync(HttpRequest request, string rollbackId, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        var (caller, body, refusal) = await OperatorRequest.ReadAsync<OperatorAction>(request, access, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-
-        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
         }
 
         if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
@@ -86,16 +74,10 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
     /// </summary>
     public async Task<IResult> ResumeGitOpsAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        var (caller, body, refusal) = await OperatorRequest.ReadAsync<OperatorAction>(request, access, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-
-        var (body, problem) = await OperatorRequest.ReadAsync<OperatorAction>(request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
         }
 
         var head = Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;

@@ -19,16 +19,10 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// </summary>
     public async Task<IResult> StartAsync(HttpRequest request, string deployId, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = access.Authorize(request, ApiRole.Operator);
+        var (caller, manual, refusal) = await OperatorRequest.ReadAsync<ManualRollbackRequest>(request, access, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
-        }
-
-        var (manual, problem) = await OperatorRequest.ReadAsync<ManualRollbackRequest>(request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
         }
 
         if (!Identifiers.IsValid(deployId) || await deploys.GetAsync(deployId, cancellationToken) is null)
