@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
+
+namespace RollbackFunctions.Integration.Tests.Kit;
+
+/// <summary>
+/// The integration kit in <c>kit/</c> is kept working: Alertmanager's and Prometheus' own checkers
+/// accept the configuration, the Datadog payload renders to something the product reads, and the
+/// curl script drives a deploy through the local runtime with a CI key.
+/// </summary>
+public sealed class IntegrationKitTests
+{
+    private static string Kit(params string[] path) => Path.Combine([Repo.Root, "kit", .. path]);
+
+    [SkippableFact]
+    public async Task AlertmanagerConfig_PassesAmtool()
+    {
+        var (exit, output) = await RunAsync("amtool", "check-config", Kit("alertmanager", "alertmanager.yml"));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("SUCCESS", output);
+    }
+
+    [SkippableFact]
+    public async Task PrometheusRules_PassPromtool_AndCarryTheCorrelationLabels()
+    {
+        var (exit, output) = await RunAsync("promtool", "check", "rules", Kit("prometheus", "rollback-rules.yml"));
+
+        Assert.True(exit == 0, output);
+        var rules = await File.ReadAllTextAsync(Kit("prometheus", "rollback-rules.yml"));
+        Assert.Contains("sum by (service, environment)", rules);
+        Assert.Contains("rollback: \"true\"", rules);
+    }
+
+    [SkippableFact]
+    public async Task DatadogWebhook_RenderedAsDatadogWould_IsReadAndMatched()
+    {
+        await using var runtime = await TestRuntime.StartAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var service = Repo.UniqueName("dd");
+        var deploy = Payloads.DiamondDeploy($"{service}-1", receiver, service);
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
+        var definition = JsonNode.Parse(await File.ReadAllTextAsync(Kit("datadog", "webhook.json")))!;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var rendered = definition["payload"]!.GetValue<string>()
+            .Replace("$LAST_TRIGGERED_AT_EPOCH", now + "000", StringComparison.Ordinal)
+            .Replace("$ALERT_CYCLE_KEY", "cycle-kit", StringComparison.Ordinal)
+            .Replace("$ALERT_TRANSITION", "Triggered", StringComparison.Ordinal)
+            .Replace("$ALERT_SCOPE", $"service:{service},env:prod", StringComparison.Ordinal)
+            .Replace("$TAGS", $"service:{service},env:prod,team:payments", StringComparison.Ordinal)
+            .Replace("$DATE", now + "000", StringComparison.Ordinal);
+        rendered = System.Text.RegularExpressions.Regex.Replace(rendered, @"\$[A-Z_]+", "x");
+
+        using var reply = await runtime.PostJsonAsync("/api/alerts/datadog", rendered);
+
+        Assert.Equal(HttpStatusCode.Accepted, reply.StatusCode);
+        var started = JsonNode.Parse(await reply.Content.ReadAsStringAsync())!["deploys"]!.AsArray().Single()!;
+        Assert.True(started["started"]!.GetValue<bool>());
+        Assert.Contains("Authorization", definition["custom_headers"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate()
+    {
+        const string Secret = "ci-kit-0123456789abcdef0123456789abcdef";
+        await using var runtime = await TestRuntime.StartAsync(
+            "Rollback:Auth:Keys:pipeline:Secret=" + Secret, "Rollback:Auth:Keys:pipeline:Roles:0=ci",
+            "Rollback:Auth:Keys:oncall:Secret=" + Secret.Replace("ci-", "on-", StringComparison.Ordinal), "Rollback:Auth:Keys:oncall:Roles:0=operator");
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = Repo.UniqueName("kit");
+        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
+        var deploy = Payloads.DiamondDeploy(id, receiver);
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await File.WriteAllTextAsync(file, deploy.ToJsonString());
+        var environment = new Dictionary<string, string> { ["ROLLBACK_URL"] = runtime.Http.BaseAddress!.ToString(), ["ROLLBACK_KEY"] = Secret };
+
+        var register = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "register", file);
+        var gate = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
+        var step = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "step", id, "schema", "applied");
+        var complete = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "complete", id);
+        var wrongKey = await RunAsync("sh", new Dictionary<string, string>(environment) { ["ROLLBACK_KEY"] = "nope" }, Kit("ci", "rollback.sh"), "gate", id);
+        using var rollback = new HttpRequestMessage(HttpMethod.Post, $"/api/deploys/{id}/rollback");
+        rollback.Headers.Authorization = new("Bearer", Secret.Replace("ci-", "on-", StringComparison.Ordinal));
+        (await runtime.Http.SendAsync(rollback)).Dispose();
+        var closed = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
+        File.Delete(file);
+
+        Assert.True(register.Exit == 0, register.Output);
+        Assert.Contains($"\"deployId\":\"{id}\"", register.Output);
+        Assert.True(gate.Exit == 0 && gate.Output.Contains("gate open", StringComparison.Ordinal), gate.Output);
+        Assert.True(step.Exit == 0, step.Output);
+        Assert.True(complete.Exit == 0 && complete.Output.Contains("baking", StringComparison.Ordinal), complete.Output);
+        Assert.Equal(1, wrongKey.Exit);
+        Assert.Equal(3, closed.Exit);
+        Assert.Contains(Identifiers.RollbackIdFor(id), closed.Output);
+    }
+
+    private static Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments) => RunAsync(program, new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int Exit, string Output)> RunAsync(string program, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+        RealParts.Require(path is not null, $"{program} (amtool: Debian package prometheus-alertmanager; promtool: prometheus; scripts/test.sh installs both)");
+        var start = new ProcessStartInfo(path!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+}
