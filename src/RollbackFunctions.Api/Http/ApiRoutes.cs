@@ -30,6 +30,7 @@ public static class ApiRoutes
         api.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
         api.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
         api.MapGet("rollbacks/{rollbackId}", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(r, rollbackId, ct));
+        api.MapGet("rollbacks/{rollbackId}/report", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ReportAsync(r, rollbackId, ct));
         api.MapGet("rollbacks/{rollbackId}/audit", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(r, rollbackId, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
         api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));

@@ -101,6 +101,29 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
         return Results.Json(new AuditReply(rollbackId, verified, problem, trail.Keyed, trail.Rows), ApiJson.Replies);
     }
 
+    /// <summary><c>GET /api/rollbacks/{rollbackId}/report</c>: the Markdown incident report.</summary>
+    public async Task<IResult> ReportAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
+    {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (await FindAsync(rollbackId, cancellationToken) is not { } head)
+        {
+            return Problems.NotFound($"no rollback {rollbackId}");
+        }
+
+        var report = RollbackReport.Of(
+            await deploys.GetAsync(head.DeployId, cancellationToken),
+            head,
+            await rollbacks.GetStepsAsync(rollbackId, cancellationToken),
+            await rollbacks.GetSamplesAsync(rollbackId, cancellationToken),
+            await audit.ReadAsync(rollbackId, cancellationToken));
+        return Results.Text(report, "text/markdown; charset=utf-8");
+    }
+
     private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>
         Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
 }

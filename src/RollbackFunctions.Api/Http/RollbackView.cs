@@ -32,6 +32,7 @@ public sealed record RollbackView(
         ["self"] = $"/api/rollbacks/{head.RollbackId}",
         ["deploy"] = $"/api/deploys/{head.DeployId}",
         ["audit"] = $"/api/rollbacks/{head.RollbackId}/audit",
+        ["report"] = $"/api/rollbacks/{head.RollbackId}/report",
         ["abort"] = $"/api/rollbacks/{head.RollbackId}/abort",
     };
 }

@@ -18,6 +18,11 @@ public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint 
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}/audit")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
         rollbacks.AuditAsync(request, rollbackId, cancellationToken);
 
+    [Function("GetRollbackReport")]
+    public Task<IResult> GetReport(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}/report")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>
+        rollbacks.ReportAsync(request, rollbackId, cancellationToken);
+
     [Function("GetRollback")]
     public Task<IResult> GetRollback(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "rollbacks/{rollbackId}")] HttpRequest request, string rollbackId, CancellationToken cancellationToken) =>

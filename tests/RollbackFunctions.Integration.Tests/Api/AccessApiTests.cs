@@ -34,6 +34,7 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
         { "POST", "/api/rollbacks/rb-d-1/abort", "operator" },
         { "POST", "/api/rollbacks/rb-d-1/gitops/resume", "operator" },
         { "GET", "/api/policy", "reader" },
+        { "GET", "/api/rollbacks/rb-d-1/report", "reader" },
     };
 
     private static readonly Dictionary<string, string> SecretOfRole = new()

@@ -55,6 +55,29 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     }
 
     [SkippableFact]
+    public async Task Report_OfAnApprovedRollback_IsMarkdownWithTimingsLayersAndTheApprover()
+    {
+        var runtime = fixture.Require();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = await StartWithApprovalStepAsync(runtime, receiver);
+        var rollbackId = Identifiers.RollbackIdFor(id);
+        (await runtime.PostJsonAsync($"/api/rollbacks/{rollbackId}/steps/rollout/approve", """{"actor":"alice<script>","reason":"checked"}""")).Dispose();
+        await runtime.WaitForTerminalRollbackAsync(rollbackId, TimeSpan.FromSeconds(60));
+
+        using var reply = await runtime.Http.GetAsync($"/api/rollbacks/{rollbackId}/report");
+        var report = await reply.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/markdown", reply.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith($"# Rollback {rollbackId}: operator 1.4.2 in prod", report);
+        Assert.Contains("| first revert |", report);
+        Assert.Matches(@"\| page \| \d+\.\d s \|", report);
+        Assert.Contains("| `rollout` | webhook | 0 | Reverted |", report);
+        Assert.Contains("| `schema` | webhook | 1 | Reverted |", report);
+        Assert.Contains("alice\\<script\\>: approval.decided approved", report); // escaped, never live markup
+        Assert.Contains("## Accounting", report);
+    }
+
+    [SkippableFact]
     public async Task Reject_StepWaitingForApproval_IsNotApprovedAndTheRollbackFails()
     {
         var runtime = fixture.Require();
