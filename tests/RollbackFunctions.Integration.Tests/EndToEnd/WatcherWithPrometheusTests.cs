@@ -88,10 +88,13 @@ public sealed class WatcherObserveModeTests
         var (id, _) = await WatchedDeploys.RegisterAsync(runtime, receiver, "observed", mode: "observe");
         await receiver.WaitForAsync(r => r.Any(x => x.Path.StartsWith("slack", StringComparison.Ordinal)), TimeSpan.FromSeconds(40), "the would-roll-back message");
 
-        var deploy = await runtime.GetJsonAsync($"/api/deploys/{id}");
+        // The note on the deploy is written just after the message goes out: wait for it, not for a fixed time.
+        var deploy = await Eventually.ReturnsAsync(
+            async () => await runtime.GetJsonAsync($"/api/deploys/{id}") is var d && (string?)d["watch"]?["state"] == "wouldRollBack" ? d : null,
+            TimeSpan.FromSeconds(20),
+            () => "the deploy never recorded wouldRollBack");
         using var rollback = await runtime.Http.GetAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}");
         Assert.Equal(HttpStatusCode.NotFound, rollback.StatusCode);
-        Assert.Equal("wouldRollBack", (string?)deploy["watch"]!["state"]);
         Assert.Contains("would roll back observed", (string?)deploy["watch"]!["note"]);
         Assert.Contains("WouldRollBack", receiver.Received.First(r => r.Path.StartsWith("slack", StringComparison.Ordinal)).Body);
         Assert.DoesNotContain(receiver.Received, r => r.Path == "rollout");
