@@ -15,6 +15,19 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
     internal const string OncallSecret = "on-0123456789abcdef0123456789abcdef";
     internal const string ReaderSecret = "rd-0123456789abcdef0123456789abcdef";
 
+    /// <summary>One key per role, as settings for <see cref="TestRuntime.StartAsync"/>.</summary>
+    internal static readonly string[] KeySettings =
+    [
+        "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret,
+        "Rollback:Auth:Keys:pipeline:Roles:0=ci",
+        "Rollback:Auth:Keys:alertmanager:Secret=" + AlertsSecret,
+        "Rollback:Auth:Keys:alertmanager:Roles:0=alerts",
+        "Rollback:Auth:Keys:oncall:Secret=" + OncallSecret,
+        "Rollback:Auth:Keys:oncall:Roles:0=operator",
+        "Rollback:Auth:Keys:dashboard:Secret=" + ReaderSecret,
+        "Rollback:Auth:Keys:dashboard:Roles:0=reader",
+    ];
+
     /// <summary>Every route and the one role it needs: the contract of issue 9, written out.</summary>
     public static TheoryData<string, string, string> Routes => new()
     {
@@ -202,15 +215,7 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
         {
             try
             {
-                runtime = await TestRuntime.StartAsync(
-                    "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret,
-                    "Rollback:Auth:Keys:pipeline:Roles:0=ci",
-                    "Rollback:Auth:Keys:alertmanager:Secret=" + AlertsSecret,
-                    "Rollback:Auth:Keys:alertmanager:Roles:0=alerts",
-                    "Rollback:Auth:Keys:oncall:Secret=" + OncallSecret,
-                    "Rollback:Auth:Keys:oncall:Roles:0=operator",
-                    "Rollback:Auth:Keys:dashboard:Secret=" + ReaderSecret,
-                    "Rollback:Auth:Keys:dashboard:Roles:0=reader");
+                runtime = await TestRuntime.StartAsync(KeySettings);
             }
             catch (SkipException e)
             {

@@ -30,16 +30,11 @@ public sealed class HostileCorpusTests
     public async Task EveryHostileRequest_GetsA4xxProblem_AndNothingIsWritten()
     {
         await using var runtime = await TestRuntime.StartAsync(
+        [
             "Rollback:Executors:Webhook:AllowedHosts:0=revert.internal.example",
             "Rollback:Executors:Webhook:AllowedHosts:1=revert.internal.example", // the local settings' second entry is localhost
-            "Rollback:Auth:Keys:pipeline:Secret=" + AccessApiTests.CiSecret,
-            "Rollback:Auth:Keys:pipeline:Roles:0=ci",
-            "Rollback:Auth:Keys:alertmanager:Secret=" + AccessApiTests.AlertsSecret,
-            "Rollback:Auth:Keys:alertmanager:Roles:0=alerts",
-            "Rollback:Auth:Keys:oncall:Secret=" + AccessApiTests.OncallSecret,
-            "Rollback:Auth:Keys:oncall:Roles:0=operator",
-            "Rollback:Auth:Keys:dashboard:Secret=" + AccessApiTests.ReaderSecret,
-            "Rollback:Auth:Keys:dashboard:Roles:0=reader");
+            .. AccessApiTests.KeySettings,
+        ]);
         var cases = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "fixtures", "hostile", "corpus.jsonl"))
             .Select(line => JsonNode.Parse(line)!.AsObject())
             .ToList();
