@@ -30,7 +30,7 @@ public sealed class PolicyGate(
         var automatic = trigger.Kind is TriggerKinds.Alert or TriggerKinds.Watcher;
         var now = clock.GetUtcNow();
         var inputs = automatic
-            ? new GuardInputs(true, await RecentAutomaticRollbacksAsync(deploy, now, cancellationToken), await FiringServicesAsync(deploy, now, cancellationToken))
+            ? new GuardInputs(true, await RecentAutomaticRollbacksAsync(deploy, now, cancellationToken), await FiringServicesAsync(deploy, trigger, now, cancellationToken))
             : new GuardInputs(false, 0, 0);
         var decision = RollbackGuard.Decide(Policy, deploy, inputs);
         if (decision.Verdict == GuardVerdict.Refuse)
@@ -61,10 +61,14 @@ public sealed class PolicyGate(
         return count;
     }
 
-    private async Task<int> FiringServicesAsync(DeployRecord deploy, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> FiringServicesAsync(DeployRecord deploy, RollbackTrigger trigger, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // This deploy's own trouble counts too: the watcher's breaches never pass the alert intake.
-        await alertLog.NoteFiringAsync(deploy.Service, deploy.Environment, now, cancellationToken);
+        // Alerts were noted by the intake; a watcher's breach never passes it, so it is noted here.
+        if (trigger.Kind == TriggerKinds.Watcher)
+        {
+            await alertLog.NoteFiringAsync(deploy.Service, deploy.Environment, now, cancellationToken);
+        }
+
         return await alertLog.CountFiringServicesAsync(deploy.Environment, now - Policy.MassAlertWindow, cancellationToken);
     }
 

@@ -35,8 +35,9 @@ public sealed class RollbackStarter(
     {
         var rollbackId = Identifiers.RollbackIdFor(deployId);
         var deploy = await deploys.GetAsync(deployId, cancellationToken);
+        var existing = await rollbacks.GetAsync(rollbackId, cancellationToken);
         var decision = GuardDecisionNotNeeded;
-        if (deploy is not null && (force || await rollbacks.GetAsync(rollbackId, cancellationToken) is null))
+        if (deploy is not null && (force || existing is null))
         {
             // A new rollback would start: the guardrails decide first. Re-sent alerts of a rollback that exists skip this.
             decision = await policy.DecideAsync(deploy, trigger, cancellationToken);
@@ -47,7 +48,8 @@ public sealed class RollbackStarter(
         }
 
         var approvals = deploy is null ? RollbackApprovals.None : RollbackApprovals.For(policy.Policy, deploy, decision);
-        var claimed = await TryClaimAsync(rollbackId, deployId, trigger, approvals, decision, cancellationToken);
+        // A re-sent alert of a rollback that exists skips the insert that would only fail.
+        var claimed = existing is null && await TryClaimAsync(rollbackId, deployId, trigger, approvals, decision, cancellationToken);
         if (!claimed && await TryRecoverLostClaimAsync(durable, rollbackId, cancellationToken))
         {
             approvals = (await rollbacks.GetAsync(rollbackId, cancellationToken))?.Approvals ?? approvals;
