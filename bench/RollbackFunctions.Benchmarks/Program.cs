@@ -11,6 +11,14 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RollbackFunctions.Local;
 
+if (args.FirstOrDefault() == "intake")
+{
+    await IntakeBenchmark.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32);
+    return;
+}
+
 if (args.FirstOrDefault() == "breach")
 {
     await BreachBenchmark.RunAsync(

@@ -93,22 +93,32 @@ public sealed class AlertEndpoints(
         // Every alert is correlated before any acts, so a rollback's evidence is exactly the alerts
         // that matched its deploy. Firing alerts first, so a resolved alert in the same call cannot
         // shadow the start of a rollback.
-        var decided = new List<(AlertSignal Alert, CorrelationDecision Decision)>();
+        var decided = new List<(AlertSignal Alert, CorrelationDecision Decision, string? SettledRollbackId)>();
         foreach (var received in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
         {
-            var alert = await EpisodeOfAsync(received, cancellationToken);
-            decided.Add((alert, await DecideAsync(alert, candidates, now, cancellationToken)));
+            // What earlier notifications of this firing episode tell: when it was first received
+            // here (a Datadog notification's start is when it was sent unless its template passes
+            // $LAST_TRIGGERED_AT_EPOCH, so a re-notification of an old episode must not match a
+            // deploy registered since), the deploy it matched (re-sends stay with it) and its rollback.
+            var episode = received.Status == AlertStatus.Firing ? await alertLog.FiringEpisodeAsync(received.DedupKey, cancellationToken) : null;
+            var alert = episode is null ? received : received with { FirstReceivedAt = episode.FirstReceivedAt, EpisodeDeployId = episode.DeployId };
+            decided.Add(episode is { DeployId: { } settledDeploy, RollbackId: { } settledRollback }
+                ? (alert, new CorrelationDecision(settledDeploy, $"re-sent: this episode started or joined rollback {settledRollback}", []), settledRollback)
+                : (alert, await DecideAsync(alert, candidates, now, cancellationToken), null));
         }
 
-        foreach (var (alert, matchedDecision) in decided)
+        foreach (var (alert, matchedDecision, settledRollbackId) in decided)
         {
             var decision = matchedDecision;
             RollbackStart? start = null;
             if (decision.DeployId is { } deployId)
             {
-                start = matched.GetValueOrDefault(deployId) ?? (alert.Status == AlertStatus.Firing
-                    ? await starter.StartAsync(durable, deployId, TriggerOf(decided, decision), cancellationToken)
-                    : await ExistingRollbackAsync(deployId, cancellationToken));
+                // A re-send of an episode that already names its rollback has nothing left to decide.
+                start = matched.GetValueOrDefault(deployId) ?? (settledRollbackId is not null
+                    ? new RollbackStart(deployId, settledRollbackId, Started: false)
+                    : alert.Status == AlertStatus.Firing
+                        ? await starter.StartAsync(durable, deployId, TriggerOf(decided, decision), cancellationToken)
+                        : await ExistingRollbackAsync(deployId, cancellationToken));
                 if (start is not null)
                 {
                     matched.TryAdd(deployId, start);
@@ -190,17 +200,6 @@ public sealed class AlertEndpoints(
         }
     }
 
-    /// <summary>
-    /// What earlier notifications of this firing episode tell: when it was first received here (a
-    /// Datadog notification's start is when it was sent unless its template passes
-    /// <c>$LAST_TRIGGERED_AT_EPOCH</c>, so a re-notification of an old episode must not match a
-    /// deploy registered since), and the deploy it was matched to (re-sends stay with it).
-    /// </summary>
-    private async Task<AlertSignal> EpisodeOfAsync(AlertSignal alert, CancellationToken cancellationToken) =>
-        alert.Status == AlertStatus.Firing && await alertLog.FiringEpisodeAsync(alert.DedupKey, cancellationToken) is { } episode
-            ? alert with { FirstReceivedAt = episode.FirstReceivedAt, EpisodeDeployId = episode.DeployId }
-            : alert;
-
     /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>
     private async Task<CorrelationDecision> DecideAsync(
         AlertSignal alert,
@@ -236,7 +235,7 @@ public sealed class AlertEndpoints(
         (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId is { } rollbackId ? new RollbackStart(deployId, rollbackId, false) : null;
 
     /// <summary>The evidence: every firing alert of this webhook that matched the same deploy (and no other, however alike).</summary>
-    private static RollbackTrigger TriggerOf(IReadOnlyList<(AlertSignal Alert, CorrelationDecision Decision)> decided, CorrelationDecision decision)
+    private static RollbackTrigger TriggerOf(IReadOnlyList<(AlertSignal Alert, CorrelationDecision Decision, string? SettledRollbackId)> decided, CorrelationDecision decision)
     {
         var evidence = decided.Where(d => d.Alert.Status == AlertStatus.Firing && d.Decision.DeployId == decision.DeployId).Select(d => d.Alert).ToList();
         return new RollbackTrigger(TriggerKinds.Alert, RollbackActors.System, decision.Reason, evidence);

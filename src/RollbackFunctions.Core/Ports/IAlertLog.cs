@@ -3,8 +3,12 @@ using RollbackFunctions.Core.Correlation;
 
 namespace RollbackFunctions.Core.Ports;
 
-/// <summary>An alert episode seen before: when it was first received here, and the deploy it was matched to, if any.</summary>
-public sealed record FiringEpisode(DateTimeOffset FirstReceivedAt, string? DeployId);
+/// <summary>
+/// An alert episode seen before: when it was first received here, the deploy it was matched to and
+/// the rollback it started or joined, if any. Once a rollback is named, a re-send changes nothing but
+/// the episode's count: the intake answers it without correlating again.
+/// </summary>
+public sealed record FiringEpisode(DateTimeOffset FirstReceivedAt, string? DeployId, string? RollbackId = null);
 
 /// <summary>A firing episode recorded against a rollback.</summary>
 public sealed record FiringAlert(string DedupKey, string Name);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -11,10 +12,21 @@ namespace RollbackFunctions.Infrastructure.Storage;
 
 /// <summary>
 /// Every alert received, one row per dedup key and status. Re-sends (Alertmanager group_interval,
-/// HA pairs, Datadog retries) land on the same row and only move its last-seen time and count.
+/// HA pairs, Datadog retries) land on the same row and only move its last-seen time and count (and
+/// name the rollback if the row had none); concurrent re-sends of one row are written together.
+/// What can no longer change is remembered in this process: an episode that names its rollback, and
+/// a service already noted firing this minute.
 /// </summary>
 public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 {
+    /// <summary>Bound of each in-process memory; past it the memory starts over (it is only a shortcut).</summary>
+    private const int MaxRemembered = 50_000;
+
+    private readonly GroupCommit<TableEntity> resends = new();
+    private readonly ConcurrentDictionary<string, FiringEpisode> settledEpisodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> notedFiring = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredCount> lastWritten = new(StringComparer.Ordinal);
+
     public async Task<bool> RecordAsync(AlertSignal alert, CorrelationDecision decision, string? rollbackId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         var partitionKey = PartitionOf(alert.DedupKey);
@@ -36,7 +48,8 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             ["Received"] = 1,
         };
 
-        if (rollbackId is not null && alert.Status == AlertStatus.Firing)
+        if (rollbackId is not null && alert.Status == AlertStatus.Firing
+            && !(settledEpisodes.TryGetValue(alert.DedupKey, out var settled) && settled.RollbackId == rollbackId))
         {
             // Indexed by rollback, so its verification finds every episode that fired against it.
             await tables.Alerts.UpsertEntityAsync(
@@ -45,29 +58,50 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
                 cancellationToken);
         }
 
-        while (true)
+        var firing = alert.Status == AlertStatus.Firing;
+        if (!(firing && settledEpisodes.ContainsKey(alert.DedupKey)))
         {
             try
             {
                 await tables.Alerts.AddEntityAsync(entity, cancellationToken);
+                if (firing && rollbackId is not null)
+                {
+                    Remember(settledEpisodes, alert.DedupKey, new FiringEpisode(receivedAt, decision.DeployId, rollbackId));
+                }
+
                 return true;
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
             }
-
-            if (await TryCountResendAsync(partitionKey, rowKey, entity, cancellationToken))
-            {
-                return false;
-            }
         }
+
+        // A re-send (or the loser of a race between two first receipts): count it.
+        await resends.AddAsync($"{partitionKey}/{rowKey}", entity, batch => CountResendsAsync(partitionKey, rowKey, batch, cancellationToken));
+        return false;
     }
 
-    public async Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken) =>
-        (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Firing), ["FirstReceivedAt", "DeployId"], cancellationToken)) is { HasValue: true } row
-            && row.Value!.GetDateTimeOffset("FirstReceivedAt") is { } first
-            ? new FiringEpisode(first, row.Value.GetString("DeployId"))
-            : null;
+    public async Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken)
+    {
+        if (settledEpisodes.TryGetValue(dedupKey, out var settled))
+        {
+            return settled;
+        }
+
+        var row = await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Firing), ["FirstReceivedAt", "DeployId", "RollbackId"], cancellationToken);
+        if (!row.HasValue || row.Value!.GetDateTimeOffset("FirstReceivedAt") is not { } first)
+        {
+            return null;
+        }
+
+        var episode = new FiringEpisode(first, row.Value.GetString("DeployId"), row.Value.GetString("RollbackId"));
+        if (episode.RollbackId is not null)
+        {
+            Remember(settledEpisodes, dedupKey, episode);
+        }
+
+        return episode;
+    }
 
     public async Task<IReadOnlyList<FiringAlert>> FiringForRollbackAsync(string rollbackId, CancellationToken cancellationToken)
     {
@@ -83,8 +117,16 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
     public async Task<bool> IsResolvedAsync(string dedupKey, CancellationToken cancellationToken) =>
         (await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(PartitionOf(dedupKey), nameof(AlertStatus.Resolved), ["PartitionKey"], cancellationToken)).HasValue;
 
-    public async Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await tables.Alerts.UpsertEntityAsync(new TableEntity($"{FiringPrefix(environment)}{at.UtcDateTime:yyyyMMddHHmm}", Digest(service)), TableUpdateMode.Replace, cancellationToken);
+    public async Task NoteFiringAsync(string service, string environment, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var row = new TableEntity($"{FiringPrefix(environment)}{at.UtcDateTime:yyyyMMddHHmm}", Digest(service));
+        var key = $"{row.PartitionKey}/{row.RowKey}";
+        if (!notedFiring.ContainsKey(key))
+        {
+            await tables.Alerts.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+            Remember(notedFiring, key, (byte)0);
+        }
+    }
 
     public async Task<int> CountFiringServicesAsync(string environment, DateTimeOffset since, CancellationToken cancellationToken)
     {
@@ -111,26 +153,61 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
     /// <summary>Dedup keys hold characters Table keys forbid ('/', '#'), so the key is a digest of them.</summary>
     private static string PartitionOf(string dedupKey) => Digest(dedupKey);
 
-    private async Task<bool> TryCountResendAsync(string partitionKey, string rowKey, TableEntity update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a batch of re-sends to the stored row: count and last-seen time, and the deploy, rollback
+    /// and decision when the row named no rollback and a re-send did (the first decision stays
+    /// otherwise). Retried when another process wrote the row in between.
+    /// </summary>
+    private async Task CountResendsAsync(string partitionKey, string rowKey, IReadOnlyList<TableEntity> batch, CancellationToken cancellationToken)
     {
-        var existing = await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken);
-        if (!existing.HasValue)
+        var key = $"{partitionKey}/{rowKey}";
+        // The row as this process last wrote it saves a read per batch; a write by anyone else since
+        // fails the ETag check and the row is read again.
+        var known = lastWritten.TryGetValue(key, out var written) ? written : null;
+        while (true)
         {
-            return false;
+            known ??= await ReadCountAsync(partitionKey, rowKey, cancellationToken);
+            var update = new TableEntity(partitionKey, rowKey)
+            {
+                ["LastReceivedAt"] = batch.Select(e => e.GetDateTimeOffset("LastReceivedAt")!.Value).Append(known.LastReceivedAt).Max(),
+                ["Received"] = known.Received + batch.Count,
+            };
+            if (!known.NamesRollback && batch.LastOrDefault(e => e.GetString("RollbackId") is not null) is { } named)
+            {
+                update["DeployId"] = named["DeployId"];
+                update["RollbackId"] = named["RollbackId"];
+                update["Decision"] = named["Decision"];
+            }
+
+            try
+            {
+                var response = await tables.Alerts.UpdateEntityAsync(update, known.ETag, TableUpdateMode.Merge, cancellationToken);
+                Remember(lastWritten, key, new StoredCount(response.Headers.ETag!.Value, update.GetInt32("Received")!.Value, update.GetDateTimeOffset("LastReceivedAt")!.Value, known.NamesRollback || update.ContainsKey("RollbackId")));
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                known = null;
+            }
+        }
+    }
+
+    private async Task<StoredCount> ReadCountAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        var stored = (await tables.Alerts.GetEntityAsync<TableEntity>(partitionKey, rowKey, ["Received", "LastReceivedAt", "RollbackId"], cancellationToken)).Value;
+        return new StoredCount(stored.ETag, stored.GetInt32("Received") ?? 1, stored.GetDateTimeOffset("LastReceivedAt") ?? DateTimeOffset.MinValue, stored.GetString("RollbackId") is not null);
+    }
+
+    private sealed record StoredCount(ETag ETag, int Received, DateTimeOffset LastReceivedAt, bool NamesRollback);
+
+    private static void Remember<TValue>(ConcurrentDictionary<string, TValue> memory, string key, TValue value)
+    {
+        if (memory.Count >= MaxRemembered)
+        {
+            memory.Clear();
         }
 
-        var stored = existing.Value!;
-        update["FirstReceivedAt"] = stored.GetDateTimeOffset("FirstReceivedAt");
-        update["Received"] = (stored.GetInt32("Received") ?? 1) + 1;
-        try
-        {
-            await tables.Alerts.UpdateEntityAsync(update, stored.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 412)
-        {
-            return false;
-        }
+        memory[key] = value;
     }
 
     /// <summary>

@@ -35,6 +35,61 @@ public sealed class TableAlertLogTests
         await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched", []), "rb-checkout-7", Now, default);
         await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched", []), "rb-checkout-7", Now.AddMinutes(5), default);
 
+        Assert.Equal(new FiringEpisode(Now, "checkout-7", "rb-checkout-7"), await log.FiringEpisodeAsync(alert.DedupKey, default));
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentResends_FromTwoProcesses_AreEachCountedOnce()
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        // Two logs over one table stand for two processes: each joins its own callers' writes, and
+        // the two race on the row's ETag.
+        var logs = new[] { new TableAlertLog(tables), new TableAlertLog(tables) };
+        var alert = Firing("group/storm#1");
+        Assert.True(await logs[0].RecordAsync(alert, new CorrelationDecision("checkout-7", "matched: the first decision", []), "rb-checkout-7", Now, default));
+
+        var resends = await Task.WhenAll(Enumerable.Range(1, 200).Select(i =>
+            logs[i % 2].RecordAsync(alert, new CorrelationDecision("checkout-7", $"re-send {i}", []), "rb-checkout-7", Now.AddSeconds(i), default)));
+
+        Assert.All(resends, Assert.False);
+        var row = await AlertRowAsync(tables, alert);
+        Assert.Equal(201, row.GetInt32("Received"));
+        Assert.Equal(Now.AddSeconds(200), row.GetDateTimeOffset("LastReceivedAt"));
+        Assert.Equal(Now, row.GetDateTimeOffset("FirstReceivedAt"));
+        Assert.Equal("matched: the first decision", row.GetString("Decision"));
+    }
+
+    [SkippableFact]
+    public async Task Resend_ThatStartedARollback_NamesItOnARowThatHadNone()
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        var log = new TableAlertLog(tables);
+        var alert = Firing("group/refused#1");
+        await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched; refused: limit reached", []), null, Now, default);
         Assert.Equal(new FiringEpisode(Now, "checkout-7"), await log.FiringEpisodeAsync(alert.DedupKey, default));
+
+        await log.RecordAsync(alert, new CorrelationDecision("checkout-7", "matched", []), "rb-checkout-7", Now.AddMinutes(61), default);
+
+        var row = await AlertRowAsync(tables, alert);
+        Assert.Equal("rb-checkout-7", row.GetString("RollbackId"));
+        Assert.Equal("matched", row.GetString("Decision"));
+        Assert.Equal(2, row.GetInt32("Received"));
+        Assert.Equal([new FiringAlert(alert.DedupKey, alert.Name)], await log.FiringForRollbackAsync("rb-checkout-7", default));
+    }
+
+    private static AlertSignal Firing(string dedupKey) =>
+        new(AlertSource.Alertmanager, dedupKey, "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), Now, null);
+
+    private static async Task<Azure.Data.Tables.TableEntity> AlertRowAsync(StorageTables tables, AlertSignal alert)
+    {
+        await foreach (var row in tables.Alerts.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "Firing"))
+        {
+            if (row.GetString("DedupKey") == alert.DedupKey)
+            {
+                return row;
+            }
+        }
+
+        throw new InvalidOperationException($"no row for {alert.DedupKey}");
     }
 }
