@@ -26,6 +26,9 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "{Count} alert(s) of a webhook could not be read and were skipped (the others were processed); first: {Problem}")]
     public static partial void AlertsRejected(ILogger logger, int count, string problem);
 
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Error, Message = "The {Part} is unavailable; {Path} answered 503 with Retry-After")]
+    public static partial void DependencyUnavailable(ILogger logger, string part, string path, Exception exception);
+
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Health probe of the {Part} failed")]
     public static partial void HealthProbeFailed(ILogger logger, string part, Exception exception);
 

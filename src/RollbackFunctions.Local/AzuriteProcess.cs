@@ -106,16 +106,43 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Stops Azurite the way Ctrl+C would (SIGTERM) rather than killing it: Azurite keeps its tables in
+    /// memory and writes them to the data folder every 5 s and on a clean close, so a kill loses the
+    /// last seconds of writes. Its close waits for open client connections to end, so it is killed
+    /// after 6 s, by when the periodic save has run.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            if (!OperatingSystem.IsWindows() && Kill(process.Id, SigTerm) == 0)
+            {
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(6));
+                try
+                {
+                    await process.WaitForExitAsync(patience.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // did not stop in time: kill it below
+                }
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
         }
 
         process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static async Task RunToEndAsync(string fileName, string workingDirectory, params string[] arguments)
     {

@@ -40,10 +40,20 @@ public sealed class DurableEngine : IAsyncDisposable
             // The provider backs off up to 30 s when queues are idle; an alert after a quiet spell
             // must start reverting within a second or two.
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
-            // A message taken by a process that then crashed reappears after this long: it bounds
-            // how long a rollback in progress waits before another process resumes it.
+            // A message taken by a process that then crashed reappears after this long, and a dead
+            // process's partitions are taken over once its lease runs out: together they bound how
+            // long a rollback in progress waits before another (or the restarted) process resumes it.
+            // Running activities keep their message hidden (ActivityLockRenewal), so a long revert
+            // is not run twice.
             ControlQueueVisibilityTimeout = options.VisibilityTimeout,
             WorkItemQueueVisibilityTimeout = options.VisibilityTimeout,
+            UseTablePartitionManagement = true,
+            LeaseInterval = options.VisibilityTimeout,
+            LeaseRenewInterval = options.VisibilityTimeout / 3,
+            LeaseAcquireInterval = options.VisibilityTimeout / 3,
+            // Each process its own worker: two processes on one machine must not both believe they
+            // own a partition (the default is the machine name).
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}",
             LoggerFactory = loggerFactory,
         });
         await service.CreateIfNotExistsAsync();
@@ -54,7 +64,7 @@ public sealed class DurableEngine : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(StopAfterStart.Wrap(service));
+        builder.Services.AddSingleton(StopAfterStart.Wrap(ActivityLockRenewal.Wrap(service, options.VisibilityTimeout, loggerFactory.CreateLogger<DurableEngine>())));
         builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         var sidecar = builder.Build();
@@ -86,6 +96,9 @@ public sealed class DurableEngineOptions
     /// <summary>Longest idle back-off of the queue polling.</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a dequeued message stays invisible; after a crash, how long until it is retried.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How long a dequeued message stays invisible and a partition lease lasts unrenewed: after a
+    /// crash, about how long until another process (or the restarted one) resumes the rollback.
+    /// </summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace RollbackFunctions.Api.Http;
 
@@ -19,7 +20,7 @@ public static class ApiRoutes
 
     public static IEndpointRouteBuilder MapRollbackApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(Prefix);
+        var api = app.MapGroup(Prefix).AddEndpointFilter(ReplyUnavailableAsync);
         api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct));
         api.MapGet("deploys/{deployId}", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct));
         api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
@@ -41,4 +42,19 @@ public static class ApiRoutes
         api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
         return app;
     }
+
+    private static async ValueTask<object?> ReplyUnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (Unavailable.TryReply(e, Logger(context.HttpContext), context.HttpContext.Request.Path) is { } reply)
+        {
+            return reply;
+        }
+    }
+
+    private static Microsoft.Extensions.Logging.ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger(typeof(ApiRoutes).FullName!);
 }

@@ -27,7 +27,9 @@ public static class Problems
     public static IResult UnsupportedMediaType(string? contentType) =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"send application/json, not '{contentType ?? "nothing"}'");
 
-    public static IResult Unavailable(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", detail);
+    /// <summary>503 with Retry-After: a dependency is down for now, and the caller should retry.</summary>
+    public static IResult Unavailable(string detail) =>
+        new WithHeader(Problem(StatusCodes.Status503ServiceUnavailable, "Unavailable", detail), "Retry-After", RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
     /// The targets of a registration could not be read. Transient (network, 5xx, timeouts): 503 with

@@ -14,7 +14,15 @@ public interface IDeployStore
     /// <summary>The deploy, or null.</summary>
     Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken);
 
-    /// <summary>Every deploy of a service in an environment.</summary>
+    /// <summary>
+    /// How many of a service's most recent registrations in one environment correlation considers.
+    /// An older deploy can only be a candidate if every newer one was rolled back (a newer deploy
+    /// supersedes it otherwise), so twenty is far past anything real; it keeps the lookup's cost
+    /// independent of how many deploys are stored.
+    /// </summary>
+    const int MaxCandidates = 20;
+
+    /// <summary>The <see cref="MaxCandidates"/> most recently registered deploys of a service in an environment.</summary>
     Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken);
 
     /// <summary>

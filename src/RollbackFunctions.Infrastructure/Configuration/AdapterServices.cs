@@ -74,13 +74,38 @@ public static class AdapterServices
         return services;
     }
 
+    /// <summary>
+    /// Nothing set under Rollback:Storage: use the Functions host's storage, a connection string or
+    /// its identity-based settings (<c>AzureWebJobsStorage__accountName</c> and friends).
+    /// </summary>
+    private static void FromHostStorage(StorageOptions options, IConfiguration configuration)
+    {
+        if (!string.IsNullOrEmpty(options.ConnectionString) || options.IdentityEndpoint is not null)
+        {
+            return;
+        }
+
+        var host = configuration.GetSection("AzureWebJobsStorage");
+        if (!string.IsNullOrEmpty(host.Value))
+        {
+            options.ConnectionString = host.Value;
+            return;
+        }
+
+        options.AccountName = host["accountName"] ?? "";
+        options.TableServiceUri = host["tableServiceUri"] is { Length: > 0 } uri ? new Uri(uri) : null;
+        options.Credential = host["credential"] ?? "";
+        options.ClientId = host["clientId"] ?? "";
+    }
+
     private static void AddOptions(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>()
             .Bind(configuration.GetSection("Rollback:Storage"))
-            .PostConfigure(o => o.ConnectionString = string.IsNullOrEmpty(o.ConnectionString) ? configuration["AzureWebJobsStorage"] ?? "" : o.ConnectionString)
+            .PostConfigure(o => FromHostStorage(o, configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>>(new ProblemsValidator<StorageOptions>(o => o.Problems()));
         services.AddOptions<WebhookExecutorOptions>().Bind(configuration.GetSection("Rollback:Executors:Webhook")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection("Rollback:Audit")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuditOptions>>(new ProblemsValidator<AuditOptions>(o => o.Problems()));

@@ -1,4 +1,6 @@
 using Azure.Data.Tables;
+// Azure.Core (1.62+) carries the Azure.Identity credentials itself.
+using Azure.Identity;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -9,23 +11,50 @@ public sealed class StorageTables
 {
     public StorageTables(IOptions<StorageOptions> options)
     {
-        var service = new TableServiceClient(options.Value.ConnectionString);
+        var service = Connect(options.Value);
         var prefix = options.Value.TablePrefix;
         Deploys = service.GetTableClient($"{prefix}Deploys");
+        DeployIndex = service.GetTableClient($"{prefix}DeployIndex");
         Rollbacks = service.GetTableClient($"{prefix}Rollbacks");
         Alerts = service.GetTableClient($"{prefix}Alerts");
         Audit = service.GetTableClient($"{prefix}Audit");
     }
 
     public TableClient Deploys { get; }
+
+    /// <summary>Deploy ids by service and environment, newest first: what correlation reads.</summary>
+    public TableClient DeployIndex { get; }
     public TableClient Rollbacks { get; }
     public TableClient Alerts { get; }
     public TableClient Audit { get; }
 
+    /// <summary>
+    /// A connection string, or the endpoint with an Entra ID token (the app's managed identity in
+    /// Azure, where shared-key access is disabled). Retries are short: a request that waits on storage
+    /// holds a webhook sender, which is better answered 503 soon and retries itself.
+    /// </summary>
+    private static TableServiceClient Connect(StorageOptions options)
+    {
+        var client = new TableClientOptions();
+        client.Retry.MaxRetries = 2;
+        client.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        client.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        client.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        if (!string.IsNullOrEmpty(options.ConnectionString))
+        {
+            return new TableServiceClient(options.ConnectionString, client);
+        }
+
+        Azure.Core.TokenCredential credential = options.Credential.Equals("managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(string.IsNullOrEmpty(options.ClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(options.ClientId))
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrEmpty(options.ClientId) ? null : options.ClientId });
+        return new TableServiceClient(options.IdentityEndpoint!, credential, client);
+    }
+
     /// <summary>Creates the tables that do not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Deploys, Rollbacks, Alerts, Audit })
+        foreach (var table in new[] { Deploys, DeployIndex, Rollbacks, Alerts, Audit })
         {
             await table.CreateIfNotExistsAsync(cancellationToken);
         }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Azure.Data.Tables;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
@@ -5,11 +7,15 @@ using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Infrastructure.Storage;
 
 /// <summary>
-/// Deploys in Table storage: one entity per deploy (partition = deploy id), with service,
-/// environment and state as columns for correlation queries.
+/// Deploys in Table storage: one entity per deploy (partition = deploy id), and an index row per
+/// deploy in a partition per service and environment, keyed newest first. Finding the deploys an
+/// alert may belong to reads the newest <see cref="IDeployStore.MaxCandidates"/> index rows and
+/// those deploys, so it costs the same with a hundred or a hundred thousand deploys stored.
 /// </summary>
 public sealed class TableDeployStore(StorageTables tables) : IDeployStore
 {
+    private const int MaxCandidates = IDeployStore.MaxCandidates;
+
     private const string RowKey = "deploy";
 
     private readonly TableDocuments<DeployRecord> documents = new(tables.Deploys, StorageJson.Options, (entity, deploy) =>
@@ -22,6 +28,9 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
 
     public async Task<(DeployRecord Stored, bool Created)> AddAsync(DeployRecord record, CancellationToken cancellationToken)
     {
+        // The index row first: a crash between the two leaves an index row without a deploy (skipped
+        // when read), never a deploy that correlation cannot find.
+        await tables.DeployIndex.UpsertEntityAsync(IndexRow(record), TableUpdateMode.Replace, cancellationToken);
         while (true)
         {
             if (await documents.TryAddAsync(record.DeployId, RowKey, record, cancellationToken))
@@ -40,10 +49,32 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
     public async Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken) =>
         (await documents.GetAsync(deployId, RowKey, cancellationToken))?.Document;
 
-    // A filtered scan: fine for thousands of deploys. An index partition per service is the next step.
-    public Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken) =>
-        documents.QueryAsync(TableClient.CreateQueryFilter($"Service eq {service} and Environment eq {environment}"), cancellationToken);
+    public async Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>(MaxCandidates);
+        var partition = IndexPartition(service, environment);
+        await foreach (var page in tables.DeployIndex.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: MaxCandidates, select: ["DeployId"], cancellationToken: cancellationToken).AsPages())
+        {
+            ids.AddRange(page.Values.Select(row => row.GetString("DeployId")));
+            break; // the first page holds the newest MaxCandidates rows
+        }
+
+        var found = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(id => GetAsync(id, cancellationToken)));
+        // An index row whose deploy was never stored, or was stored by a conflicting registration, is not a candidate.
+        return found.OfType<DeployRecord>().Where(d => d.Service == service && d.Environment == environment).ToList();
+    }
 
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken) =>
         documents.UpdateAsync(deployId, RowKey, change, cancellationToken);
+
+    /// <summary>Service and environment may hold characters Table keys forbid, so the partition is a digest of them.</summary>
+    private static string IndexPartition(string service, string environment) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{service}\n{environment}")))[..32];
+
+    /// <summary>Rows sort ascending, so the key counts down with the registration time: newest first.</summary>
+    private static TableEntity IndexRow(DeployRecord record) =>
+        new(IndexPartition(record.Service, record.Environment), $"{DateTimeOffset.MaxValue.UtcTicks - record.RegisteredAt.UtcTicks:D19}-{record.DeployId}")
+        {
+            ["DeployId"] = record.DeployId,
+        };
 }

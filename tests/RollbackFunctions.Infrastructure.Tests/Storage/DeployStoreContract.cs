@@ -88,6 +88,38 @@ public abstract class DeployStoreContract
     }
 
     [SkippableFact]
+    public async Task Find_ReturnsTheMostRecentRegistrations_HoweverManyAreStored()
+    {
+        var store = await CreateStoreAsync();
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        // Registered out of order, so the order of ids or of writes cannot stand in for time.
+        foreach (var i in Enumerable.Range(0, IDeployStore.MaxCandidates + 5).OrderBy(i => (i * 7) % 25))
+        {
+            await store.AddAsync(Deploy($"r{i:D2}") with { RegisteredAt = start.AddHours(i) }, default);
+        }
+
+        var found = await store.FindAsync("checkout", "prod", default);
+
+        Assert.Equal(
+            Enumerable.Range(5, IDeployStore.MaxCandidates).Select(i => $"r{i:D2}").Order(),
+            found.Select(d => d.DeployId).Order());
+    }
+
+    [SkippableFact]
+    public async Task Find_NeverReturnsAConflictingRegistrationUnderTheOtherService()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddAsync(Deploy("d1"), default);
+
+        var (stored, created) = await store.AddAsync(Deploy("d1") with { Service = "cart" }, default);
+
+        Assert.False(created);
+        Assert.Equal("checkout", stored.Service);
+        Assert.Empty(await store.FindAsync("cart", "prod", default));
+        Assert.Single(await store.FindAsync("checkout", "prod", default));
+    }
+
+    [SkippableFact]
     public async Task Update_MissingDeploy_ReturnsNull() =>
         Assert.Null(await (await CreateStoreAsync()).UpdateAsync("nope", d => d, default));
 

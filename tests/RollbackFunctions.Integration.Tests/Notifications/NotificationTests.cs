@@ -71,6 +71,32 @@ public sealed class NotificationTests
         Assert.DoesNotContain(SlackToken, everything);
     }
 
+    [SkippableFact]
+    public async Task Rollback_PagerDutyDownForAWhile_RevertsMeanwhile_AndThePageArrivesOnceItReturns()
+    {
+        await using var receiver = await LocalReceiver.StartAsync();
+        await using var runtime = await TestRuntime.StartAsync(
+            $"Rollback:Notifications:PagerDutyEventsUrl={receiver.BaseUrl}",
+            $"Rollback:Notifications:Default:PagerDutyRoutingKey={RoutingKey}",
+            "Rollback:Orchestration:PageWaitLimit=00:00:01");
+        var id = $"pd-{Guid.NewGuid():N}";
+        var deploy = Payloads.DiamondDeploy(id, receiver, "pagerless");
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
+        var back = DateTimeOffset.UtcNow.AddSeconds(4);
+        receiver.Outage["v2/enqueue"] = back; // PagerDuty answers 503 until then
+
+        (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
+        await receiver.WaitForAsync(r => r.Any(x => x.Path == "schema"), TimeSpan.FromSeconds(30), "the revert");
+        var reverted = receiver.Received.First(r => r.Path == "schema").At;
+        await receiver.WaitForAsync(_ => receiver.Succeeded.Any(x => x.Path == "v2/enqueue"), TimeSpan.FromSeconds(30), "the page once PagerDuty is back");
+
+        Assert.True(reverted < back, $"the revert ({reverted:O}) waited for PagerDuty ({back:O})");
+        Assert.Contains(receiver.Received, r => r.Path == "v2/enqueue" && r.At < back); // it was tried while down
+        var delivered = JsonNode.Parse(receiver.Succeeded.First(x => x.Path == "v2/enqueue").Body)!;
+        Assert.Contains("RollbackStarted", delivered.ToJsonString());
+    }
+
     private sealed class StaticOptions(NotificationOptions value) : IOptionsMonitor<NotificationOptions>
     {
         public NotificationOptions CurrentValue => value;

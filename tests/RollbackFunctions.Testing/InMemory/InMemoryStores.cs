@@ -22,7 +22,8 @@ public sealed class InMemoryDeployStore : IDeployStore
         Task.FromResult(deploys.GetValueOrDefault(deployId));
 
     public Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.Service == service && d.Environment == environment).ToList());
+        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.Service == service && d.Environment == environment)
+            .OrderByDescending(d => d.RegisteredAt).Take(IDeployStore.MaxCandidates).ToList());
 
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken)
     {

@@ -25,6 +25,9 @@ public sealed class LocalReceiver : IAsyncDisposable
 
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
 
+    /// <summary>Calls answered 2xx, in the order they finished: what took effect at the target (a call whose caller died meanwhile included).</summary>
+    public ConcurrentQueue<ReceivedCall> Succeeded { get; } = new();
+
     public ConcurrentDictionary<string, int> Statuses { get; } = new();
 
     /// <summary>Paths that answer 503 until the given moment: a receiver restarting.</summary>
@@ -64,6 +67,11 @@ public sealed class LocalReceiver : IAsyncDisposable
                 if (status == 428 && received.Approved)
                 {
                     status = 200; // a destructive revert goes through once approved
+                }
+
+                if (status is >= 200 and < 300)
+                {
+                    receiver.Succeeded.Enqueue(received);
                 }
 
                 return Results.StatusCode(status);

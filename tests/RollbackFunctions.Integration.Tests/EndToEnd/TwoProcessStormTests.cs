@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Infrastructure.Storage;
+using Xunit.Abstractions;
+
+namespace RollbackFunctions.Integration.Tests.EndToEnd;
+
+/// <summary>
+/// Two local runtimes on one Azurite and one task hub, as two Functions instances would be: a
+/// long revert is not run twice while both live; an alert storm split across both starts exactly
+/// one rollback per correlated deploy with no 5xx and every alert recorded once with its count of
+/// deliveries; and when one process is killed mid-rollback the other finishes every rollback.
+/// </summary>
+public sealed class TwoProcessStormTests(ITestOutputHelper output)
+{
+    private const int Deploys = 20;
+    private const int Webhooks = 10_000;
+    private const int Concurrency = 64;
+
+    [SkippableFact]
+    public async Task StormAcrossTwoProcesses_OneRollbackPerDeploy_EveryAlertCounted_SurvivorFinishes()
+    {
+        var connection = await SharedAzurite.ConnectionStringAsync();
+        await using var receiver = await LocalReceiver.StartAsync();
+        var prefix = Repo.UniqueName("t");
+        string[] settings =
+        [
+            $"Rollback:Storage:ConnectionString={connection}",
+            $"Rollback:Storage:TablePrefix={prefix}",
+            $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
+            "Rollback:Durable:VisibilityTimeout=00:00:03",
+            "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
+            "Rollback:Orchestration:VerifyInterval=00:00:00.500",
+            // 20 services firing at once is a mass alert by default; here it is the test's premise.
+            "Rollback:Policy:MassAlertServices=1000",
+            "Rollback:Policy:MaxAutomaticRollbacks=1000",
+            "Logging:LogLevel:Default=Warning",
+        ];
+        var first = await RuntimeProcess.StartAsync(settings);
+        await using var second = await RuntimeProcess.StartAsync(settings);
+        var runtimes = new[] { first, second };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var run = Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            // 1. While both live, a revert far longer than the visibility timeout runs once: the
+            // process running it keeps its message hidden from the other.
+            receiver.Delays["long"] = TimeSpan.FromSeconds(8);
+            await RegisterAsync(http, first, $"long-{run}", $"long-{run}", "long", receiver);
+            var longGroup = Group($"long-{run}", "long", 0);
+            await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", longGroup.ToJsonString());
+            await receiver.WaitForAsync(r => r.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert");
+            await receiver.WaitForAsync(r => receiver.Succeeded.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert to finish");
+            await Task.Delay(TimeSpan.FromSeconds(4)); // a second taker would have sent it by now
+            Assert.Single(receiver.Received, r => r.Path == "long");
+
+            // 2. The storm: distinct alerts for 20 deploys (5 groups each) and 20 groups matching
+            // nothing, each re-sent many times (HA pairs, group_interval), alternating between the two.
+            for (var d = 0; d < Deploys; d++)
+            {
+                receiver.Delays[$"d{d}"] = TimeSpan.FromSeconds(2);
+                await RegisterAsync(http, runtimes[d % 2], $"storm-{run}-{d}", $"storm-{run}-{d}", $"d{d}", receiver);
+            }
+
+            var groups = Enumerable.Range(0, Deploys * 5).Select(g => Group($"storm-{run}-{g / 5}", $"g{g}", g))
+                .Concat(Enumerable.Range(0, 20).Select(u => Group($"nobody-{run}-{u}", $"u{u}", 1000 + u))).ToList();
+            var random = new Random(7);
+            var picks = Enumerable.Range(0, Webhooks).Select(_ => random.Next(groups.Count)).ToArray();
+            var bodies = groups.Select(g => g.ToJsonString()).ToList();
+            var statuses = new ConcurrentBag<int>();
+            var next = -1;
+            var started = DateTime.UtcNow;
+            await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < Webhooks)
+                {
+                    using var response = await http.PostAsync($"{runtimes[i % 2].BaseUrl}/api/alerts/alertmanager", new StringContent(bodies[picks[i]], Encoding.UTF8, "application/json"));
+                    statuses.Add((int)response.StatusCode);
+                }
+            }));
+            output.WriteLine($"{Webhooks} webhooks at concurrency {Concurrency} in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+
+            Assert.All(statuses, status => Assert.Equal(202, status));
+            var rollbacks = await RollbacksAsync(http, second);
+            Assert.Equal(
+                Enumerable.Range(0, Deploys).Select(d => $"storm-{run}-{d}").Append($"long-{run}").Order(),
+                rollbacks.Select(r => r["deployId"]!.GetValue<string>()).Order());
+            await AssertEveryAlertCountedOnceAsync(connection, prefix, groups, picks);
+
+            // 3. Kill one process mid-rollback; the other finishes every rollback.
+            await receiver.WaitForAsync(r => r.Any(x => x.Path.StartsWith('d')), TimeSpan.FromSeconds(30), "the storm's reverts to start");
+            first.Crash();
+            foreach (var group in groups.Append(longGroup))
+            {
+                await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", Payloads.Resolved(group).ToJsonString());
+            }
+
+            await Eventually.HoldsAsync(
+                async () => (await RollbacksAsync(http, second)).All(r => r["phase"]!.GetValue<string>() == "succeeded"),
+                TimeSpan.FromMinutes(2),
+                () => $"not every rollback finished on the surviving process: {string.Join(", ", RollbacksAsync(http, second).Result.Select(r => $"{r["rollbackId"]} {r["phase"]}"))}\n{second.Output}",
+                TimeSpan.FromMilliseconds(500));
+            Assert.All(Enumerable.Range(0, Deploys), d => Assert.Contains(receiver.Succeeded, r => r.Path == $"d{d}"));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+    }
+
+    /// <summary>One row per alert, whose count is the number of webhooks that carried it.</summary>
+    private static async Task AssertEveryAlertCountedOnceAsync(string connection, string prefix, IReadOnlyList<JsonObject> groups, int[] picks)
+    {
+        var tables = new StorageTables(Options.Create(new StorageOptions { ConnectionString = connection, TablePrefix = prefix }));
+        var rows = new List<TableEntity>();
+        await foreach (var row in tables.Alerts.QueryAsync<TableEntity>(e => e.RowKey == "Firing"))
+        {
+            rows.Add(row);
+        }
+
+        var expected = new Dictionary<string, int>();
+        foreach (var (group, index) in groups.Select((g, i) => (g, i)))
+        {
+            var deliveries = picks.Count(p => p == index) + (group["groupKey"]!.GetValue<string>().StartsWith("long", StringComparison.Ordinal) ? 1 : 0);
+            foreach (var alert in group["alerts"]!.AsArray())
+            {
+                expected[$"{group["groupKey"]}|{alert!["fingerprint"]}"] = deliveries;
+            }
+        }
+
+        var stored = rows.Where(r => !r.GetString("DedupKey").StartsWith("long", StringComparison.Ordinal))
+            .ToDictionary(r => string.Join('|', r.GetString("DedupKey").Split('|')[..2]), r => r.GetInt32("Received"));
+        Assert.Equal(expected.Where(e => !e.Key.StartsWith("long", StringComparison.Ordinal)).Where(e => e.Value > 0).OrderBy(e => e.Key).Select(e => (e.Key, (int?)e.Value)),
+            stored.OrderBy(e => e.Key).Select(e => (e.Key, e.Value)));
+    }
+
+    /// <summary>An Alertmanager group for one service, keyed uniquely, starting now.</summary>
+    private static JsonObject Group(string service, string groupKey, int number)
+    {
+        var group = Payloads.AlertmanagerFiring(service, "prod");
+        group["groupKey"] = $"{service}:{groupKey}";
+        foreach (var alert in group["alerts"]!.AsArray())
+        {
+            alert!["fingerprint"] = $"{alert["fingerprint"]}{number}";
+        }
+
+        return group;
+    }
+
+    private static async Task RegisterAsync(HttpClient http, RuntimeProcess runtime, string deployId, string service, string step, LocalReceiver receiver)
+    {
+        var deploy = new JsonObject
+        {
+            ["deployId"] = deployId,
+            ["service"] = service,
+            ["environment"] = "prod",
+            ["version"] = "2",
+            ["steps"] = new JsonArray(Payloads.Step(step, receiver)),
+        };
+        await PostAsync(http, $"{runtime.BaseUrl}/api/deploys", deploy.ToJsonString());
+        await PostAsync(http, $"{runtime.BaseUrl}/api/deploys/{deployId}/complete", "{}");
+    }
+
+    private static async Task<List<JsonObject>> RollbacksAsync(HttpClient http, RuntimeProcess runtime) =>
+        (await http.GetFromJsonAsync<JsonArray>($"{runtime.BaseUrl}/api/rollbacks?state=all"))!.Select(r => r!.AsObject()).ToList();
+
+    private static async Task PostAsync(HttpClient http, string url, string json)
+    {
+        using var response = await http.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, $"POST {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+}
