@@ -110,7 +110,7 @@ internal sealed class BenchRuntime : IAsyncDisposable
         await Runtime.App.StopAsync();
         await Runtime.DisposeAsync();
         await receiver.DisposeAsync();
-        await azurite.DisposeAsync();
+        await azurite.StopAsync(keepData: false);
         Directory.Delete(data, recursive: true);
     }
 }

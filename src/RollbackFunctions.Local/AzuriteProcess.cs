@@ -112,11 +112,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// last seconds of writes. Its close waits for open client connections to end, so it is killed
     /// after 6 s, by when the periodic save has run.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopAsync(keepData: true));
+
+    /// <summary>Stops Azurite; with <paramref name="keepData"/> false (throwaway data) it is simply killed.</summary>
+    public async Task StopAsync(bool keepData)
     {
         if (!process.HasExited)
         {
-            if (!OperatingSystem.IsWindows() && Kill(process.Id, SigTerm) == 0)
+            if (keepData && !OperatingSystem.IsWindows() && Kill(process.Id, SigTerm) == 0)
             {
                 using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(6));
                 try

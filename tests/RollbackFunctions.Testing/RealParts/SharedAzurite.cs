@@ -1,16 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
+using DotNet.Testcontainers.Builders;
 using RollbackFunctions.Local;
 
 namespace RollbackFunctions.Testing;
 
 /// <summary>
-/// One Azurite (from the repository's npm dependency) for the whole test run, on free loopback
-/// ports with data in a temporary folder. Tests isolate themselves by table prefix and task hub.
+/// One Azurite for the whole test run. Where a Docker engine answers it runs in a container
+/// (Testcontainers); otherwise, as on the project's own machines, it is the repository's npm
+/// Azurite on free loopback ports with data in a temporary folder. Which one ran is written to the
+/// test log. Tests isolate themselves by table prefix and task hub.
 /// </summary>
 public static class SharedAzurite
 {
-    private static readonly Lazy<Task<AzuriteProcess?>> Instance = new(StartAsync);
+    private const string Image = "mcr.microsoft.com/azure-storage/azurite:3.35.0";
+
+    private static readonly Lazy<Task<Running?>> Instance = new(StartAsync);
 
     /// <summary>The connection string, or a skip (a failure under CI=true) when Azurite cannot run here.</summary>
     public static async Task<string> ConnectionStringAsync()
@@ -20,6 +25,9 @@ public static class SharedAzurite
         return azurite!.ConnectionString;
     }
 
+    /// <summary>"container" or "npm", once started.</summary>
+    public static async Task<string?> KindAsync() => (await Instance.Value)?.Kind;
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -27,18 +35,55 @@ public static class SharedAzurite
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<AzuriteProcess?> StartAsync()
+    private static async Task<Running?> StartAsync()
+    {
+        var running = (DockerMayAnswer() ? await StartContainerAsync() : null) ?? await StartNpmAsync();
+        Console.Error.WriteLine(running is null ? "Azurite: none could start" : $"Azurite: {running.Kind} ({running.ConnectionString.Split(';').First(p => p.StartsWith("TableEndpoint", StringComparison.Ordinal))})");
+        if (running is not null)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => running.Stop().GetAwaiter().GetResult();
+        }
+
+        return running;
+    }
+
+    private static bool DockerMayAnswer() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
+
+    private static async Task<Running?> StartContainerAsync()
+    {
+        try
+        {
+            var container = new ContainerBuilder(Image)
+                .WithCommand("azurite", "--blobHost", "0.0.0.0", "--queueHost", "0.0.0.0", "--tableHost", "0.0.0.0", "--skipApiVersionCheck", "--inMemoryPersistence")
+                .WithPortBinding(10000, true)
+                .WithPortBinding(10001, true)
+                .WithPortBinding(10002, true)
+                .WithWaitStrategy(Wait.ForUnixContainer().UntilInternalTcpPortIsAvailable(10002))
+                .Build();
+            await container.StartAsync();
+            var connection = AzuriteProcess.ConnectionStringFor(container.GetMappedPublicPort(10000), container.GetMappedPublicPort(10001), container.GetMappedPublicPort(10002))
+                .Replace("127.0.0.1", container.Hostname, StringComparison.Ordinal);
+            return new Running(connection, "container", () => container.DisposeAsync().AsTask());
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Azurite: Docker did not start the container ({e.Message}); using the npm Azurite");
+            return null;
+        }
+    }
+
+    private static async Task<Running?> StartNpmAsync()
     {
         var data = Path.Combine(Path.GetTempPath(), $"rollback-azurite-{Guid.NewGuid():N}");
         try
         {
             var azurite = await AzuriteProcess.StartAsync(Repo.Root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            return new Running(azurite.ConnectionString, "npm", async () =>
             {
-                azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                await azurite.StopAsync(keepData: false);
                 Directory.Delete(data, recursive: true);
-            };
-            return azurite;
+            });
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -46,4 +91,6 @@ public static class SharedAzurite
             return null;
         }
     }
+
+    private sealed record Running(string ConnectionString, string Kind, Func<Task> Stop);
 }
