@@ -15,6 +15,9 @@ internal sealed class BenchRuntime : IAsyncDisposable
     private readonly WebApplication receiver;
     private readonly string data;
 
+    /// <summary>When the first page or revert of a key landed ("page:{deployId}", "revert:{key}"), as Stopwatch timestamps.</summary>
+    private readonly ConcurrentDictionary<string, long> arrivals;
+
     private BenchRuntime(AzuriteProcess azurite, WebApplication receiver, ConcurrentDictionary<string, long> arrivals, LocalRuntime runtime, string data)
     {
         this.azurite = azurite;
@@ -33,9 +36,6 @@ internal sealed class BenchRuntime : IAsyncDisposable
     public string ReceiverUrl { get; }
 
     public string ConnectionString => azurite.ConnectionString;
-
-    /// <summary>When the first page or revert of a key landed ("page:{deployId}", "revert:{key}"), as Stopwatch timestamps.</summary>
-    private readonly ConcurrentDictionary<string, long> arrivals;
 
     public static async Task<BenchRuntime> StartAsync(IEnumerable<string> settings)
     {

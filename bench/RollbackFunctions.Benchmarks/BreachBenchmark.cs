@@ -14,11 +14,11 @@ using RollbackFunctions.Local;
 /// </summary>
 internal static class BreachBenchmark
 {
-    public static async Task RunAsync(int runs, int intervalSeconds)
+    public static async Task<IReadOnlyList<Figure>> RunAsync(int runs, int intervalSeconds)
     {
         var root = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("run from inside the repository");
         var data = Path.Combine(Path.GetTempPath(), $"rollback-bench-{Guid.NewGuid():N}");
-        await using var azurite = await AzuriteProcess.StartAsync(root, data, BenchNet.FreePort(), BenchNet.FreePort(), BenchNet.FreePort(), Console.Error.WriteLine);
+        var azurite = await AzuriteProcess.StartAsync(root, data, BenchNet.FreePort(), BenchNet.FreePort(), BenchNet.FreePort(), Console.Error.WriteLine);
 
         var bad = new ConcurrentDictionary<string, bool>();
         var reverts = new ConcurrentDictionary<string, long>();
@@ -84,7 +84,9 @@ internal static class BreachBenchmark
         prometheus.Kill(entireProcessTree: true);
         await prometheus.WaitForExitAsync();
         Directory.Delete(prometheusData, recursive: true);
+        await azurite.StopAsync(keepData: false);
         Directory.Delete(data, recursive: true);
+        return [new Figure($"breach -> first revert through the watcher ({intervalSeconds} s interval), median / worst of {runs}", $"{Figure.Ms(times[times.Count / 2])} / {Figure.Ms(times[^1])}", "(no target)", true)];
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

@@ -210,7 +210,7 @@ public sealed class AlertEndpoints(
         var keys = correlator.KeysOf(alert);
         if (!candidates.TryGetValue(keys, out var deploysOfService))
         {
-            deploysOfService = keys is (string service, string environment) ? await deploys.FindAsync(service, environment, cancellationToken) : [];
+            deploysOfService = keys is (string service, string environment) ? await deploys.FindAsync(service, environment, cancellationToken, Correlator.SupersedesOlder) : [];
             candidates[keys] = deploysOfService;
         }
 

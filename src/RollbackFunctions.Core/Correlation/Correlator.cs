@@ -11,6 +11,12 @@ namespace RollbackFunctions.Core.Correlation;
 /// </summary>
 public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = default)
 {
+    /// <summary>
+    /// Whether <paramref name="deploy"/> supersedes every older deploy of its service and
+    /// environment: any deploy that was not rolled back does. Lookups need no deploy older than it.
+    /// </summary>
+    public static bool SupersedesOlder(DeployRecord deploy) => deploy.State != DeployState.RolledBack;
+
     /// <summary>The service and environment an alert names, or null for each it does not.</summary>
     public (string? Service, string? Environment) KeysOf(AlertSignal alert) =>
         (FirstLabel(alert, options.ServiceLabels), FirstLabel(alert, options.EnvironmentLabels));
@@ -82,7 +88,7 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
         }
 
         // A newer deploy that was rolled back handed the service back to this one.
-        var newer = ofService.FirstOrDefault(d => d.RegisteredAt > deploy.RegisteredAt && d.State != DeployState.RolledBack);
+        var newer = ofService.FirstOrDefault(d => d.RegisteredAt > deploy.RegisteredAt && SupersedesOlder(d));
         if (newer is not null)
         {
             return $"superseded by {newer.DeployId}";

@@ -22,8 +22,12 @@ public interface IDeployStore
     /// </summary>
     const int MaxCandidates = 20;
 
-    /// <summary>The <see cref="MaxCandidates"/> most recently registered deploys of a service in an environment.</summary>
-    Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken);
+    /// <summary>
+    /// The most recently registered deploys of a service in an environment, newest first, at most
+    /// <see cref="MaxCandidates"/>; with <paramref name="lastNeeded"/>, none older than the first
+    /// deploy it holds for (correlation stops at the deploy that supersedes every older one).
+    /// </summary>
+    Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken, Func<DeployRecord, bool>? lastNeeded = null);
 
     /// <summary>
     /// Applies <paramref name="change"/> under optimistic concurrency, re-reading and retrying when

@@ -49,19 +49,37 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
     public async Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken) =>
         (await documents.GetAsync(deployId, RowKey, cancellationToken))?.Document;
 
-    public async Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken, Func<DeployRecord, bool>? lastNeeded = null)
     {
         var ids = new List<string>(MaxCandidates);
         var partition = IndexPartition(service, environment);
         await foreach (var page in tables.DeployIndex.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: MaxCandidates, select: ["DeployId"], cancellationToken: cancellationToken).AsPages())
         {
-            ids.AddRange(page.Values.Select(row => row.GetString("DeployId")));
+            ids.AddRange(page.Values.Select(row => row.GetString("DeployId")).Distinct(StringComparer.Ordinal));
             break; // the first page holds the newest MaxCandidates rows
         }
 
-        var found = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(id => GetAsync(id, cancellationToken)));
-        // An index row whose deploy was never stored, or was stored by a conflicting registration, is not a candidate.
-        return found.OfType<DeployRecord>().Where(d => d.Service == service && d.Environment == environment).ToList();
+        // The newest alone first: usually it is the last one needed, and one read is the whole lookup.
+        var found = new List<DeployRecord>();
+        foreach (var batch in new[] { ids.Take(1), ids.Skip(1) })
+        {
+            foreach (var deploy in await Task.WhenAll(batch.Select(id => GetAsync(id, cancellationToken))))
+            {
+                // An index row whose deploy was never stored, or was stored by a conflicting registration, is not a candidate.
+                if (deploy is null || deploy.Service != service || deploy.Environment != environment)
+                {
+                    continue;
+                }
+
+                found.Add(deploy);
+                if (lastNeeded?.Invoke(deploy) == true)
+                {
+                    return found;
+                }
+            }
+        }
+
+        return found;
     }
 
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken) =>

@@ -106,6 +106,21 @@ public abstract class DeployStoreContract
     }
 
     [SkippableFact]
+    public async Task Find_WithLastNeeded_StopsAtTheNewestDeployThatSupersedesTheOlderOnes()
+    {
+        var store = await CreateStoreAsync();
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        await store.AddAsync(Deploy("old") with { RegisteredAt = start, State = DeployState.Stable }, default);
+        await store.AddAsync(Deploy("live") with { RegisteredAt = start.AddHours(1), State = DeployState.Stable }, default);
+        await store.AddAsync(Deploy("undone") with { RegisteredAt = start.AddHours(2), State = DeployState.RolledBack }, default);
+
+        var found = await store.FindAsync("checkout", "prod", default, d => d.State != DeployState.RolledBack);
+
+        Assert.Equal(["undone", "live"], found.Select(d => d.DeployId));
+        Assert.Equal(["undone", "live", "old"], (await store.FindAsync("checkout", "prod", default)).Select(d => d.DeployId));
+    }
+
+    [SkippableFact]
     public async Task Find_NeverReturnsAConflictingRegistrationUnderTheOtherService()
     {
         var store = await CreateStoreAsync();

@@ -21,9 +21,13 @@ public sealed class InMemoryDeployStore : IDeployStore
     public Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken) =>
         Task.FromResult(deploys.GetValueOrDefault(deployId));
 
-    public Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.Service == service && d.Environment == environment)
-            .OrderByDescending(d => d.RegisteredAt).Take(IDeployStore.MaxCandidates).ToList());
+    public Task<IReadOnlyList<DeployRecord>> FindAsync(string service, string environment, CancellationToken cancellationToken, Func<DeployRecord, bool>? lastNeeded = null)
+    {
+        var newestFirst = deploys.Values.Where(d => d.Service == service && d.Environment == environment)
+            .OrderByDescending(d => d.RegisteredAt).Take(IDeployStore.MaxCandidates).ToList();
+        var last = lastNeeded is null ? -1 : newestFirst.FindIndex(d => lastNeeded(d));
+        return Task.FromResult<IReadOnlyList<DeployRecord>>(last < 0 ? newestFirst : newestFirst.Take(last + 1).ToList());
+    }
 
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken)
     {
