@@ -72,6 +72,10 @@ internal sealed class BenchRuntime : IAsyncDisposable
             $"--Rollback:Notifications:PagerDutyEventsUrl={receiverUrl}",
             "--Rollback:Notifications:Default:PagerDutyRoutingKey=BENCHMARKROUTINGKEY0123456789ABC",
             "--Rollback:Orchestration:VerifyInterval=00:00:01",
+            // Every run fires a new service in one environment: past 5 in 5 minutes the mass-alert
+            // guard would (rightly) hold every revert for approval. Guardrails are not measured here.
+            "--Rollback:Policy:MassAlertServices=100000",
+            "--Rollback:Policy:MaxAutomaticRollbacks=100000",
             "--Logging:LogLevel:Default=Warning",
             .. settings.Select(s => $"--{s}"),
         ]);

@@ -32,6 +32,7 @@ public static class RollbackServices
 
         services.AddOptions<AccessOptions>()
             .Bind(configuration.GetSection("Rollback:Auth"))
+            .PostConfigure(access => AddScalarRoles(access, configuration.GetSection("Rollback:Auth:Keys")))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AccessOptions>>(new ProblemsValidator<AccessOptions>(o => o.Problems()));
         services.AddSingleton<ApiAccess>();
@@ -60,5 +61,20 @@ public static class RollbackServices
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
         return services;
+    }
+
+    /// <summary>
+    /// <c>Rollback__Auth__Keys__ci__Roles=ci,reader</c>, one app setting, as in Azure: the binder
+    /// fills a list only from <c>Roles:0</c>, <c>Roles:1</c>, so a single value is added here.
+    /// </summary>
+    private static void AddScalarRoles(AccessOptions access, IConfigurationSection keys)
+    {
+        foreach (var (name, key) in access.Keys)
+        {
+            if (keys.GetSection(name)["Roles"] is { Length: > 0 } roles && !key.Roles.Contains(roles))
+            {
+                key.Roles.Add(roles);
+            }
+        }
     }
 }

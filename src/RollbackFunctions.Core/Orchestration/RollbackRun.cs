@@ -78,12 +78,16 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         var order = string.Join(" -> ", plan.Levels.Select(level => string.Join(" + ", level)));
         await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}{(held is null ? "" : $". GitOps: {held}")}");
 
-        await ProgressAsync(RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)");
+        // The phase is recorded while the first reverts start, not before: each activity round trip
+        // before the first revert is time the incident goes on (the two write different rows).
+        var rollingBack = ProgressAsync(RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)");
         for (var level = 0; level < plan.Levels.Count; level++)
         {
             var index = level;
             await Task.WhenAll(plan.Levels[level].Select(stepId => RevertStepAsync(deploy.Steps.Single(s => s.Id == stepId), index)));
         }
+
+        await rollingBack;
 
         if (Aborted)
         {

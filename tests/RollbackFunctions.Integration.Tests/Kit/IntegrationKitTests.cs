@@ -99,27 +99,64 @@ public sealed class IntegrationKitTests
         Assert.Contains(Identifiers.RollbackIdFor(id), closed.Output);
     }
 
+    /// <summary>
+    /// The GitHub composite action and the Azure Pipelines template run their script as the runner
+    /// would: the script block of the YAML, inputs as the environment variables the YAML maps them to.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("github/action.yml", "run: |")]
+    [InlineData("azure-pipelines/rollback-steps.yml", "- bash: |")]
+    public async Task CiWrapper_DrivesADeploy_AndFailsTheJobAtAClosedGate(string wrapper, string scriptStart)
+    {
+        const string Secret = "ci-wrap-0123456789abcdef0123456789abcdef";
+        await using var runtime = await TestRuntime.StartAsync(
+            "Rollback:Auth:Keys:pipeline:Secret=" + Secret, "Rollback:Auth:Keys:pipeline:Roles=ci",
+            "Rollback:Auth:Keys:oncall:Secret=" + Secret.Replace("ci-", "on-", StringComparison.Ordinal), "Rollback:Auth:Keys:oncall:Roles=operator");
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = Repo.UniqueName("wrap");
+        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
+        var deploy = Payloads.DiamondDeploy(id, receiver);
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await File.WriteAllTextAsync(file, deploy.ToJsonString());
+        var script = Path.Combine(Path.GetTempPath(), $"{id}.sh");
+        await File.WriteAllTextAsync(script, ScriptBlock(await File.ReadAllLinesAsync(Kit(wrapper.Split('/'))), scriptStart));
+        Task<(int Exit, string Output)> Run(string command, string stepId = "") => RunAsync("sh", new Dictionary<string, string>
+        {
+            ["ROLLBACK_URL"] = runtime.Http.BaseAddress!.ToString(),
+            ["ROLLBACK_KEY"] = Secret,
+            ["GITHUB_ACTION_PATH"] = Kit("github"),
+            ["ROLLBACK_KIT"] = Kit(),
+            ["ROLLBACK_COMMAND"] = command,
+            ["ROLLBACK_DEPLOY_FILE"] = file,
+            ["ROLLBACK_DEPLOY_ID"] = id,
+            ["ROLLBACK_STEP_ID"] = stepId,
+            ["ROLLBACK_STATUS"] = "applied",
+        }, script);
+
+        var results = new[] { await Run("register"), await Run("gate"), await Run("step", "schema"), await Run("complete") };
+        using var rollback = new HttpRequestMessage(HttpMethod.Post, $"/api/deploys/{id}/rollback");
+        rollback.Headers.Authorization = new("Bearer", Secret.Replace("ci-", "on-", StringComparison.Ordinal));
+        (await runtime.Http.SendAsync(rollback)).Dispose();
+        var closed = await Run("gate");
+        File.Delete(file);
+        File.Delete(script);
+
+        Assert.All(results, r => Assert.True(r.Exit == 0, r.Output));
+        Assert.Contains($"\"deployId\":\"{id}\"", results[0].Output);
+        Assert.Contains("step schema applied", results[2].Output);
+        Assert.Equal(3, closed.Exit);
+    }
+
+    /// <summary>The lines after <paramref name="start"/> indented deeper than the first of them, dedented.</summary>
+    private static string ScriptBlock(string[] lines, string start)
+    {
+        var first = Array.FindIndex(lines, l => l.TrimEnd().EndsWith(start, StringComparison.Ordinal)) + 1;
+        var indent = lines[first].Length - lines[first].TrimStart().Length;
+        return string.Join('\n', lines.Skip(first).TakeWhile(l => l.Length == 0 || l.Length - l.TrimStart().Length >= indent).Select(l => l.Length >= indent ? l[indent..] : l)) + "\n";
+    }
+
     private static Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments) => RunAsync(program, new Dictionary<string, string>(), arguments);
 
-    private static async Task<(int Exit, string Output)> RunAsync(string program, IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
-        RealParts.Require(path is not null, $"{program} (amtool: Debian package prometheus-alertmanager; promtool: prometheus; scripts/test.sh installs both)");
-        var start = new ProcessStartInfo(path!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int Exit, string Output)> RunAsync(string program, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Tool.RunAsync(Tool.OnPath(program, "amtool: Debian package prometheus-alertmanager; promtool: prometheus; scripts/test.sh installs both"), environment, arguments);
 }
