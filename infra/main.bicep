@@ -19,15 +19,15 @@ param maximumInstanceCount int = 40
 @description('Base URL on-call follows from a page; defaults to the app itself.')
 param publicBaseUrl string = ''
 
-@description('PagerDuty Events v2 routing key (stored in Key Vault). Empty: set the secret later.')
+@description('PagerDuty Events v2 routing key (stored in Key Vault). Empty: no PagerDuty until given.')
 @secure()
 param pagerDutyRoutingKey string = ''
 
-@description('Slack incoming webhook URL (stored in Key Vault). Empty: set the secret later.')
+@description('Slack incoming webhook URL (stored in Key Vault). Empty: no Slack until given.')
 @secure()
 param slackWebhookUrl string = ''
 
-@description('API key for CI (role ci), Alertmanager and Datadog (role alerts), on-call (operator), read-only viewers (reader): at least 32 characters each. Empty: set the secrets later.')
+@description('API key for CI (role ci), Alertmanager and Datadog (role alerts), on-call (operator), at least 32 characters each. Empty: that key does not exist until given.')
 @secure()
 param ciKey string = ''
 
@@ -37,7 +37,7 @@ param alertsKey string = ''
 @secure()
 param operatorKey string = ''
 
-@description('Key that signs the audit chain (HMAC-SHA256), at least 32 characters. Empty: set the secret later.')
+@description('Key that signs the audit chain (HMAC-SHA256), at least 32 characters. Empty: the chain is unkeyed until given.')
 @secure()
 param auditKey string = ''
 
@@ -137,8 +137,35 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 // A Key Vault reference for an app setting: the app reads the secret with its own identity.
 func secretRef(vaultUri string, secretName string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/)'
 
+var appName = '${name}-${suffix}'
+
+var baseSettings = [
+  // Identity-based storage: no account key anywhere; the app's tables use the same identity.
+  { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+  { name: 'Rollback__Notifications__PublicBaseUrl', value: empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl }
+]
+
+// Settings that read a secret, present only when the secret was given: an app setting whose Key
+// Vault reference cannot resolve reaches the app as its literal text, which the app refuses to start
+// with. Without API keys every route but health answers 401. (secret '' = a plain value.)
+var secretSettings = [
+  { name: 'Rollback__Notifications__Default__PagerDutyRoutingKey', secret: 'pagerduty-routing-key', value: '', provided: !empty(pagerDutyRoutingKey) }
+  { name: 'Rollback__Notifications__Default__SlackWebhookUrl', secret: 'slack-webhook-url', value: '', provided: !empty(slackWebhookUrl) }
+  { name: 'Rollback__Auth__Keys__ci__Secret', secret: 'key-ci', value: '', provided: !empty(ciKey) }
+  { name: 'Rollback__Auth__Keys__ci__Roles', secret: '', value: 'ci', provided: !empty(ciKey) }
+  { name: 'Rollback__Auth__Keys__alerts__Secret', secret: 'key-alerts', value: '', provided: !empty(alertsKey) }
+  { name: 'Rollback__Auth__Keys__alerts__Roles', secret: '', value: 'alerts', provided: !empty(alertsKey) }
+  { name: 'Rollback__Auth__Keys__oncall__Secret', secret: 'key-operator', value: '', provided: !empty(operatorKey) }
+  { name: 'Rollback__Auth__Keys__oncall__Roles', secret: '', value: 'operator', provided: !empty(operatorKey) }
+  { name: 'Rollback__Audit__Keys__k1', secret: 'audit-key', value: '', provided: !empty(auditKey) }
+  { name: 'Rollback__Audit__CurrentKey', secret: '', value: 'k1', provided: !empty(auditKey) }
+]
+
 resource app 'Microsoft.Web/sites@2024-04-01' = {
-  name: '${name}-${suffix}'
+  name: appName
   location: location
   kind: 'functionapp,linux'
   identity: { type: 'SystemAssigned' }
@@ -162,24 +189,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [
-        // Identity-based storage: no account key anywhere; the app's tables use the same identity.
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
-        { name: 'Rollback__Notifications__PublicBaseUrl', value: empty(publicBaseUrl) ? 'https://${name}-${suffix}.azurewebsites.net' : publicBaseUrl }
-        { name: 'Rollback__Notifications__Default__PagerDutyRoutingKey', value: secretRef(vault.properties.vaultUri, 'pagerduty-routing-key') }
-        { name: 'Rollback__Notifications__Default__SlackWebhookUrl', value: secretRef(vault.properties.vaultUri, 'slack-webhook-url') }
-        { name: 'Rollback__Auth__Keys__ci__Secret', value: secretRef(vault.properties.vaultUri, 'key-ci') }
-        { name: 'Rollback__Auth__Keys__ci__Roles', value: 'ci' }
-        { name: 'Rollback__Auth__Keys__alerts__Secret', value: secretRef(vault.properties.vaultUri, 'key-alerts') }
-        { name: 'Rollback__Auth__Keys__alerts__Roles', value: 'alerts' }
-        { name: 'Rollback__Auth__Keys__oncall__Secret', value: secretRef(vault.properties.vaultUri, 'key-operator') }
-        { name: 'Rollback__Auth__Keys__oncall__Roles', value: 'operator' }
-        { name: 'Rollback__Audit__Keys__k1', value: secretRef(vault.properties.vaultUri, 'audit-key') }
-        { name: 'Rollback__Audit__CurrentKey', value: 'k1' }
-      ]
+      appSettings: concat(baseSettings, map(filter(secretSettings, setting => setting.provided), setting => {
+        name: setting.name
+        value: setting.secret == '' ? setting.value : secretRef(vault.properties.vaultUri, setting.secret)
+      }))
     }
   }
 }

@@ -1,3 +1,5 @@
+using RollbackFunctions.Infrastructure.Configuration;
+
 namespace RollbackFunctions.Api.Access;
 
 /// <summary>
@@ -23,7 +25,11 @@ public sealed class AccessOptions
     {
         foreach (var (name, key) in Keys)
         {
-            if (string.IsNullOrWhiteSpace(key.Secret) || key.Secret.Length < MinimumSecretLength)
+            if (KeyVaultReference.IsUnresolved(key.Secret))
+            {
+                yield return KeyVaultReference.Problem($"Rollback:Auth:Keys:{name}:Secret");
+            }
+            else if (string.IsNullOrWhiteSpace(key.Secret) || key.Secret.Length < MinimumSecretLength)
             {
                 yield return $"Rollback:Auth:Keys:{name}:Secret must be at least {MinimumSecretLength} characters";
             }

@@ -1,3 +1,5 @@
+using RollbackFunctions.Infrastructure.Configuration;
+
 namespace RollbackFunctions.Infrastructure.Audit;
 
 /// <summary>
@@ -26,9 +28,16 @@ public sealed class AuditOptions
             yield return $"Rollback:Audit:CurrentKey is '{CurrentKey}' but Rollback:Audit:Keys is empty";
         }
 
-        foreach (var (id, secret) in Keys.Where(k => (k.Value ?? "").Length < 32))
+        foreach (var (id, secret) in Keys)
         {
-            yield return $"Rollback:Audit:Keys:{id} must be at least 32 characters";
+            if (KeyVaultReference.IsUnresolved(secret))
+            {
+                yield return KeyVaultReference.Problem($"Rollback:Audit:Keys:{id}");
+            }
+            else if ((secret ?? "").Length < 32)
+            {
+                yield return $"Rollback:Audit:Keys:{id} must be at least 32 characters";
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ public sealed class CompositionTests
     [InlineData("Rollback:Orchestration:StepMaxAttempts", "0", "StepMaxAttempts")]
     [InlineData("Rollback:Notifications:Default:SlackWebhookUrl", "not a url", "Slack")]
     [InlineData("Rollback:Storage:TablePrefix", "bad-prefix", "TablePrefix")]
+    [InlineData("Rollback:Auth:Keys:ci:Secret", "@Microsoft.KeyVault(SecretUri=https://rb-kv.vault.azure.net/secrets/key-ci/)", "Key Vault reference")]
+    [InlineData("Rollback:Audit:Keys:k1", "@Microsoft.KeyVault(SecretUri=https://rb-kv.vault.azure.net/secrets/audit-key/)", "Key Vault reference")]
     public async Task Start_InvalidOption_FailsFastNamingIt(string key, string value, string named)
     {
         var configuration = new ConfigurationBuilder()
@@ -62,7 +64,8 @@ public sealed class CompositionTests
     {
         var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "local.settings.sample.json")))!["Values"]!.AsObject();
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(sample.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value)))
+            // App Service resolves the Key Vault references before the app sees them; so does this.
+            .AddInMemoryCollection(sample.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)ResolvedLikeAppService(v.Key, v.Value!.GetValue<string>()))))
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Rollback:Storage:ConnectionString"] = "UseDevelopmentStorage=true" })
             .Build();
         var builder = Host.CreateApplicationBuilder();
@@ -73,6 +76,11 @@ public sealed class CompositionTests
         await host.StartAsync();
         await host.StopAsync();
     }
+
+    private static string ResolvedLikeAppService(string setting, string value) =>
+        value.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal)
+            ? setting.Contains("ConnectionString", StringComparison.Ordinal) ? "Host=db;Database=orders;Username=rollback;Password=secret" : $"secret-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(setting)))[..40]}"
+            : value;
 
     [Fact]
     public void DurableSettings_HostJsonAndTheLocalRuntimeAgree()

@@ -43,11 +43,11 @@ public sealed class InfraTests
         var app = Of("Microsoft.Web/sites");
         Assert.Equal("SystemAssigned", app["identity"]!["type"]!.GetValue<string>());
         Assert.Equal("dotnet-isolated", app["properties"]!["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
-        var settings = app["properties"]!["siteConfig"]!["appSettings"]!.AsArray().ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.ToJsonString());
+        var settings = AppSettings(template);
         Assert.Contains("AzureWebJobsStorage__accountName", settings.Keys);
         Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys); // no connection string, no key
         Assert.All(settings.Where(s => s.Key.EndsWith("__Secret", StringComparison.Ordinal) || s.Key.Contains("RoutingKey", StringComparison.Ordinal) || s.Key.StartsWith("Rollback__Audit__Keys", StringComparison.Ordinal)),
-            s => Assert.Contains("secretRef(", s.Value));
+            s => Assert.Null(s.Value)); // read from Key Vault, never a literal
         Assert.Contains("@Microsoft.KeyVault(SecretUri=", template["functions"]!.ToJsonString());
         var grants = resources.Where(r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleAssignments").ToList();
         Assert.Equal(5, grants.Sum(r => r["copy"] is null ? 1 : 3)); // three storage data roles, Key Vault secrets, metrics
@@ -60,16 +60,34 @@ public sealed class InfraTests
     {
         var (exit, output) = await RunBicepAsync("build", Infra("main.bicep"), "--stdout");
         Assert.True(exit == 0, output);
-        var app = JsonNode.Parse(output)!["resources"]!.AsObject().Select(r => r.Value!).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
-        // What Azure resolves at deploy time (names, Key Vault secrets) stands in as plausible values;
-        // names, roles and shapes are the template's own.
-        var settings = app["properties"]!["siteConfig"]!["appSettings"]!.AsArray().Select(s => (Name: s!["name"]!.GetValue<string>(), Value: s["value"]!.GetValue<string>()))
-            .Select(s => $"--{s.Name.Replace("__", ":", StringComparison.Ordinal)}={(s.Value.StartsWith('[') ? Resolved(s.Name) : s.Value)}")
+        // Every secret given. What Azure resolves at deploy time (names, Key Vault secrets) stands in
+        // as plausible values; names, roles and shapes are the template's own.
+        var settings = AppSettings(JsonNode.Parse(output)!)
+            .Select(s => $"--{s.Key.Replace("__", ":", StringComparison.Ordinal)}={s.Value ?? Resolved(s.Key)}")
             .ToArray();
 
         using var host = FunctionsApp.Build(settings);
 
         host.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    /// <summary>
+    /// The app settings the template deploys when every secret is given: name, and the literal value
+    /// or null where Azure supplies it (a Key Vault reference, a resource's name or endpoint).
+    /// </summary>
+    private static Dictionary<string, string?> AppSettings(JsonNode template)
+    {
+        var app = template["resources"]!.AsObject().Select(r => r.Value!).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
+        var expression = app["properties"]!["siteConfig"]!["appSettings"]!.GetValue<string>();
+        var settings = System.Text.RegularExpressions.Regex.Matches(expression, @"createObject\('name', '([^']+)', 'value', '([^']*)'\)|createObject\('name', '([^']+)'")
+            .ToDictionary(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[3].Value, m => m.Groups[1].Success ? m.Groups[2].Value : null);
+        foreach (var setting in template["variables"]!["secretSettings"]!.AsArray())
+        {
+            var secret = setting!["secret"]!.GetValue<string>();
+            settings[setting["name"]!.GetValue<string>()] = secret == "" ? setting["value"]!.GetValue<string>() : null;
+        }
+
+        return settings;
     }
 
     private static string Resolved(string setting) => setting switch
