@@ -48,7 +48,7 @@ public sealed class AlertVerificationTests(RuntimeFixture fixture) : IClassFixtu
                 var samples = (await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}"))["verification"]!.AsArray();
                 return samples.Count >= 3 ? samples : null;
             },
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(90),
             () => "verification never sampled three times");
 
         Assert.All(unhealthy, s => Assert.Equal("unhealthy", s!["verdict"]!.GetValue<string>()));

@@ -26,7 +26,7 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
         var steps = Enumerable.Range(1, Crashes).Select(i => $"s{i:D2}").ToList();
         foreach (var step in steps)
         {
-            receiver.Delays[step] = TimeSpan.FromSeconds(1.5);
+            receiver.Delays[step] = TimeSpan.FromSeconds(1);
         }
 
         string[] settings =
@@ -35,7 +35,7 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             $"Rollback:Storage:TablePrefix={Repo.UniqueName("c")}",
             $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
             // Short, so ten restarts fit in a test; the default (10 s) is what the benchmark measures.
-            "Rollback:Durable:VisibilityTimeout=00:00:03",
+            "Rollback:Durable:VisibilityTimeout=00:00:02",
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "Rollback:Orchestration:VerifyInterval=00:00:00.500",
             "Logging:LogLevel:Default=Warning",

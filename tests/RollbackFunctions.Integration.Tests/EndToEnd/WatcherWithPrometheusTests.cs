@@ -111,6 +111,8 @@ public sealed class WatcherAndAlertTests
     {
         await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.4, service: "both");
         await using var receiver = await LocalReceiver.StartAsync();
+        // The revert fixes production, so the rollback verifies and ends instead of waiting out its window.
+        receiver.OnReceived = call => prometheus.ErrorRatio = call.Path == "rollout" ? 0.0 : prometheus.ErrorRatio;
         await using var runtime = await TestRuntime.StartAsync($"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}");
         await prometheus.WaitForValueAsync(0.4, TimeSpan.FromSeconds(30));
         var (id, _) = await WatchedDeploys.RegisterAsync(runtime, receiver, "both");
