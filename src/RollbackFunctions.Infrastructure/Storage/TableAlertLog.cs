@@ -76,8 +76,9 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             }
         }
 
-        // A re-send (or the loser of a race between two first receipts): count it.
-        await resends.AddAsync($"{partitionKey}/{rowKey}", entity, batch => CountResendsAsync(partitionKey, rowKey, batch, cancellationToken));
+        // A re-send (or the loser of a race between two first receipts): count it. The write serves
+        // every request in its batch, so no one request's cancellation may stop it.
+        await resends.AddAsync($"{partitionKey}/{rowKey}", entity, batch => CountResendsAsync(partitionKey, rowKey, batch, CancellationToken.None));
         return false;
     }
 

@@ -98,4 +98,40 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         Assert.Equal("skipped", statuses["rollout"]);
         Assert.Equal("skipped", statuses["flags"]);
     }
+
+    [SkippableFact]
+    public async Task StepTargetFailsTransiently_503ThenATimeout_RetriedByPolicy_RollbackSucceeds()
+    {
+        await using var runtime = await TestRuntime.StartAsync("Rollback:Executors:Webhook:AttemptTimeout=00:00:01");
+        await using var receiver = await LocalReceiver.StartAsync();
+        var id = $"flaky-{Guid.NewGuid():N}";
+        var deploy = Payloads.DiamondDeploy(id, receiver, service: "flaky-e2e");
+        deploy["steps"] = new JsonArray(Payloads.Step("rollout", receiver));
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
+        // The target answers 503 for a moment, then hangs past the attempt timeout once, then works.
+        receiver.Outage["rollout"] = DateTimeOffset.UtcNow.AddSeconds(1);
+        var hung = 0;
+        receiver.OnReceived = call =>
+        {
+            if (call.Path == "rollout" && DateTimeOffset.UtcNow >= receiver.Outage["rollout"] && Interlocked.Increment(ref hung) == 1)
+            {
+                receiver.Delays["rollout"] = TimeSpan.FromSeconds(3);
+            }
+            else if (hung > 1)
+            {
+                receiver.Delays.TryRemove("rollout", out _);
+            }
+        };
+
+        var firing = Payloads.AlertmanagerFiring("flaky-e2e", "prod");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", firing)).Dispose();
+        await receiver.WaitForAsync(_ => receiver.Succeeded.Any(r => r.Path == "rollout"), TimeSpan.FromSeconds(90), "a revert that took effect");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
+        var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
+
+        Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+        var calls = receiver.Received.Where(r => r.Path == "rollout").ToList();
+        Assert.True(calls.Count >= 3, $"503s and a timeout before success: {calls.Count} call(s)");
+        Assert.Single(calls.Select(c => c.IdempotencyKey).Distinct());
+    }
 }
