@@ -108,18 +108,27 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         var deploy = Payloads.DiamondDeploy(id, receiver, service: "flaky-e2e");
         deploy["steps"] = new JsonArray(Payloads.Step("rollout", receiver));
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
-        // The target answers 503 for a moment, then hangs past the attempt timeout once, then works.
-        receiver.Outage["rollout"] = DateTimeOffset.UtcNow.AddSeconds(1);
-        var hung = 0;
+        // The target answers 503 to the first call, hangs past the attempt timeout on the second, then works.
+        var calls = 0;
         receiver.OnReceived = call =>
         {
-            if (call.Path == "rollout" && DateTimeOffset.UtcNow >= receiver.Outage["rollout"] && Interlocked.Increment(ref hung) == 1)
+            if (call.Path != "rollout")
             {
-                receiver.Delays["rollout"] = TimeSpan.FromSeconds(3);
+                return;
             }
-            else if (hung > 1)
+
+            switch (Interlocked.Increment(ref calls))
             {
-                receiver.Delays.TryRemove("rollout", out _);
+                case 1:
+                    receiver.Statuses["rollout"] = 503;
+                    break;
+                case 2:
+                    receiver.Statuses.TryRemove("rollout", out _);
+                    receiver.Delays["rollout"] = TimeSpan.FromSeconds(3);
+                    break;
+                default:
+                    receiver.Delays.TryRemove("rollout", out _);
+                    break;
             }
         };
 
@@ -130,8 +139,8 @@ public sealed class DiamondRollbackTests(RuntimeFixture fixture) : IClassFixture
         var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
 
         Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
-        var calls = receiver.Received.Where(r => r.Path == "rollout").ToList();
-        Assert.True(calls.Count >= 3, $"503s and a timeout before success: {calls.Count} call(s)");
-        Assert.Single(calls.Select(c => c.IdempotencyKey).Distinct());
+        var received = receiver.Received.Where(r => r.Path == "rollout").ToList();
+        Assert.True(received.Count >= 3, $"a 503 and a timeout before success: {received.Count} call(s)");
+        Assert.Single(received.Select(c => c.IdempotencyKey).Distinct());
     }
 }
