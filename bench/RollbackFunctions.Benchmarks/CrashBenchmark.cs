@@ -73,17 +73,7 @@ internal static class CrashBenchmark
 
     private static async Task<Process> StartAsync(string[] arguments, HttpClient http)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = BenchNet.StartQuiet("dotnet", arguments);
         await UntilAsync(async () =>
         {
             try

@@ -66,26 +66,17 @@ public sealed class IntegrationKitTests
     [SkippableFact]
     public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate()
     {
-        const string Secret = "ci-kit-0123456789abcdef0123456789abcdef";
-        await using var runtime = await TestRuntime.StartAsync(
-            "Rollback:Auth:Keys:pipeline:Secret=" + Secret, "Rollback:Auth:Keys:pipeline:Roles:0=ci",
-            "Rollback:Auth:Keys:oncall:Secret=" + Secret.Replace("ci-", "on-", StringComparison.Ordinal), "Rollback:Auth:Keys:oncall:Roles:0=operator");
+        await using var runtime = await KeyedRuntimeAsync("Roles:0");
         await using var receiver = await LocalReceiver.StartAsync();
-        var id = Repo.UniqueName("kit");
-        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
-        var deploy = Payloads.DiamondDeploy(id, receiver);
-        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
-        await File.WriteAllTextAsync(file, deploy.ToJsonString());
-        var environment = new Dictionary<string, string> { ["ROLLBACK_URL"] = runtime.Http.BaseAddress!.ToString(), ["ROLLBACK_KEY"] = Secret };
+        var (id, file) = await DeployFileAsync(receiver);
+        var environment = new Dictionary<string, string> { ["ROLLBACK_URL"] = runtime.Http.BaseAddress!.ToString(), ["ROLLBACK_KEY"] = CiSecret };
 
         var register = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "register", file);
         var gate = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
         var step = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "step", id, "schema", "applied");
         var complete = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "complete", id);
         var wrongKey = await RunAsync("sh", new Dictionary<string, string>(environment) { ["ROLLBACK_KEY"] = "nope" }, Kit("ci", "rollback.sh"), "gate", id);
-        using var rollback = new HttpRequestMessage(HttpMethod.Post, $"/api/deploys/{id}/rollback");
-        rollback.Headers.Authorization = new("Bearer", Secret.Replace("ci-", "on-", StringComparison.Ordinal));
-        (await runtime.Http.SendAsync(rollback)).Dispose();
+        await CloseGateAsync(runtime, id);
         var closed = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
         File.Delete(file);
 
@@ -108,22 +99,15 @@ public sealed class IntegrationKitTests
     [InlineData("azure-pipelines/rollback-steps.yml", "- bash: |")]
     public async Task CiWrapper_DrivesADeploy_AndFailsTheJobAtAClosedGate(string wrapper, string scriptStart)
     {
-        const string Secret = "ci-wrap-0123456789abcdef0123456789abcdef";
-        await using var runtime = await TestRuntime.StartAsync(
-            "Rollback:Auth:Keys:pipeline:Secret=" + Secret, "Rollback:Auth:Keys:pipeline:Roles=ci",
-            "Rollback:Auth:Keys:oncall:Secret=" + Secret.Replace("ci-", "on-", StringComparison.Ordinal), "Rollback:Auth:Keys:oncall:Roles=operator");
+        await using var runtime = await KeyedRuntimeAsync("Roles"); // one value, as an app setting gives it
         await using var receiver = await LocalReceiver.StartAsync();
-        var id = Repo.UniqueName("wrap");
-        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
-        var deploy = Payloads.DiamondDeploy(id, receiver);
-        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
-        await File.WriteAllTextAsync(file, deploy.ToJsonString());
+        var (id, file) = await DeployFileAsync(receiver);
         var script = Path.Combine(Path.GetTempPath(), $"{id}.sh");
         await File.WriteAllTextAsync(script, ScriptBlock(await File.ReadAllLinesAsync(Kit(wrapper.Split('/'))), scriptStart));
         Task<(int Exit, string Output)> Run(string command, string stepId = "") => RunAsync("sh", new Dictionary<string, string>
         {
             ["ROLLBACK_URL"] = runtime.Http.BaseAddress!.ToString(),
-            ["ROLLBACK_KEY"] = Secret,
+            ["ROLLBACK_KEY"] = CiSecret,
             ["GITHUB_ACTION_PATH"] = Kit("github"),
             ["ROLLBACK_KIT"] = Kit(),
             ["ROLLBACK_COMMAND"] = command,
@@ -134,9 +118,7 @@ public sealed class IntegrationKitTests
         }, script);
 
         var results = new[] { await Run("register"), await Run("gate"), await Run("step", "schema"), await Run("complete") };
-        using var rollback = new HttpRequestMessage(HttpMethod.Post, $"/api/deploys/{id}/rollback");
-        rollback.Headers.Authorization = new("Bearer", Secret.Replace("ci-", "on-", StringComparison.Ordinal));
-        (await runtime.Http.SendAsync(rollback)).Dispose();
+        await CloseGateAsync(runtime, id);
         var closed = await Run("gate");
         File.Delete(file);
         File.Delete(script);
@@ -145,6 +127,33 @@ public sealed class IntegrationKitTests
         Assert.Contains($"\"deployId\":\"{id}\"", results[0].Output);
         Assert.Contains("step schema applied", results[2].Output);
         Assert.Equal(3, closed.Exit);
+    }
+
+    private const string CiSecret = "ci-kit-0123456789abcdef0123456789abcdef";
+    private const string OperatorSecret = "on-kit-0123456789abcdef0123456789abcdef";
+
+    /// <summary>The runtime with a <c>ci</c> key and an on-call key, roles under <paramref name="rolesKey"/> (<c>Roles:0</c> or <c>Roles</c>).</summary>
+    private static Task<TestRuntime> KeyedRuntimeAsync(string rolesKey) => TestRuntime.StartAsync(
+        "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret, $"Rollback:Auth:Keys:pipeline:{rolesKey}=ci",
+        "Rollback:Auth:Keys:oncall:Secret=" + OperatorSecret, $"Rollback:Auth:Keys:oncall:{rolesKey}=operator");
+
+    /// <summary>A one-step deploy registration in a file, as CI would have it.</summary>
+    private static async Task<(string Id, string File)> DeployFileAsync(LocalReceiver receiver)
+    {
+        var id = Repo.UniqueName("kit");
+        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
+        var deploy = Payloads.DiamondDeploy(id, receiver);
+        deploy["steps"] = new JsonArray(Payloads.Step("schema", receiver));
+        await File.WriteAllTextAsync(file, deploy.ToJsonString());
+        return (id, file);
+    }
+
+    /// <summary>On-call starts the rollback: the deploy's gate closes.</summary>
+    private static async Task CloseGateAsync(TestRuntime runtime, string id)
+    {
+        using var rollback = new HttpRequestMessage(HttpMethod.Post, $"/api/deploys/{id}/rollback");
+        rollback.Headers.Authorization = new("Bearer", OperatorSecret);
+        (await runtime.Http.SendAsync(rollback)).Dispose();
     }
 
     /// <summary>The lines after <paramref name="start"/> indented deeper than the first of them, dedented.</summary>
