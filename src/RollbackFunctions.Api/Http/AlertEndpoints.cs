@@ -42,6 +42,9 @@ public sealed class AlertEndpoints(
     /// </summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
 
+    /// <summary>Storage calls one webhook makes at a time for its alerts (a group may hold thousands).</summary>
+    private const int StorageParallelism = 16;
+
     /// <summary>How many unreadable alerts of one webhook are audited one by one; the rest are counted.</summary>
     private const int MaxRejectedAudited = 20;
 
@@ -93,20 +96,18 @@ public sealed class AlertEndpoints(
         // Every alert is correlated before any acts, so a rollback's evidence is exactly the alerts
         // that matched its deploy. Firing alerts first, so a resolved alert in the same call cannot
         // shadow the start of a rollback.
+        var ordered = alerts.OrderBy(a => a.Status != AlertStatus.Firing).ToList();
+        var episodes = await EpisodesOfAsync(ordered, cancellationToken);
         var decided = new List<(AlertSignal Alert, CorrelationDecision Decision, string? SettledRollbackId)>();
-        foreach (var received in alerts.OrderBy(a => a.Status != AlertStatus.Firing))
+        foreach (var (received, episode) in ordered.Zip(episodes))
         {
-            // What earlier notifications of this firing episode tell: when it was first received
-            // here (a Datadog notification's start is when it was sent unless its template passes
-            // $LAST_TRIGGERED_AT_EPOCH, so a re-notification of an old episode must not match a
-            // deploy registered since), the deploy it matched (re-sends stay with it) and its rollback.
-            var episode = received.Status == AlertStatus.Firing ? await alertLog.FiringEpisodeAsync(received.DedupKey, cancellationToken) : null;
             var alert = episode is null ? received : received with { FirstReceivedAt = episode.FirstReceivedAt, EpisodeDeployId = episode.DeployId };
             decided.Add(episode is { DeployId: { } settledDeploy, RollbackId: { } settledRollback }
                 ? (alert, new CorrelationDecision(settledDeploy, $"re-sent: this episode started or joined rollback {settledRollback}", []), settledRollback)
                 : (alert, await DecideAsync(alert, candidates, now, cancellationToken), null));
         }
 
+        var outcomes = new List<(AlertSignal Alert, CorrelationDecision Decision, string? RollbackId)>();
         foreach (var (alert, matchedDecision, settledRollbackId) in decided)
         {
             var decision = matchedDecision;
@@ -135,17 +136,24 @@ public sealed class AlertEndpoints(
                 decision = decision with { Reason = $"{decision.Reason}; {refused}" };
             }
 
-            var rollbackId = start is { Refusal: null } ? start.RollbackId : null;
-            if (await alertLog.RecordAsync(alert, decision, rollbackId, now, cancellationToken))
+            outcomes.Add((alert, decision, start is { Refusal: null } ? start.RollbackId : null));
+        }
+
+        // Each alert's record and audit row are its own, so a large group is written several at a
+        // time; the reply waits for every one of them (nothing acknowledged that is not stored).
+        await Parallel.ForEachAsync(outcomes, new ParallelOptions { MaxDegreeOfParallelism = StorageParallelism, CancellationToken = cancellationToken }, async (outcome, token) =>
+        {
+            var (alert, decision, rollbackId) = outcome;
+            if (await alertLog.RecordAsync(alert, decision, rollbackId, now, token))
             {
                 LogDecision(alert, decision);
                 // Audited once per alert episode and status; re-sends only move the alert's counter.
                 var chain = rollbackId ?? AuditChains.Intake(now, alert.DedupKey);
                 await audit.AppendAsync(
                     new AuditEntry(chain, caller!.ActorFor(null, alert.Source.ToString().ToLowerInvariant()), AuditActions.AlertReceived, alert, alert.Status.ToString(), $"{alert.Name}: {decision.Reason}"),
-                    cancellationToken);
+                    token);
             }
-        }
+        });
 
         return Results.Json(
             new AlertIntakeReply(
@@ -198,6 +206,20 @@ public sealed class AlertEndpoints(
                 await alertLog.NoteFiringAsync(service, environment, now, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// What earlier notifications of each firing episode tell, read several at a time: when it was
+    /// first received here (a Datadog notification's start is when it was sent unless its template
+    /// passes <c>$LAST_TRIGGERED_AT_EPOCH</c>, so a re-notification of an old episode must not match a
+    /// deploy registered since), the deploy it matched (re-sends stay with it) and its rollback.
+    /// </summary>
+    private async Task<FiringEpisode?[]> EpisodesOfAsync(IReadOnlyList<AlertSignal> alerts, CancellationToken cancellationToken)
+    {
+        var episodes = new FiringEpisode?[alerts.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, alerts.Count), new ParallelOptions { MaxDegreeOfParallelism = StorageParallelism, CancellationToken = cancellationToken }, async (i, token) =>
+            episodes[i] = alerts[i].Status == AlertStatus.Firing ? await alertLog.FiringEpisodeAsync(alerts[i].DedupKey, token) : null);
+        return episodes;
     }
 
     /// <summary>Correlates one alert; the deploys of a service and environment are read once per webhook, however many alerts name them.</summary>
