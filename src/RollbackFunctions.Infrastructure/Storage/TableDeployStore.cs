@@ -53,10 +53,14 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
     {
         var ids = new List<string>(MaxCandidates);
         var partition = IndexPartition(service, environment);
+        // Usually one page; the service may return a short (even empty) page with a continuation.
         await foreach (var page in tables.DeployIndex.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: MaxCandidates, select: ["DeployId"], cancellationToken: cancellationToken).AsPages())
         {
-            ids.AddRange(page.Values.Select(row => row.GetString("DeployId")).Distinct(StringComparer.Ordinal));
-            break; // the first page holds the newest MaxCandidates rows
+            ids.AddRange(page.Values.Select(row => row.GetString("DeployId")).Where(id => !ids.Contains(id)).Take(MaxCandidates - ids.Count));
+            if (ids.Count >= MaxCandidates)
+            {
+                break;
+            }
         }
 
         // The newest alone first: usually it is the last one needed, and one read is the whole lookup.
