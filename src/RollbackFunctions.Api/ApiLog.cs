@@ -14,6 +14,12 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Looking for lost rollback claims failed; the next sweep tries again")]
     public static partial void LostClaimSweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Deleted {Count} deploy(s) without a rollback untouched for longer than {Retention}")]
+    public static partial void DeploysPruned(ILogger logger, int count, TimeSpan retention);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Deleting old deploys failed; the next run tries again")]
+    public static partial void DeployPruneFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched deploy {DeployId}: {Reason}")]
     public static partial void AlertMatched(ILogger logger, string alertName, string source, string status, string deployId, string reason);
 

@@ -36,6 +36,7 @@ public static class RollbackServices
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AccessOptions>>(new ProblemsValidator<AccessOptions>(o => o.Problems()));
         services.AddSingleton<ApiAccess>();
+        services.AddSingleton<DeployRetention>();
 
         foreach (var activity in RollbackTasks.Activities)
         {

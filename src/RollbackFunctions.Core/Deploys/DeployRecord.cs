@@ -45,6 +45,13 @@ public sealed partial record DeployRecord
     public DateTimeOffset LastActivityAt =>
         Steps.Select(s => s.UpdatedAt ?? RegisteredAt).Append(CompletedAt ?? RegisteredAt).Append(RegisteredAt).Max();
 
+    /// <summary>
+    /// Whether the record may be deleted once <paramref name="retainedSince"/> is the oldest moment
+    /// kept: nothing happened to it since, and it never had a rollback (every incident keeps its
+    /// deploy, the postmortem's evidence; the watch window of a deploy that old is long over).
+    /// </summary>
+    public bool IsPrunable(DateTimeOffset retainedSince) => RollbackId is null && LastActivityAt < retainedSince;
+
     /// <summary>End of the bake window, once CI reported completion.</summary>
     public DateTimeOffset? WatchUntil => CompletedAt?.AddMinutes(WatchMinutes);
 

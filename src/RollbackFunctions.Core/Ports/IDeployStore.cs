@@ -14,6 +14,9 @@ public interface IDeployStore
     /// <summary>The deploy, or null.</summary>
     Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the deploys <see cref="DeployRecord.IsPrunable"/> before <paramref name="retainedSince"/>; returns how many.</summary>
+    Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken);
+
     /// <summary>
     /// How many of a service's most recent registrations in one environment correlation considers.
     /// An older deploy can only be a candidate if every newer one was rolled back (a newer deploy

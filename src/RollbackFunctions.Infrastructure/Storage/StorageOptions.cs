@@ -30,6 +30,12 @@ public sealed class StorageOptions
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{0,40}$")]
     public string TablePrefix { get; set; } = "Rollback";
 
+    /// <summary>
+    /// How long a deploy without a rollback is kept after CI last touched it (default 90 days).
+    /// Deploys that had a rollback, rollbacks and the audit trail are kept.
+    /// </summary>
+    public TimeSpan RetainDeploys { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>The endpoint for identity-based access, if configured that way.</summary>
     public Uri? IdentityEndpoint =>
         TableServiceUri ?? (string.IsNullOrEmpty(AccountName) ? null : new Uri($"https://{AccountName}.table.core.windows.net"));
@@ -44,6 +50,11 @@ public sealed class StorageOptions
         if (!string.IsNullOrEmpty(AccountName) && !System.Text.RegularExpressions.Regex.IsMatch(AccountName, "^[a-z0-9]{3,24}$"))
         {
             yield return "Rollback:Storage:AccountName must be 3-24 lowercase letters and digits";
+        }
+
+        if (RetainDeploys < TimeSpan.FromDays(1))
+        {
+            yield return "Rollback:Storage:RetainDeploys must be at least a day";
         }
 
         if (TableServiceUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))

@@ -86,6 +86,23 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
         return found;
     }
 
+    public async Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken)
+    {
+        // A scan, run rarely by the maintenance timer; registration time bounds it server-side.
+        var pruned = 0;
+        foreach (var deploy in await documents.QueryAsync(TableClient.CreateQueryFilter($"RegisteredAt lt {retainedSince}"), cancellationToken))
+        {
+            if (deploy.IsPrunable(retainedSince))
+            {
+                await tables.DeployIndex.DeleteEntityAsync(IndexRow(deploy), cancellationToken: cancellationToken);
+                await tables.Deploys.DeleteEntityAsync(deploy.DeployId, RowKey, cancellationToken: cancellationToken);
+                pruned++;
+            }
+        }
+
+        return pruned;
+    }
+
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken) =>
         documents.UpdateAsync(deployId, RowKey, change, cancellationToken);
 

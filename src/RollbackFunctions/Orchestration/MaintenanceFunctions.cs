@@ -5,10 +5,15 @@ using RollbackFunctions.Api.Rollbacks;
 namespace RollbackFunctions.Orchestration;
 
 /// <summary>Work the product does by itself, on timers.</summary>
-public sealed class MaintenanceFunctions(RollbackStarter starter)
+public sealed class MaintenanceFunctions(RollbackStarter starter, DeployRetention retention)
 {
     /// <summary>Schedules rollback claims a crashed instance left unscheduled (the local runtime's <see cref="LostClaimSweeper"/>).</summary>
     [Function("RecoverLostClaims")]
     public Task RecoverLostClaims([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
         starter.RecoverLostClaimsAsync(durable, cancellationToken);
+
+    /// <summary>Deletes old deploys that never had a rollback, hourly (the local runtime's <see cref="DeployPruner"/>).</summary>
+    [Function("PruneDeploys")]
+    public Task PruneDeploys([TimerTrigger("0 0 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        retention.PruneAsync(cancellationToken);
 }

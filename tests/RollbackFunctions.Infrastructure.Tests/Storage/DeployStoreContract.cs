@@ -135,6 +135,23 @@ public abstract class DeployStoreContract
     }
 
     [SkippableFact]
+    public async Task Prune_DeletesOldDeploysWithoutRollback_KeepsRecentOnesAndEveryIncident()
+    {
+        var store = await CreateStoreAsync();
+        var old = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await store.AddAsync(Deploy("old-stable") with { RegisteredAt = old, State = DeployState.Stable }, default);
+        await store.AddAsync(Deploy("old-incident") with { RegisteredAt = old.AddMinutes(1), State = DeployState.RolledBack, RollbackId = "rb-old-incident" }, default);
+        await store.AddAsync(Deploy("recent") with { RegisteredAt = old.AddDays(100), State = DeployState.Stable }, default);
+
+        var pruned = await store.PruneAsync(old.AddDays(90), default);
+
+        Assert.Equal(1, pruned);
+        Assert.Null(await store.GetAsync("old-stable", default));
+        Assert.NotNull(await store.GetAsync("old-incident", default));
+        Assert.Equal(["recent", "old-incident"], (await store.FindAsync("checkout", "prod", default)).Select(d => d.DeployId));
+    }
+
+    [SkippableFact]
     public async Task Update_MissingDeploy_ReturnsNull() =>
         Assert.Null(await (await CreateStoreAsync()).UpdateAsync("nope", d => d, default));
 

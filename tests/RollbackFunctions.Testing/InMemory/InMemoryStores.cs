@@ -29,6 +29,9 @@ public sealed class InMemoryDeployStore : IDeployStore
         return Task.FromResult<IReadOnlyList<DeployRecord>>(last < 0 ? newestFirst : newestFirst.Take(last + 1).ToList());
     }
 
+    public Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken) =>
+        Task.FromResult(deploys.Values.Where(d => d.IsPrunable(retainedSince)).Count(d => deploys.TryRemove(d.DeployId, out _)));
+
     public Task<DeployRecord?> UpdateAsync(string deployId, Func<DeployRecord, DeployRecord?> change, CancellationToken cancellationToken)
     {
         lock (gate)
