@@ -49,13 +49,15 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
         {
             // 1. While both live, a revert far longer than the visibility timeout runs once: the
             // process running it keeps its message hidden from the other.
-            receiver.Delays["long"] = TimeSpan.FromSeconds(8);
+            // Twice the visibility timeout (3 s): unrenewed, its message would reappear and the other
+            // process would send it again before it finished.
+            receiver.Delays["long"] = TimeSpan.FromSeconds(6);
             await RegisterAsync(http, first, $"long-{run}", $"long-{run}", "long", receiver);
             var longGroup = Group($"long-{run}", "long", 0);
             await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", longGroup.ToJsonString());
             await receiver.WaitForAsync(r => r.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert");
             await receiver.WaitForAsync(r => receiver.Succeeded.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert to finish");
-            await Task.Delay(TimeSpan.FromSeconds(4)); // a second taker would have sent it by now
+            await Task.Delay(TimeSpan.FromSeconds(1)); // a second taker would have sent it by now
             Assert.Single(receiver.Received, r => r.Path == "long");
 
             // 2. The storm: distinct alerts for 20 deploys (5 groups each) and 20 groups matching
