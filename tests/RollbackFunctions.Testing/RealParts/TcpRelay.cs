@@ -51,8 +51,23 @@ public sealed class TcpRelay : IAsyncDisposable
 
     public void Restore()
     {
-        listener = new TcpListener(IPAddress.Loopback, Port);
-        listener.Start();
+        // The same port again: connections reset by the cut may still hold it for a moment.
+        for (var attempt = 1; ; attempt++)
+        {
+            listener = new TcpListener(IPAddress.Loopback, Port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+                listener.Dispose();
+                Thread.Sleep(100);
+            }
+        }
+
         accepting = new CancellationTokenSource();
         _ = AcceptAsync(listener, accepting.Token);
     }
