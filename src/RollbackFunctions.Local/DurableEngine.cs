@@ -64,7 +64,8 @@ public sealed class DurableEngine : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(StopAfterStart.Wrap(ActivityLockRenewal.Wrap(service, options.VisibilityTimeout, loggerFactory.CreateLogger<DurableEngine>())));
+        builder.Services.AddSingleton(StopAfterStart.Wrap(DuplicateActivityGuard.Wrap(
+            ActivityLockRenewal.Wrap(service, options.VisibilityTimeout, loggerFactory.CreateLogger<DurableEngine>()))));
         builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         var sidecar = builder.Build();

@@ -25,6 +25,17 @@ public static class SharedAzurite
         return azurite!.ConnectionString;
     }
 
+    /// <summary>
+    /// An Azurite of the test's own (npm), for a test that measures the engine's timing and must not
+    /// wait behind other tests' storage traffic. Dispose it to stop it and delete its data.
+    /// </summary>
+    public static async Task<Private> StartPrivateAsync()
+    {
+        var running = await StartNpmAsync();
+        RealParts.Require(running is not null, "Azurite could not start (is Node.js installed? see README)");
+        return new Private(running!.ConnectionString, running.Stop);
+    }
+
     /// <summary>"container" or "npm", once started.</summary>
     public static async Task<string?> KindAsync() => (await Instance.Value)?.Kind;
 
@@ -95,4 +106,11 @@ public static class SharedAzurite
     }
 
     private sealed record Running(string ConnectionString, string Kind, Func<Task> Stop);
+
+    public sealed class Private(string connectionString, Func<Task> stop) : IAsyncDisposable
+    {
+        public string ConnectionString => connectionString;
+
+        public ValueTask DisposeAsync() => new(stop());
+    }
 }
