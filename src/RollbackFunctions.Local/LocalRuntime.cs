@@ -62,10 +62,12 @@ public sealed class LocalRuntime : IAsyncDisposable
             builder.Services.AddHostedService<DeployPruner>();
             // Replies the handlers do not write (unknown route 404, wrong method 405) are problems too.
             builder.Services.AddProblemDetails();
+            builder.Services.AddRollbackOpenApi();
 
             var app = builder.Build();
             app.UseStatusCodePages();
             app.MapRollbackApi();
+            app.MapOpenApi(ApiDocument.Route);
             return new LocalRuntime(app, owned);
         }
         catch

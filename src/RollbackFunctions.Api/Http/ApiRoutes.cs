@@ -1,9 +1,12 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Api.Http;
 
@@ -21,27 +24,50 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapRollbackApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(Prefix).AddEndpointFilter(ReplyUnavailableAsync);
-        api.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct));
-        api.MapGet("deploys/{deployId}", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct));
-        api.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct));
-        api.MapPost("deploys/{deployId}/complete", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(r, deployId, ct));
-        api.MapGet("deploys/{deployId}/gate", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(r, deployId, ct));
-        api.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct));
-        api.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct));
-        api.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct));
-        api.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct));
-        api.MapGet("rollbacks/{rollbackId}", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(r, rollbackId, ct));
-        api.MapGet("rollbacks/{rollbackId}/report", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ReportAsync(r, rollbackId, ct));
-        api.MapGet("rollbacks/{rollbackId}/audit", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(r, rollbackId, ct));
-        api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct));
-        api.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct));
-        api.MapPost("rollbacks/{rollbackId}/gitops/resume", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, CancellationToken ct) => e.ResumeGitOpsAsync(r, rollbackId, ct));
-        api.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct));
-        api.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r));
+        var keyed = api.MapGroup("").WithKeyProblems();
+        keyed.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct))
+            .Takes<DeployRegistration>().Replies<DeployView>(201, 200).Problems(400, 409, 422);
+        keyed.MapGet("deploys/{deployId}", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct))
+            .Replies<DeployView>(200).Problems(404);
+        keyed.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct))
+            .Takes<StepReport>().Replies<DeployView>(200).Problems(400, 404, 409);
+        keyed.MapPost("deploys/{deployId}/complete", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.CompleteAsync(r, deployId, ct))
+            .Replies<DeployView>(200).Problems(404, 409);
+        keyed.MapGet("deploys/{deployId}/gate", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(r, deployId, ct))
+            .Replies<GateReply>(200, 409).Problems(404);
+        keyed.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct))
+            .Takes<ManualRollbackRequest>(optional: true).Replies<RollbackStart>(202, 200).Problems(400, 404, 409);
+        keyed.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct))
+            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400);
+        keyed.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct))
+            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400);
+        keyed.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct))
+            .Replies<List<RollbackListItem>>(200).Problems(400);
+        keyed.MapGet("rollbacks/{rollbackId}", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(r, rollbackId, ct))
+            .Replies<RollbackView>(200).Problems(404);
+        keyed.MapGet("rollbacks/{rollbackId}/report", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ReportAsync(r, rollbackId, ct))
+            .Produces<string>(200, "text/markdown").Problems(404);
+        keyed.MapGet("rollbacks/{rollbackId}/audit", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.AuditAsync(r, rollbackId, ct))
+            .Replies<AuditReply>(200).Problems(404);
+        keyed.MapPost("rollbacks/{rollbackId}/steps/{stepId}/approve", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: true, d, ct))
+            .Takes<OperatorAction>(optional: true).Replies<DecisionReply>(202).Problems(400, 404, 409);
+        keyed.MapPost("rollbacks/{rollbackId}/steps/{stepId}/reject", (HttpRequest r, string rollbackId, string stepId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DecideAsync(r, rollbackId, stepId, approve: false, d, ct))
+            .Takes<OperatorAction>(optional: true).Replies<DecisionReply>(202).Problems(400, 404, 409);
+        keyed.MapPost("rollbacks/{rollbackId}/gitops/resume", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, CancellationToken ct) => e.ResumeGitOpsAsync(r, rollbackId, ct))
+            .Takes<OperatorAction>(optional: true).Replies<GitOpsResumeReply>(200).Problems(400, 404, 409);
+        keyed.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct))
+            .Takes<OperatorAction>(optional: true).Replies<AbortReply>(202).Problems(400, 404, 409);
+        keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
+            .Replies<PolicyReply>(200);
         // The one route that asks for no key, so load balancers and uptime checks can probe it.
-        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct));
+        api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct))
+            .Replies<HealthReply>(200, 503);
         return app;
     }
+
+    /// <summary>What any keyed route may answer: no or a bad key, a key without the role, storage or engine down.</summary>
+    private static RouteGroupBuilder WithKeyProblems(this RouteGroupBuilder group) =>
+        group.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async ValueTask<object?> ReplyUnavailableAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -45,7 +45,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
 
         var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Approval(stepId), decision, cancellationToken);
-        return Results.Json(new { rollbackId, stepId, decision = approve ? "approved" : "rejected", decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(new DecisionReply(rollbackId, stepId, approve ? "approved" : "rejected", decision.Actor), ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary><c>POST /api/rollbacks/{rollbackId}/abort</c>: no further reverts; reverts already running finish.</summary>
@@ -64,7 +64,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
 
         var decision = new OperatorDecision(false, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? "aborted by an operator");
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Abort, decision, cancellationToken);
-        return Results.Json(new { rollbackId, aborting = true, decision.Actor }, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(new AbortReply(rollbackId, Aborting: true, decision.Actor), ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
             outcomes.Add(outcome);
         }
 
-        return Results.Json(new { rollbackId, resumed = outcomes.Select(o => new { target = o.Target.ToString(), o.Done, o.Detail }), actor }, ApiJson.Replies);
+        return Results.Json(new GitOpsResumeReply(rollbackId, outcomes.Select(o => new GitOpsResumed(o.Target.ToString(), o.Done, o.Detail)).ToList(), actor), ApiJson.Replies);
     }
 
     private async Task<IResult?> RunningAsync(string rollbackId, CancellationToken cancellationToken)
@@ -118,3 +118,15 @@ public sealed record OperatorAction
     public string? Actor { get; init; }
     public string? Reason { get; init; }
 }
+
+/// <summary>Reply to an approval or a rejection: the decision is on its way to the rollback.</summary>
+public sealed record DecisionReply(string RollbackId, string StepId, string Decision, string Actor);
+
+/// <summary>Reply to an abort: the rollback stops before its next step.</summary>
+public sealed record AbortReply(string RollbackId, bool Aborting, string Actor);
+
+/// <summary>Reply to a GitOps resume: each held object and whether it syncs again.</summary>
+public sealed record GitOpsResumeReply(string RollbackId, IReadOnlyList<GitOpsResumed> Resumed, string Actor);
+
+/// <summary>One GitOps object an operator resumed.</summary>
+public sealed record GitOpsResumed(string Target, bool Done, string Detail);

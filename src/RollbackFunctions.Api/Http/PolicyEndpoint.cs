@@ -19,19 +19,38 @@ public sealed class PolicyEndpoint(IOptions<PolicyOptions> policy, IOptions<Corr
 
         var p = policy.Value;
         return Results.Json(
-            new
-            {
-                automaticRollbacks = new { max = p.MaxAutomaticRollbacks, window = p.AutomaticRollbackWindow },
-                massAlert = new { services = p.MassAlertServices, window = p.MassAlertWindow },
-                clockSkew = p.ClockSkew,
-                defaultEnvironment = Describe(EnvironmentPolicy.Default),
-                environments = p.Environments.ToDictionary(e => e.Key, e => Describe(e.Value)),
-                correlation = new { serviceLabels = correlation.Value.ServiceLabels, environmentLabels = correlation.Value.EnvironmentLabels },
-                keys = access.KeysInUse ? access.Describe() : null,
-            },
+            new PolicyReply(
+                new RollbackLimit(p.MaxAutomaticRollbacks, p.AutomaticRollbackWindow),
+                new MassAlertLimit(p.MassAlertServices, p.MassAlertWindow),
+                p.ClockSkew,
+                Describe(EnvironmentPolicy.Default),
+                p.Environments.ToDictionary(e => e.Key, e => Describe(e.Value)),
+                new CorrelationLabels(correlation.Value.ServiceLabels, correlation.Value.EnvironmentLabels),
+                access.KeysInUse ? access.Describe() : null),
             ApiJson.Replies);
     }
 
-    private static object Describe(EnvironmentPolicy environment) =>
-        new { autoRollback = environment.AutoRollback, requireApproval = environment.RequireApproval };
+    private static EnvironmentRules Describe(EnvironmentPolicy environment) => new(environment.AutoRollback, environment.RequireApproval);
 }
+
+/// <summary>The guardrails in force; <c>keys</c> names each API key and its roles, never its secret.</summary>
+public sealed record PolicyReply(
+    RollbackLimit AutomaticRollbacks,
+    MassAlertLimit MassAlert,
+    TimeSpan ClockSkew,
+    EnvironmentRules DefaultEnvironment,
+    IReadOnlyDictionary<string, EnvironmentRules> Environments,
+    CorrelationLabels Correlation,
+    IReadOnlyDictionary<string, string[]>? Keys);
+
+/// <summary>At most <c>max</c> automatic rollbacks within <c>window</c>.</summary>
+public sealed record RollbackLimit(int Max, TimeSpan Window);
+
+/// <summary>Alerts from <c>services</c> or more services within <c>window</c> hold automatic rollbacks.</summary>
+public sealed record MassAlertLimit(int Services, TimeSpan Window);
+
+/// <summary>What an environment allows: automatic rollback, and the step kinds whose revert waits for an operator.</summary>
+public sealed record EnvironmentRules(bool AutoRollback, IReadOnlyList<string> RequireApproval);
+
+/// <summary>The alert labels read as service and environment, in order.</summary>
+public sealed record CorrelationLabels(IReadOnlyList<string> ServiceLabels, IReadOnlyList<string> EnvironmentLabels);

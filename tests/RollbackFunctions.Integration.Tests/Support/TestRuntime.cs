@@ -15,6 +15,9 @@ namespace RollbackFunctions.Integration.Tests.Support;
 /// </summary>
 internal sealed class TestRuntime : IAsyncDisposable
 {
+    // Every reply a test gets through Http is checked against docs/openapi.json.
+    private static readonly Lazy<OpenApiContract> Contract = new(OpenApiContract.FromRepository);
+
     private readonly LocalRuntime runtime;
 
     private TestRuntime(LocalRuntime runtime, HttpClient http, string tablePrefix)
@@ -50,7 +53,7 @@ internal sealed class TestRuntime : IAsyncDisposable
         var runtime = await LocalRuntime.BuildAsync(args);
         await runtime.App.StartAsync();
         var address = runtime.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestRuntime(runtime, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) }, prefix);
+        return new TestRuntime(runtime, new HttpClient(new OpenApiContractCheck(Contract.Value)) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) }, prefix);
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
