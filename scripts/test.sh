@@ -16,13 +16,15 @@ if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Debian's packages: the binaries are prometheus and prometheus-alertmanager; PostgreSQL's initdb
+# Debian's packages: the binaries are prometheus and prometheus-alertmanager (chromium runs the ops
+# page tests headless); PostgreSQL's initdb
 # and pg_ctl live in /usr/lib/postgresql/<version>/bin. Installing does not start them; tests start
 # their own on free loopback ports (PostgreSQL as the postgres user when run as root).
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${missing[*]} (apt-get)"

@@ -27,6 +27,8 @@ public static class ApiRoutes
         var keyed = api.MapGroup("").WithKeyProblems();
         keyed.MapPost("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.RegisterAsync(r, d, ct))
             .Takes<DeployRegistration>().Replies<DeployView>(201, 200).Problems(400, 409, 422);
+        keyed.MapGet("deploys", (HttpRequest r, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ListAsync(r, ct))
+            .Replies<List<DeployListItem>>(200).Problems(400);
         keyed.MapGet("deploys/{deployId}", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct))
             .Replies<DeployView>(200).Problems(404);
         keyed.MapPost("deploys/{deployId}/steps/{stepId}", (HttpRequest r, string deployId, string stepId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.ReportStepAsync(r, deployId, stepId, ct))
@@ -59,6 +61,8 @@ public static class ApiRoutes
             .Takes<OperatorAction>(optional: true).Replies<AbortReply>(202).Problems(400, 404, 409);
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
+        // The ops page holds no data (its script reads the routes above with the operator's key).
+        api.MapGet("ui", (HttpRequest r) => OpsPage.Serve(r)).Produces<string>(200, "text/html");
         // The one route that asks for no key, so load balancers and uptime checks can probe it.
         api.MapGet("health", ([FromServices] HealthEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.GetAsync(d, ct))
             .Replies<HealthReply>(200, 503);

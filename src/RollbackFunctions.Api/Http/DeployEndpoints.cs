@@ -97,6 +97,36 @@ public sealed class DeployEndpoints(
             : Problems.NotFound($"no deploy {deployId}");
     }
 
+    /// <summary>How far back <c>GET /api/deploys</c> looks, and how many it lists at most.</summary>
+    public static readonly TimeSpan ListWindow = TimeSpan.FromDays(7);
+
+    public const int ListMax = 200;
+
+    /// <summary>
+    /// <c>GET /api/deploys?state=live|all</c> (default live): deploys registered in the last
+    /// <see cref="ListWindow"/>, newest first; live ones are deploying, baking or halted by a rollback.
+    /// </summary>
+    public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var state = request.Query["state"].ToString();
+        if (state is not ("" or "live" or "all"))
+        {
+            return Problems.BadRequest("state must be 'live' or 'all'");
+        }
+
+        var now = clock.GetUtcNow();
+        var recent = await deploys.ListRecentAsync(now - ListWindow, ListMax, cancellationToken);
+        return Results.Json(
+            recent.Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State is DeployState.Active or DeployState.Baking or DeployState.Halted).ToList(),
+            ApiJson.Replies);
+    }
+
     /// <summary><c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed"}</c>.</summary>
     public async Task<IResult> ReportStepAsync(HttpRequest request, string deployId, string stepId, CancellationToken cancellationToken)
     {

@@ -50,3 +50,22 @@ public sealed record StepView(string Id, string Kind, IReadOnlyList<string> Depe
 
 /// <summary>How a step may be reverted.</summary>
 public sealed record RevertView(RevertMode Mode, int? MaxAttempts, TimeSpan? Deadline);
+
+/// <summary>One line of <c>GET /api/deploys</c>: what it is, where it stands, and whether CI's gate is open.</summary>
+public sealed record DeployListItem(
+    string DeployId,
+    string Service,
+    string Environment,
+    string Version,
+    DeployState State,
+    bool GateOpen,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset? WatchUntil,
+    string? RollbackId)
+{
+    public static DeployListItem Of(DeployRecord deploy, DateTimeOffset now)
+    {
+        var state = deploy.StateAt(now);
+        return new(deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, state, !state.ClosesGate(), deploy.RegisteredAt, deploy.WatchUntil, deploy.RollbackId);
+    }
+}

@@ -14,6 +14,12 @@ public interface IDeployStore
     /// <summary>The deploy, or null.</summary>
     Task<DeployRecord?> GetAsync(string deployId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deploys registered at or after <paramref name="registeredSince"/>, newest first, at most
+    /// <paramref name="max"/>: what the ops page lists. A scan bounded by registration time.
+    /// </summary>
+    Task<IReadOnlyList<DeployRecord>> ListRecentAsync(DateTimeOffset registeredSince, int max, CancellationToken cancellationToken);
+
     /// <summary>Deletes the deploys <see cref="DeployRecord.IsPrunable"/> before <paramref name="retainedSince"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken);
 

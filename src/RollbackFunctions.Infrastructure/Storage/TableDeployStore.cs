@@ -86,6 +86,10 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
         return found;
     }
 
+    public async Task<IReadOnlyList<DeployRecord>> ListRecentAsync(DateTimeOffset registeredSince, int max, CancellationToken cancellationToken) =>
+        (await documents.QueryAsync(TableClient.CreateQueryFilter($"RegisteredAt ge {registeredSince}"), cancellationToken))
+            .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).Take(max).ToList();
+
     public async Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken)
     {
         // A scan, run rarely by the maintenance timer; registration time bounds it server-side.

@@ -15,6 +15,11 @@ public sealed class DeployFunctions(DeployEndpoints deploys, RollbackEndpoints r
         CancellationToken cancellationToken) =>
         deploys.RegisterAsync(request, durable, cancellationToken);
 
+    [Function("ListDeploys")]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "deploys")] HttpRequest request, CancellationToken cancellationToken) =>
+        deploys.ListAsync(request, cancellationToken);
+
     [Function("GetDeploy")]
     public Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "deploys/{deployId}")] HttpRequest request, string deployId, CancellationToken cancellationToken) =>

@@ -31,6 +31,10 @@ public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint 
     [Function("GetPolicy")]
     public IResult GetPolicy([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "policy")] HttpRequest request) => policy.Get(request);
 
+    // The ops page: HTML only, its script reads the API with the operator's key.
+    [Function("OpsPage")]
+    public IResult OpsPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ui")] HttpRequest request) => Http.OpsPage.Serve(request);
+
     // Anonymous so load balancers and uptime checks can probe it; it reveals nothing but up/down.
     [Function("Health")]
     public Task<IResult> Health(

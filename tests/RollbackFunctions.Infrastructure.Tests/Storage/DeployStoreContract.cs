@@ -106,6 +106,20 @@ public abstract class DeployStoreContract
     }
 
     [SkippableFact]
+    public async Task ListRecent_NewestFirst_SinceTheGivenTime_AtMostMax()
+    {
+        var store = await CreateStoreAsync();
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var i in new[] { 3, 0, 4, 1, 2 })
+        {
+            await store.AddAsync(Deploy($"l{i}") with { RegisteredAt = start.AddHours(i), Service = $"svc-{i}" }, default);
+        }
+
+        Assert.Equal(["l4", "l3", "l2"], (await store.ListRecentAsync(start.AddHours(1), 3, default)).Select(d => d.DeployId));
+        Assert.Equal(["l4", "l3", "l2", "l1"], (await store.ListRecentAsync(start.AddHours(1), 10, default)).Select(d => d.DeployId));
+    }
+
+    [SkippableFact]
     public async Task Find_WithLastNeeded_StopsAtTheNewestDeployThatSupersedesTheOlderOnes()
     {
         var store = await CreateStoreAsync();

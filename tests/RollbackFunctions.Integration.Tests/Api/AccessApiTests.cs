@@ -32,6 +32,7 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
     public static TheoryData<string, string, string> Routes => new()
     {
         { "POST", "/api/deploys", "ci" },
+        { "GET", "/api/deploys", "reader" },
         { "GET", "/api/deploys/d-1", "reader" },
         { "POST", "/api/deploys/d-1/steps/s-1", "ci" },
         { "POST", "/api/deploys/d-1/complete", "ci" },

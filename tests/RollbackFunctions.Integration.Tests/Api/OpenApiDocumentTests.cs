@@ -13,7 +13,7 @@ namespace RollbackFunctions.Integration.Tests.Api;
 /// </summary>
 public sealed class OpenApiDocumentTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
 {
-    private const string WriteSetting = "ROLLBACK_WRITE_OPENAPI";
+    internal const string WriteSetting = "ROLLBACK_WRITE_DOCS";
 
     [SkippableFact]
     public async Task ServedDocument_IsOpenApi31_AndTheOneKeptInTheRepository()

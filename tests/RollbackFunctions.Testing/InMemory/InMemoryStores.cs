@@ -29,6 +29,10 @@ public sealed class InMemoryDeployStore : IDeployStore
         return Task.FromResult<IReadOnlyList<DeployRecord>>(last < 0 ? newestFirst : newestFirst.Take(last + 1).ToList());
     }
 
+    public Task<IReadOnlyList<DeployRecord>> ListRecentAsync(DateTimeOffset registeredSince, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.RegisteredAt >= registeredSince)
+            .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).Take(max).ToList());
+
     public Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken) =>
         Task.FromResult(deploys.Values.Where(d => d.IsPrunable(retainedSince)).Count(d => deploys.TryRemove(d.DeployId, out _)));
 

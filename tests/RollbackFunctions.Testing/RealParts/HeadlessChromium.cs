@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace RollbackFunctions.Testing;
+
+/// <summary>
+/// Debian's headless Chromium driven over the DevTools protocol: navigate, evaluate script in the
+/// page, take a screenshot. A few protocol commands on one WebSocket are all the ops page tests
+/// need, so no browser-automation driver is downloaded.
+/// </summary>
+public sealed class HeadlessChromium : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly string profile;
+    private readonly ClientWebSocket socket;
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonObject>> pending = new();
+    private readonly CancellationTokenSource closing = new();
+    private int nextId;
+
+    private HeadlessChromium(Process process, string profile, ClientWebSocket socket)
+    {
+        this.process = process;
+        this.profile = profile;
+        this.socket = socket;
+        _ = ReceiveAsync();
+    }
+
+    public static async Task<HeadlessChromium> StartAsync(int width = 1400, int height = 1000)
+    {
+        var binary = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
+        RealParts.Require(binary is not null, "Chromium is not installed (sudo apt-get install chromium)");
+        var profile = Path.Combine(Path.GetTempPath(), $"rollback-chromium-{Guid.NewGuid():N}");
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = ChildProcess.Start(binary!,
+            ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
+             "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", $"--window-size={width},{height}", "about:blank"],
+            line =>
+            {
+                if (line.Contains("DevTools listening on ", StringComparison.Ordinal))
+                {
+                    listening.TrySetResult(line[(line.IndexOf("ws://", StringComparison.Ordinal))..].Trim());
+                }
+            });
+        var browserUrl = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var port = new Uri(browserUrl).Port;
+        using var http = new HttpClient();
+        var targets = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/json/list"))!.AsArray();
+        var page = targets.First(t => (string?)t!["type"] == "page")!["webSocketDebuggerUrl"]!.GetValue<string>();
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(page), CancellationToken.None);
+        var browser = new HeadlessChromium(process, profile, socket);
+        await browser.SendAsync("Page.enable");
+        await browser.SendAsync("Runtime.enable");
+        await browser.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
+        return browser;
+    }
+
+    /// <summary>Console messages and uncaught exceptions of the page, for failure messages.</summary>
+    public ConcurrentQueue<string> Console { get; } = new();
+
+    public Task NavigateAsync(string url) => SendAsync("Page.navigate", new JsonObject { ["url"] = url });
+
+    /// <summary>Evaluates <paramref name="expression"/> in the page (awaiting a promise) and returns its JSON value.</summary>
+    public async Task<JsonNode?> EvaluateAsync(string expression)
+    {
+        var reply = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true, ["awaitPromise"] = true });
+        if (reply["exceptionDetails"] is JsonObject failure)
+        {
+            throw new InvalidOperationException($"script failed in the page: {failure.ToJsonString()}");
+        }
+
+        return reply["result"]?["value"]?.DeepClone();
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> is true in the page.</summary>
+    public Task WaitForAsync(string condition, TimeSpan timeout, string what) =>
+        Eventually.HoldsAsync(async () => (await EvaluateAsync($"!!({condition})"))?.GetValue<bool>() == true, timeout,
+            () => $"the page never showed {what}; console: {string.Join(" | ", Console)}", TimeSpan.FromMilliseconds(200));
+
+    public async Task ScreenshotAsync(string path)
+    {
+        var reply = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true });
+        await File.WriteAllBytesAsync(path, Convert.FromBase64String(reply["data"]!.GetValue<string>()));
+    }
+
+    public async Task<JsonObject> SendAsync(string method, JsonObject? parameters = null)
+    {
+        var id = Interlocked.Increment(ref nextId);
+        var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending[id] = reply;
+        var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters ?? new JsonObject() };
+        await socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+        return await reply.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private async Task ReceiveAsync()
+    {
+        var buffer = new byte[1 << 16];
+        try
+        {
+            while (!closing.IsCancellationRequested)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult received;
+                do
+                {
+                    received = await socket.ReceiveAsync(buffer, closing.Token);
+                    message.Write(buffer, 0, received.Count);
+                }
+                while (!received.EndOfMessage);
+
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                var json = JsonNode.Parse(message.ToArray())!.AsObject();
+                if (json["id"] is { } id && pending.TryRemove(id.GetValue<int>(), out var waiter))
+                {
+                    if (json["error"] is { } error)
+                    {
+                        waiter.TrySetException(new InvalidOperationException($"DevTools: {error.ToJsonString()}"));
+                    }
+                    else
+                    {
+                        waiter.TrySetResult(json["result"]?.AsObject() ?? new JsonObject());
+                    }
+                }
+                else if ((string?)json["method"] is "Runtime.consoleAPICalled" or "Runtime.exceptionThrown")
+                {
+                    Console.Enqueue(json["params"]!.ToJsonString());
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // closing
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await closing.CancelAsync();
+        socket.Dispose();
+        await ChildProcess.StopAsync(process);
+        try
+        {
+            Directory.Delete(profile, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Chromium may still be writing its profile as it dies; the temp folder is cleaned later.
+        }
+    }
+}
