@@ -123,7 +123,7 @@ public sealed class DeployEndpoints(
         var now = clock.GetUtcNow();
         var recent = await deploys.ListRecentAsync(now - ListWindow, ListMax, cancellationToken);
         return Results.Json(
-            recent.Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State is DeployState.Active or DeployState.Baking or DeployState.Halted).ToList(),
+            recent.Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State.IsLive() || d.State == DeployState.Halted).ToList(),
             ApiJson.Replies);
     }
 
