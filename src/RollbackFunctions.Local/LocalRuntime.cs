@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Worker;
 using RollbackFunctions.Api.Configuration;
 using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Api.Http;
+using OpenTelemetry.Metrics;
 using RollbackFunctions.Core.Orchestration;
 
 namespace RollbackFunctions.Local;
@@ -63,11 +64,14 @@ public sealed class LocalRuntime : IAsyncDisposable
             // Replies the handlers do not write (unknown route 404, wrong method 405) are problems too.
             builder.Services.AddProblemDetails();
             builder.Services.AddRollbackOpenApi();
+            builder.Services.AddRollbackTelemetry(builder.Configuration).WithMetrics(metrics => metrics.AddPrometheusExporter());
 
             var app = builder.Build();
             app.UseStatusCodePages();
             app.MapRollbackApi();
             app.MapOpenApi(ApiDocument.Route);
+            // Aggregate counts only (no tag names a service), so it is served without a key, as scrapers expect.
+            app.MapPrometheusScrapingEndpoint("/metrics");
             return new LocalRuntime(app, owned);
         }
         catch

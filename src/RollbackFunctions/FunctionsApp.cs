@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using RollbackFunctions.Api;
 using RollbackFunctions.Api.Access;
@@ -21,6 +22,8 @@ public static class FunctionsApp
         // Storage or engine unreachable: 503 with Retry-After, so webhooks and CI retry (the host would say 500).
         builder.UseMiddleware<UnavailableMiddleware>();
         builder.Services.AddRollbackServices(builder.Configuration);
+        // The worker's spans joined to the host's invocation spans (host.json telemetryMode: OpenTelemetry).
+        builder.Services.AddRollbackTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
         // Reachable from the internet: without configured keys every route but health answers 401.
         builder.Services.Configure<AccessOptions>(access => access.RequireKeys = true);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));

@@ -11,6 +11,8 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
 
+using RollbackFunctions.Core.Telemetry;
+
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>
@@ -137,6 +139,11 @@ public sealed class AlertEndpoints(
             }
 
             outcomes.Add((alert, decision, start is { Refusal: null } ? start.RollbackId : null));
+        }
+
+        if (alerts.Count > 0)
+        {
+            RollbackTelemetry.AlertsRead(alerts[0].Source.ToString().ToLowerInvariant(), alerts.Count, unmatched);
         }
 
         // Each alert's record and audit row are its own, so a large group is written several at a

@@ -3,6 +3,7 @@ using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Telemetry;
 
 namespace RollbackFunctions.Core.Orchestration;
 
@@ -32,6 +33,12 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
             new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.RollbackCompleted, input.Steps, input.Phase.ToString(), input.Summary),
             cancellationToken);
         await rollbacks.SetPhaseAsync(input.RollbackId, input.Phase, input.Summary, now, cancellationToken);
+        if (await rollbacks.GetAsync(input.RollbackId, cancellationToken) is { } head)
+        {
+            // Counted again if this activity is retried after a crash: metrics are at least once.
+            RollbackTelemetry.RollbackEnded(head, await rollbacks.GetStepsAsync(input.RollbackId, cancellationToken), input.Phase, now);
+        }
+
         return true;
     }
 }

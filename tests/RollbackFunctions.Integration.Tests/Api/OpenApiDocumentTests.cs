@@ -40,7 +40,7 @@ public sealed class OpenApiDocumentTests(RuntimeFixture fixture) : IClassFixture
         var document = JsonNode.Parse(await runtime.Http.GetStringAsync(ApiDocument.Route))!.AsObject();
 
         var mapped = runtime.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText != ApiDocument.Route)
+            .Where(e => e.RoutePattern.RawText!.TrimStart('/').StartsWith(ApiRoutes.Prefix + "/", StringComparison.Ordinal) && e.RoutePattern.RawText != ApiDocument.Route)
             .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} /{e.RoutePattern.RawText!.TrimStart('/')}"))
             .Order(StringComparer.Ordinal);
         var documented = document["paths"]!.AsObject()
