@@ -119,7 +119,11 @@ public sealed class WatcherAndAlertTests
 
         // The watcher breaches on its second sample, about 5 s in; the alert arrives in the same moment.
         await Task.Delay(TimeSpan.FromSeconds(4.5));
-        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.AlertmanagerFiring("both", "prod"))).Dispose();
+        var firing = Payloads.AlertmanagerFiring("both", "prod");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", firing)).Dispose();
+        // Once reverted, the alert resolves (as Alertmanager would say), so verification need not wait out its window.
+        await receiver.WaitForAsync(r => r.Any(x => x.Path == "rollout"), TimeSpan.FromSeconds(60), "the revert");
+        (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(90));
         await Task.Delay(TimeSpan.FromSeconds(3)); // a late second path would have claimed by now
 

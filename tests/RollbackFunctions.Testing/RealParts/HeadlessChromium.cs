@@ -54,11 +54,12 @@ public sealed class HeadlessChromium : IAsyncDisposable
         var browser = new HeadlessChromium(process, profile, socket);
         await browser.SendAsync("Page.enable");
         await browser.SendAsync("Runtime.enable");
+        await browser.SendAsync("Log.enable"); // the browser's own messages: CSP violations, failed loads
         await browser.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
         return browser;
     }
 
-    /// <summary>Console messages and uncaught exceptions of the page, for failure messages.</summary>
+    /// <summary>Console messages, uncaught exceptions and the browser's log entries (CSP violations among them).</summary>
     public ConcurrentQueue<string> Console { get; } = new();
 
     public Task NavigateAsync(string url) => SendAsync("Page.navigate", new JsonObject { ["url"] = url });
@@ -77,7 +78,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
 
     /// <summary>Polls until <paramref name="condition"/> is true in the page.</summary>
     public Task WaitForAsync(string condition, TimeSpan timeout, string what) =>
-        Eventually.HoldsAsync(async () => (await EvaluateAsync($"!!({condition})"))?.GetValue<bool>() == true, timeout,
+        // A condition that throws (the page is still loading) counts as not yet.
+        Eventually.HoldsAsync(async () => (await EvaluateAsync($"(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()"))?.GetValue<bool>() == true, timeout,
             () => $"the page never showed {what}; console: {string.Join(" | ", Console)}", TimeSpan.FromMilliseconds(200));
 
     public async Task ScreenshotAsync(string path)
@@ -129,7 +131,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
                         waiter.TrySetResult(json["result"]?.AsObject() ?? new JsonObject());
                     }
                 }
-                else if ((string?)json["method"] is "Runtime.consoleAPICalled" or "Runtime.exceptionThrown")
+                else if ((string?)json["method"] is "Runtime.consoleAPICalled" or "Runtime.exceptionThrown" or "Log.entryAdded")
                 {
                     Console.Enqueue(json["params"]!.ToJsonString());
                 }
