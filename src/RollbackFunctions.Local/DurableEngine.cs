@@ -32,7 +32,7 @@ public sealed class DurableEngine : IAsyncDisposable
     public static async Task<DurableEngine> StartAsync(DurableEngineOptions options)
     {
         // The engine's own chatter is only interesting when something is wrong.
-        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(options.LogLevel));
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.TaskHub,
@@ -102,4 +102,7 @@ public sealed class DurableEngineOptions
     /// crash, about how long until another process (or the restarted one) resumes the rollback.
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The least severe message of the engine's own that is written to the console.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 }

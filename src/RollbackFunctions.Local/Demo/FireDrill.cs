@@ -73,6 +73,7 @@ public static class FireDrill
             "--Rollback:Storage:TablePrefix=demo",
             "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "--Logging:LogLevel:Default=Error", // the display is the output
+            "--Rollback:Durable:LogLevel=Error",
             .. monitoring is null ? Array.Empty<string>() : [$"--Rollback:Prometheus:BaseUrl={monitoring.PrometheusUrl}"],
             .. args,
         ];
