@@ -12,21 +12,18 @@ namespace RollbackFunctions.Local;
 /// the Durable Task Core dispatcher renews the message while the activity runs, the gRPC sidecar the
 /// local runtime hosts does not, so this wrapper does, every third of the timeout.
 /// </summary>
-public class ActivityLockRenewal : DispatchProxy
+public class ActivityLockRenewal : OrchestrationServiceProxy
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> running = new(StringComparer.Ordinal);
-    private IOrchestrationService inner = null!;
     private TimeSpan every;
     private ILogger logger = null!;
 
     public static IOrchestrationService Wrap(IOrchestrationService service, TimeSpan visibilityTimeout, ILogger logger)
     {
-        var proxy = Create<IOrchestrationService, ActivityLockRenewal>();
-        var renewal = (ActivityLockRenewal)(object)proxy;
-        renewal.inner = service;
+        var renewal = Wrap<ActivityLockRenewal>(service);
         renewal.every = visibilityTimeout / 3;
         renewal.logger = logger;
-        return proxy;
+        return (IOrchestrationService)(object)renewal;
     }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
@@ -41,19 +38,6 @@ public class ActivityLockRenewal : DispatchProxy
                 return Call(targetMethod, args);
             default:
                 return Call(targetMethod, args);
-        }
-    }
-
-    private object? Call(MethodInfo method, object?[]? args)
-    {
-        try
-        {
-            return method.Invoke(inner, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
         }
     }
 
@@ -79,7 +63,7 @@ public class ActivityLockRenewal : DispatchProxy
                 await Task.Delay(every, done);
                 try
                 {
-                    await inner.RenewTaskActivityWorkItemLockAsync(workItem);
+                    await Inner.RenewTaskActivityWorkItemLockAsync(workItem);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -14,17 +14,11 @@ namespace RollbackFunctions.Local;
 /// kept hidden (this wraps <see cref="ActivityLockRenewal"/>), and settled with the first copy: completed
 /// with the same result (the orchestration ignores a second completion of a task), or abandoned.
 /// </summary>
-public class DuplicateActivityGuard : DispatchProxy
+public class DuplicateActivityGuard : OrchestrationServiceProxy
 {
     private readonly Dictionary<string, Running> running = new(StringComparer.Ordinal);
-    private IOrchestrationService inner = null!;
 
-    public static IOrchestrationService Wrap(IOrchestrationService service)
-    {
-        var proxy = Create<IOrchestrationService, DuplicateActivityGuard>();
-        ((DuplicateActivityGuard)(object)proxy).inner = service;
-        return proxy;
-    }
+    public static IOrchestrationService Wrap(IOrchestrationService service) => (IOrchestrationService)(object)Wrap<DuplicateActivityGuard>(service);
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod!.Name switch
     {
@@ -33,19 +27,6 @@ public class DuplicateActivityGuard : DispatchProxy
         nameof(IOrchestrationService.AbandonTaskActivityWorkItemAsync) => AbandonAsync((TaskActivityWorkItem)args![0]!),
         _ => Call(targetMethod, args),
     };
-
-    private object? Call(MethodInfo method, object?[]? args)
-    {
-        try
-        {
-            return method.Invoke(inner, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
-    }
 
     /// <summary>The work item, or null (nothing to run yet) when its activity already runs here.</summary>
     private async Task<TaskActivityWorkItem?> HandOutFirstCopyAsync(Task<TaskActivityWorkItem> locking)
@@ -71,19 +52,19 @@ public class DuplicateActivityGuard : DispatchProxy
 
     private async Task CompleteAsync(TaskActivityWorkItem workItem, TaskMessage result)
     {
-        await inner.CompleteTaskActivityWorkItemAsync(workItem, result);
+        await Inner.CompleteTaskActivityWorkItemAsync(workItem, result);
         foreach (var duplicate in Settle(workItem))
         {
-            await inner.CompleteTaskActivityWorkItemAsync(duplicate, result);
+            await Inner.CompleteTaskActivityWorkItemAsync(duplicate, result);
         }
     }
 
     private async Task AbandonAsync(TaskActivityWorkItem workItem)
     {
-        await inner.AbandonTaskActivityWorkItemAsync(workItem);
+        await Inner.AbandonTaskActivityWorkItemAsync(workItem);
         foreach (var duplicate in Settle(workItem))
         {
-            await inner.AbandonTaskActivityWorkItemAsync(duplicate);
+            await Inner.AbandonTaskActivityWorkItemAsync(duplicate);
         }
     }
 

@@ -10,37 +10,23 @@ namespace RollbackFunctions.Local;
 /// set up its shutdown token, and the provider's NullReferenceException crashed the process from a
 /// thread-pool callback. A service never started is simply not stopped.
 /// </summary>
-public class StopAfterStart : DispatchProxy
+public class StopAfterStart : OrchestrationServiceProxy
 {
-    private IOrchestrationService inner = null!;
     private Task? started;
 
-    public static IOrchestrationService Wrap(IOrchestrationService service)
-    {
-        var proxy = Create<IOrchestrationService, StopAfterStart>();
-        ((StopAfterStart)(object)proxy).inner = service;
-        return proxy;
-    }
+    public static IOrchestrationService Wrap(IOrchestrationService service) => (IOrchestrationService)(object)Wrap<StopAfterStart>(service);
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         switch (targetMethod!.Name)
         {
             case nameof(IOrchestrationService.StartAsync):
-                started = (Task)targetMethod.Invoke(inner, args)!;
+                started = (Task)Call(targetMethod, args)!;
                 return started;
             case nameof(IOrchestrationService.StopAsync):
                 return StopAsync(targetMethod, args);
             default:
-                try
-                {
-                    return targetMethod.Invoke(inner, args);
-                }
-                catch (TargetInvocationException e) when (e.InnerException is not null)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-                    throw;
-                }
+                return Call(targetMethod, args);
         }
     }
 
@@ -60,6 +46,6 @@ public class StopAfterStart : DispatchProxy
             return; // it never started, so there is nothing to stop
         }
 
-        await (Task)stop.Invoke(inner, args)!;
+        await (Task)Call(stop, args)!;
     }
 }
