@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -20,41 +18,47 @@ public static class ApiDocument
     public static IServiceCollection AddRollbackOpenApi(this IServiceCollection services)
     {
         // The document describes bodies with the serializer settings of the minimal-API pipeline;
-        // the handlers write with ApiJson.Replies, so the two are made to agree here.
+        // the handlers write with ApiJson.Replies, so those settings are copied from there.
         services.ConfigureHttpJsonOptions(json =>
         {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            foreach (var converter in ApiJson.Replies.Converters)
+            {
+                json.SerializerOptions.Converters.Add(converter);
+            }
+
+            json.SerializerOptions.DefaultIgnoreCondition = ApiJson.Replies.DefaultIgnoreCondition;
         });
         services.AddOpenApi(options => options
             .AddOperationTransformer((operation, context, _) => TagByResource(operation, context))
-            .AddDocumentTransformer((document, _, _) =>
+            .AddDocumentTransformer((document, _, _) => Describe(document)));
+        return services;
+    }
+
+    private static Task Describe(OpenApiDocument document)
+    {
+        document.Info = new OpenApiInfo
         {
-            document.Info = new OpenApiInfo
+            Title = "RollbackFunctions API",
+            Version = "1",
+            Description = "Register deploys, send alerts, read and steer rollbacks. Every route but /api/health and /api/ui "
+                + "takes an API key as 'Authorization: Bearer <key>' (or 'x-functions-key'); a key's roles decide "
+                + "which routes it may use. Errors are RFC 9457 problem details.",
+        };
+        document.Servers = [new OpenApiServer { Url = "/" }];
+        foreach (var (name, schema) in document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>())
+        {
+            if (schema is OpenApiSchema concrete)
             {
-                Title = "RollbackFunctions API",
-                Version = "1",
-                Description = "Register deploys, send alerts, read and steer rollbacks. Every route but /api/health "
-                    + "takes an API key as 'Authorization: Bearer <key>' (or 'x-functions-key'); a key's roles decide "
-                    + "which routes it may use. Errors are RFC 9457 problem details.",
-            };
-            document.Servers = [new OpenApiServer { Url = "/" }];
-            foreach (var (name, schema) in document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>())
-            {
-                if (schema is OpenApiSchema concrete)
+                OmitWhenNull(concrete);
+                if (name.EndsWith("ProblemDetails", StringComparison.Ordinal))
                 {
-                    OmitWhenNull(concrete);
-                    if (name.EndsWith("ProblemDetails", StringComparison.Ordinal))
-                    {
-                        // RFC 9457 extension members: traceId, and the per-field errors of a 400 or 422.
-                        concrete.AdditionalProperties = new OpenApiSchema();
-                    }
+                    // RFC 9457 extension members: traceId, and the per-field errors of a 400 or 422.
+                    concrete.AdditionalProperties = new OpenApiSchema();
                 }
             }
+        }
 
-            return Task.CompletedTask;
-        }));
-        return services;
+        return Task.CompletedTask;
     }
 
     /// <summary>
