@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using RollbackFunctions.Core.Deploys;
 
 namespace RollbackFunctions.Local.Demo;
 
@@ -99,7 +100,7 @@ public static class FireDrill
         }
 
         var deployId = $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        var rollbackId = $"rb-{deployId}";
+        var rollbackId = Identifiers.RollbackIdFor(deployId);
         await DeployAsync(api, deployId, production, watched: monitoring is not null, cancellationToken);
         display.Say($"Deployed {Service} 2.0.0 to {Environment} ({string.Join(" → ", Layers.Select(l => l.Layer))}): deploy {deployId}.");
         display.Say($"Watch it on the ops page: {baseUrl}/api/ui#rollback={rollbackId}");
