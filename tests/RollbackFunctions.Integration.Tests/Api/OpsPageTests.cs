@@ -21,6 +21,7 @@ public sealed class OpsPageTests
         deploy["steps"]![0]!["revert"] = new JsonObject { ["mode"] = "approval" }; // the schema waits for an operator
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
         var alert = Payloads.AlertmanagerFiring("checkout", "prod");
+        alert["alerts"]![1]!["generatorURL"] = "javascript:alert(document.domain)"; // whoever may send alerts chooses this text
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", alert)).Dispose();
         var rollbackId = Identifiers.RollbackIdFor(id);
         await OperatorApiTests.WaitForStepAsync(runtime, id, "schema", "awaitingApproval");
@@ -41,6 +42,7 @@ public sealed class OpsPageTests
         Assert.Contains($"/api/rollbacks/{rollbackId}/steps/schema/approve", approval);
         Assert.Contains($"/api/rollbacks/{rollbackId}/steps/schema/reject", approval);
         Assert.Contains("CheckoutErrorBudgetBurn", (await browser.EvaluateAsync("document.querySelector('#evidence').textContent"))!.GetValue<string>());
+        Assert.Equal(new[] { "http" }, (await browser.EvaluateAsync("[...document.querySelectorAll('#evidence a')].map(a => new URL(a.href).protocol.replace(':', ''))"))!.AsArray().Select(p => p!.GetValue<string>()));
         Assert.Contains("awaitingApproval", (await browser.EvaluateAsync("document.querySelector('#timeline').textContent"))!.GetValue<string>());
         // docs/ops-page.png is this screenshot, written with ROLLBACK_WRITE_DOCS=1 (a run's timestamps would dirty the tree otherwise).
         var write = Environment.GetEnvironmentVariable(OpenApiDocumentTests.WriteSetting) == "1";
