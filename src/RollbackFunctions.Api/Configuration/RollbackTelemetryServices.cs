@@ -14,7 +14,8 @@ namespace RollbackFunctions.Api.Configuration;
 /// OpenTelemetry for both runtimes: spans of the webhooks (ASP.NET Core), of the Durable Task SDK
 /// (the orchestration and each activity, parented to the request that started the rollback, so one
 /// rollback is one trace) and of outgoing calls (reverts, pages, queries); the product's metrics
-/// (<see cref="RollbackTelemetry"/>) and the HTTP server's. Exported to Azure Monitor when
+/// (<see cref="RollbackTelemetry"/>) and the HTTP server's. Spans are recorded only where they are
+/// exported: to Azure Monitor when
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set, over OTLP when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is; the local runtime adds a Prometheus <c>/metrics</c>.
 /// </summary>
@@ -27,23 +28,30 @@ public static class RollbackTelemetryServices
 
     public static OpenTelemetryBuilder AddRollbackTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "rollback-functions"))
-            .WithTracing(tracing => tracing
+            .WithMetrics(metrics => metrics
+                .AddMeter(RollbackTelemetry.Name)
+                .AddAspNetCoreInstrumentation());
+        // Spans cost a third of the peak intake (docs/benchmarks.md): recorded only when something exports them.
+        if (otlp || !string.IsNullOrEmpty(appInsights))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(RollbackTelemetry.Name, DurableTaskSource)
                 // The local runtime's engine is a gRPC sidecar in the same process: its calls are
                 // plumbing, not part of any rollback's story.
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(GrpcSidecarPath))
-                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => request.Content?.Headers.ContentType?.MediaType != "application/grpc"))
-            .WithMetrics(metrics => metrics
-                .AddMeter(RollbackTelemetry.Name)
-                .AddAspNetCoreInstrumentation());
-        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => request.Content?.Headers.ContentType?.MediaType != "application/grpc"));
+        }
+
+        if (otlp)
         {
             telemetry.UseOtlpExporter();
         }
 
-        if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } appInsights)
+        if (!string.IsNullOrEmpty(appInsights))
         {
             // infra/ disables Application Insights' local auth: the app's identity sends instead
             // ("Authorization=AAD", as the Functions host reads it too).

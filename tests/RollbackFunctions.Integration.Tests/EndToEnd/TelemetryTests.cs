@@ -9,8 +9,9 @@ using RollbackFunctions.Integration.Tests.Api;
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
 /// <summary>
-/// The product's telemetry as configured in the product (not by the test): a rollback is one trace
-/// from the alert webhook through the orchestration, its activities and the revert calls.
+/// The product's telemetry as configured in the product (not by the test): with an OTLP endpoint
+/// set, a rollback is one trace from the alert webhook through the orchestration, its activities
+/// and the revert calls, and the spans are exported.
 /// </summary>
 public sealed class TraceTests
 {
@@ -33,7 +34,8 @@ public sealed class TraceTests
         };
         ActivitySource.AddActivityListener(listener);
         await using var receiver = await LocalReceiver.StartAsync();
-        await using var runtime = await TestRuntime.StartAsync();
+        await using var collector = await LocalReceiver.StartAsync(); // stands in for an OTLP/HTTP collector
+        await using var runtime = await TestRuntime.StartAsync($"OTEL_EXPORTER_OTLP_ENDPOINT={collector.BaseUrl}", "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf");
         var id = $"traced-{Guid.NewGuid():N}";
         var deploy = Payloads.DiamondDeploy(id, receiver, service: "traced");
         await AlertIntakeApiTests.RegisterCompletedAsync(runtime, deploy);
@@ -55,6 +57,8 @@ public sealed class TraceTests
         var described = string.Join("\n", inTrace.Select(s => $"{s.Source.Name} {s.Kind} {s.OperationName} '{s.DisplayName}' {s.GetTagItem("url.path")}"));
         Assert.True(inTrace.Any(s => s.Source.Name == "Microsoft.AspNetCore" && (string?)s.GetTagItem("url.path") == "/api/alerts/alertmanager"), described);
         Assert.True(inTrace.Count(s => s.Kind == ActivityKind.Client && ((string?)s.GetTagItem("url.full"))?.StartsWith(receiver.BaseUrl, StringComparison.Ordinal) == true) == 4, described);
+        // The spans leave over OTLP (the batch goes out every 5 s).
+        await collector.WaitForAsync(r => r.Any(x => x.Path == "v1/traces"), TimeSpan.FromSeconds(30), "spans exported over OTLP");
         // The local engine's own plumbing (the gRPC sidecar) stays out of the trace.
         Assert.DoesNotContain(inTrace, s => ((string?)s.GetTagItem("url.path"))?.StartsWith("/TaskHubSidecarService", StringComparison.Ordinal) == true);
     }
