@@ -257,7 +257,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         await Eventually.HoldsAsync(
             async () => (await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(deployId)}"))["steps"]!.AsArray()
                 .Any(s => s!["stepId"]!.GetValue<string>() == stepId && s["status"]!.GetValue<string>() == status),
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(60),
             () => $"step {stepId} never became {status}: {runtime.Http.GetStringAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(deployId)}").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : t.Exception!.Message).Result}");
     }
 }

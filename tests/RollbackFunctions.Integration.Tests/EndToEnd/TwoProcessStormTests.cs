@@ -24,7 +24,10 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task StormAcrossTwoProcesses_OneRollbackPerDeploy_EveryAlertCounted_SurvivorFinishes()
     {
-        var connection = await SharedAzurite.ConnectionStringAsync();
+        // Its own Azurite: the storm saturates one, and every other test running beside it would
+        // wait seconds for each storage call (a step wait of 30 s elsewhere ran out on a slower machine).
+        await using var azurite = await SharedAzurite.StartPrivateAsync();
+        var connection = azurite.ConnectionString;
         await using var receiver = await LocalReceiver.StartAsync();
         var prefix = Repo.UniqueName("t");
         // The default visibility timeout (10 s): a 2-core machine under this storm can stall a
@@ -177,8 +180,8 @@ public sealed class RenewalAcrossTwoProcessesTests
     [SkippableFact]
     public async Task RevertLongerThanTheVisibilityTimeout_RunsOnce_WhileAnotherProcessPolls()
     {
-        // Its own Azurite: renewals queued behind the storm's traffic on the shared one would be
-        // late for reasons that are the test's, not the engine's.
+        // Its own Azurite: renewals queued behind other tests' traffic on the shared one would be
+        // late for reasons that are the tests', not the engine's.
         await using var azurite = await SharedAzurite.StartPrivateAsync();
         var connection = azurite.ConnectionString;
         await using var receiver = await LocalReceiver.StartAsync();

@@ -27,7 +27,8 @@ public static class SharedAzurite
 
     /// <summary>
     /// An Azurite of the test's own (npm), for a test that measures the engine's timing and must not
-    /// wait behind other tests' storage traffic. Dispose it to stop it and delete its data.
+    /// wait behind other tests' storage traffic, or whose own traffic would make every other test
+    /// wait. Dispose it to stop it and delete its data.
     /// </summary>
     public static async Task<Private> StartPrivateAsync()
     {
