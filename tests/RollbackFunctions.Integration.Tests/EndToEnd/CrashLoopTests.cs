@@ -13,6 +13,7 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// new process on the same storage and task hub resumes it. Nothing is skipped, and a revert is
 /// sent again only when the process died while sending it, always with the same Idempotency-Key.
 /// </summary>
+[StartsFirst]
 public sealed class CrashLoopTests(ITestOutputHelper output)
 {
     private const int Crashes = 10;

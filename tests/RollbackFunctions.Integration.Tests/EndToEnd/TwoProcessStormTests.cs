@@ -15,6 +15,7 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// one rollback per correlated deploy with no 5xx and every alert recorded once with its count of
 /// deliveries; and when one process is killed mid-rollback the other finishes every rollback.
 /// </summary>
+[StartsFirst]
 public sealed class TwoProcessStormTests(ITestOutputHelper output)
 {
     private const int Deploys = 20;
