@@ -50,9 +50,21 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
-                // Another writer appended first; link to its row instead.
+                // Another writer appended first (link to its row instead), or this append landed and
+                // its reply was lost, and the client's retry met it.
+                if (await LandedAsync(entry.Chain, row, cancellationToken))
+                {
+                    return row;
+                }
             }
         }
+    }
+
+    /// <summary>Whether the chain holds <paramref name="row"/> itself at its sequence (its hash covers everything in it).</summary>
+    private async Task<bool> LandedAsync(string chain, AuditRow row, CancellationToken cancellationToken)
+    {
+        var stored = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(chain, RowKeyOf(row.Sequence), ["Hash"], cancellationToken);
+        return stored.HasValue && stored.Value!.GetString("Hash") == row.Hash;
     }
 
     public async Task<AuditTrail> ReadAsync(string chain, CancellationToken cancellationToken)
@@ -146,7 +158,9 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
     }
 
-    private static TableEntity ToEntity(string chain, AuditRow row) => new(chain, row.Sequence.ToString("D12", CultureInfo.InvariantCulture))
+    private static string RowKeyOf(long sequence) => sequence.ToString("D12", CultureInfo.InvariantCulture);
+
+    private static TableEntity ToEntity(string chain, AuditRow row) => new(chain, RowKeyOf(row.Sequence))
     {
         ["At"] = row.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
         ["Actor"] = row.Actor,

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 // Azure.Core (1.62+) carries the Azure.Identity credentials itself.
 using Azure.Identity;
@@ -10,8 +12,15 @@ namespace RollbackFunctions.Infrastructure.Storage;
 public sealed class StorageTables
 {
     public StorageTables(IOptions<StorageOptions> options)
+        : this(options, policy: null)
     {
-        var service = Connect(options.Value);
+    }
+
+    /// <param name="options">Where the tables are.</param>
+    /// <param name="policy">Sees every request and reply, retries included (tests inject faults with it).</param>
+    public StorageTables(IOptions<StorageOptions> options, HttpPipelinePolicy? policy)
+    {
+        var service = Connect(options.Value, policy);
         var prefix = options.Value.TablePrefix;
         Deploys = service.GetTableClient($"{prefix}Deploys");
         DeployIndex = service.GetTableClient($"{prefix}DeployIndex");
@@ -33,9 +42,14 @@ public sealed class StorageTables
     /// Azure, where shared-key access is disabled). Retries are short: a request that waits on storage
     /// holds a webhook sender, which is better answered 503 soon and retries itself.
     /// </summary>
-    private static TableServiceClient Connect(StorageOptions options)
+    private static TableServiceClient Connect(StorageOptions options, HttpPipelinePolicy? policy)
     {
         var client = new TableClientOptions();
+        if (policy is not null)
+        {
+            client.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
         client.Retry.MaxRetries = 2;
         client.Retry.Delay = TimeSpan.FromMilliseconds(200);
         client.Retry.MaxDelay = TimeSpan.FromSeconds(2);

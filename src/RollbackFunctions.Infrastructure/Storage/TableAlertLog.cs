@@ -15,12 +15,19 @@ namespace RollbackFunctions.Infrastructure.Storage;
 /// HA pairs, Datadog retries) land on the same row and only move its last-seen time and count (and
 /// name the rollback if the row had none); concurrent re-sends of one row are written together.
 /// What can no longer change is remembered in this process: an episode that names its rollback, and
-/// a service already noted firing this minute.
+/// a service already noted firing this minute. Each write carries an id kept among the row's recent
+/// ones, so a write whose reply was lost and that the client retried is recognised, not counted twice.
 /// </summary>
 public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 {
     /// <summary>Bound of each in-process memory; past it the memory starts over (it is only a shortcut).</summary>
     private const int MaxRemembered = 50_000;
+
+    /// <summary>
+    /// Write ids a row keeps: more than can land on one row between a write and the re-read after its
+    /// lost reply (a few seconds; re-sends of one row are joined into one write per round trip).
+    /// </summary>
+    private const int RecentWrites = 32;
 
     private readonly GroupCommit<TableEntity> resends = new();
     private readonly ConcurrentDictionary<string, FiringEpisode> settledEpisodes = new(StringComparer.Ordinal);
@@ -46,6 +53,7 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             ["FirstReceivedAt"] = receivedAt,
             ["LastReceivedAt"] = receivedAt,
             ["Received"] = 1,
+            ["RecentWrites"] = NewWriteId(),
         };
 
         if (rollbackId is not null && alert.Status == AlertStatus.Firing
@@ -59,27 +67,42 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
         }
 
         var firing = alert.Status == AlertStatus.Firing;
-        if (!(firing && settledEpisodes.ContainsKey(alert.DedupKey)))
+        var key = $"{partitionKey}/{rowKey}";
+        // A row this process has written or read exists: only its count can change.
+        if (!(firing && settledEpisodes.ContainsKey(alert.DedupKey)) && !lastWritten.ContainsKey(key)
+            && await AddFirstReceiptAsync(entity, cancellationToken))
         {
-            try
+            if (firing && rollbackId is not null)
             {
-                await tables.Alerts.AddEntityAsync(entity, cancellationToken);
-                if (firing && rollbackId is not null)
-                {
-                    Remember(settledEpisodes, alert.DedupKey, new FiringEpisode(receivedAt, decision.DeployId, rollbackId));
-                }
+                Remember(settledEpisodes, alert.DedupKey, new FiringEpisode(receivedAt, decision.DeployId, rollbackId));
+            }
 
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-            }
+            return true;
         }
 
         // A re-send (or the loser of a race between two first receipts): count it. The write serves
         // every request in its batch, so no one request's cancellation may stop it.
-        await resends.AddAsync($"{partitionKey}/{rowKey}", entity, batch => CountResendsAsync(partitionKey, rowKey, batch, CancellationToken.None));
+        await resends.AddAsync(key, entity, batch => CountResendsAsync(partitionKey, rowKey, batch, CancellationToken.None));
         return false;
+    }
+
+    /// <summary>
+    /// Adds the alert's row; false when it was there already. A 409 on the client's retry of an add
+    /// that landed is told apart by the write id the row carries.
+    /// </summary>
+    private async Task<bool> AddFirstReceiptAsync(TableEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.Alerts.AddEntityAsync(entity, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var stored = await ReadCountAsync(entity.PartitionKey, entity.RowKey, cancellationToken);
+            Remember(lastWritten, $"{entity.PartitionKey}/{entity.RowKey}", stored);
+            return stored.Holds(entity.GetString("RecentWrites"));
+        }
     }
 
     public async Task<FiringEpisode?> FiringEpisodeAsync(string dedupKey, CancellationToken cancellationToken)
@@ -162,16 +185,23 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
     private async Task CountResendsAsync(string partitionKey, string rowKey, IReadOnlyList<TableEntity> batch, CancellationToken cancellationToken)
     {
         var key = $"{partitionKey}/{rowKey}";
-        // The row as this process last wrote it saves a read per batch; a write by anyone else since
-        // fails the ETag check and the row is read again.
+        var writeId = NewWriteId();
+        // The row as this process last wrote or read it saves a read per batch; a write by anyone
+        // else since fails the ETag check and the row is read again.
         var known = lastWritten.TryGetValue(key, out var written) ? written : null;
         while (true)
         {
             known ??= await ReadCountAsync(partitionKey, rowKey, cancellationToken);
+            if (known.Holds(writeId))
+            {
+                return; // an earlier try landed; its reply was lost and the client's retry met 412
+            }
+
             var update = new TableEntity(partitionKey, rowKey)
             {
                 ["LastReceivedAt"] = batch.Select(e => e.GetDateTimeOffset("LastReceivedAt")!.Value).Append(known.LastReceivedAt).Max(),
                 ["Received"] = known.Received + batch.Count,
+                ["RecentWrites"] = string.Join(' ', known.RecentWrites.Append(writeId).TakeLast(RecentWrites)),
             };
             if (!known.NamesRollback && batch.LastOrDefault(e => e.GetString("RollbackId") is not null) is { } named)
             {
@@ -183,7 +213,7 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
             try
             {
                 var response = await tables.Alerts.UpdateEntityAsync(update, known.ETag, TableUpdateMode.Merge, cancellationToken);
-                Remember(lastWritten, key, new StoredCount(response.Headers.ETag!.Value, update.GetInt32("Received")!.Value, update.GetDateTimeOffset("LastReceivedAt")!.Value, known.NamesRollback || update.ContainsKey("RollbackId")));
+                Remember(lastWritten, key, new StoredCount(response.Headers.ETag!.Value, update.GetInt32("Received")!.Value, update.GetDateTimeOffset("LastReceivedAt")!.Value, known.NamesRollback || update.ContainsKey("RollbackId"), update.GetString("RecentWrites").Split(' ')));
                 return;
             }
             catch (RequestFailedException e) when (e.Status == 412)
@@ -195,11 +225,17 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
 
     private async Task<StoredCount> ReadCountAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
-        var stored = (await tables.Alerts.GetEntityAsync<TableEntity>(partitionKey, rowKey, ["Received", "LastReceivedAt", "RollbackId"], cancellationToken)).Value;
-        return new StoredCount(stored.ETag, stored.GetInt32("Received") ?? 1, stored.GetDateTimeOffset("LastReceivedAt") ?? DateTimeOffset.MinValue, stored.GetString("RollbackId") is not null);
+        var stored = (await tables.Alerts.GetEntityAsync<TableEntity>(partitionKey, rowKey, ["Received", "LastReceivedAt", "RollbackId", "RecentWrites"], cancellationToken)).Value;
+        return new StoredCount(stored.ETag, stored.GetInt32("Received") ?? 1, stored.GetDateTimeOffset("LastReceivedAt") ?? DateTimeOffset.MinValue, stored.GetString("RollbackId") is not null,
+            stored.GetString("RecentWrites")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
     }
 
-    private sealed record StoredCount(ETag ETag, int Received, DateTimeOffset LastReceivedAt, bool NamesRollback);
+    private static string NewWriteId() => Guid.NewGuid().ToString("N")[..12];
+
+    private sealed record StoredCount(ETag ETag, int Received, DateTimeOffset LastReceivedAt, bool NamesRollback, IReadOnlyList<string> RecentWrites)
+    {
+        public bool Holds(string? writeId) => RecentWrites.Contains(writeId);
+    }
 
     private static void Remember<TValue>(ConcurrentDictionary<string, TValue> memory, string key, TValue value)
     {

@@ -7,13 +7,16 @@ namespace RollbackFunctions.Infrastructure.Storage;
 /// <summary>
 /// Stores a record as JSON inside a table entity. A binary property holds at most 64 KiB, so the
 /// document is split over <c>Doc0</c>, <c>Doc1</c>, ... (an entity holds up to 1 MiB in all).
-/// Query columns are written beside it by the caller.
+/// Query columns are written beside it by the caller. Every write carries a fresh <c>WriteId</c>: a
+/// conditional write that landed but whose reply was lost is retried by the client and meets 409 or
+/// 412, and the id tells that apart from another writer having been first.
 /// </summary>
 internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions json, Action<TableEntity, T>? columns = null)
     where T : class
 {
     private const int ChunkBytes = 60 * 1024;
     private const int MaxChunks = 15;
+    private const string WriteId = "WriteId";
 
     /// <summary>The table, for callers that need a raw operation.</summary>
     public TableClient Table => table;
@@ -27,14 +30,15 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
     /// <summary>Inserts; false when the entity exists.</summary>
     public async Task<bool> TryAddAsync(string partitionKey, string rowKey, T document, CancellationToken cancellationToken)
     {
+        var entity = ToEntity(partitionKey, rowKey, document);
         try
         {
-            await table.AddEntityAsync(ToEntity(partitionKey, rowKey, document), cancellationToken);
+            await table.AddEntityAsync(entity, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            return await LandedAsync(entity, cancellationToken);
         }
     }
 
@@ -45,15 +49,23 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
     /// <summary>Replaces only if nobody wrote since <paramref name="etag"/>; false when someone did.</summary>
     public async Task<bool> TryReplaceAsync(string partitionKey, string rowKey, T document, ETag etag, CancellationToken cancellationToken)
     {
+        var entity = ToEntity(partitionKey, rowKey, document);
         try
         {
-            await table.UpdateEntityAsync(ToEntity(partitionKey, rowKey, document), etag, TableUpdateMode.Replace, cancellationToken);
+            await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
-            return false;
+            return await LandedAsync(entity, cancellationToken);
         }
+    }
+
+    /// <summary>Whether the stored entity is this very write (an earlier try of it landed).</summary>
+    private async Task<bool> LandedAsync(TableEntity written, CancellationToken cancellationToken)
+    {
+        var stored = await table.GetEntityIfExistsAsync<TableEntity>(written.PartitionKey, written.RowKey, [WriteId], cancellationToken);
+        return stored.HasValue && stored.Value!.GetString(WriteId) == written.GetString(WriteId);
     }
 
     /// <summary>Read, change, write under optimistic concurrency until it sticks. Null when absent.</summary>
@@ -105,6 +117,7 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
         }
 
         columns?.Invoke(entity, document);
+        entity[WriteId] = Guid.NewGuid().ToString("N");
         return entity;
     }
 

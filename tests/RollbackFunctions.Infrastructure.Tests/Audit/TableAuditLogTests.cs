@@ -24,6 +24,23 @@ public sealed class TableAuditLogTests
         Assert.Equal(20, trail.Rows.Select(r => r.Detail).Distinct().Count());
     }
 
+    /// <summary>An append that landed but whose reply was lost is retried by the client and meets 409: it is not appended again.</summary>
+    [SkippableFact]
+    public async Task Append_WhoseReplyWasLost_IsInTheChainOnce()
+    {
+        var lostReply = new LoseFirstReply(request => request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal));
+        var tables = await StorageFixture.CreateTablesAsync(lostReply);
+        var log = Log(tables, new AuditOptions());
+
+        await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "rollback.claimed", null, "claimed", "first"), default);
+        await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", null, "reverted", "second"), default);
+        var trail = await log.ReadAsync(Identifiers.RollbackIdFor("1"), default);
+
+        Assert.Equal(1, lostReply.Lost);
+        Assert.True(trail.Verified, trail.Problem);
+        Assert.Equal(["first", "second"], trail.Rows.Select(r => r.Detail));
+    }
+
     [SkippableFact]
     public async Task Read_RowAltered_IsDetectedAndNamed()
     {

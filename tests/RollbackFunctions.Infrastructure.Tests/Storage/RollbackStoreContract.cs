@@ -148,7 +148,7 @@ public abstract class RollbackStoreContract
 
     private static RollbackStepRecord Step(string id, int level) => new(id, "webhook", level, StepStatus.Pending, 0, null, null, "planned");
 
-    private static RollbackRecord Head(string reason) => new()
+    protected static RollbackRecord Head(string reason) => new()
     {
         RollbackId = RollbackId,
         DeployId = "d1",
@@ -161,6 +161,40 @@ public abstract class RollbackStoreContract
 public sealed class TableRollbackStoreTests : RollbackStoreContract
 {
     protected override async Task<IRollbackStore> CreateStoreAsync() => new TableRollbackStore(await StorageFixture.CreateTablesAsync());
+
+    /// <summary>
+    /// A claim that landed but whose reply was lost is retried by the client and meets 409: it is
+    /// still this caller's claim (else nobody would schedule the rollback until the stale-claim
+    /// take-over, a minute of nothing); a later duplicate still loses.
+    /// </summary>
+    [SkippableFact]
+    public async Task TryClaim_WhoseReplyWasLost_IsStillWon()
+    {
+        var lostReply = new LoseFirstReply(request => request.Method == Azure.Core.RequestMethod.Post && request.Uri.Path.Contains("Rollbacks", StringComparison.Ordinal));
+        var store = new TableRollbackStore(await StorageFixture.CreateTablesAsync(lostReply));
+
+        var claimed = await store.TryClaimAsync(Head("alert-1"), default);
+        var duplicate = await store.TryClaimAsync(Head("alert-2"), default);
+
+        Assert.Equal(1, lostReply.Lost);
+        Assert.True(claimed);
+        Assert.False(duplicate);
+    }
+
+    /// <summary>A take-over whose reply was lost meets 412 on the client's retry: it is still this caller's.</summary>
+    [SkippableFact]
+    public async Task TryTakeOverStaleClaim_WhoseReplyWasLost_IsStillWon()
+    {
+        var lostReply = new LoseFirstReply(request => request.Headers.TryGetValue("If-Match", out _));
+        var store = new TableRollbackStore(await StorageFixture.CreateTablesAsync(lostReply));
+        var claimedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+        Assert.True(await store.TryClaimAsync(Head("alert-1") with { ClaimedAt = claimedAt }, default));
+
+        var takenOver = await store.TryTakeOverStaleClaimAsync(Identifiers.RollbackIdFor("d1"), claimedAt.AddMinutes(1), DateTimeOffset.UtcNow, default);
+
+        Assert.Equal(1, lostReply.Lost);
+        Assert.True(takenOver);
+    }
 }
 
 public sealed class InMemoryRollbackStoreTests : RollbackStoreContract

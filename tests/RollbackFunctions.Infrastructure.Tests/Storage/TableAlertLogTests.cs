@@ -1,3 +1,4 @@
+using Azure.Core;
 using RollbackFunctions.Core.Alerts;
 using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Ports;
@@ -75,6 +76,29 @@ public sealed class TableAlertLogTests
         Assert.Equal("matched", row.GetString("Decision"));
         Assert.Equal(2, row.GetInt32("Received"));
         Assert.Equal([new FiringAlert(alert.DedupKey, alert.Name)], await log.FiringForRollbackAsync("rb-checkout-7", default));
+    }
+
+    /// <summary>
+    /// A storage write that lands but whose reply is lost (a timeout on a loaded account) is retried
+    /// by the client: the retry of a first receipt meets 409, the retry of a count meets 412. Neither
+    /// may count the delivery twice, and the first receipt is still the first (its audit row depends on it).
+    /// </summary>
+    [SkippableFact]
+    public async Task Writes_WhoseRepliesWereLost_CountEachDeliveryOnce()
+    {
+        var lostReplies = new LoseFirstReply(request => request.Method == RequestMethod.Post && request.Uri.Path.Contains("Alerts", StringComparison.Ordinal),
+            request => request.Headers.TryGetValue("If-Match", out _));
+        var tables = await StorageFixture.CreateTablesAsync(lostReplies);
+        var log = new TableAlertLog(tables);
+        var alert = Firing("group/lost#1");
+
+        var first = await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now, default);
+        var second = await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now.AddSeconds(1), default);
+        var third = await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now.AddSeconds(2), default);
+
+        Assert.Equal(2, lostReplies.Lost); // both faults happened
+        Assert.Equal([true, false, false], [first, second, third]);
+        Assert.Equal(3, (await AlertRowAsync(tables, alert)).GetInt32("Received"));
     }
 
     private static AlertSignal Firing(string dedupKey) =>

@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Infrastructure.Storage;
 
@@ -6,13 +7,14 @@ namespace RollbackFunctions.Testing;
 /// <summary>Fresh tables on the shared Azurite for one test class.</summary>
 public static class StorageFixture
 {
-    public static async Task<StorageTables> CreateTablesAsync()
+    /// <param name="policy">Sees every storage request and reply (a test's fault at the wire).</param>
+    public static async Task<StorageTables> CreateTablesAsync(HttpPipelinePolicy? policy = null)
     {
         var tables = new StorageTables(Options.Create(new StorageOptions
         {
             ConnectionString = await SharedAzurite.ConnectionStringAsync(),
             TablePrefix = Repo.UniqueName("s"),
-        }));
+        }), policy);
         await tables.EnsureCreatedAsync(CancellationToken.None);
         return tables;
     }
