@@ -16,7 +16,11 @@ public sealed class ApprovalAndAbortTests : IAsyncLifetime
         var id = await harness.StartAsync([Step("schema", mode: RevertMode.Approval)]);
         await harness.WaitForApprovalRequestAsync(id, "schema");
         Assert.Empty(harness.Executor.Calls);
-        Assert.Equal(RollbackPhase.AwaitingApproval, (await harness.Rollbacks.GetAsync(id, default))!.Phase);
+        // One activity writes the step's row, then the phase: a loaded machine can read between the two.
+        await Eventually.HoldsAsync(
+            async () => (await harness.Rollbacks.GetAsync(id, default))!.Phase == RollbackPhase.AwaitingApproval,
+            TimeSpan.FromSeconds(30),
+            () => "the rollback's phase never became awaitingApproval");
 
         await harness.RaiseAsync(id, RollbackEvents.Approval("schema"), new OperatorDecision(true, "alice", "looks safe"));
         var result = await harness.WaitAsync(id);
