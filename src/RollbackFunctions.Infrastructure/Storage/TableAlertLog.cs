@@ -99,7 +99,11 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            var stored = await ReadCountAsync(entity.PartitionKey, entity.RowKey, cancellationToken);
+            if (await ReadCountAsync(entity.PartitionKey, entity.RowKey, cancellationToken) is not { } stored)
+            {
+                return false; // deleted since: counting the re-send puts it back
+            }
+
             Remember(lastWritten, $"{entity.PartitionKey}/{entity.RowKey}", stored);
             return stored.Holds(entity.GetString("RecentWrites"));
         }
@@ -192,6 +196,24 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
         while (true)
         {
             known ??= await ReadCountAsync(partitionKey, rowKey, cancellationToken);
+            if (known is null)
+            {
+                // The row was deleted (by hand: nothing here deletes alerts): the batch starts it again.
+                var restored = batch[^1];
+                restored["Received"] = batch.Count;
+                restored["LastReceivedAt"] = batch.Max(e => e.GetDateTimeOffset("LastReceivedAt"));
+                restored["RecentWrites"] = writeId;
+                try
+                {
+                    await tables.Alerts.AddEntityAsync(restored, cancellationToken);
+                    return;
+                }
+                catch (RequestFailedException e) when (e.Status == 409)
+                {
+                    continue;
+                }
+            }
+
             if (known.Holds(writeId))
             {
                 return; // an earlier try landed; its reply was lost and the client's retry met 412
@@ -216,16 +238,22 @@ public sealed class TableAlertLog(StorageTables tables) : IAlertLog
                 Remember(lastWritten, key, new StoredCount(response.Headers.ETag!.Value, update.GetInt32("Received")!.Value, update.GetDateTimeOffset("LastReceivedAt")!.Value, known.NamesRollback || update.ContainsKey("RollbackId"), update.GetString("RecentWrites").Split(' ')));
                 return;
             }
-            catch (RequestFailedException e) when (e.Status == 412)
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
                 known = null;
             }
         }
     }
 
-    private async Task<StoredCount> ReadCountAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    private async Task<StoredCount?> ReadCountAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
     {
-        var stored = (await tables.Alerts.GetEntityAsync<TableEntity>(partitionKey, rowKey, ["Received", "LastReceivedAt", "RollbackId", "RecentWrites"], cancellationToken)).Value;
+        var response = await tables.Alerts.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, ["Received", "LastReceivedAt", "RollbackId", "RecentWrites"], cancellationToken);
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        var stored = response.Value!;
         return new StoredCount(stored.ETag, stored.GetInt32("Received") ?? 1, stored.GetDateTimeOffset("LastReceivedAt") ?? DateTimeOffset.MinValue, stored.GetString("RollbackId") is not null,
             stored.GetString("RecentWrites")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []);
     }

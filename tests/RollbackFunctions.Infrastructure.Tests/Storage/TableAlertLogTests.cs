@@ -101,6 +101,26 @@ public sealed class TableAlertLogTests
         Assert.Equal(3, (await AlertRowAsync(tables, alert)).GetInt32("Received"));
     }
 
+    /// <summary>This process remembers the rows it wrote and counts re-sends without adding first: a row deleted since is started again, not a failure on every re-send.</summary>
+    [SkippableFact]
+    public async Task Resend_OfARowDeletedSince_StartsItAgain()
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        var log = new TableAlertLog(tables);
+        var alert = Firing("group/deleted#1");
+        await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now, default);
+        await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now.AddSeconds(1), default);
+        var row = await AlertRowAsync(tables, alert);
+        await tables.Alerts.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+
+        await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now.AddSeconds(2), default);
+        await log.RecordAsync(alert, new CorrelationDecision(null, "no deploy", []), null, Now.AddSeconds(3), default);
+
+        row = await AlertRowAsync(tables, alert);
+        Assert.Equal(2, row.GetInt32("Received"));
+        Assert.Equal(Now.AddSeconds(3), row.GetDateTimeOffset("LastReceivedAt"));
+    }
+
     private static AlertSignal Firing(string dedupKey) =>
         new(AlertSource.Alertmanager, dedupKey, "HighErrorRate", AlertStatus.Firing, new Dictionary<string, string>(), new Dictionary<string, string>(), Now, null);
 
