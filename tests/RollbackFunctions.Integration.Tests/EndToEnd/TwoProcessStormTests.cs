@@ -55,6 +55,7 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
             var picks = Enumerable.Range(0, Webhooks).Select(_ => random.Next(groups.Count)).ToArray();
             var bodies = groups.Select(g => g.ToJsonString()).ToList();
             var statuses = new ConcurrentBag<int>();
+            var refusals = new ConcurrentQueue<string>();
             var next = -1;
             var started = DateTime.UtcNow;
             await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
@@ -64,11 +65,16 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
                 {
                     using var response = await http.PostAsync($"{runtimes[i % 2].BaseUrl}/api/alerts/alertmanager", new StringContent(bodies[picks[i]], Encoding.UTF8, "application/json"));
                     statuses.Add((int)response.StatusCode);
+                    if (response.StatusCode != System.Net.HttpStatusCode.Accepted && refusals.Count < 5)
+                    {
+                        refusals.Enqueue($"{(int)response.StatusCode} from {runtimes[i % 2].BaseUrl}: {await response.Content.ReadAsStringAsync()}");
+                    }
                 }
             }));
             output.WriteLine($"{Webhooks} webhooks at concurrency {Concurrency} in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
 
-            Assert.All(statuses, status => Assert.Equal(202, status));
+            Assert.True(statuses.All(status => status == 202),
+                $"{statuses.Count(s => s != 202)} of {Webhooks} webhooks were not accepted: {string.Join("\n", refusals)}\nfirst runtime:\n{first.Output}\nsecond runtime:\n{second.Output}");
             var rollbacks = await RollbacksAsync(http, second);
             Assert.Equal(
                 Enumerable.Range(0, Deploys).Select(d => $"storm-{run}-{d}").Order(),
