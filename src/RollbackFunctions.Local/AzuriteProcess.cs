@@ -44,7 +44,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     }
 
     /// <summary>Starts Azurite on the given ports with data under <paramref name="dataDirectory"/>, installing it first if needed.</summary>
-    public static async Task<AzuriteProcess> StartAsync(string repoRoot, string dataDirectory, int blobPort, int queuePort, int tablePort, Action<string> say)
+    /// <param name="inMemory">
+    /// Keep data in memory only (tests): Azurite otherwise saves its whole store to disk every few
+    /// seconds, which costs more CPU and stalls it longer the more it holds.
+    /// </param>
+    public static async Task<AzuriteProcess> StartAsync(string repoRoot, string dataDirectory, int blobPort, int queuePort, int tablePort, Action<string> say, bool inMemory = false)
     {
         var entry = Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(entry))
@@ -62,13 +66,20 @@ public sealed class AzuriteProcess : IAsyncDisposable
         };
         foreach (var argument in new[]
                  {
-                     entry, "--silent", "--skipApiVersionCheck", "--location", dataDirectory,
+                     entry, "--silent", "--skipApiVersionCheck",
                      "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}",
                      "--queueHost", "127.0.0.1", "--queuePort", $"{queuePort}",
                      "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}",
                  })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // Azurite refuses a location together with in-memory persistence.
+        start.ArgumentList.Add(inMemory ? "--inMemoryPersistence" : "--location");
+        if (!inMemory)
+        {
+            start.ArgumentList.Add(dataDirectory);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");

@@ -8,7 +8,7 @@ namespace RollbackFunctions.Testing;
 /// <summary>
 /// One Azurite for the whole test run. Where a Docker engine answers it runs in a container
 /// (Testcontainers); otherwise, as on the project's own machines, it is the repository's npm
-/// Azurite on free loopback ports with data in a temporary folder. Which one ran is written to the
+/// Azurite on free loopback ports, data in memory as in the container. Which one ran is written to the
 /// test log. Tests isolate themselves by table prefix and task hub.
 /// </summary>
 public static class SharedAzurite
@@ -92,7 +92,7 @@ public static class SharedAzurite
         var data = Path.Combine(Path.GetTempPath(), $"rollback-azurite-{run}{Guid.NewGuid():N}");
         try
         {
-            var azurite = await AzuriteProcess.StartAsync(Repo.Root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine);
+            var azurite = await AzuriteProcess.StartAsync(Repo.Root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine, inMemory: true);
             return new Running(azurite.ConnectionString, "npm", async () =>
             {
                 await azurite.StopAsync(keepData: false);
