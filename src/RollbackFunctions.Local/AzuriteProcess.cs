@@ -43,7 +43,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts Azurite on the given ports with data under <paramref name="dataDirectory"/>, installing it first if needed.</summary>
+    /// <summary>Starts Azurite on the given ports with data under <paramref name="dataDirectory"/> (or in memory), installing it first if needed.</summary>
     /// <param name="inMemory">
     /// Keep data in memory only (tests): Azurite otherwise saves its whole store to disk every few
     /// seconds, which costs more CPU and stalls it longer the more it holds.
@@ -64,22 +64,23 @@ public sealed class AzuriteProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[]
-                 {
-                     entry, "--silent", "--skipApiVersionCheck",
-                     "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}",
-                     "--queueHost", "127.0.0.1", "--queuePort", $"{queuePort}",
-                     "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}",
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
 
         // Azurite refuses a location together with in-memory persistence.
-        start.ArgumentList.Add(inMemory ? "--inMemoryPersistence" : "--location");
-        if (!inMemory)
+        string[] persistence = inMemory ? ["--inMemoryPersistence"] : ["--location", dataDirectory];
+        string[] arguments =
+        [
+            // Named after its data directory, so whoever started it can find it in the process list
+            // even when it keeps no data there (scripts/test.sh does).
+            $"--title=azurite {dataDirectory}",
+            entry, "--silent", "--skipApiVersionCheck",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{queuePort}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}",
+            .. persistence,
+        ];
+        foreach (var argument in arguments)
         {
-            start.ArgumentList.Add(dataDirectory);
+            start.ArgumentList.Add(argument);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
