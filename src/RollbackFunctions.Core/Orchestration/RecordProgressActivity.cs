@@ -15,7 +15,11 @@ public sealed record ProgressUpdate(
     RollbackPhase? Phase,
     IReadOnlyList<RollbackStepRecord> Steps,
     string? Note = null,
-    IReadOnlyList<AuditNote>? Audit = null);
+    IReadOnlyList<AuditNote>? Audit = null)
+{
+    /// <summary>When set, the phase is written only over this one (a write that may land after a later one).</summary>
+    public RollbackPhase? PhaseOnlyFrom { get; init; }
+}
 
 /// <summary>
 /// Writes what the orchestration decided: step rows for the status endpoint, the phase and its
@@ -40,7 +44,7 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
 
         if (input.Phase is { } phase)
         {
-            await rollbacks.SetPhaseAsync(input.RollbackId, phase, input.Note, clock.GetUtcNow(), cancellationToken);
+            await rollbacks.SetPhaseAsync(input.RollbackId, phase, input.Note, clock.GetUtcNow(), cancellationToken, input.PhaseOnlyFrom);
             await audit.AppendAsync(new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.PhaseChanged, null, phase.ToString(), input.Note ?? ""), cancellationToken);
         }
 

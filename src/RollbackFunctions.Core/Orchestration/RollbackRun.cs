@@ -79,8 +79,10 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}{(held is null ? "" : $". GitOps: {held}")}");
 
         // The phase is recorded while the first reverts start, not before: each activity round trip
-        // before the first revert is time the incident goes on (the two write different rows).
-        var rollingBack = ProgressAsync(RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)");
+        // before the first revert is time the incident goes on. A first step that asks for approval
+        // writes awaitingApproval meanwhile, and the two writes may land in either order, so this
+        // one only replaces paging.
+        var rollingBack = ProgressAsync(new ProgressUpdate(input.RollbackId, RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)") { PhaseOnlyFrom = RollbackPhase.Paging });
         for (var level = 0; level < plan.Levels.Count; level++)
         {
             var index = level;
@@ -188,15 +190,18 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         }
     }
 
-    private Task ProgressAsync(RollbackPhase? phase, IReadOnlyList<RollbackStepRecord> steps, string? note = null, params AuditNote[] audit)
+    private Task ProgressAsync(RollbackPhase? phase, IReadOnlyList<RollbackStepRecord> steps, string? note = null, params AuditNote[] audit) =>
+        ProgressAsync(new ProgressUpdate(input.RollbackId, phase, steps, note, audit));
+
+    private Task ProgressAsync(ProgressUpdate update)
     {
-        if (phase is { } entered)
+        if (update.Phase is { } entered)
         {
             // Replay-safe: each phase change is logged once, not again on every replay.
-            OrchestrationLog.PhaseEntered(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, entered, note ?? "");
+            OrchestrationLog.PhaseEntered(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, entered, update.Note ?? "");
         }
 
-        return context.CallActivityAsync<bool>(nameof(RecordProgressActivity), new ProgressUpdate(input.RollbackId, phase, steps, note, audit), StorageRetry);
+        return context.CallActivityAsync<bool>(nameof(RecordProgressActivity), update, StorageRetry);
     }
 
     /// <summary>What was and was not reverted, for summaries and pages.</summary>

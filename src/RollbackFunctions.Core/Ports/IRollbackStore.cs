@@ -26,7 +26,7 @@ public interface IRollbackStore
     /// Moves the rollback to <paramref name="phase"/> and adds it to the timeline; a terminal phase
     /// also sets the completion time and summary. A terminal rollback never changes phase again.
     /// </summary>
-    Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken);
+    Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken, RollbackPhase? onlyFrom = null);
 
     /// <summary>Writes one step's row, replacing what was there.</summary>
     Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken);

@@ -47,11 +47,12 @@ public sealed record RollbackRecord
 
     /// <summary>
     /// The rollback moved to <paramref name="phase"/>, or null when nothing changes. Terminal is
-    /// final: a late or replayed write never reopens a finished rollback. A terminal phase also
-    /// sets the completion time and the summary.
+    /// final: a late or replayed write never reopens a finished rollback. With <paramref name="onlyFrom"/>
+    /// the move happens only from that phase (a write that may land after a later one). A terminal
+    /// phase also sets the completion time and the summary.
     /// </summary>
-    public RollbackRecord? MovedTo(RollbackPhase phase, string? note, DateTimeOffset at) =>
-        Phase.IsTerminal() || Phase == phase
+    public RollbackRecord? MovedTo(RollbackPhase phase, string? note, DateTimeOffset at, RollbackPhase? onlyFrom = null) =>
+        Phase.IsTerminal() || Phase == phase || (onlyFrom is { } from && Phase != from)
             ? null
             : this with
             {

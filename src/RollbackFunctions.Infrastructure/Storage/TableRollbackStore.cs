@@ -53,8 +53,8 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
     public Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken) =>
         heads.UpdateAsync(rollbackId, HeadRow, head => head.ScheduledAt is null ? head with { ScheduledAt = at } : null, cancellationToken);
 
-    public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken) =>
-        heads.UpdateAsync(rollbackId, HeadRow, head => head.MovedTo(phase, summary, at), cancellationToken);
+    public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken, RollbackPhase? onlyFrom = null) =>
+        heads.UpdateAsync(rollbackId, HeadRow, head => head.MovedTo(phase, summary, at, onlyFrom), cancellationToken);
 
     public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken) =>
         steps.PutAsync(rollbackId, StepRowPrefix + step.StepId, step, cancellationToken);

@@ -75,10 +75,13 @@ public sealed class InMemoryRollbackStore : IRollbackStore
         return Task.CompletedTask;
     }
 
-    public Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Runs before a phase is stored: a test delays one phase's write with it, as a loaded activity worker would.</summary>
+    public Func<RollbackPhase, Task> BeforePhase { get; set; } = _ => Task.CompletedTask;
+
+    public async Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken, RollbackPhase? onlyFrom = null)
     {
-        Change(rollbackId, head => head.MovedTo(phase, summary, at));
-        return Task.CompletedTask;
+        await BeforePhase(phase);
+        Change(rollbackId, head => head.MovedTo(phase, summary, at, onlyFrom));
     }
 
     public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken)
