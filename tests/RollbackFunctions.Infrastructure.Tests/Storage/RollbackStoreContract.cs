@@ -89,6 +89,21 @@ public abstract class RollbackStoreContract
     }
 
     [SkippableFact]
+    public async Task SetPhase_OnlyFromAPhaseItHasLeft_ChangesNothing()
+    {
+        var store = await CreateStoreAsync();
+        await store.TryClaimAsync(Head("x"), default);
+        await store.SetPhaseAsync(RollbackId, RollbackPhase.Paging, null, DateTimeOffset.UtcNow, default);
+        await store.SetPhaseAsync(RollbackId, RollbackPhase.AwaitingApproval, null, DateTimeOffset.UtcNow, default);
+
+        await store.SetPhaseAsync(RollbackId, RollbackPhase.RollingBack, "late", DateTimeOffset.UtcNow, default, onlyFrom: RollbackPhase.Paging);
+
+        var head = (await store.GetAsync(RollbackId, default))!;
+        Assert.Equal(RollbackPhase.AwaitingApproval, head.Phase);
+        Assert.DoesNotContain(head.Timeline, t => t.Phase == RollbackPhase.RollingBack);
+    }
+
+    [SkippableFact]
     public async Task SetPhase_AfterTerminal_ChangesNothing()
     {
         var store = await CreateStoreAsync();
