@@ -24,7 +24,8 @@ public interface IRollbackStore
 
     /// <summary>
     /// Moves the rollback to <paramref name="phase"/> and adds it to the timeline; a terminal phase
-    /// also sets the completion time and summary. A terminal rollback never changes phase again.
+    /// also sets the completion time and summary. A terminal rollback never changes phase again; with
+    /// <paramref name="onlyFrom"/>, neither does one that has left that phase (<see cref="Rollbacks.RollbackRecord.MovedTo"/>).
     /// </summary>
     Task SetPhaseAsync(string rollbackId, RollbackPhase phase, string? summary, DateTimeOffset at, CancellationToken cancellationToken, RollbackPhase? onlyFrom = null);
 
