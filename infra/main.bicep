@@ -65,6 +65,10 @@ param appSettings object = {}
 @description('Further app settings read from the vault: setting name to secret name.')
 param vaultAppSettings object = {}
 
+@description('Notification channels the app pages through; each has its secret setting whether or not its value is passed.')
+@allowed(['pagerduty', 'slack'])
+param notificationChannels array = ['pagerduty', 'slack']
+
 @description('PagerDuty Events v2 routing key. Empty: the secret is left as it is in the vault (see README).')
 @secure()
 param pagerDutyRoutingKey string = ''
@@ -324,6 +328,7 @@ module settings 'settings.bicep' = {
     publicBaseUrl: empty(publicBaseUrl) ? 'https://${app.properties.defaultHostName}' : publicBaseUrl
     appSettings: appSettings
     vaultAppSettings: vaultAppSettings
+    notificationChannels: notificationChannels
     secretValues: {
       'pagerduty-routing-key': pagerDutyRoutingKey
       'slack-webhook-url': slackWebhookUrl

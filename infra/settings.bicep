@@ -16,6 +16,9 @@ param publicBaseUrl string
 param appSettings object
 param vaultAppSettings object
 
+@description('The notification channels whose secret settings exist: pagerduty, slack.')
+param notificationChannels array
+
 @description('Secret name to value; an empty value leaves that secret as it is in the vault.')
 @secure()
 param secretValues object
@@ -30,12 +33,16 @@ var keyRoles = {
 
 // Settings read from the vault: setting name to secret name.
 var secretSettings = {
-  Rollback__Notifications__Default__PagerDutyRoutingKey: 'pagerduty-routing-key'
-  Rollback__Notifications__Default__SlackWebhookUrl: 'slack-webhook-url'
   Rollback__Auth__Keys__ci__Secret: 'key-ci'
   Rollback__Auth__Keys__alerts__Secret: 'key-alerts'
   Rollback__Auth__Keys__oncall__Secret: 'key-operator'
   Rollback__Audit__Keys__k1: 'audit-key'
+}
+
+// The channels' settings, also read from the vault, for the channels the deployment uses.
+var channelSettings = {
+  pagerduty: { Rollback__Notifications__Default__PagerDutyRoutingKey: 'pagerduty-routing-key' }
+  slack: { Rollback__Notifications__Default__SlackWebhookUrl: 'slack-webhook-url' }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -66,7 +73,8 @@ var identitySettings = {
   Rollback__Notifications__PublicBaseUrl: publicBaseUrl
 }
 
-var references = toObject(items(union(vaultAppSettings, secretSettings)), s => s.key, s => secretRef(vault.properties.vaultUri, s.value))
+var channels = reduce(map(notificationChannels, channel => channelSettings[channel]), {}, (all, next) => union(all, next))
+var references = toObject(items(union(vaultAppSettings, channels, secretSettings)), s => s.key, s => secretRef(vault.properties.vaultUri, s.value))
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site

@@ -36,7 +36,7 @@ internal sealed class CompiledTemplate
         template["resources"] is JsonObject named ? named.Select(r => r.Value!).ToList() : template["resources"]!.AsArray().Select(r => r!).ToList();
 
     /// <summary>
-    /// The app settings the template writes: the literal value, or null where Azure supplies it at
+    /// The app settings the template writes, with every notification channel: the literal value, or null where Azure supplies it at
     /// deploy time (a Key Vault reference, a resource's name or endpoint).
     /// </summary>
     public Dictionary<string, string?> AppSettings()
@@ -48,7 +48,7 @@ internal sealed class CompiledTemplate
             settings[key] = value!.GetValue<string>();
         }
 
-        foreach (var (key, _) in variables["secretSettings"]!.AsObject())
+        foreach (var (key, _) in variables["secretSettings"]!.AsObject().Concat(variables["channelSettings"]!.AsObject().SelectMany(c => c.Value!.AsObject())))
         {
             settings[key] = null;
         }
