@@ -29,15 +29,24 @@ out="$(mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd)/$(basename
 publish="$(mktemp -d)"
 trap 'rm -rf "$publish"' EXIT
 
+# Refuse bad inputs before the (slow) publish.
+for tool in ${tools:+"$tools"/*}; do
+  if [ -f "$tool" ] && ! head -c 4 "$tool" | grep -q "ELF"; then
+    echo "$tool is not a Linux executable (ELF); Flex Consumption runs Linux x64" >&2; exit 1
+  fi
+done
+for config in ${kubeconfigs:+"$kubeconfigs"/*}; do
+  if [ -f "$config" ] && grep -Eq '^\s*(token|client-key-data|password):' "$config"; then
+    echo "$config embeds a credential (token, client-key-data or password); use an exec credential plugin instead" >&2; exit 1
+  fi
+done
+
 dotnet publish "$root/src/RollbackFunctions" -c Release -o "$publish" -v q -nologo
 
 if [ -n "$tools" ]; then
   mkdir -p "$publish/tools"
   for tool in "$tools"/*; do
     [ -f "$tool" ] || continue
-    if ! head -c 4 "$tool" | grep -q "ELF"; then
-      echo "$tool is not a Linux executable (ELF); Flex Consumption runs Linux x64" >&2; exit 1
-    fi
     install -m 0755 "$tool" "$publish/tools/"
   done
 fi
@@ -46,9 +55,6 @@ if [ -n "$kubeconfigs" ]; then
   mkdir -p "$publish/kubeconfig"
   for config in "$kubeconfigs"/*; do
     [ -f "$config" ] || continue
-    if grep -Eq '^\s*(token|client-key-data|password):' "$config"; then
-      echo "$config embeds a credential (token, client-key-data or password); use an exec credential plugin instead" >&2; exit 1
-    fi
     install -m 0644 "$config" "$publish/kubeconfig/"
   done
 fi
