@@ -69,6 +69,19 @@ public sealed class InfraHardeningTests
     }
 
     [Fact]
+    public async Task Template_VaultWriter_IsAnOptionalSecretsOfficerOnTheVaultOnly()
+    {
+        var template = await CompiledTemplate.BuildAsync();
+
+        var officer = Assert.Single(template.OfType("Microsoft.Authorization/roleAssignments"), g => CompiledTemplate.Text(g["properties"]!["principalId"]).Contains("vaultWriterPrincipalId", StringComparison.Ordinal));
+
+        Assert.Equal("[not(empty(parameters('vaultWriterPrincipalId')))]", officer["condition"]!.GetValue<string>());
+        Assert.Contains("keyVaultSecretsOfficer", CompiledTemplate.Text(officer["properties"]!["roleDefinitionId"]));
+        Assert.Equal("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", template.Root["variables"]!["roles"]!["keyVaultSecretsOfficer"]!.GetValue<string>());
+        Assert.Equal("[resourceId('Microsoft.KeyVault/vaults', variables('vaultName'))]", officer["scope"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Template_PrivateNetwork_TurnsPublicAccessOffAndAddsEndpoints()
     {
         var template = await CompiledTemplate.BuildAsync();
