@@ -53,8 +53,12 @@ public sealed class StalledRollbackTests
         Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
         Assert.Contains("Terminated after 0 restart(s); manual intervention needed", rollback["summary"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(["rollout"], receiver.Paths); // nothing reverted by the escalation
-        var audit = await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}/audit");
-        Assert.Contains(audit["rows"]!.AsArray(), r => r!["action"]!.GetValue<string>() == "page.sent" && r["detail"]!.GetValue<string>().StartsWith("RollbackFailed", StringComparison.Ordinal));
+        // The page follows the failed phase, as the orchestration's last page does.
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}/audit"))["rows"]!.AsArray()
+                .Any(r => r!["action"]!.GetValue<string>() == "page.sent" && r["detail"]!.GetValue<string>().StartsWith("RollbackFailed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            () => "no RollbackFailed page was sent");
         Assert.Equal(DeployState.RollbackFailed, (await runtime.Services.GetRequiredService<IDeployStore>().GetAsync(id, default))!.State);
     }
 

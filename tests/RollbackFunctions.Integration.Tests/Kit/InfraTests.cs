@@ -16,11 +16,11 @@ public sealed class InfraTests
     [Fact]
     public async Task Bicep_BuildsAndLintsClean_TheParametersFileToo()
     {
-        var build = await CompiledTemplate.RunAsync("build", CompiledTemplate.Infra("main.bicep"), "--stdout");
+        var build = CompiledTemplate.BuildAsync(); // fails on a build error; shared with the other tests
         var lint = await CompiledTemplate.RunAsync("lint", CompiledTemplate.Infra("main.bicep"));
         var parameters = await CompiledTemplate.RunAsync("build-params", CompiledTemplate.Infra("main.bicepparam"), "--stdout");
 
-        Assert.True(build.Exit == 0, build.Output);
+        Assert.NotNull(await build);
         Assert.True(lint.Exit == 0 && !lint.Output.Contains("Warning", StringComparison.OrdinalIgnoreCase), lint.Output);
         Assert.True(parameters.Exit == 0, parameters.Output);
     }
