@@ -20,6 +20,15 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Deleting old deploys failed; the next run tries again")]
     public static partial void DeployPruneFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Rollback {RollbackId} is not finished but its orchestration is {InstanceState}; restarting it from its record (restart {Restart})")]
+    public static partial void StalledRollbackRestarted(ILogger logger, string rollbackId, string instanceState, int restart);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Rollback {RollbackId} stalled again (orchestration {InstanceState}) after {Restarts} restart(s); escalated as failed")]
+    public static partial void StalledRollbackEscalated(ILogger logger, string rollbackId, string instanceState, int restarts);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Looking for stalled rollbacks failed; the next sweep tries again")]
+    public static partial void StalledSweepFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Alert {AlertName} ({Source}, {Status}) matched deploy {DeployId}: {Reason}")]
     public static partial void AlertMatched(ILogger logger, string alertName, string source, string status, string deployId, string reason);
 

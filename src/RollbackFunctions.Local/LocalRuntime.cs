@@ -60,6 +60,7 @@ public sealed class LocalRuntime : IAsyncDisposable
                 client.RegisterDirectly();
             });
             builder.Services.AddHostedService<LostClaimSweeper>();
+            builder.Services.AddHostedService<StalledRollbackSweeper>();
             builder.Services.AddHostedService<DeployPruner>();
             // Replies the handlers do not write (unknown route 404, wrong method 405) are problems too.
             builder.Services.AddProblemDetails();

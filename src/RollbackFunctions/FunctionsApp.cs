@@ -19,8 +19,10 @@ public static class FunctionsApp
     {
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
-        // Storage or engine unreachable: 503 with Retry-After, so webhooks and CI retry (the host would say 500).
-        builder.UseMiddleware<UnavailableMiddleware>();
+        // Storage or engine unreachable: 503 with Retry-After, so webhooks and CI retry (the host would
+        // say 500). HTTP triggers only: the predicate decides before anything is resolved, so an
+        // orchestrator replay never touches the invocation's services (see UnavailableMiddleware).
+        builder.UseWhen<UnavailableMiddleware>(UnavailableMiddleware.AppliesTo);
         builder.Services.AddRollbackServices(builder.Configuration);
         // The worker's spans joined to the host's invocation spans (host.json telemetryMode: OpenTelemetry).
         builder.Services.AddRollbackTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();

@@ -1,5 +1,3 @@
-using RollbackFunctions.Infrastructure.Configuration;
-
 namespace RollbackFunctions.Api.Access;
 
 /// <summary>
@@ -25,11 +23,8 @@ public sealed class AccessOptions
     {
         foreach (var (name, key) in Keys)
         {
-            if (KeyVaultReference.IsUnresolved(key.Secret))
-            {
-                yield return KeyVaultReference.Problem($"Rollback:Auth:Keys:{name}:Secret");
-            }
-            else if (string.IsNullOrWhiteSpace(key.Secret) || key.Secret.Length < MinimumSecretLength)
+            // A Key Vault reference App Service could not resolve is refused at start for every setting (UnresolvedSettings).
+            if (string.IsNullOrWhiteSpace(key.Secret) || key.Secret.Length < MinimumSecretLength)
             {
                 yield return $"Rollback:Auth:Keys:{name}:Secret must be at least {MinimumSecretLength} characters";
             }

@@ -55,6 +55,7 @@ public static class RollbackServices
         services.AddSingleton<WatcherStarter>();
         services.AddSingleton<IRollbackLauncher>(sp => new RollbackLauncher(sp.GetRequiredService<RollbackStarter>(), sp.GetRequiredService<DurableTaskClient>));
         services.AddSingleton<RollbackStarter>();
+        services.AddSingleton<StalledRollbacks>();
         services.AddSingleton<DeployEndpoints>();
         services.AddSingleton<AlertEndpoints>();
         services.AddSingleton<RollbackEndpoints>();

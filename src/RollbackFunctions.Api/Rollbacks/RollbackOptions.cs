@@ -46,6 +46,21 @@ public sealed class RollbackOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan LostClaimSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long after it was (re)scheduled a rollback's orchestration may be Failed, Terminated or
+    /// missing before the stalled-rollback sweep acts on it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Restarts of a stalled rollback before it is escalated (failed, paged) instead.</summary>
+    [Range(0, 10)]
+    public int StalledRestartLimit { get; set; } = 2;
+
+    /// <summary>How often the local runtime looks for stalled rollbacks (the Functions app's timer runs every minute).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StalledSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public RollbackSettings ToSettings() => new(
         StepMaxAttempts,
         StepFirstRetryInterval,

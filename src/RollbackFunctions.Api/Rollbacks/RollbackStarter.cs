@@ -101,7 +101,8 @@ public sealed class RollbackStarter(
         return recovered;
     }
 
-    private async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, RollbackApprovals approvals, CancellationToken cancellationToken)
+    /// <summary>Schedules the orchestration of a claimed rollback (again, for the stalled-rollback sweep), from what its record holds.</summary>
+    internal async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, RollbackApprovals approvals, CancellationToken cancellationToken)
     {
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
         await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);

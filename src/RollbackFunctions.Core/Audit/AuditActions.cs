@@ -23,6 +23,7 @@ public static class AuditActions
     public const string ApprovalAbandoned = "approval.abandoned";
     public const string VerificationSample = "verification.sample";
     public const string RollbackCompleted = "rollback.completed";
+    public const string RollbackRestarted = "rollback.restarted";
 }
 
 /// <summary>Who acted, when it was not a named operator.</summary>

@@ -54,9 +54,16 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
     /// <summary>
     /// The orchestration decides a step's status and detail; how often it ran and when come from the
     /// revert activity's own writes, so they are kept, and a decided status gets its finish time.
+    /// A planned row never replaces one that has moved on: a restarted rollback plans its reverted
+    /// steps again, and they stay reverted.
     /// </summary>
     private RollbackStepRecord Merged(RollbackStepRecord decided, RollbackStepRecord? existing)
     {
+        if (decided.Status == StepStatus.Pending && existing is { Status: not StepStatus.Pending })
+        {
+            return existing;
+        }
+
         var open = decided.Status is StepStatus.Pending or StepStatus.Reverting or StepStatus.AwaitingApproval;
         return decided with
         {

@@ -18,6 +18,13 @@ public interface IRollbackStore
     /// </summary>
     Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a restart of a stalled rollback's orchestration: only while the rollback is not
+    /// terminal and has been restarted exactly <paramref name="restartsSeen"/> times, so of many
+    /// sweepers one restarts it. Sets <see cref="RollbackRecord.ScheduledAt"/> to <paramref name="at"/>.
+    /// </summary>
+    Task<bool> TryMarkRestartedAsync(string rollbackId, int restartsSeen, DateTimeOffset at, CancellationToken cancellationToken);
+
     Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken);
 
     Task MarkScheduledAsync(string rollbackId, DateTimeOffset at, CancellationToken cancellationToken);

@@ -37,6 +37,12 @@ public sealed record RollbackRecord
     /// <summary>What the policy wants approved, fixed at the claim; null (older heads) for none.</summary>
     public Policy.RollbackApprovals? Approvals { get; init; }
 
+    /// <summary>
+    /// How often the stalled-rollback sweep restarted this rollback's orchestration after it stopped
+    /// (Failed, Terminated or gone) while the rollback was not finished; bounded, then escalated.
+    /// </summary>
+    public int Restarts { get; init; }
+
     public DateTimeOffset? CompletedAt { get; init; }
 
     /// <summary>One sentence on the outcome, set when terminal.</summary>

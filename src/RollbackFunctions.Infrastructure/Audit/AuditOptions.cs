@@ -1,5 +1,3 @@
-using RollbackFunctions.Infrastructure.Configuration;
-
 namespace RollbackFunctions.Infrastructure.Audit;
 
 /// <summary>
@@ -30,11 +28,7 @@ public sealed class AuditOptions
 
         foreach (var (id, secret) in Keys)
         {
-            if (KeyVaultReference.IsUnresolved(secret))
-            {
-                yield return KeyVaultReference.Problem($"Rollback:Audit:Keys:{id}");
-            }
-            else if ((secret ?? "").Length < 32)
+            if ((secret ?? "").Length < 32)
             {
                 yield return $"Rollback:Audit:Keys:{id} must be at least 32 characters";
             }

@@ -100,6 +100,16 @@ public static class AdapterServices
 
     private static void AddOptions(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<UnresolvedSettings>()
+            .Configure(found =>
+            {
+                foreach (var (key, value) in configuration.GetSection("Rollback").AsEnumerable().Where(s => KeyVaultReference.IsUnresolved(s.Value)))
+                {
+                    found.References[key] = value!;
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UnresolvedSettings>>(new ProblemsValidator<UnresolvedSettings>(o => o.Problems()));
         services.AddOptions<StorageOptions>()
             .Bind(configuration.GetSection("Rollback:Storage"))
             .PostConfigure(o => FromHostStorage(o, configuration))

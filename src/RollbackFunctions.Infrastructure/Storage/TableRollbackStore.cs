@@ -47,6 +47,18 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
         return await heads.TryReplaceAsync(rollbackId, HeadRow, head with { ClaimedAt = now }, etag, cancellationToken);
     }
 
+    public async Task<bool> TryMarkRestartedAsync(string rollbackId, int restartsSeen, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (await heads.GetAsync(rollbackId, HeadRow, cancellationToken) is not var (head, etag)
+            || head.Phase.IsTerminal()
+            || head.Restarts != restartsSeen)
+        {
+            return false;
+        }
+
+        return await heads.TryReplaceAsync(rollbackId, HeadRow, head with { Restarts = restartsSeen + 1, ScheduledAt = at }, etag, cancellationToken);
+    }
+
     public async Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken) =>
         (await heads.GetAsync(rollbackId, HeadRow, cancellationToken))?.Document;
 

@@ -5,12 +5,17 @@ using RollbackFunctions.Api.Rollbacks;
 namespace RollbackFunctions.Orchestration;
 
 /// <summary>Work the product does by itself, on timers.</summary>
-public sealed class MaintenanceFunctions(RollbackStarter starter, DeployRetention retention)
+public sealed class MaintenanceFunctions(RollbackStarter starter, StalledRollbacks stalled, DeployRetention retention)
 {
     /// <summary>Schedules rollback claims a crashed instance left unscheduled (the local runtime's <see cref="LostClaimSweeper"/>).</summary>
     [Function("RecoverLostClaims")]
     public Task RecoverLostClaims([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
         starter.RecoverLostClaimsAsync(durable, cancellationToken);
+
+    /// <summary>Restarts or escalates rollbacks whose orchestration stopped before they finished (the local runtime's <see cref="StalledRollbackSweeper"/>).</summary>
+    [Function("RecoverStalledRollbacks")]
+    public Task RecoverStalledRollbacks([TimerTrigger("0 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        stalled.RecoverAsync(durable, cancellationToken);
 
     /// <summary>Deletes old deploys that never had a rollback, hourly (the local runtime's <see cref="DeployPruner"/>).</summary>
     [Function("PruneDeploys")]

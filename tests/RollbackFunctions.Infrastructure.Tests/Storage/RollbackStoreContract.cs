@@ -61,6 +61,26 @@ public abstract class RollbackStoreContract
     }
 
     [SkippableFact]
+    public async Task TryMarkRestarted_ManySweepers_OneWinsPerRestartAndNeverOnceTerminal()
+    {
+        var store = await CreateStoreAsync();
+        await store.TryClaimAsync(Head("claimer"), default);
+        var at = DateTimeOffset.UtcNow;
+
+        var restarts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => store.TryMarkRestartedAsync(RollbackId, 0, at, default)));
+        var stale = await store.TryMarkRestartedAsync(RollbackId, 0, at, default); // saw the count before the winner's write
+        await store.SetPhaseAsync(RollbackId, RollbackPhase.Failed, "escalated", at, default);
+        var afterTerminal = await store.TryMarkRestartedAsync(RollbackId, 1, at, default);
+
+        Assert.Equal(1, restarts.Count(won => won));
+        Assert.False(stale);
+        Assert.False(afterTerminal);
+        var head = await store.GetAsync(RollbackId, default);
+        Assert.Equal(1, head!.Restarts);
+        Assert.Equal(at, head.ScheduledAt);
+    }
+
+    [SkippableFact]
     public async Task Steps_PutAndList_InPlanOrderWithUnplannedLast()
     {
         var store = await CreateStoreAsync();

@@ -1,68 +1,97 @@
-using System.Reflection;
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Api.Access;
 
 namespace RollbackFunctions.Integration.Tests.Kit;
 
 /// <summary>
-/// <c>infra/</c> builds and lints with the Bicep CLI (from its NuGet package), and what it deploys
-/// is what the app needs: identity-based storage with shared keys off, the identity's data roles
-/// granted on each resource only, secrets as Key Vault references, the base URL as an output.
+/// <c>infra/</c> builds and lints with the Bicep CLI, and what it deploys is what the app needs:
+/// identity-based storage with shared keys off, the settings written after the grants they need,
+/// every secret a Key Vault reference, keys whose roles the app's own access rules accept.
 /// </summary>
 public sealed class InfraTests
 {
-    private static readonly string Bicep = typeof(InfraTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!;
-
-    private static string Infra(string file) => Path.Combine(Repo.Root, "infra", file);
-
     [Fact]
     public async Task Bicep_BuildsAndLintsClean_TheParametersFileToo()
     {
-        var build = await RunBicepAsync("build", Infra("main.bicep"), "--stdout");
-        var lint = await RunBicepAsync("lint", Infra("main.bicep"));
-        var parameters = await RunBicepAsync("build-params", Infra("main.bicepparam"), "--stdout");
+        var build = CompiledTemplate.BuildAsync(); // fails on a build error; shared with the other tests
+        var lint = await CompiledTemplate.RunAsync("lint", CompiledTemplate.Infra("main.bicep"));
+        var parameters = await CompiledTemplate.RunAsync("build-params", CompiledTemplate.Infra("main.bicepparam"), "--stdout");
 
-        Assert.True(build.Exit == 0, build.Output);
+        Assert.NotNull(await build);
         Assert.True(lint.Exit == 0 && !lint.Output.Contains("Warning", StringComparison.OrdinalIgnoreCase), lint.Output);
         Assert.True(parameters.Exit == 0, parameters.Output);
     }
 
     [Fact]
-    public async Task Template_DeploysAnIdentityBasedApp_WithItsSecretsInKeyVault()
+    public async Task Template_SettingsResource_IsWrittenAfterTheVaultAndStorageGrants()
     {
-        var (exit, output) = await RunBicepAsync("build", Infra("main.bicep"), "--stdout");
-        Assert.True(exit == 0, output);
-        var template = JsonNode.Parse(output)!;
-        var resources = template["resources"]!.AsObject().Select(r => r.Value!).ToList();
-        JsonNode Of(string type) => resources.Single(r => r["type"]!.GetValue<string>() == type);
+        var template = await CompiledTemplate.BuildAsync();
 
-        var storage = Of("Microsoft.Storage/storageAccounts")["properties"]!;
-        Assert.False(storage["allowSharedKeyAccess"]!.GetValue<bool>());
-        var app = Of("Microsoft.Web/sites");
-        Assert.Equal("SystemAssigned", app["identity"]!["type"]!.GetValue<string>());
-        Assert.Equal("dotnet-isolated", app["properties"]!["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
-        var settings = AppSettings(template);
+        // Not in the site's own siteConfig, which exists before any grant on its identity can.
+        var site = template.OfType("Microsoft.Web/sites").Single();
+        Assert.Null(site["properties"]!["siteConfig"]!["appSettings"]);
+        var dependsOn = CompiledTemplate.Text(template.SettingsDeployment["dependsOn"]);
+        Assert.Contains("keyVaultSecretsUser", dependsOn);
+        Assert.Contains("storageGrants", dependsOn);
+        Assert.Contains("monitoringMetricsPublisher", dependsOn);
+        var config = CompiledTemplate.All(template.SettingsTemplate).Single(r => CompiledTemplate.Type(r) == "Microsoft.Web/sites/config");
+        Assert.Contains("appsettings", CompiledTemplate.Text(config["name"]));
+        Assert.Contains("secrets", CompiledTemplate.Text(config["dependsOn"])); // secrets given now exist before their references
+    }
+
+    [Fact]
+    public async Task Template_EverySecretSetting_IsAReferenceWhetherOrNotItsValueWasPassed()
+    {
+        var template = await CompiledTemplate.BuildAsync();
+        var config = CompiledTemplate.All(template.SettingsTemplate).Single(r => CompiledTemplate.Type(r) == "Microsoft.Web/sites/config");
+        var secrets = CompiledTemplate.All(template.SettingsTemplate).Single(r => CompiledTemplate.Type(r) == "Microsoft.KeyVault/vaults/secrets");
+        var settings = template.AppSettings();
+
+        // The settings' value does not depend on which secret values were passed; only writing a secret does.
+        Assert.DoesNotContain("secretValues", CompiledTemplate.Text(config["properties"]));
+        Assert.Contains("not(empty(", CompiledTemplate.Text(secrets["condition"]));
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", CompiledTemplate.Text(template.SettingsTemplate["functions"]));
+        Assert.All(new[] { "Rollback__Auth__Keys__ci__Secret", "Rollback__Auth__Keys__alerts__Secret", "Rollback__Auth__Keys__oncall__Secret", "Rollback__Audit__Keys__k1", "Rollback__Notifications__Default__PagerDutyRoutingKey", "Rollback__Notifications__Default__SlackWebhookUrl" },
+            name => Assert.Null(settings[name]));
         Assert.Contains("AzureWebJobsStorage__accountName", settings.Keys);
         Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys); // no connection string, no key
-        Assert.All(settings.Where(s => s.Key.EndsWith("__Secret", StringComparison.Ordinal) || s.Key.Contains("RoutingKey", StringComparison.Ordinal) || s.Key.StartsWith("Rollback__Audit__Keys", StringComparison.Ordinal)),
-            s => Assert.Null(s.Value)); // read from Key Vault, never a literal
-        Assert.Contains("@Microsoft.KeyVault(SecretUri=", template["functions"]!.ToJsonString());
-        var grants = resources.Where(r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleAssignments").ToList();
-        Assert.Equal(5, grants.Sum(r => r["copy"] is null ? 1 : 3)); // three storage data roles, Key Vault secrets, metrics
-        Assert.All(grants, g => Assert.NotNull(g["scope"])); // on one resource each, never the whole group
-        Assert.NotNull(template["outputs"]!["baseUrl"]);
+        Assert.NotNull(template.Root["outputs"]!["baseUrl"]);
+    }
+
+    [Fact]
+    public async Task Template_ApiKeys_AreAuthorizedByTheAppsOwnAccessRules()
+    {
+        var template = await CompiledTemplate.BuildAsync();
+        var settings = template.AppSettings();
+        using var host = FunctionsApp.Build(settings.Select(s => $"--{s.Key.Replace("__", ":", StringComparison.Ordinal)}={s.Value ?? Resolved(s.Key)}").ToArray());
+        var access = host.Services.GetRequiredService<ApiAccess>();
+        bool Allowed(string key, ApiRole role)
+        {
+            var request = new DefaultHttpContext().Request;
+            request.Headers.Authorization = $"Bearer {Resolved($"Rollback__Auth__Keys__{key}__Secret")}";
+            var (caller, refusal) = access.Authorize(request, role);
+            Assert.Equal(caller is null, refusal is not null);
+            return caller is not null;
+        }
+
+        // Every role each key holds, and nothing more (SAFETY.md 9).
+        var granted = new[] { "ci", "alerts", "oncall" }.ToDictionary(key => key, key => Enum.GetValues<ApiRole>().Where(role => Allowed(key, role)).ToArray());
+
+        Assert.Equal([ApiRole.Ci], granted["ci"]);
+        Assert.Equal([ApiRole.Alerts], granted["alerts"]);
+        Assert.Equal([ApiRole.Operator, ApiRole.Reader], granted["oncall"]); // reader: the status of the rollback on-call was paged about
     }
 
     [Fact]
     public async Task Template_AppSettings_StartTheFunctionsApp()
     {
-        var (exit, output) = await RunBicepAsync("build", Infra("main.bicep"), "--stdout");
-        Assert.True(exit == 0, output);
-        // Every secret given. What Azure resolves at deploy time (names, Key Vault secrets) stands in
-        // as plausible values; names, roles and shapes are the template's own.
-        var settings = AppSettings(JsonNode.Parse(output)!)
+        var template = await CompiledTemplate.BuildAsync();
+        // Every secret set in the vault. What Azure resolves at deploy time (names, Key Vault
+        // secrets) stands in as plausible values; names, roles and shapes are the template's own.
+        var settings = template.AppSettings()
             .Select(s => $"--{s.Key.Replace("__", ":", StringComparison.Ordinal)}={s.Value ?? Resolved(s.Key)}")
             .ToArray();
 
@@ -71,42 +100,12 @@ public sealed class InfraTests
         host.Services.GetRequiredService<IStartupValidator>().Validate();
     }
 
-    /// <summary>
-    /// The app settings the template deploys when every secret is given: name, and the literal value
-    /// or null where Azure supplies it (a Key Vault reference, a resource's name or endpoint).
-    /// </summary>
-    private static Dictionary<string, string?> AppSettings(JsonNode template)
-    {
-        var app = template["resources"]!.AsObject().Select(r => r.Value!).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
-        var expression = app["properties"]!["siteConfig"]!["appSettings"]!.GetValue<string>();
-        var settings = System.Text.RegularExpressions.Regex.Matches(expression, @"createObject\('name', '([^']+)', 'value', '([^']*)'\)|createObject\('name', '([^']+)'")
-            .ToDictionary(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[3].Value, m => m.Groups[1].Success ? m.Groups[2].Value : null);
-        foreach (var setting in template["variables"]!["secretSettings"]!.AsArray())
-        {
-            var secret = setting!["secret"]!.GetValue<string>();
-            settings[setting["name"]!.GetValue<string>()] = secret == "" ? setting["value"]!.GetValue<string>() : null;
-        }
-
-        return settings;
-    }
-
-    private static string Resolved(string setting) => setting switch
+    /// <summary>What App Service hands the app for a setting Azure fills in: a plausible value per setting.</summary>
+    internal static string Resolved(string setting) => setting switch
     {
         "AzureWebJobsStorage__accountName" => "rollbackprod",
         _ when setting.EndsWith("Url", StringComparison.Ordinal) => "https://hooks.example.com/services/T0/B0/secret",
         "APPLICATIONINSIGHTS_CONNECTION_STRING" => "InstrumentationKey=00000000-0000-0000-0000-000000000000",
         _ => $"resolved-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(setting)))[..40]}",
     };
-
-    private static async Task<(int Exit, string Output)> RunBicepAsync(params string[] arguments)
-    {
-        Assert.True(File.Exists(Bicep), $"the Bicep CLI is missing at '{Bicep}': restore the test project");
-        if (!OperatingSystem.IsWindows())
-        {
-            // NuGet does not keep the executable bit.
-            File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
-        }
-
-        return await Tool.RunAsync(Bicep, new Dictionary<string, string> { ["BICEP_TRACING_ENABLED"] = "false" }, arguments);
-    }
 }

@@ -66,6 +66,9 @@ public sealed class InMemoryRollbackStore : IRollbackStore
     public Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
         Task.FromResult(Change(rollbackId, head => head.ScheduledAt is null && head.ClaimedAt < claimedBefore ? head with { ClaimedAt = now } : null));
 
+    public Task<bool> TryMarkRestartedAsync(string rollbackId, int restartsSeen, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(rollbackId, head => !head.Phase.IsTerminal() && head.Restarts == restartsSeen ? head with { Restarts = restartsSeen + 1, ScheduledAt = at } : null));
+
     public Task<RollbackRecord?> GetAsync(string rollbackId, CancellationToken cancellationToken) =>
         Task.FromResult(heads.GetValueOrDefault(rollbackId));
 
