@@ -61,6 +61,7 @@ public static class RollbackServices
         services.AddSingleton<OperatorEndpoints>();
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
+        services.AddSingleton<QuarantineEndpoints>();
         return services;
     }
 

@@ -59,6 +59,10 @@ public static class ApiRoutes
             .Takes<OperatorAction>(optional: true).Replies<GitOpsResumeReply>(200).Problems(400, 404, 409);
         keyed.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct))
             .Takes<OperatorAction>(optional: true).Replies<AbortReply>(202).Problems(400, 404, 409);
+        keyed.MapGet("quarantine", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ListAsync(r, ct))
+            .Replies<List<QuarantineView>>(200).Problems(400);
+        keyed.MapPost("quarantine/release", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, ct))
+            .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
         // The ops page holds no data (its script reads the routes above with the operator's key).

@@ -11,12 +11,14 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Quarantine;
 
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
 public sealed class DeployEndpoints(
     IDeployStore deploys,
+    IQuarantineStore quarantine,
     RegistrationValidator validator,
     StepCapture capture,
     CheckTemplates templates,
@@ -56,6 +58,11 @@ public sealed class DeployEndpoints(
             }
 
             return SameRegistration(existing, record);
+        }
+
+        if (await QuarantinedAsync(record, cancellationToken) is { } entry)
+        {
+            return Problems.Quarantined(QuarantineRule.Explain(entry), entry.RollbackId);
         }
 
         var (captured, failure) = await capture.CaptureAsync(record, cancellationToken);
@@ -207,10 +214,19 @@ public sealed class DeployEndpoints(
         }
 
         var state = deploy.StateAt(clock.GetUtcNow());
-        return state.ClosesGate()
-            ? Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
+        if (state.ClosesGate())
+        {
+            return Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // Registered before another deploy's rollback quarantined what this one carries.
+        return await QuarantinedAsync(deploy, cancellationToken) is { } entry
+            ? Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
+
+    private async Task<QuarantineEntry?> QuarantinedAsync(DeployRecord deploy, CancellationToken cancellationToken) =>
+        QuarantineRule.Blocking(await quarantine.FindAsync(deploy.Service, deploy.Environment, cancellationToken), deploy, clock.GetUtcNow());
 
     /// <summary>
     /// A PagerDuty change event per registered deploy, so "related changes" shows it next to any

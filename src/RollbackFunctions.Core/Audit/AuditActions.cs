@@ -23,6 +23,12 @@ public static class AuditActions
     public const string ApprovalAbandoned = "approval.abandoned";
     public const string VerificationSample = "verification.sample";
     public const string RollbackCompleted = "rollback.completed";
+
+    /// <summary>The reverted deploy's version and artifacts may not be deployed again for a while.</summary>
+    public const string Quarantined = "quarantine.added";
+
+    /// <summary>An operator lifted a quarantine early.</summary>
+    public const string QuarantineReleased = "quarantine.released";
 }
 
 /// <summary>Who acted, when it was not a named operator.</summary>

@@ -26,6 +26,13 @@ public sealed class PolicyOptions
     /// </summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a version (and the artifact digests it introduced) stays quarantined after a rollback
+    /// reverted any of it: registering it again for that service and environment is refused until
+    /// then or an operator's release. Zero turns quarantine off.
+    /// </summary>
+    public TimeSpan QuarantineFor { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Per environment (case-insensitive); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.</summary>
     public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -52,6 +59,11 @@ public sealed class PolicyOptions
         if (MassAlertServices < 1)
         {
             yield return "Rollback:Policy:MassAlertServices must be at least 1";
+        }
+
+        if (QuarantineFor < TimeSpan.Zero || QuarantineFor > TimeSpan.FromDays(365))
+        {
+            yield return "Rollback:Policy:QuarantineFor must be between 0 (off) and 365 days";
         }
 
         if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(15))
