@@ -54,9 +54,10 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
 
     private async Task QuarantineAsync(string rollbackId, DeployRecord deploy, DateTimeOffset now, TimeSpan period, CancellationToken cancellationToken)
     {
-        // The deploy it replaced: the newest one registered before it. Its artifacts were not this deploy's change.
+        // The deploy it replaced: the newest one of another version registered before it (a re-run
+        // of the same version replaced nothing). Its artifacts were not this deploy's change.
         var replaced = (await deploys.FindAsync(deploy.Service, deploy.Environment, cancellationToken))
-            .FirstOrDefault(d => d.RegisteredAt < deploy.RegisteredAt);
+            .FirstOrDefault(d => d.RegisteredAt < deploy.RegisteredAt && d.Version != deploy.Version);
         var subjects = QuarantineRule.SubjectsOf(deploy, replaced);
         foreach (var subject in subjects)
         {
