@@ -64,7 +64,7 @@ public sealed class IntegrationKitTests
     }
 
     [SkippableFact]
-    public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate()
+    public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate_AndAtAQuarantine()
     {
         await using var runtime = await KeyedRuntimeAsync("Roles:0");
         await using var receiver = await LocalReceiver.StartAsync();
@@ -79,6 +79,19 @@ public sealed class IntegrationKitTests
         await CloseGateAsync(runtime, id);
         var closed = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
         File.Delete(file);
+        // Once the rollback reverted the step, the version is quarantined: a retried pipeline
+        // registering it again (a new deploy id each time) stops with exit 4.
+        var quarantined = await Eventually.ReturnsAsync(
+            async () =>
+            {
+                var (_, retry) = await DeployFileAsync(receiver);
+                var attempt = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "register", retry);
+                File.Delete(retry);
+                return attempt.Exit == 4 ? attempt.Output : null;
+            },
+            TimeSpan.FromSeconds(60),
+            () => "registering the rolled-back version again never stopped with exit 4",
+            TimeSpan.FromMilliseconds(500));
 
         Assert.True(register.Exit == 0, register.Output);
         Assert.Contains($"\"deployId\":\"{id}\"", register.Output);
@@ -88,6 +101,8 @@ public sealed class IntegrationKitTests
         Assert.Equal(1, wrongKey.Exit);
         Assert.Equal(3, closed.Exit);
         Assert.Contains(Identifiers.RollbackIdFor(id), closed.Output);
+        Assert.Contains("quarantined", quarantined);
+        Assert.Contains(Identifiers.RollbackIdFor(id), quarantined);
     }
 
     /// <summary>
