@@ -62,6 +62,10 @@ public static class RollbackServices
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
         services.AddSingleton<QuarantineEndpoints>();
+        services.AddSingleton<PlanEndpoints>();
+        services.AddSingleton<RollbackPlans>();
+        services.AddSingleton<Rehearser>();
+        services.AddOptions<RehearsalOptions>().Bind(configuration.GetSection("Rollback:Rehearsal"));
         return services;
     }
 

@@ -19,6 +19,7 @@ namespace RollbackFunctions.Api.Http;
 public sealed class DeployEndpoints(
     IDeployStore deploys,
     IQuarantineStore quarantine,
+    RollbackPlans plans,
     RegistrationValidator validator,
     StepCapture capture,
     CheckTemplates templates,
@@ -78,7 +79,8 @@ public sealed class DeployEndpoints(
             ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
             await watchers.EnsureWatchingAsync(durable, stored, clock.GetUtcNow(), cancellationToken);
             await AnnounceAsync(stored);
-            return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
+            // CI learns now, not mid-incident, whether this deploy can be rolled back without a person.
+            return Results.Json(view with { Plan = await plans.PlanAsync(stored, cancellationToken) }, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
 
         return SameRegistration(stored, record);
@@ -220,8 +222,14 @@ public sealed class DeployEndpoints(
         }
 
         // Registered before another deploy's rollback quarantined what this one carries.
-        return await QuarantinedAsync(deploy, cancellationToken) is { } entry
-            ? Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
+        if (await QuarantinedAsync(deploy, cancellationToken) is { } entry)
+        {
+            return Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // The environment's readiness requirement (a reversible plan, a passed rehearsal) is not met.
+        return await plans.UnmetAsync(deploy, cancellationToken) is { } missing
+            ? Results.Json(new GateReply(false, missing, null), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
 

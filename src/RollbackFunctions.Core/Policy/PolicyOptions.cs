@@ -33,6 +33,9 @@ public sealed class PolicyOptions
     /// </summary>
     public TimeSpan QuarantineFor { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How recent a rehearsal must be for an environment requiring <c>rehearsed</c> readiness.</summary>
+    public TimeSpan RehearsalMaxAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Per environment (case-insensitive); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.</summary>
     public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -83,4 +86,7 @@ public sealed class EnvironmentPolicy
 
     /// <summary>Step kinds whose revert always waits for an operator here (e.g. <c>terraform</c> in <c>prod</c>), whoever started the rollback.</summary>
     public List<string> RequireApproval { get; init; } = [];
+
+    /// <summary>What a deploy's rollback plan must show before its gate opens: none, plan or rehearsed.</summary>
+    public Planning.RequiredReadiness RequireReadiness { get; set; } = Planning.RequiredReadiness.None;
 }

@@ -9,15 +9,18 @@ namespace RollbackFunctions.Integration.Tests.Api;
 /// Never twice: once a rollback reverted a deploy, its version and the artifacts it introduced are
 /// refused for that service and environment until released, on the local runtime.
 /// </summary>
-public sealed class QuarantineApiTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
+public sealed class QuarantineApiTests : IAsyncLifetime
 {
+    private TestRuntime? runtime;
+    private LocalReceiver? receiver;
+
     private static readonly string Bad = "sha256:" + new string('d', 64);
     private static readonly string Fixed = "sha256:" + new string('e', 64);
 
     [SkippableFact]
     public async Task RolledBackVersion_IsRefusedUntilReleased_ANewerVersionIsAcceptedThroughout()
     {
-        var runtime = fixture.Require();
+        var runtime = Runtime;
         var service = $"q-{Guid.NewGuid():N}"[..20];
         // A first run of the pipeline registered the same version and stalled; a second run rolled out.
         var stalled = await RegisterAsync(runtime, service, "2.0.0", Bad, HttpStatusCode.Created);
@@ -65,7 +68,7 @@ public sealed class QuarantineApiTests(RuntimeFixture fixture) : IClassFixture<R
     [InlineData("""{"service":"s","environment":"prod","digest":"md5:abc","reason":"r"}""")]
     public async Task Release_BadBody_Is400(string body)
     {
-        var runtime = fixture.Require();
+        var runtime = Runtime;
 
         using var response = await runtime.PostJsonAsync("/api/quarantine/release", body);
 
@@ -75,7 +78,7 @@ public sealed class QuarantineApiTests(RuntimeFixture fixture) : IClassFixture<R
     [SkippableFact]
     public async Task Register_ArtifactWithoutAValidDigest_Is400_AndNothingIsStored()
     {
-        var runtime = fixture.Require();
+        var runtime = Runtime;
         var id = $"q-{Guid.NewGuid():N}";
         var deploy = Deploy(id, "q-bad", "1.0.0", "latest");
 
@@ -115,6 +118,24 @@ public sealed class QuarantineApiTests(RuntimeFixture fixture) : IClassFixture<R
         ["environment"] = "prod",
         ["version"] = version,
         ["artifacts"] = new JsonArray(new JsonObject { ["name"] = "api", ["digest"] = digest }),
-        ["steps"] = new JsonArray(Payloads.Step("rollout", fixture.Receiver)),
+        ["steps"] = new JsonArray(Payloads.Step("rollout", receiver!)),
     };
+
+    private TestRuntime Runtime => runtime ?? throw new InvalidOperationException("the runtime did not start");
+
+    public async Task InitializeAsync()
+    {
+        receiver = await LocalReceiver.StartAsync();
+        runtime = await TestRuntime.StartAsync("Rollback:Policy:QuarantineFor=7.00:00:00");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (runtime is not null)
+        {
+            await runtime.DisposeAsync();
+        }
+
+        await receiver!.DisposeAsync();
+    }
 }

@@ -150,7 +150,8 @@ public sealed class IntegrationKitTests
     /// <summary>The runtime with a <c>ci</c> key and an on-call key, roles under <paramref name="rolesKey"/> (<c>Roles:0</c> or <c>Roles</c>).</summary>
     private static Task<TestRuntime> KeyedRuntimeAsync(string rolesKey) => TestRuntime.StartAsync(
         "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret, $"Rollback:Auth:Keys:pipeline:{rolesKey}=ci",
-        "Rollback:Auth:Keys:oncall:Secret=" + OperatorSecret, $"Rollback:Auth:Keys:oncall:{rolesKey}=operator");
+        "Rollback:Auth:Keys:oncall:Secret=" + OperatorSecret, $"Rollback:Auth:Keys:oncall:{rolesKey}=operator",
+        "Rollback:Policy:QuarantineFor=1.00:00:00");
 
     /// <summary>A one-step deploy registration in a file, as CI would have it.</summary>
     private static async Task<(string Id, string File)> DeployFileAsync(LocalReceiver receiver)
