@@ -6,6 +6,8 @@
 #                                           #   exit 4 when its version or an artifact is quarantined
 #     rollback.sh gate <deployId>           # before each step: exit 3 when a rollback halted the deploy
 #                                           #   or what it carries was quarantined since
+#     rollback.sh plan <deployId>           # the rollback plan: readiness and what each step's revert needs
+#     rollback.sh rehearse <deployId>       # dry-run every step's revert now (changes nothing); prints the plan
 #     rollback.sh step <deployId> <stepId> applied|failed
 #     rollback.sh complete <deployId>       # after the last step: the bake window starts
 #
@@ -46,9 +48,15 @@ case "${1:-}" in
     reply=$(call GET "/api/deploys/${2:?usage: rollback.sh gate <deployId>}/gate")
     case $(echo "$reply" | status_of) in
       200) echo "gate open" ;;
-      409) echo "$reply" | sed '$d' >&2; echo "gate closed: a rollback halted this deploy, or what it carries is quarantined; stop here" >&2; exit 3 ;;
+      409) echo "$reply" | sed '$d' >&2; echo "gate closed (a rollback halted the deploy, a quarantine, or readiness not met: see above); stop here" >&2; exit 3 ;;
       *) echo "$reply" >&2; exit 1 ;;
     esac ;;
+  plan)
+    reply=$(call GET "/api/deploys/${2:?usage: rollback.sh plan <deployId>}/plan")
+    case $(echo "$reply" | status_of) in 200) echo "$reply" | sed '$d' ;; *) echo "$reply" >&2; exit 1 ;; esac ;;
+  rehearse)
+    reply=$(call POST "/api/deploys/${2:?usage: rollback.sh rehearse <deployId>}/rehearse")
+    case $(echo "$reply" | status_of) in 200) echo "$reply" | sed '$d' ;; *) echo "$reply" >&2; exit 1 ;; esac ;;
   step)
     file=$(mktemp)
     printf '{"status": "%s"}' "${4:?usage: rollback.sh step <deployId> <stepId> applied|failed}" > "$file"
@@ -59,5 +67,5 @@ case "${1:-}" in
     reply=$(call POST "/api/deploys/${2:?usage: rollback.sh complete <deployId>}/complete")
     case $(echo "$reply" | status_of) in 200) echo "deploy $2 complete: baking" ;; *) echo "$reply" >&2; exit 1 ;; esac ;;
   *)
-    sed -n '2,15p' "$0" >&2; exit 2 ;;
+    sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac

@@ -11,11 +11,10 @@ namespace RollbackFunctions.Api.Http;
 /// <summary>Know before it breaks: a deploy's rollback plan, its rehearsal, and an operator's waiver of the readiness gate.</summary>
 public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Rehearser rehearser, IAuditLog audit, ApiAccess access, TimeProvider clock)
 {
-    /// <summary><c>GET /api/deploys/{deployId}/plan</c> (reader).</summary>
+    /// <summary><c>GET /api/deploys/{deployId}/plan</c> (reader, or the ci key of the pipeline that asks before it deploys).</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
-        if (refusal is not null)
+        if (AuthorizeEither(request, ApiRole.Reader, ApiRole.Ci).Refusal is { } refusal)
         {
             return refusal;
         }
@@ -28,14 +27,10 @@ public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Reh
     /// <summary><c>POST /api/deploys/{deployId}/rehearse</c> (ci or operator): every step's dry run, stored on the deploy; answers the plan.</summary>
     public async Task<IResult> RehearseAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
+        var (caller, refusal) = AuthorizeEither(request, ApiRole.Ci, ApiRole.Operator);
         if (refusal is not null)
         {
-            (caller, refusal) = access.Authorize(request, ApiRole.Operator);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
+            return refusal;
         }
 
         if (await FindAsync(deployId, cancellationToken) is not { } deploy)
@@ -81,6 +76,10 @@ public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Reh
 
         return Results.Json(await plans.PlanAsync(stored, cancellationToken), ApiJson.Replies);
     }
+
+    /// <summary>A route two roles may use: the first that the key holds; otherwise the second's 401 or 403.</summary>
+    private (Caller? Caller, IResult? Refusal) AuthorizeEither(HttpRequest request, ApiRole first, ApiRole second) =>
+        access.Authorize(request, first) is { Refusal: null } allowed ? allowed : access.Authorize(request, second);
 
     private async Task<DeployRecord?> FindAsync(string deployId, CancellationToken cancellationToken) =>
         Identifiers.IsValid(deployId) ? await deploys.GetAsync(deployId, cancellationToken) : null;
