@@ -64,6 +64,13 @@ public sealed class PlanApiTests : IAsyncLifetime
         // On the chain a rollback of the deploy would use: its audit trail starts with the rehearsal.
         var audit = await Runtime.Services.GetRequiredService<IAuditLog>().ReadAsync(Identifiers.RollbackIdFor(id), default);
         Assert.Contains(audit.Rows, r => r.Action == "rehearsal.ran");
+
+        // The incident report later says what the rehearsal had found.
+        (await Runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
+        await Runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
+        var report = await Runtime.Http.GetStringAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/report");
+        Assert.Contains("Rehearsed", report);
+        Assert.Contains("`rollout` Ok", report);
     }
 
     [SkippableFact]
