@@ -62,6 +62,11 @@ public static class RollbackServices
         services.AddSingleton<OperatorEndpoints>();
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
+        services.AddSingleton<QuarantineEndpoints>();
+        services.AddSingleton<PlanEndpoints>();
+        services.AddSingleton<RollbackPlans>();
+        services.AddSingleton<Rehearser>();
+        services.AddOptions<RehearsalOptions>().Bind(configuration.GetSection("Rollback:Rehearsal"));
         return services;
     }
 

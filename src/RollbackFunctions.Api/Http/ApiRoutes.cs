@@ -37,6 +37,12 @@ public static class ApiRoutes
             .Replies<DeployView>(200).Problems(404, 409);
         keyed.MapGet("deploys/{deployId}/gate", (HttpRequest r, string deployId, [FromServices] DeployEndpoints e, CancellationToken ct) => e.GateAsync(r, deployId, ct))
             .Replies<GateReply>(200, 409).Problems(404);
+        keyed.MapGet("deploys/{deployId}/plan", (HttpRequest r, string deployId, [FromServices] PlanEndpoints e, CancellationToken ct) => e.GetAsync(r, deployId, ct))
+            .Replies<Core.Planning.RollbackPlan>(200).Problems(404);
+        keyed.MapPost("deploys/{deployId}/rehearse", (HttpRequest r, string deployId, [FromServices] PlanEndpoints e, CancellationToken ct) => e.RehearseAsync(r, deployId, ct))
+            .Replies<Core.Planning.RollbackPlan>(200).Problems(404, 409);
+        keyed.MapPost("deploys/{deployId}/waive", (HttpRequest r, string deployId, [FromServices] PlanEndpoints e, CancellationToken ct) => e.WaiveAsync(r, deployId, ct))
+            .Takes<OperatorAction>().Replies<Core.Planning.RollbackPlan>(200).Problems(400, 404);
         keyed.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct))
             .Takes<ManualRollbackRequest>(optional: true).Replies<RollbackStart>(202, 200).Problems(400, 404, 409);
         keyed.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct))
@@ -59,6 +65,10 @@ public static class ApiRoutes
             .Takes<OperatorAction>(optional: true).Replies<GitOpsResumeReply>(200).Problems(400, 404, 409);
         keyed.MapPost("rollbacks/{rollbackId}/abort", (HttpRequest r, string rollbackId, [FromServices] OperatorEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AbortAsync(r, rollbackId, d, ct))
             .Takes<OperatorAction>(optional: true).Replies<AbortReply>(202).Problems(400, 404, 409);
+        keyed.MapGet("quarantine", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ListAsync(r, ct))
+            .Replies<List<QuarantineView>>(200).Problems(400);
+        keyed.MapPost("quarantine/release", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, ct))
+            .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
         // The ops page holds no data (its script reads the routes above with the operator's key).

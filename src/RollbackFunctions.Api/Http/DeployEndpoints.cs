@@ -11,12 +11,15 @@ using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Notifications;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Quarantine;
 
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What CI calls: register a deploy, report steps, complete it, ask the gate.</summary>
 public sealed class DeployEndpoints(
     IDeployStore deploys,
+    IQuarantineStore quarantine,
+    RollbackPlans plans,
     RegistrationValidator validator,
     StepCapture capture,
     CheckTemplates templates,
@@ -58,6 +61,11 @@ public sealed class DeployEndpoints(
             return SameRegistration(existing, record);
         }
 
+        if (await QuarantinedAsync(record, cancellationToken) is { } entry)
+        {
+            return Problems.Quarantined(QuarantineRule.Explain(entry), entry.RollbackId);
+        }
+
         var (captured, failure) = await capture.CaptureAsync(record, cancellationToken);
         if (failure is not null)
         {
@@ -71,7 +79,8 @@ public sealed class DeployEndpoints(
             ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
             await watchers.EnsureWatchingAsync(durable, stored, clock.GetUtcNow(), cancellationToken);
             await AnnounceAsync(stored);
-            return Results.Json(view, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
+            // CI learns now, not mid-incident, whether this deploy can be rolled back without a person.
+            return Results.Json(view with { Plan = await plans.PlanAsync(stored, cancellationToken) }, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
 
         return SameRegistration(stored, record);
@@ -207,10 +216,25 @@ public sealed class DeployEndpoints(
         }
 
         var state = deploy.StateAt(clock.GetUtcNow());
-        return state.ClosesGate()
-            ? Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
+        if (state.ClosesGate())
+        {
+            return Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // Registered before another deploy's rollback quarantined what this one carries.
+        if (await QuarantinedAsync(deploy, cancellationToken) is { } entry)
+        {
+            return Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // The environment's readiness requirement (a reversible plan, a passed rehearsal) is not met.
+        return await plans.UnmetAsync(deploy, cancellationToken) is { } missing
+            ? Results.Json(new GateReply(false, missing, null), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
+
+    private async Task<QuarantineEntry?> QuarantinedAsync(DeployRecord deploy, CancellationToken cancellationToken) =>
+        QuarantineRule.Blocking(await quarantine.FindAsync(deploy.Service, deploy.Environment, cancellationToken), deploy, clock.GetUtcNow());
 
     /// <summary>
     /// A PagerDuty change event per registered deploy, so "related changes" shows it next to any

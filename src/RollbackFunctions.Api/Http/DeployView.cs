@@ -25,12 +25,16 @@ public sealed record DeployView(
     WatchReport? Watch,
     IReadOnlyDictionary<string, string> Links)
 {
+    /// <summary>The rollback plan, in the reply to a registration (<c>GET .../plan</c> answers it any time).</summary>
+    public Core.Planning.RollbackPlan? Plan { get; init; }
+
     public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
     {
         var links = new Dictionary<string, string>
         {
             ["self"] = $"/api/deploys/{deploy.DeployId}",
             ["gate"] = $"/api/deploys/{deploy.DeployId}/gate",
+            ["plan"] = $"/api/deploys/{deploy.DeployId}/plan",
         };
         if (deploy.RollbackId is not null)
         {

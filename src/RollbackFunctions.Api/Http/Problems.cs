@@ -21,6 +21,17 @@ public static class Problems
 
     public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);
 
+    /// <summary>
+    /// 409 with type <c>quarantined</c>: what is registered was rolled back recently. Names the
+    /// rollback and how to release it, so a pipeline can tell this from any other conflict.
+    /// </summary>
+    public static IResult Quarantined(string detail, string rollbackId) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Quarantined", type: QuarantinedType,
+            extensions: new Dictionary<string, object?> { ["rollbackId"] = rollbackId });
+
+    /// <summary>The problem type of <see cref="Quarantined"/>.</summary>
+    public const string QuarantinedType = "quarantined";
+
     public static IResult TooLarge(long limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"request bodies are limited to {limit} bytes");
 

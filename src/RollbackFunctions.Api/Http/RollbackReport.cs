@@ -53,6 +53,17 @@ public static class RollbackReport
             md.AppendLine(CultureInfo.InvariantCulture, $"- Managed by {target}");
         }
 
+        // What was known before the incident: did the rehearsal see this coming?
+        if (deploy.Rehearsal is { } rehearsal)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- Rehearsed {At(rehearsal.At)}: {string.Join("; ", rehearsal.Steps.Select(s => $"`{s.Key}` {s.Value.Outcome} ({Text(s.Value.Detail)})"))}");
+        }
+
+        if (deploy.Waiver is { } waiver)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- Readiness waived by {Text(waiver.Actor)} {At(waiver.At)}: {Text(waiver.Reason)}");
+        }
+
         md.AppendLine();
     }
 

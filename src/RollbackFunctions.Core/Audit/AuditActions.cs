@@ -24,6 +24,18 @@ public static class AuditActions
     public const string VerificationSample = "verification.sample";
     public const string RollbackCompleted = "rollback.completed";
     public const string RollbackRestarted = "rollback.restarted";
+
+    /// <summary>The reverted deploy's version and artifacts may not be deployed again for a while.</summary>
+    public const string Quarantined = "quarantine.added";
+
+    /// <summary>The dry runs of a deploy's rollback ran; per step, what each found.</summary>
+    public const string Rehearsed = "rehearsal.ran";
+
+    /// <summary>An operator waived the readiness an environment requires, for one deploy.</summary>
+    public const string ReadinessWaived = "readiness.waived";
+
+    /// <summary>An operator lifted a quarantine early.</summary>
+    public const string QuarantineReleased = "quarantine.released";
 }
 
 /// <summary>Who acted, when it was not a named operator.</summary>

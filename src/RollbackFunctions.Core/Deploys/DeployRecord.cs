@@ -27,6 +27,15 @@ public sealed partial record DeployRecord
     /// <summary>GitOps objects managing the deploy: held before the first revert.</summary>
     public IReadOnlyList<GitOpsTarget> GitOps { get; init; } = [];
 
+    /// <summary>Artifacts by digest, as registered: what a rollback of this deploy quarantines.</summary>
+    public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
+
+    /// <summary>The last rehearsal of the rollback (<c>POST /api/deploys/{id}/rehearse</c>), if any.</summary>
+    public Rehearsal? Rehearsal { get; init; }
+
+    /// <summary>An operator waived the readiness the environment requires, for this deploy.</summary>
+    public ReadinessWaiver? Waiver { get; init; }
+
     /// <summary>What the watcher last saw, once it ran.</summary>
     public WatchReport? Watch { get; init; }
 

@@ -30,6 +30,9 @@ public sealed record DeployRegistration
     /// <summary>The GitOps objects that manage this deploy, held before the first revert.</summary>
     public List<GitOpsTarget>? Gitops { get; init; }
 
+    /// <summary>Artifacts by digest; a rollback that reverts this deploy quarantines the ones it introduced.</summary>
+    public List<Artifact>? Artifacts { get; init; }
+
     /// <summary>The live record of a valid registration: active, every step pending, defaults filled in.</summary>
     /// <param name="now">Registration time; alerts that started before it never match.</param>
     /// <param name="digest">Digest of the body as received, to tell a re-send from a conflicting one.</param>
@@ -51,6 +54,7 @@ public sealed record DeployRegistration
         Conditions = Conditions,
         Mode = Mode ?? DeployMode.Act,
         GitOps = Gitops ?? [],
+        Artifacts = Artifacts ?? [],
         State = DeployState.Active,
         RegisteredAt = now,
         RegistrationDigest = digest,

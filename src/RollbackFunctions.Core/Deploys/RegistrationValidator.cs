@@ -52,11 +52,39 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
 
         ValidateSteps(registration.Steps ?? [], Add);
         ValidateGitOps(registration.Gitops ?? [], Add);
+        ValidateArtifacts(registration.Artifacts ?? [], Add);
         if (registration.Conditions is { } conditions)
         {
             ConditionsValidator.Validate(conditions, sourceNames, Add);
         }
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
+    }
+
+    private static void ValidateArtifacts(IReadOnlyList<Artifact> artifacts, Action<string, string> add)
+    {
+        if (artifacts.Count > MaxArtifacts)
+        {
+            add("artifacts", $"at most {MaxArtifacts} artifacts");
+        }
+
+        for (var i = 0; i < artifacts.Count; i++)
+        {
+            if (artifacts[i] is not { } artifact)
+            {
+                add($"artifacts[{i}]", "must be an object");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(artifact.Name) || artifact.Name.Length > MaxLabelName || artifact.Name.Any(char.IsControl))
+            {
+                add($"artifacts[{i}].name", $"must be 1 to {MaxLabelName} printable characters");
+            }
+
+            if (!Artifact.IsDigest(artifact.Digest))
+            {
+                add($"artifacts[{i}].digest", "must be sha256: followed by 64 lowercase hex digits");
+            }
+        }
     }
 
     private static void ValidateGitOps(IReadOnlyList<GitOpsTarget> targets, Action<string, string> add)
@@ -100,6 +128,7 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
     private static partial System.Text.RegularExpressions.Regex KubernetesName();
 
     private const int MaxGitOpsTargets = 10;
+    private const int MaxArtifacts = 50;
     private const int MaxLabels = 32;
     private const int MaxLabelName = 100;
     private const int MaxLabelValue = 512;

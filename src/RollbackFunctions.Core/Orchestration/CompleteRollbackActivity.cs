@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Quarantine;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Telemetry;
 
@@ -13,14 +14,18 @@ public sealed record CompletionRequest(
     string DeployId,
     RollbackPhase Phase,
     string Summary,
-    IReadOnlyDictionary<string, StepStatus> Steps);
+    IReadOnlyDictionary<string, StepStatus> Steps)
+{
+    /// <summary>How long to quarantine the deploy's version and artifacts when a revert ran; null or zero: not at all.</summary>
+    public TimeSpan? QuarantineFor { get; init; }
+}
 
 /// <summary>
-/// Records how the rollback ended, on the deploy (rolledBack or rollbackFailed, step statuses)
-/// and on the rollback head. The head is written last so that a terminal phase means everything
-/// else is already recorded. Idempotent.
+/// Records how the rollback ended, on the deploy (rolledBack or rollbackFailed, step statuses),
+/// in quarantine (what was reverted is not deployed again at once) and on the rollback head. The
+/// head is written last so that a terminal phase means everything else is already recorded. Idempotent.
 /// </summary>
-public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, TimeProvider clock)
+public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, IQuarantineStore quarantine, IAuditLog audit, TimeProvider clock)
     : TaskActivity<CompletionRequest, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, CompletionRequest input) => ExecuteAsync(input, CancellationToken.None);
@@ -28,10 +33,15 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
     public async Task<bool> ExecuteAsync(CompletionRequest input, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await deploys.UpdateAsync(input.DeployId, deploy => deploy.RolledBack(input.Phase, input.Steps, now), cancellationToken);
+        var deploy = await deploys.UpdateAsync(input.DeployId, deploy => deploy.RolledBack(input.Phase, input.Steps, now), cancellationToken);
         await audit.AppendAsync(
             new AuditEntry(input.RollbackId, RollbackActors.System, AuditActions.RollbackCompleted, input.Steps, input.Phase.ToString(), input.Summary),
             cancellationToken);
+        if (deploy is not null && input.QuarantineFor is { } period && period > TimeSpan.Zero && QuarantineRule.Applies(input.Steps.Values))
+        {
+            await QuarantineAsync(input.RollbackId, deploy, now, period, cancellationToken);
+        }
+
         await rollbacks.SetPhaseAsync(input.RollbackId, input.Phase, input.Summary, now, cancellationToken);
         if (await rollbacks.GetAsync(input.RollbackId, cancellationToken) is { } head)
         {
@@ -40,5 +50,22 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
         }
 
         return true;
+    }
+
+    private async Task QuarantineAsync(string rollbackId, DeployRecord deploy, DateTimeOffset now, TimeSpan period, CancellationToken cancellationToken)
+    {
+        // The deploy it replaced: the newest one of another version registered before it (a re-run
+        // of the same version replaced nothing). Its artifacts were not this deploy's change.
+        var replaced = (await deploys.FindAsync(deploy.Service, deploy.Environment, cancellationToken))
+            .FirstOrDefault(d => d.RegisteredAt < deploy.RegisteredAt && d.Version != deploy.Version);
+        var subjects = QuarantineRule.SubjectsOf(deploy, replaced);
+        foreach (var subject in subjects)
+        {
+            await quarantine.AddAsync(new QuarantineEntry(deploy.Service, deploy.Environment, subject, rollbackId, deploy.DeployId, now, now + period), cancellationToken);
+        }
+
+        await audit.AppendAsync(
+            new AuditEntry(rollbackId, RollbackActors.System, AuditActions.Quarantined, subjects.Select(s => s.ToString()).ToList(), deploy.Version, $"quarantined until {now + period:u}: {string.Join(", ", subjects)}"),
+            cancellationToken);
     }
 }

@@ -8,7 +8,8 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <param name="TriggerAlerts">How many alerts triggered it; with no conditions, their resolving is the verification.</param>
 /// <param name="Settings">Timing and retry tunables.</param>
 /// <param name="Approvals">Steps the policy wants approved; null (older instances) for none.</param>
-public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null);
+/// <param name="QuarantineFor">How long the deploy's version and artifacts are quarantined once a revert ran; null (older instances) or zero for not at all.</param>
+public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null, TimeSpan? QuarantineFor = null);
 
 /// <summary>Timing and retry tunables of one rollback.</summary>
 /// <param name="StepMaxAttempts">Durable attempts of one step's revert activity, unless the step says otherwise.</param>

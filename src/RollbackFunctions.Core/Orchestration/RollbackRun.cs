@@ -139,7 +139,7 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
     {
         await context.CallActivityAsync<bool>(
             nameof(CompleteRollbackActivity),
-            new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses),
+            new CompletionRequest(input.RollbackId, input.DeployId, phase, summary, statuses) { QuarantineFor = input.QuarantineFor },
             StorageRetry);
         OrchestrationLog.Finished(context.CreateReplaySafeLogger<RollbackOrchestrator>(), input.RollbackId, phase, summary);
 

@@ -26,6 +26,16 @@ public sealed class PolicyOptions
     /// </summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a version (and the artifact digests it introduced) stays quarantined after a rollback
+    /// reverted any of it: registering it again for that service and environment is refused until
+    /// then or an operator's release. Zero turns quarantine off.
+    /// </summary>
+    public TimeSpan QuarantineFor { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How recent a rehearsal must be for an environment requiring <c>rehearsed</c> readiness.</summary>
+    public TimeSpan RehearsalMaxAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Per environment (case-insensitive); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.</summary>
     public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -54,6 +64,11 @@ public sealed class PolicyOptions
             yield return "Rollback:Policy:MassAlertServices must be at least 1";
         }
 
+        if (QuarantineFor < TimeSpan.Zero || QuarantineFor > TimeSpan.FromDays(365))
+        {
+            yield return "Rollback:Policy:QuarantineFor must be between 0 (off) and 365 days";
+        }
+
         if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(15))
         {
             yield return "Rollback:Policy:ClockSkew must be between 0 and 15 minutes";
@@ -71,4 +86,7 @@ public sealed class EnvironmentPolicy
 
     /// <summary>Step kinds whose revert always waits for an operator here (e.g. <c>terraform</c> in <c>prod</c>), whoever started the rollback.</summary>
     public List<string> RequireApproval { get; init; } = [];
+
+    /// <summary>What a deploy's rollback plan must show before its gate opens: none, plan or rehearsed.</summary>
+    public Planning.RequiredReadiness RequireReadiness { get; set; } = Planning.RequiredReadiness.None;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 
 namespace RollbackFunctions.Core.Ports;
@@ -23,6 +24,13 @@ public interface IStepExecutor
     /// </summary>
     Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(StepPreparation.Nothing);
+
+    /// <summary>
+    /// Runs the dry run this kind's tool offers for the revert, changing nothing (a server-side dry
+    /// run, a revert in a scratch clone). Kinds without one keep this default.
+    /// </summary>
+    Task<StepRehearsal> RehearseAsync(StepRevertRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(StepRehearsal.NotRehearsable($"{Kind} steps offer no dry run"));
 
     /// <summary>Reverts the step. Expected failures are outcomes, not exceptions.</summary>
     Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken);

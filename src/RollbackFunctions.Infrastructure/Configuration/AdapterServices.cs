@@ -42,6 +42,7 @@ public static class AdapterServices
         services.AddHostedService<StorageTablesInitializer>();
         services.AddSingleton<IDeployStore, TableDeployStore>();
         services.AddSingleton<IRollbackStore, TableRollbackStore>();
+        services.AddSingleton<IQuarantineStore, TableQuarantineStore>();
         services.AddSingleton<IAlertLog, TableAlertLog>();
         services.AddSingleton<IAuditLog, TableAuditLog>();
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
 
@@ -44,7 +45,55 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
             return "webhook steps need params.revertUrl (a string)";
         }
 
-        return CheckUrl(url, out _);
+        if (CheckUrl(url, out _) is { } problem)
+        {
+            return problem;
+        }
+
+        return parameters["rehearseUrl"] switch
+        {
+            null => null,
+            JsonValue rehearse when rehearse.TryGetValue<string>(out var rehearseUrl) => CheckUrl(rehearseUrl, out _),
+            _ => "params.rehearseUrl must be a string",
+        };
+    }
+
+    /// <summary>
+    /// Sends the revert's body with <c>"rehearsal": true</c> to <c>params.rehearseUrl</c>: the
+    /// receiver checks what it would do and changes nothing. 2xx: ok; 428: would need approval.
+    /// </summary>
+    public async Task<StepRehearsal> RehearseAsync(StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Params["rehearseUrl"]?.GetValue<string>() is not { } url)
+        {
+            return StepRehearsal.NotRehearsable("the step names no params.rehearseUrl");
+        }
+
+        if (CheckUrl(url, out var target) is { } problem)
+        {
+            return StepRehearsal.Fails(problem);
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, target)
+        {
+            Content = new StringContent(
+                JsonSerializer.Serialize(new WebhookRevertBody(request.DeployId, request.StepId, request.Version, request.PreviousVersion) { Rehearsal = true }, WireJson),
+                Encoding.UTF8,
+                "application/json"),
+        };
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
+            var status = (int)response.StatusCode;
+            var body = Truncate(await response.Content.ReadAsStringAsync(cancellationToken), MaxDetailLength);
+            return response.IsSuccessStatusCode ? StepRehearsal.Ok($"POST {target.Host} answered {status}")
+                : status == StatusCodes.Status428PreconditionRequired ? StepRehearsal.WouldNeedApproval($"the receiver calls this revert destructive: {body}")
+                : StepRehearsal.Fails($"POST {target.Host} answered {status}: {body}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            return StepRehearsal.Fails($"POST {target.Host} failed: {e.GetType().Name}: {Truncate(e.Message, MaxDetailLength)}");
+        }
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -122,4 +171,8 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 }
 
 /// <summary>What a revert webhook receives.</summary>
-public sealed record WebhookRevertBody(string DeployId, string StepId, string Version, string? PreviousVersion);
+public sealed record WebhookRevertBody(string DeployId, string StepId, string Version, string? PreviousVersion)
+{
+    /// <summary>True on a rehearsal (sent to <c>rehearseUrl</c>): check, change nothing. Left out of a real revert.</summary>
+    public bool? Rehearsal { get; init; }
+}

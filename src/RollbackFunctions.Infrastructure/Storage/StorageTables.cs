@@ -27,6 +27,7 @@ public sealed class StorageTables
         Rollbacks = service.GetTableClient($"{prefix}Rollbacks");
         Alerts = service.GetTableClient($"{prefix}Alerts");
         Audit = service.GetTableClient($"{prefix}Audit");
+        Quarantine = service.GetTableClient($"{prefix}Quarantine");
     }
 
     public TableClient Deploys { get; }
@@ -36,6 +37,9 @@ public sealed class StorageTables
     public TableClient Rollbacks { get; }
     public TableClient Alerts { get; }
     public TableClient Audit { get; }
+
+    /// <summary>Versions and artifacts a rollback reverted, by service and environment.</summary>
+    public TableClient Quarantine { get; }
 
     /// <summary>
     /// A connection string, or the endpoint with an Entra ID token (the app's managed identity in
@@ -68,7 +72,7 @@ public sealed class StorageTables
     /// <summary>Creates the tables that do not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Deploys, DeployIndex, Rollbacks, Alerts, Audit })
+        foreach (var table in new[] { Deploys, DeployIndex, Rollbacks, Alerts, Audit, Quarantine })
         {
             await table.CreateIfNotExistsAsync(cancellationToken);
         }

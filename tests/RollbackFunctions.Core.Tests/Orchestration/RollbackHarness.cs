@@ -47,6 +47,13 @@ internal sealed class RollbackHarness : IAsyncDisposable
     public ScriptedMetricSource Metrics { get; } = new();
     public InMemoryDeployStore Deploys { get; } = new();
     public InMemoryRollbackStore Rollbacks { get; } = new();
+    public InMemoryQuarantineStore Quarantine { get; } = new();
+
+    /// <summary>Passed to every rollback started: how long a reverted deploy is quarantined (null: not at all).</summary>
+    public TimeSpan? QuarantineFor { get; set; }
+
+    /// <summary>Artifacts of every deploy started.</summary>
+    public IReadOnlyList<Artifact> Artifacts { get; set; } = [];
     public InMemoryAuditLog Audit { get; } = new();
     public InMemoryAlertLog Alerts { get; } = new();
     public RecordingLauncher Launcher { get; } = new();
@@ -64,7 +71,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     /// <summary>Starts a rollback; without <paramref name="storeDeploy"/> its deploy is missing, so halting fails on every attempt.</summary>
     public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, bool storeDeploy, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
     {
-        var deploy = DeployBuilder.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions };
+        var deploy = DeployBuilder.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions, Artifacts = Artifacts };
         if (storeDeploy)
         {
             await Deploys.AddAsync(deploy, CancellationToken.None);
@@ -84,7 +91,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
 
         await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings),
+            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings, QuarantineFor: QuarantineFor),
             new StartOrchestrationOptions(rollbackId));
         return rollbackId;
     }
@@ -120,6 +127,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
                 .AddSingleton(TimeProvider.System)
                 .AddSingleton<IDeployStore>(Deploys)
                 .AddSingleton<IRollbackStore>(Rollbacks)
+                .AddSingleton<IQuarantineStore>(Quarantine)
                 .AddSingleton<IAuditLog>(Audit)
                 .AddSingleton<IAlertLog>(Alerts)
                 .AddSingleton<IPager>(Pager)

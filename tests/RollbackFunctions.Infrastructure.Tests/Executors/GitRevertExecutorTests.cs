@@ -72,6 +72,26 @@ public sealed class GitRevertExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Rehearse_Conflict_IsFoundWithoutPushing_ACleanRevertIsOk()
+    {
+        var executor = Executor(new GitRepositoryOptions { Url = remote });
+        var clean = await executor.RehearseAsync(Request("push"), default);
+        work.Commit("hotfix on top", ("apps/payments.yaml", "image: payments:1.4.3\nreplicas: 5\n"));
+        work.Git("push", "--quiet", remote, "main");
+        var before = RemoteHead();
+        var branches = Remote("branch", "--list");
+
+        var conflicted = await executor.RehearseAsync(Request("pullRequest"), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, clean.Outcome);
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Fails, conflicted.Outcome);
+        Assert.Contains("conflicts in apps/payments.yaml", conflicted.Detail);
+        Assert.Equal(before, RemoteHead()); // nothing pushed, no rollback branch
+        Assert.Equal(branches, Remote("branch", "--list"));
+        Assert.False(Directory.EnumerateFileSystemEntries(workRoot).Any());
+    }
+
+    [Fact]
     public async Task PullRequest_GitHub_PushesTheRollbackBranchAndOpensOneRequest_EvenWhenRetried()
     {
         var opened = new List<JsonObject>();

@@ -18,6 +18,7 @@ public sealed class HelmReleaseExecutorTests : IDisposable
             cat "$state/history.json";;
           rollback)
             if [ -f "$state/rollback-exit" ]; then cat "$state/rollback-stderr" >&2; exit "$(cat "$state/rollback-exit")"; fi
+            case " $* " in *" --dry-run "*) echo "Rollback was a success! Happy Helming!"; exit 0;; esac
             cp "$state/history-after-rollback.json" "$state/history.json"
             echo "Rollback was a success! Happy Helming!";;
           *) echo "unexpected helm command: $1" >&2; exit 64;;
@@ -61,6 +62,21 @@ public sealed class HelmReleaseExecutorTests : IDisposable
         }
 
         return p;
+    }
+
+    [Fact]
+    public async Task Rehearse_RunsHelmRollbackDryRun_AndTheReleaseIsUnchanged()
+    {
+        helm.Write("history.json", Deployed41);
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "chart", "helmRelease", Params()), default);
+        helm.Write("history.json", Deployed42); // the deploy
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params(), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        var call = Assert.Single(helm.Calls, c => c[1] == "rollback");
+        Assert.Equal(["rollback", "checkout", "41", "--namespace", "shop", "--dry-run", "--kubeconfig", "/etc/rollback/prod.kubeconfig", "--kube-context", "prod-admin"], call[1..]);
+        Assert.Equal(Deployed42, helm.Read("history.json"));
     }
 
     private static StepRevertRequest Revert(JsonObject parameters, StepPreparation prepared) =>

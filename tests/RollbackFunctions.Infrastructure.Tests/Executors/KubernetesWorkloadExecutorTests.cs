@@ -43,6 +43,37 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         Assert.Null(k8s.Workloads.ValidateParams(new JsonObject { ["namespace"] = "shop", ["name"] = "checkout" }));
 
     [Fact]
+    public async Task Rehearse_SendsTheRestorePatchAsAServerSideDryRun_AndChangesNothing()
+    {
+        k8s.Api.SeedWorkload("deployments", "shop", "checkout", 3, "registry/checkout:1.4.1", "registry/checkout:1.4.2");
+        var prepared = await k8s.Workloads.PrepareAsync(KubernetesFixture.PrepareOf(Kind, Params()), default);
+        k8s.Api.SetImage("deployments", "shop", "checkout", "registry/checkout:1.4.3"); // the deploy
+        var before = k8s.Api.Deployment("shop", "checkout")!.ToJsonString();
+
+        var rehearsal = await k8s.Workloads.RehearseAsync(KubernetesFixture.RevertOf(Kind, Params(), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("revision 2", rehearsal.Detail);
+        var patch = Assert.Single(k8s.Api.Writes);
+        Assert.Equal(("PATCH", "/apis/apps/v1/namespaces/shop/deployments/checkout?dryRun=All"), (patch.Method, patch.Path));
+        Assert.Equal(before, k8s.Api.Deployment("shop", "checkout")!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Rehearse_RestoreRefusedByTheApiServer_Fails_SayingWhy()
+    {
+        k8s.Api.SeedWorkload("deployments", "shop", "checkout", 3, "registry/checkout:1.4.1", "registry/checkout:1.4.2");
+        var prepared = await k8s.Workloads.PrepareAsync(KubernetesFixture.PrepareOf(Kind, Params()), default);
+        k8s.Api.SetImage("deployments", "shop", "checkout", "registry/checkout:1.4.3");
+        k8s.Api.Faults["PATCH deployments/checkout"] = new([422]); // as an admission webhook refusing the old image
+
+        var rehearsal = await k8s.Workloads.RehearseAsync(KubernetesFixture.RevertOf(Kind, Params(), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Fails, rehearsal.Outcome);
+        Assert.Contains("422", rehearsal.Detail);
+    }
+
+    [Fact]
     public async Task Revert_AfterADeploy_RestoresTheCapturedTemplateWithOneJsonPatch_AndWaitsForTheRollout()
     {
         k8s.Api.SeedWorkload("deployments", "shop", "checkout", 3, "registry/checkout:1.4.1", "registry/checkout:1.4.2");

@@ -64,7 +64,7 @@ public sealed class IntegrationKitTests
     }
 
     [SkippableFact]
-    public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate()
+    public async Task CurlScript_RegistersChecksTheGateReportsAndCompletes_ThenStopsAtAClosedGate_AndAtAQuarantine()
     {
         await using var runtime = await KeyedRuntimeAsync("Roles:0");
         await using var receiver = await LocalReceiver.StartAsync();
@@ -73,21 +73,40 @@ public sealed class IntegrationKitTests
 
         var register = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "register", file);
         var gate = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
+        var plan = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "plan", id);
+        var rehearse = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "rehearse", id);
         var step = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "step", id, "schema", "applied");
         var complete = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "complete", id);
         var wrongKey = await RunAsync("sh", new Dictionary<string, string>(environment) { ["ROLLBACK_KEY"] = "nope" }, Kit("ci", "rollback.sh"), "gate", id);
         await CloseGateAsync(runtime, id);
         var closed = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "gate", id);
         File.Delete(file);
+        // Once the rollback reverted the step, the version is quarantined: a retried pipeline
+        // registering it again (a new deploy id each time) stops with exit 4.
+        var quarantined = await Eventually.ReturnsAsync(
+            async () =>
+            {
+                var (_, retry) = await DeployFileAsync(receiver);
+                var attempt = await RunAsync("sh", environment, Kit("ci", "rollback.sh"), "register", retry);
+                File.Delete(retry);
+                return attempt.Exit == 4 ? attempt.Output : null;
+            },
+            TimeSpan.FromSeconds(60),
+            () => "registering the rolled-back version again never stopped with exit 4",
+            TimeSpan.FromMilliseconds(500));
 
         Assert.True(register.Exit == 0, register.Output);
         Assert.Contains($"\"deployId\":\"{id}\"", register.Output);
         Assert.True(gate.Exit == 0 && gate.Output.Contains("gate open", StringComparison.Ordinal), gate.Output);
+        Assert.True(plan.Exit == 0 && plan.Output.Contains("\"readiness\":\"ready\"", StringComparison.Ordinal), plan.Output);
+        Assert.True(rehearse.Exit == 0 && rehearse.Output.Contains("\"notRehearsable\"", StringComparison.Ordinal), rehearse.Output);
         Assert.True(step.Exit == 0, step.Output);
         Assert.True(complete.Exit == 0 && complete.Output.Contains("baking", StringComparison.Ordinal), complete.Output);
         Assert.Equal(1, wrongKey.Exit);
         Assert.Equal(3, closed.Exit);
         Assert.Contains(Identifiers.RollbackIdFor(id), closed.Output);
+        Assert.Contains("quarantined", quarantined);
+        Assert.Contains(Identifiers.RollbackIdFor(id), quarantined);
     }
 
     /// <summary>
@@ -135,7 +154,8 @@ public sealed class IntegrationKitTests
     /// <summary>The runtime with a <c>ci</c> key and an on-call key, roles under <paramref name="rolesKey"/> (<c>Roles:0</c> or <c>Roles</c>).</summary>
     private static Task<TestRuntime> KeyedRuntimeAsync(string rolesKey) => TestRuntime.StartAsync(
         "Rollback:Auth:Keys:pipeline:Secret=" + CiSecret, $"Rollback:Auth:Keys:pipeline:{rolesKey}=ci",
-        "Rollback:Auth:Keys:oncall:Secret=" + OperatorSecret, $"Rollback:Auth:Keys:oncall:{rolesKey}=operator");
+        "Rollback:Auth:Keys:oncall:Secret=" + OperatorSecret, $"Rollback:Auth:Keys:oncall:{rolesKey}=operator",
+        "Rollback:Policy:QuarantineFor=1.00:00:00");
 
     /// <summary>A one-step deploy registration in a file, as CI would have it.</summary>
     private static async Task<(string Id, string File)> DeployFileAsync(LocalReceiver receiver)

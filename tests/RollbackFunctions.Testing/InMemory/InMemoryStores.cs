@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Quarantine;
 using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Verification;
 
@@ -124,6 +125,58 @@ public sealed class InMemoryRollbackStore : IRollbackStore
 
             heads[rollbackId] = changed;
             return true;
+        }
+    }
+}
+
+/// <summary>Quarantine entries in memory; held to the same contract tests as the Table store.</summary>
+public sealed class InMemoryQuarantineStore : IQuarantineStore
+{
+    private readonly Dictionary<(string, string, QuarantineSubject), QuarantineEntry> entries = [];
+    private readonly Lock gate = new();
+
+    public Task AddAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var key = (entry.Service, entry.Environment, entry.Subject);
+            if (!entries.TryGetValue(key, out var stored) || stored.RollbackId != entry.RollbackId)
+            {
+                entries[key] = entry;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<QuarantineEntry>> FindAsync(string service, string environment, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<QuarantineEntry>>(entries.Values.Where(e => e.Service == service && e.Environment == environment).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<QuarantineEntry>> ListAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<QuarantineEntry>>(entries.Values.ToList());
+        }
+    }
+
+    public Task<QuarantineEntry?> UpdateAsync(string service, string environment, QuarantineSubject subject, Func<QuarantineEntry, QuarantineEntry?> change, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (!entries.TryGetValue((service, environment, subject), out var stored))
+            {
+                return Task.FromResult<QuarantineEntry?>(null);
+            }
+
+            var changed = change(stored) ?? stored;
+            entries[(service, environment, subject)] = changed;
+            return Task.FromResult<QuarantineEntry?>(changed);
         }
     }
 }

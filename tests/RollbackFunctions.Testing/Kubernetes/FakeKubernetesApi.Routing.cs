@@ -25,7 +25,7 @@ public sealed partial class FakeKubernetesApi
     [GeneratedRegex("^(?<prefix>/api/v1|/apis/[^/]+/[^/]+)/namespaces/(?<ns>[^/]+)/(?<plural>[^/]+)(/(?<name>[^/]+)(/(?<sub>status))?)?$")]
     private static partial Regex ObjectPath();
 
-    private (int Status, JsonNode Reply) Route(string method, string path, string labelSelector, string contentType, string body)
+    private (int Status, JsonNode Reply) Route(string method, string path, string labelSelector, string contentType, string body, bool dryRun = false)
     {
         if (method == "GET" && Discovery(path) is { } discovery)
         {
@@ -55,7 +55,7 @@ public sealed partial class FakeKubernetesApi
             {
                 "GET" => (200, Refreshed(prefix, plural, stored)),
                 "PUT" => Replace(prefix, ns, plural, name, stored, JsonNode.Parse(body)!.AsObject()),
-                "PATCH" => Patch(prefix, ns, plural, name, stored, contentType, body, statusOnly: match.Groups["sub"].Success),
+                "PATCH" => Patch(prefix, ns, plural, name, stored, contentType, body, statusOnly: match.Groups["sub"].Success, dryRun),
                 _ => (405, Status(405, "method not allowed")),
             };
         }
@@ -101,7 +101,8 @@ public sealed partial class FakeKubernetesApi
         return (200, Store(prefix, ns, plural, name, stored, replacement));
     }
 
-    private (int, JsonNode) Patch(string prefix, string ns, string plural, string name, JsonObject stored, string contentType, string body, bool statusOnly)
+    /// <param name="dryRun"><c>?dryRun=All</c>: the patched object is answered, as the API server's server-side dry run does, and nothing is stored.</param>
+    private (int, JsonNode) Patch(string prefix, string ns, string plural, string name, JsonObject stored, string contentType, string body, bool statusOnly, bool dryRun = false)
     {
         var patched = stored.DeepClone().AsObject();
         var media = contentType.Split(';')[0].Trim();
@@ -120,6 +121,12 @@ public sealed partial class FakeKubernetesApi
         else
         {
             return (415, Status(415, $"the body of the request was in an unknown format: {contentType}"));
+        }
+
+        if (dryRun)
+        {
+            patched["status"] = stored["status"]?.DeepClone();
+            return (200, patched);
         }
 
         if (statusOnly)

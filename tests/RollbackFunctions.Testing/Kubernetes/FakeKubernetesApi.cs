@@ -122,7 +122,7 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
 
         try
         {
-            var (status, reply) = Route(request.Method, request.Path.Value!, request.Query["labelSelector"].ToString(), request.ContentType ?? "", body);
+            var (status, reply) = Route(request.Method, request.Path.Value!, request.Query["labelSelector"].ToString(), request.ContentType ?? "", body, request.Query["dryRun"] == "All");
             await WriteAsync(context, status, reply);
         }
         catch (Exception e)

@@ -61,6 +61,15 @@ public sealed class KubernetesApi
         retry.ExecuteAsync(async token => await Generic(cluster, resource).PatchNamespacedAsync<KubeObject>(patch, ns, name, token), cancellationToken).AsTask();
 
     /// <summary>
+    /// The same patch as a server-side dry run (<c>dryRun=All</c>): admission webhooks and validation
+    /// run, nothing is stored. For resources of a named API group (workloads, Rollouts).
+    /// </summary>
+    public Task DryRunPatchAsync(string cluster, KubeResource resource, string ns, string name, V1Patch patch, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(
+            async token => await clusters.ClientFor(cluster).CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name, dryRun: "All", cancellationToken: token),
+            cancellationToken).AsTask();
+
+    /// <summary>
     /// Reads a ConfigMap, lets <paramref name="change"/> edit it, and replaces it with the read's
     /// resourceVersion; a conflict (someone wrote in between) re-reads and tries again. Null when it does not exist.
     /// </summary>

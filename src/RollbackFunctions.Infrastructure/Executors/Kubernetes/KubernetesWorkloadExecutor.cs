@@ -11,7 +11,7 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 /// <c>/spec/template</c>, and the revert waits until the rollout is complete. Idempotent: a
 /// workload already at that template is not patched again, only waited for.
 /// </summary>
-public sealed class KubernetesWorkloadExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
+public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
 {
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
