@@ -94,6 +94,11 @@ public sealed class StatisticalChecksWithPrometheusTests(TrafficFixture fixture)
         Assert.True(fast.Verdict == Verdict.Unhealthy, fast.Detail);
         Assert.InRange(fast.Value!.Value, 30, 70); // 50x, give or take the jitter of the simulated errors
         Assert.True(slow.Verdict == Verdict.Healthy, slow.Detail);
+
+        // The report's "error budget spent": the same queries over a past stretch (range and offset).
+        var now = DateTimeOffset.UtcNow;
+        var spent = Assert.Single(await new ErrorBudget(services.GetServices<IMetricSource>(), TimeProvider.System).SpentAsync([Budget("fastburn")], now.AddSeconds(-8), now.AddSeconds(-2), default));
+        Assert.True(spent.ErrorRatio is > 0.35 and < 0.65, spent.Detail);
     }
 
     private static ConditionCheck Canary(string service) => new()
