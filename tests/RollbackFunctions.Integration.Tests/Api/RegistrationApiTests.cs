@@ -72,7 +72,7 @@ public sealed class RegistrationApiTests(RuntimeFixture fixture) : IClassFixture
     };
 
     private static string Watched(string id, string checks) =>
-        $$"""{"deployId":"{{id}}","service":"s","environment":"prod","version":"1","steps":[],"conditions":{"checks":[{{checks}}]}}""";
+        $$$"""{"deployId":"{{{id}}}","service":"s","environment":"prod","version":"1","steps":[],"conditions":{"checks":[{{{checks}}}]}}""";
 
     private const string Cyclic = """
         {"id":"a","kind":"webhook","dependsOn":["c"],"params":{"revertUrl":"http://127.0.0.1/a"}},
