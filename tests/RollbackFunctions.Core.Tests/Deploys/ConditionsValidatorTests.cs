@@ -105,8 +105,11 @@ public sealed class ConditionsValidatorTests
     }
 
     [Fact]
-    public void Validate_WatchIntervalUnderFiveSeconds_IsRefused() =>
-        Assert.Contains("between 00:00:05", Problems(new RollbackConditions { Checks = [Good], WatchInterval = TimeSpan.FromSeconds(1) })["conditions.watchInterval"]);
+    public void Validate_WatchIntervalUnderOneSecond_IsRefused()
+    {
+        Assert.Contains("between 00:00:01", Problems(new RollbackConditions { Checks = [Good], WatchInterval = TimeSpan.FromMilliseconds(500) })["conditions.watchInterval"]);
+        Assert.Empty(Problems(new RollbackConditions { Checks = [Good], WatchInterval = TimeSpan.FromSeconds(1) }));
+    }
 
     [Fact]
     public void Validate_NullCheck_MustBeAnObject() =>
