@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Deploys;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Core.Ports;
@@ -101,6 +104,33 @@ public sealed class StatisticalChecksWithPrometheusTests(TrafficFixture fixture)
         Assert.True(spent.ErrorRatio is > 0.35 and < 0.65, spent.Detail);
     }
 
+    /// <summary>The rollback report shows what the incident cost the SLO, measured on the real Prometheus.</summary>
+    [SkippableFact]
+    public async Task Report_OfARollbackWithABurnRateCheck_ShowsTheErrorBudgetSpent()
+    {
+        var prometheus = fixture.Require();
+        await using var receiver = await LocalReceiver.StartAsync();
+        await using var runtime = await TestRuntime.StartAsync($"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}");
+        var id = $"budget-{Guid.NewGuid():N}"[..30];
+        var deploy = Payloads.DiamondDeploy(id, receiver, "fastburn");
+        deploy["steps"] = new JsonArray(Payloads.Step("rollout", receiver));
+        deploy["conditions"] = new JsonObject
+        {
+            ["checks"] = new JsonArray(JsonSerializer.SerializeToNode(Budget("fastburn"), new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull })),
+            ["interval"] = "00:00:01",
+            ["verifyWindow"] = "00:00:03", // the burn goes on: verification gives up quickly, the budget is reported all the same
+        };
+        (await runtime.PostJsonAsync("/api/deploys", deploy)).EnsureSuccessStatusCode().Dispose();
+        (await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null)).Dispose();
+        (await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"reason":"error budget burning"}""")).Dispose();
+        await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(90));
+
+        var report = await runtime.Http.GetStringAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/report");
+
+        Assert.Contains("## Error budget", report);
+        Assert.Matches(@"\*\*budget\*\* from .* requests bad over .*\(burn rate \d+(\.\d+)?x against 99 %\): [0-9.]+ % of a 30-day error budget", report);
+    }
+
     private static ConditionCheck Canary(string service) => new()
     {
         Name = "canary",
@@ -121,11 +151,11 @@ public sealed class StatisticalChecksWithPrometheusTests(TrafficFixture fixture)
     private static ConditionCheck Budget(string service) => new()
     {
         Name = "budget",
-        BurnRate = System.Text.Json.JsonSerializer.Deserialize<BurnRateCheck>(string.Create(CultureInfo.InvariantCulture, $$"""
+        BurnRate = JsonSerializer.Deserialize<BurnRateCheck>(string.Create(CultureInfo.InvariantCulture, $$"""
             {"objective": 0.99, "windows": [["3s", "10s", 10]],
              "good": "sum(rate(http_requests_total{service=\"{{service}}\",code!~\"5..\"}[$window]))",
              "total": "sum(rate(http_requests_total{service=\"{{service}}\"}[$window]))"}
-            """), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)),
+            """), new JsonSerializerOptions(JsonSerializerDefaults.Web)),
     };
 
     /// <summary>Samples until the check has enough data to judge (Prometheus fills its windows as it scrapes), then returns that judgement.</summary>
