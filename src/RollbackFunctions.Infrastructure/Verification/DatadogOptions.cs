@@ -28,8 +28,9 @@ public sealed class DatadogOptions : IValidatableObject
 
     /// <summary>
     /// Longest a query waits for a 429's <c>X-RateLimit-Reset</c> before asking once more; a later
-    /// reset makes this sample an error and no call is made until it passes. Default: the shortest
-    /// watch interval, so a wait never overruns the next sample.
+    /// reset makes this sample an error and no call is made until it passes. Keep it under the
+    /// watch interval of Datadog checks (the default one is 15 s): a longer wait delays the next
+    /// sample, since the watcher samples one round at a time.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(5);
