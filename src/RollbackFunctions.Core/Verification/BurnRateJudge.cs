@@ -20,7 +20,12 @@ public static class BurnRateJudge
     public static CheckResult Evaluate(ConditionCheck check, IReadOnlyDictionary<string, WindowAnswer> answers)
     {
         var burn = check.BurnRate!;
-        var pairs = burn.Pairs(out var problem) ?? throw new ArgumentException(problem, nameof(check));
+        if (burn.Pairs(out var problem) is not { } pairs || pairs.Any(p => !answers.ContainsKey(p.Short) || !answers.ContainsKey(p.Long)))
+        {
+            // Registration refuses such a check; one stored before that rule cannot be judged, which is an error, never a breach.
+            return new CheckResult(check.Name, Verdict.Error, null, $"windows: {problem ?? "a window was not queried"}");
+        }
+
         var rates = answers.ToDictionary(a => a.Key, a => Rate(a.Value, burn.Objective), StringComparer.Ordinal);
         var judged = pairs.Select(p => (Pair: p, Short: rates[p.Short], Long: rates[p.Long])).ToList();
         var firing = judged.Where(j => j.Short.Burn > j.Pair.Factor && j.Long.Burn > j.Pair.Factor).ToList();
