@@ -9,6 +9,8 @@
 //   lookup [deploys=100000] [services=1000]    correlation lookup with that many deploys stored
 //   crash [runs=5]                             kill -9 mid-revert -> resumed, default settings
 //   breach [runs=5] [watchIntervalSeconds=5]   metric breach -> first revert through the watcher (Prometheus)
+//   watch [deploys=500] [seconds=120] [intervalSeconds=15] [breachRuns=5]
+//                                              breach -> first revert at 5 s and 1 s; lag and storage cost of many watched deploys
 //   report                                     every figure above with the defaults, as one table
 using System.Globalization;
 
@@ -23,8 +25,9 @@ var figures = mode switch
     "lookup" => await LookupBenchmark.RunAsync(Arg(1, 100_000), Arg(2, 1000)),
     "crash" => await CrashBenchmark.RunAsync(Arg(1, 5)),
     "breach" => await BreachBenchmark.RunAsync(Arg(1, 5), Arg(2, 5)),
+    "watch" => await WatchBenchmark.RunAsync(Arg(1, 500), Arg(2, 120), Arg(3, 15), Arg(4, 5)),
     "report" => await ReportAsync(),
-    _ => throw new ArgumentException($"unknown mode '{mode}': first-revert, intake, dag, lookup, crash, breach or report"),
+    _ => throw new ArgumentException($"unknown mode '{mode}': first-revert, intake, dag, lookup, crash, breach, watch or report"),
 };
 
 Console.WriteLine();

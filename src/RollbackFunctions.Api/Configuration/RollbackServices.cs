@@ -50,6 +50,7 @@ public static class RollbackServices
         services.AddSingleton<RegistrationValidator>();
         services.AddSingleton<StepCapture>();
         services.AddSingleton<CheckSampler>();
+        services.AddSingleton<ErrorBudget>();
         services.AddOptions<CheckTemplateOptions>().Bind(configuration.GetSection("Rollback:Watch:Templates"));
         services.AddSingleton(sp => new CheckTemplates(sp.GetRequiredService<IOptions<CheckTemplateOptions>>().Value));
         services.AddSingleton<WatcherStarter>();

@@ -6,11 +6,12 @@ using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
+using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What operators call to start and read rollbacks.</summary>
-public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter, ApiAccess access)
+public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter, ApiAccess access, ErrorBudget budget)
 {
     /// <summary>
     /// <c>POST /api/deploys/{deployId}/rollback</c>, optional body <c>{"reason", "actor", "force"}</c>.
@@ -115,14 +116,26 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             return Problems.NotFound($"no rollback {rollbackId}");
         }
 
+        var deploy = await deploys.GetAsync(head.DeployId, cancellationToken);
         var report = RollbackReport.Of(
-            await deploys.GetAsync(head.DeployId, cancellationToken),
+            deploy,
             head,
             await rollbacks.GetStepsAsync(rollbackId, cancellationToken),
             await rollbacks.GetSamplesAsync(rollbackId, cancellationToken),
-            await audit.ReadAsync(rollbackId, cancellationToken));
+            await audit.ReadAsync(rollbackId, cancellationToken),
+            await BudgetSpentAsync(deploy, head, cancellationToken));
         return Results.Text(report, "text/markdown; charset=utf-8");
     }
+
+    /// <summary>
+    /// The error budget each burn-rate check lost to the incident, from the deploy's registration
+    /// (CI registers just before its first step applies) to the end of the rollback (verified, or
+    /// given up). Measured when the report is asked for, so it needs the source's retention.
+    /// </summary>
+    private async Task<IReadOnlyList<BudgetSpent>> BudgetSpentAsync(DeployRecord? deploy, RollbackRecord head, CancellationToken cancellationToken) =>
+        deploy?.Conditions?.Checks is { } checks && checks.Any(c => c?.BurnRate is not null) && head.CompletedAt is { } ended
+            ? await budget.SpentAsync(checks, deploy.RegisteredAt, ended, cancellationToken)
+            : [];
 
     private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>
         Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;

@@ -17,7 +17,7 @@ public static class RollbackReport
 {
     private const int MaxSamples = 10;
 
-    public static string Of(DeployRecord? deploy, RollbackRecord head, IReadOnlyList<RollbackStepRecord> steps, IReadOnlyList<VerificationSample> samples, AuditTrail audit)
+    public static string Of(DeployRecord? deploy, RollbackRecord head, IReadOnlyList<RollbackStepRecord> steps, IReadOnlyList<VerificationSample> samples, AuditTrail audit, IReadOnlyList<BudgetSpent>? budgets = null)
     {
         var md = new StringBuilder();
         var subject = deploy is null ? head.DeployId : $"{deploy.Service} {deploy.Version} in {deploy.Environment}";
@@ -33,6 +33,7 @@ public static class RollbackReport
         Layers(md, steps);
         Humans(md, steps, audit);
         Evidence(md, samples);
+        Budget(md, budgets ?? []);
         Accounting(md, head, steps, audit);
         return md.ToString();
     }
@@ -161,6 +162,23 @@ public static class RollbackReport
         foreach (var sample in samples.TakeLast(MaxSamples))
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {At(sample.At)} {sample.Verdict}: {Text(sample.Summary)}");
+        }
+
+        md.AppendLine();
+    }
+
+    /// <summary>What the incident cost each SLO, when the deploy has burn-rate checks.</summary>
+    private static void Budget(StringBuilder md, IReadOnlyList<BudgetSpent> budgets)
+    {
+        if (budgets.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Error budget").AppendLine();
+        foreach (var spent in budgets)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{Text(spent.Check)}** from {At(spent.From)} to {At(spent.To)}: {Text(spent.Detail)}");
         }
 
         md.AppendLine();

@@ -19,7 +19,7 @@ public static class DatadogParser
             throw new AlertPayloadException("the body must be a JSON object");
         }
 
-        var cycleKey = Json.RequiredString(root, "alert_cycle_key");
+        var cycleKey = CycleKey(root);
         var transition = Json.RequiredString(root, "alert_transition");
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         AddTags(labels, Json.OptionalString(root, "tags"));
@@ -51,6 +51,19 @@ public static class DatadogParser
             annotations,
             EpisodeStart(root),
             Json.OptionalString(root, "link"));
+    }
+
+    /// <summary>
+    /// <c>$ALERT_CYCLE_KEY</c>, the dedup key: every event of one alert episode shares it. Empty, or
+    /// left as the variable's name (a webhook template that does not expand it), every alert would
+    /// share one key, and a new episode would be taken for a re-send of an old one.
+    /// </summary>
+    private static string CycleKey(JsonElement root)
+    {
+        var key = Json.RequiredString(root, "alert_cycle_key").Trim();
+        return key.Length > 0 && !key.StartsWith('$')
+            ? key
+            : throw new AlertPayloadException("alert_cycle_key must be the episode's key: send \"alert_cycle_key\": \"$ALERT_CYCLE_KEY\" in the webhook payload (it arrived empty or unexpanded)");
     }
 
     /// <summary>

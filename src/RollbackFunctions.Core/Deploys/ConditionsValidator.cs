@@ -4,10 +4,15 @@ using RollbackFunctions.Core.Watching;
 namespace RollbackFunctions.Core.Deploys;
 
 /// <summary>Checks registered conditions, so a typo is a 400 at registration, not a failed verification mid-incident.</summary>
-internal static class ConditionsValidator
+internal static partial class ConditionsValidator
 {
-    public static void Validate(RollbackConditions conditions, IReadOnlyCollection<string> sources, Action<string, string> add)
+    /// <summary>Validates with only the source names known (every source taken to be without quota, Prometheus able to run range queries).</summary>
+    public static void Validate(RollbackConditions conditions, IReadOnlyCollection<string> sources, Action<string, string> add) =>
+        Validate(conditions, SourceFacts.Named(sources), add);
+
+    public static void Validate(RollbackConditions conditions, SourceFacts sourceFacts, Action<string, string> add)
     {
+        var sources = sourceFacts.Names;
         var names = new HashSet<string>(StringComparer.Ordinal);
         var checks = conditions.Checks ?? [];
         for (var i = 0; i < checks.Count; i++)
@@ -30,9 +35,11 @@ internal static class ConditionsValidator
                 add($"{at}.source", $"unknown source '{check.Source}'; known sources: {string.Join(", ", sources.Order(StringComparer.Ordinal))}");
             }
 
-            ValidateWhat(check, at, add);
+            ValidateWhat(check, at, sourceFacts, add);
             ValidateLimits(check, at, add);
         }
+
+        ValidateQuotas(checks, sourceFacts, add);
 
         if (conditions.Interval is { } interval && !DeployDefaults.IsWaitInRange(interval))
         {
@@ -63,13 +70,13 @@ internal static class ConditionsValidator
         }
     }
 
-    /// <summary>Exactly one of a query, a template or a divergence, each with what it needs.</summary>
-    private static void ValidateWhat(ConditionCheck check, string at, Action<string, string> add)
+    /// <summary>Exactly one of a query, a template, a divergence or a burn rate, each with what it needs.</summary>
+    private static void ValidateWhat(ConditionCheck check, string at, SourceFacts sources, Action<string, string> add)
     {
-        var given = new[] { !string.IsNullOrWhiteSpace(check.Query), check.Template is not null, check.Divergence is not null }.Count(g => g);
+        var given = new[] { !string.IsNullOrWhiteSpace(check.Query), check.Template is not null, check.Divergence is not null, check.BurnRate is not null }.Count(g => g);
         if (given != 1)
         {
-            add(at, "needs exactly one of query, template or divergence");
+            add(at, "needs exactly one of query, template, divergence or burnRate");
             return;
         }
 
@@ -80,15 +87,11 @@ internal static class ConditionsValidator
 
         if (check.Divergence is { } divergence)
         {
-            if (string.IsNullOrWhiteSpace(divergence.Canary) || string.IsNullOrWhiteSpace(divergence.Baseline))
-            {
-                add($"{at}.divergence", "needs a canary and a baseline query");
-            }
-
-            if (divergence.MaxRatio < 1 || divergence.MinDelta < 0 || double.IsNaN(divergence.MaxRatio) || double.IsNaN(divergence.MinDelta))
-            {
-                add($"{at}.divergence", "needs maxRatio of at least 1 and minDelta of at least 0");
-            }
+            ValidateDivergence(divergence, check.Source, $"{at}.divergence", sources, add);
+        }
+        else if (check.BurnRate is { } burnRate)
+        {
+            ValidateBurnRate(burnRate, check.Source, $"{at}.burnRate", add);
         }
         else if (check.UnhealthyAbove is null && check.UnhealthyBelow is null)
         {

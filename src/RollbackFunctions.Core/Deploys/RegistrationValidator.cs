@@ -10,7 +10,7 @@ namespace RollbackFunctions.Core.Deploys;
 /// </summary>
 public sealed partial class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources)
 {
-    private readonly IReadOnlyCollection<string> sourceNames = sources.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+    private readonly SourceFacts sourceFacts = SourceFacts.Of(sources);
 
     /// <summary>Returns the problems, empty when the registration is valid.</summary>
     public IReadOnlyDictionary<string, string[]> Validate(DeployRegistration registration)
@@ -55,7 +55,7 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
         ValidateArtifacts(registration.Artifacts ?? [], Add);
         if (registration.Conditions is { } conditions)
         {
-            ConditionsValidator.Validate(conditions, sourceNames, Add);
+            ConditionsValidator.Validate(conditions, sourceFacts, Add);
         }
         return problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }

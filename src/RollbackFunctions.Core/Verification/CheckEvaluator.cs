@@ -12,12 +12,18 @@ public sealed record CheckResult(string Name, Verdict Verdict, double? Value, st
 /// <summary>Turns query results into verdicts. Pure code.</summary>
 public static class CheckEvaluator
 {
-    /// <summary>Judges one check: any breaching series makes it unhealthy; no series or only NaN is inconclusive.</summary>
+    /// <summary>Judges one check: any breaching series makes it unhealthy; no series, only NaN or a partial answer is inconclusive.</summary>
     public static CheckResult Evaluate(ConditionCheck check, MetricQueryResult result)
     {
         if (result.Error is not null)
         {
             return new CheckResult(check.Name, Verdict.Error, null, $"query failed: {result.Error}");
+        }
+
+        if (result.Warning is { } warning)
+        {
+            // A partial answer may lack the very series that breaches, or the only healthy one.
+            return new CheckResult(check.Name, Verdict.Inconclusive, null, $"partial answer: {warning}");
         }
 
         var numbers = result.Samples.Where(s => !double.IsNaN(s.Value)).ToList();
@@ -35,31 +41,6 @@ public static class CheckEvaluator
 
         var worst = check.UnhealthyAbove is not null ? numbers.MaxBy(s => s.Value)! : numbers.MinBy(s => s.Value)!;
         return new CheckResult(check.Name, Verdict.Healthy, worst.Value, $"{Format(worst.Value)} within bounds across {numbers.Count} series");
-    }
-
-    /// <summary>
-    /// Judges a canary against its baseline (the largest series of each): unhealthy when the canary
-    /// exceeds the baseline by more than <c>maxRatio</c> times and by at least <c>minDelta</c>.
-    /// </summary>
-    public static CheckResult EvaluateDivergence(ConditionCheck check, MetricQueryResult canary, MetricQueryResult baseline)
-    {
-        var divergence = check.Divergence!;
-        if ((canary.Error ?? baseline.Error) is { } error)
-        {
-            return new CheckResult(check.Name, Verdict.Error, null, $"query failed: {error}");
-        }
-
-        var c = canary.Samples.Where(s => !double.IsNaN(s.Value)).Select(s => (double?)s.Value).Max();
-        var b = baseline.Samples.Where(s => !double.IsNaN(s.Value)).Select(s => (double?)s.Value).Max();
-        if (c is not { } canaryValue || b is not { } baselineValue)
-        {
-            return new CheckResult(check.Name, Verdict.Inconclusive, null, $"no data for the {(c is null ? "canary" : "baseline")}");
-        }
-
-        var delta = canaryValue - baselineValue;
-        var diverges = canaryValue > baselineValue * divergence.MaxRatio && delta >= divergence.MinDelta;
-        var detail = $"canary {Format(canaryValue)} vs baseline {Format(baselineValue)} (+{Format(delta)}; limit {Format(divergence.MaxRatio)}x and +{Format(divergence.MinDelta)})";
-        return new CheckResult(check.Name, diverges ? Verdict.Unhealthy : Verdict.Healthy, canaryValue, detail);
     }
 
     /// <summary>

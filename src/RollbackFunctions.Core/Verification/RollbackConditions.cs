@@ -42,6 +42,9 @@ public sealed record ConditionCheck
     /// <summary>Canary against baseline instead of a fixed threshold.</summary>
     public DivergenceCheck? Divergence { get; init; }
 
+    /// <summary>An SLO's error budget burning too fast (multiwindow, multi-burn-rate) instead of a fixed threshold.</summary>
+    public BurnRateCheck? BurnRate { get; init; }
+
     /// <summary>Consecutive unhealthy samples that make a breach (default 2).</summary>
     public int? FailureLimit { get; init; }
 
@@ -59,14 +62,38 @@ public sealed record ConditionCheck
 }
 
 /// <summary>
-/// A canary judged against its baseline: unhealthy when the canary's value exceeds the baseline's
-/// by more than <see cref="MaxRatio"/> times and by at least <see cref="MinDelta"/>, so a near-zero
-/// baseline does not flap.
+/// A canary judged against its baseline over the last <see cref="Samples"/> intervals: each side's
+/// bad events divided by its own requests per interval (a canary at 10 % of the traffic is compared
+/// by its error ratio, not hidden by its smaller rates), then a one-sided Mann-Whitney U test (is the
+/// canary's ratio higher, at <see cref="Confidence"/>?) and an effect size (canary's ratio more than
+/// <see cref="MaxRatio"/> times the baseline's and at least <see cref="MinDelta"/> above it). Both
+/// must hold: significance without size flags a trivial difference, size without significance noise.
 /// </summary>
 public sealed record DivergenceCheck
 {
+    /// <summary>The canary's bad events per second, e.g. <c>sum(rate(http_requests_total{track="canary",code=~"5.."}[1m]))</c>.</summary>
     public string Canary { get; init; } = "";
+
+    /// <summary>The canary's requests per second: the volume its bad events are divided by.</summary>
+    public string CanaryRequests { get; init; } = "";
+
     public string Baseline { get; init; } = "";
+
+    public string BaselineRequests { get; init; } = "";
+
+    /// <summary>Intervals compared (default 10).</summary>
+    public int Samples { get; init; } = DivergenceDefaults.Samples;
+
+    /// <summary>Length of one interval (default 1 minute); at least the queries' rate window, so intervals do not overlap.</summary>
+    public TimeSpan? Interval { get; init; }
+
+    /// <summary>One minus the false-positive rate the U test allows (default 0.95).</summary>
+    public double Confidence { get; init; } = DivergenceDefaults.Confidence;
+
     public double MaxRatio { get; init; } = 1.5;
+
     public double MinDelta { get; init; }
+
+    /// <summary>Requests per second below which an interval of a side is not compared (default 1): too few requests say nothing.</summary>
+    public double MinRequests { get; init; } = DivergenceDefaults.MinRequests;
 }

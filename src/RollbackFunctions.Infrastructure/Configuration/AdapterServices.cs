@@ -150,8 +150,18 @@ public static class AdapterServices
                 .AddStandardResilienceHandler();
         }
 
+        // Datadog's 429 carries X-RateLimit-Reset, which the standard retry ignores: DatadogSource
+        // waits for it instead, and a rate limit is no sign of an unhealthy dependency for the breaker.
+        services.AddOptions<HttpStandardResilienceOptions>(DatadogSource.HttpClientName + "-standard").Configure(resilience =>
+        {
+            resilience.Retry.ShouldHandle = args => ValueTask.FromResult(!IsRateLimited(args.Outcome) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+            resilience.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(!IsRateLimited(args.Outcome) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+        });
+
         services.AddOptions<HttpStandardResilienceOptions>(WebhookStepExecutor.HttpClientName + "-standard")
             .Configure<IOptionsMonitor<WebhookExecutorOptions>>((resilience, webhook) =>
                 resilience.AttemptTimeout.Timeout = webhook.CurrentValue.AttemptTimeout);
     }
+
+    private static bool IsRateLimited(Polly.Outcome<HttpResponseMessage> outcome) => outcome.Result?.StatusCode == System.Net.HttpStatusCode.TooManyRequests;
 }

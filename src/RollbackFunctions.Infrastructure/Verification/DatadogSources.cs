@@ -1,6 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,95 +7,6 @@ using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Verification;
 
 namespace RollbackFunctions.Infrastructure.Verification;
-
-/// <summary>Datadog's API, bound from <c>Rollback:Datadog</c>; the keys are Key Vault references in Azure.</summary>
-public sealed class DatadogOptions : IValidatableObject
-{
-    /// <summary>The site: <c>datadoghq.com</c> (US1), <c>us3.datadoghq.com</c>, <c>us5.datadoghq.com</c>, <c>datadoghq.eu</c>, <c>ap1.datadoghq.com</c>, <c>ddog-gov.com</c> (US1-FED).</summary>
-    public string Site { get; set; } = "datadoghq.com";
-
-    /// <summary>The API's base URL; <c>https://api.{Site}</c> unless set (tests point it at a stand-in).</summary>
-    public string? ApiUrl { get; set; }
-
-    public string? ApiKey { get; set; }
-    public string? ApplicationKey { get; set; }
-
-    /// <summary>How far back a query looks: the last point of each metric series, the log count over the window.</summary>
-    [Range(typeof(TimeSpan), "00:00:30", "01:00:00")]
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(5);
-
-    public static IReadOnlyList<string> Sites { get; } = ["datadoghq.com", "us3.datadoghq.com", "us5.datadoghq.com", "datadoghq.eu", "ap1.datadoghq.com", "ddog-gov.com"];
-
-    public string BaseUrl => (ApiUrl ?? $"https://api.{Site}").TrimEnd('/');
-
-    public IEnumerable<string?> Secrets() => [ApiKey, ApplicationKey];
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!Sites.Contains(Site))
-        {
-            yield return new ValidationResult($"Rollback:Datadog:Site must be one of {string.Join(", ", Sites)}");
-        }
-    }
-}
-
-/// <summary>
-/// Datadog metrics (<c>GET /api/v1/query</c>, the last point of every series) and log counts
-/// (<c>POST /api/v2/logs/analytics/aggregate</c>, a count over the window) as metric sources. A
-/// 429 says when the limit resets (<c>X-RateLimit-Reset</c>); past the client's retries it is an
-/// error for this sample, which the watcher counts toward "cannot evaluate", never toward a breach.
-/// </summary>
-public abstract class DatadogSource(IHttpClientFactory httpClients, IOptionsMonitor<DatadogOptions> options, TimeProvider clock) : IMetricSource
-{
-    public const string HttpClientName = "datadog";
-
-    public abstract string Name { get; }
-
-    protected DatadogOptions Settings => options.CurrentValue;
-
-    protected TimeProvider Clock => clock;
-
-    public async Task<MetricQueryResult> QueryAsync(string query, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(Settings.ApiKey) || string.IsNullOrEmpty(Settings.ApplicationKey))
-        {
-            return MetricQueryResult.Failed("Rollback:Datadog:ApiKey and ApplicationKey are not configured");
-        }
-
-        using var request = Request(query);
-        request.Headers.Add("DD-API-KEY", Settings.ApiKey);
-        request.Headers.Add("DD-APPLICATION-KEY", Settings.ApplicationKey);
-        try
-        {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                var reset = response.Headers.TryGetValues("X-RateLimit-Reset", out var values) ? values.FirstOrDefault() : null;
-                return MetricQueryResult.Failed($"Datadog rate limit reached{(reset is null ? "" : $"; it resets in {reset} s")}");
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                return MetricQueryResult.Failed($"Datadog answered {(int)response.StatusCode}: {(body.Length <= 200 ? body : body[..200])}");
-            }
-
-            return Read(JsonNode.Parse(body));
-        }
-        catch (JsonException)
-        {
-            return MetricQueryResult.Failed("Datadog's reply was not JSON");
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
-        {
-            return MetricQueryResult.Failed($"{e.GetType().Name}: {e.Message}");
-        }
-    }
-
-    protected abstract HttpRequestMessage Request(string query);
-
-    protected abstract MetricQueryResult Read(JsonNode? reply);
-}
 
 /// <summary><c>datadog</c> checks: metric queries.</summary>
 public sealed class DatadogMetricSource(IHttpClientFactory httpClients, IOptionsMonitor<DatadogOptions> options, TimeProvider clock) : DatadogSource(httpClients, options, clock)
@@ -112,7 +21,12 @@ public sealed class DatadogMetricSource(IHttpClientFactory httpClients, IOptions
             $"{Settings.BaseUrl}/api/v1/query?from={from.ToUnixTimeSeconds()}&to={to.ToUnixTimeSeconds()}&query={Uri.EscapeDataString(query)}");
     }
 
-    /// <summary>One sample per series: its last point with a value (a series of nulls is no data).</summary>
+    /// <summary>
+    /// One sample per series: its last complete point with a value (a series of nulls is no data).
+    /// A point at t covers [t, t + interval); it is complete when that ends by the reply's
+    /// <c>to_date</c>. The last bucket of a query ending now is usually still filling: a count or
+    /// a rate read from it is low, and <c>unhealthyBelow</c> would fire on a healthy service.
+    /// </summary>
     protected override MetricQueryResult Read(JsonNode? reply)
     {
         if ((string?)reply?["status"] == "error" || reply?["error"] is JsonValue)
@@ -121,9 +35,13 @@ public sealed class DatadogMetricSource(IHttpClientFactory httpClients, IOptions
         }
 
         var samples = new List<MetricSample>();
+        var to = reply?["to_date"] is JsonValue toDate ? toDate.GetValue<double>() : double.MaxValue;
         foreach (var series in (reply?["series"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var last = (series["pointlist"] as JsonArray ?? []).OfType<JsonArray>().LastOrDefault(p => p.Count > 1 && p[1] is JsonValue);
+            var points = (series["pointlist"] as JsonArray ?? []).OfType<JsonArray>().Where(p => p.Count > 1 && p[0] is JsonValue).ToList();
+            var intervalMs = series["interval"] is JsonValue interval ? interval.GetValue<double>() * 1000
+                : points.Count > 1 ? points[^1][0]!.GetValue<double>() - points[^2][0]!.GetValue<double>() : 0;
+            var last = points.LastOrDefault(p => p[1] is JsonValue && p[0]!.GetValue<double>() + intervalMs <= to);
             if (last is not null)
             {
                 var labels = new Dictionary<string, string> { ["scope"] = (string?)series["scope"] ?? "", ["metric"] = (string?)series["metric"] ?? "" };

@@ -5,8 +5,10 @@ using RollbackFunctions.Core.Verification;
 namespace RollbackFunctions.Infrastructure.Verification;
 
 /// <summary>
-/// Reads the <c>/api/v1/query</c> envelope. Sample values are strings ("NaN" and "+Inf" included);
-/// an empty vector is a success meaning no data; <c>status: error</c> is a failed query.
+/// Reads the <c>/api/v1/query</c> and <c>/api/v1/query_range</c> envelopes. Sample values are
+/// strings ("NaN" and "+Inf" included); an empty vector is a success meaning no data;
+/// <c>status: error</c> is a failed query; <c>warnings</c> on a success (Thanos or a federated
+/// Prometheus with a store or shard that did not answer) mean the answer is partial.
 /// </summary>
 public static class PrometheusResponse
 {
@@ -40,26 +42,14 @@ public static class PrometheusResponse
 
     public static MetricQueryResult Read(int httpStatus, string body)
     {
-        JsonElement root;
-        try
+        if (Envelope(httpStatus, body, out var root) is { } failure)
         {
-            root = JsonDocument.Parse(body).RootElement;
-        }
-        catch (JsonException)
-        {
-            return MetricQueryResult.Failed($"HTTP {httpStatus}, not a Prometheus API reply");
+            return MetricQueryResult.Failed(failure);
         }
 
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
+        if (Warnings(root) is { } warnings)
         {
-            return MetricQueryResult.Failed($"HTTP {httpStatus}, no status in the reply");
-        }
-
-        if (status.GetString() != "success")
-        {
-            var type = root.TryGetProperty("errorType", out var t) ? t.GetString() : "unknown";
-            var error = root.TryGetProperty("error", out var e) ? e.GetString() : "";
-            return MetricQueryResult.Failed($"HTTP {httpStatus} {type}: {error}");
+            return new MetricQueryResult([], null, warnings);
         }
 
         var data = root.GetProperty("data");
@@ -71,6 +61,76 @@ public static class PrometheusResponse
             var other => MetricQueryResult.Failed($"result type '{other}' is not supported; write an instant vector or scalar query"),
         };
     }
+
+    /// <summary>Sends a range query and reads the matrix; failures are results, as for instant queries.</summary>
+    public static async Task<MetricRangeResult> QueryRangeAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            return ReadRange((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            return MetricRangeResult.Failed($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    public static MetricRangeResult ReadRange(int httpStatus, string body)
+    {
+        if (Envelope(httpStatus, body, out var root) is { } failure)
+        {
+            return MetricRangeResult.Failed(failure);
+        }
+
+        if (Warnings(root) is { } warnings)
+        {
+            return new MetricRangeResult([], null, warnings);
+        }
+
+        if (!root.TryGetProperty("data", out var data) || !data.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array
+            || !data.TryGetProperty("resultType", out var type) || type.GetString() != "matrix")
+        {
+            return MetricRangeResult.Failed($"HTTP {httpStatus}, not a range query reply (a matrix)");
+        }
+
+        return new MetricRangeResult(result.EnumerateArray().Select(s => new MetricSeries(Labels(s),
+            s.GetProperty("values").EnumerateArray().Select(p => new MetricPoint(DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(p[0].GetDouble() * 1000)), Value(p))).ToList())).ToList(), null);
+    }
+
+    /// <summary>Null for a success envelope (with <paramref name="root"/> set), else why not.</summary>
+    private static string? Envelope(int httpStatus, string body, out JsonElement root)
+    {
+        try
+        {
+            root = JsonDocument.Parse(body).RootElement;
+        }
+        catch (JsonException)
+        {
+            root = default;
+            return $"HTTP {httpStatus}, not a Prometheus API reply";
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
+        {
+            return $"HTTP {httpStatus}, no status in the reply";
+        }
+
+        if (status.GetString() != "success")
+        {
+            var type = root.TryGetProperty("errorType", out var t) ? t.GetString() : "unknown";
+            var error = root.TryGetProperty("error", out var e) ? e.GetString() : "";
+            return $"HTTP {httpStatus} {type}: {error}";
+        }
+
+        return null;
+    }
+
+    /// <summary>The warnings of a partial answer, joined; null when there are none (Prometheus 3's <c>infos</c> are not partial answers).</summary>
+    private static string? Warnings(JsonElement root) =>
+        root.TryGetProperty("warnings", out var warnings) && warnings.ValueKind == JsonValueKind.Array && warnings.GetArrayLength() > 0
+            ? string.Join("; ", warnings.EnumerateArray().Select(w => w.ValueKind == JsonValueKind.String ? w.GetString() : w.GetRawText()))
+            : null;
 
     private static Dictionary<string, string> Labels(JsonElement series) =>
         series.TryGetProperty("metric", out var metric)

@@ -10,6 +10,25 @@ public sealed class DatadogParserTests
          "title":"[Triggered] checkout error rate","link":"https://app.datadoghq.com/monitors/1234","date":"1764282000000"}
         """;
 
+    /// <summary>
+    /// Issue 16, finding 8: the cycle key is the dedup key of a Datadog alert. An empty one, or the
+    /// variable left unexpanded by a template typo, would make every alert one episode.
+    /// </summary>
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"  \"")]
+    [InlineData("\"$ALERT_CYCLE_KEY\"")]
+    [InlineData("\"$alert_cycle_key\"")]
+    public void Parse_UnusableCycleKey_IsRefusedWithTheReason(string cycleKey)
+    {
+        var body = Triggered.Replace("\"alert_cycle_key\":\"cycle-9\"", $"\"alert_cycle_key\":{cycleKey}", StringComparison.Ordinal);
+
+        var refusal = Assert.Throws<AlertPayloadException>(() => DatadogParser.Parse(Fixtures.Parse(body)));
+
+        Assert.Contains("alert_cycle_key", refusal.Message);
+        Assert.Contains("$ALERT_CYCLE_KEY", refusal.Message);
+    }
+
     /// <summary>Issue 9, finding 5: a Renotify carries today's $DATE; the episode began at $LAST_TRIGGERED_AT_EPOCH.</summary>
     [Fact]
     public void Parse_LastTriggeredGiven_TheEpisodesStartIsTheAlertsStart()

@@ -44,12 +44,12 @@ public sealed class LokiAndDatadogSourceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Datadog_Metrics_TakeTheLastPointOfEachSeries_WithBothKeys()
+    public async Task Datadog_Metrics_TakeTheLastCompletePointWithAValue_WithBothKeys()
     {
         await using var datadog = await StubServer.StartAsync(_ => new StubReply(200, """
             {"status":"ok","res_type":"time_series","series":[
-              {"metric":"trace.http.request.errors","scope":"service:checkout","pointlist":[[1732751700000.0,0.01],[1732751760000.0,0.07],[1732751820000.0,null]],"length":3},
-              {"metric":"trace.http.request.errors","scope":"service:cart","pointlist":[[1732751820000.0,0.02]],"length":1}],
+              {"metric":"trace.http.request.errors","scope":"service:checkout","interval":60,"pointlist":[[1732751700000.0,0.01],[1732751760000.0,0.07],[1732751820000.0,null]],"length":3},
+              {"metric":"trace.http.request.errors","scope":"service:cart","interval":60,"pointlist":[[1732751820000.0,0.02]],"length":1}],
              "from_date":1732751700000,"to_date":1732752000000,"query":"avg:trace.http.request.errors{*} by {service}"}
             """));
         var source = new DatadogMetricSource(Clients, Monitor(new DatadogOptions { ApiUrl = datadog.BaseUrl, ApiKey = "api-key-123", ApplicationKey = "app-key-456" }), TimeProvider.System);
@@ -61,6 +61,31 @@ public sealed class LokiAndDatadogSourceTests : IAsyncLifetime
         var request = Assert.Single(datadog.Requests);
         Assert.StartsWith("/api/v1/query?from=", request.PathAndQuery);
         Assert.Equal(("api-key-123", "app-key-456"), (request.Headers["DD-API-KEY"], request.Headers["DD-APPLICATION-KEY"]));
+    }
+
+    /// <summary>
+    /// Issue 16, finding 8: the last point of a series is usually a bucket still filling (it covers
+    /// [t, t + interval) and the query ends now): a rate falls and a count is low, so
+    /// <c>unhealthyBelow</c> fired on a healthy service. The value is the last complete bucket's.
+    /// </summary>
+    [Fact]
+    public async Task Datadog_Metrics_TakeTheLastCompleteBucket_NotAPartialOne()
+    {
+        await using var datadog = await StubServer.StartAsync(_ => new StubReply(200, """
+            {"status":"ok","res_type":"time_series","series":[
+              {"metric":"trace.http.request.hits","scope":"service:checkout","interval":60,
+               "pointlist":[[1732751700000.0,118.0],[1732751760000.0,121.0],[1732751820000.0,31.0]],"length":3},
+              {"metric":"trace.http.request.hits","scope":"service:cart","interval":60,"pointlist":[[1732751820000.0,12.0]],"length":1}],
+             "from_date":1732751580000,"to_date":1732751852000,"query":"sum:trace.http.request.hits{*} by {service}.as_count()"}
+            """));
+        var source = new DatadogMetricSource(Clients, Monitor(new DatadogOptions { ApiUrl = datadog.BaseUrl, ApiKey = "k", ApplicationKey = "a" }), TimeProvider.System);
+
+        var result = await source.QueryAsync("sum:trace.http.request.hits{*} by {service}.as_count()", default);
+
+        // checkout: 121 from the bucket that ended 32 s before to_date; cart has only a partial bucket: no data.
+        Assert.Equal([121.0], result.Samples.Select(s => s.Value));
+        var check = new ConditionCheck { Name = "traffic", Source = "datadog", Query = "x", UnhealthyBelow = 60 };
+        Assert.Equal(Verdict.Healthy, CheckEvaluator.Evaluate(check, result).Verdict);
     }
 
     [Fact]

@@ -210,6 +210,22 @@ public sealed class AlertIntakeApiTests(RuntimeFixture fixture) : IClassFixture<
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>Issue 16, finding 8: an unexpanded or empty Datadog cycle key is refused with the reason, and no alert row is written.</summary>
+    [SkippableTheory]
+    [InlineData("$ALERT_CYCLE_KEY")]
+    [InlineData("")]
+    public async Task Datadog_UnusableCycleKey_Answers400_AndWritesNothing(string cycleKey)
+    {
+        var runtime = fixture.Require();
+        var service = UniqueService();
+
+        using var response = await runtime.PostJsonAsync("/api/alerts/datadog", Payloads.Datadog(service, "prod", "Triggered", cycleKey));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("alert_cycle_key", await response.Content.ReadAsStringAsync());
+        Assert.Empty(await AlertRowsAsync(runtime, service));
+    }
+
     private static string UniqueService() => $"svc{Guid.NewGuid():N}"[..15];
 
     internal static async Task RegisterCompletedAsync(TestRuntime runtime, JsonObject deploy)

@@ -64,8 +64,15 @@ public sealed class RegistrationApiTests(RuntimeFixture fixture) : IClassFixture
         { "null service", """{"deployId":"bad-15","service":null,"environment":"prod","version":"1","steps":[]}""", "service" },
         { "null label value", """{"deployId":"bad-16","service":"s","environment":"prod","version":"1","labels":{"a":null},"steps":[]}""", "labels" },
         { "number as id", """{"deployId":17,"service":"s","environment":"prod","version":"1","steps":[]}""", "deployId" },
+        { "eleven Datadog checks", Watched("bad-18", string.Join(",", Enumerable.Range(0, 11).Select(i => $$"""{"name":"dd{{i}}","source":"datadog","query":"avg:errors{*}","unhealthyAbove":1}"""))), "at most 10 per deploy (Rollback:Datadog:MaxChecksPerDeploy)" },
+        { "burn rate objective 1.5", Watched("bad-19", """{"name":"budget","burnRate":{"objective":1.5,"good":"g[$window]","total":"t[$window]"}}"""), "conditions.checks[0].burnRate.objective" },
+        { "burn rate windows reversed", Watched("bad-20", """{"name":"budget","burnRate":{"objective":0.999,"good":"g[$window]","total":"t[$window]","windows":[["1h","5m",14.4]]}}"""), "the short one shorter" },
+        { "divergence without volumes", Watched("bad-21", """{"name":"canary","divergence":{"canary":"c","baseline":"b"}}"""), "canaryRequests" },
         { "deeply nested", """{"deployId":"bad-12","conditions":""" + new string('[', 500) + new string(']', 500) + "}", "depth" },
     };
+
+    private static string Watched(string id, string checks) =>
+        $$$"""{"deployId":"{{{id}}}","service":"s","environment":"prod","version":"1","steps":[],"conditions":{"checks":[{{{checks}}}]}}""";
 
     private const string Cyclic = """
         {"id":"a","kind":"webhook","dependsOn":["c"],"params":{"revertUrl":"http://127.0.0.1/a"}},
