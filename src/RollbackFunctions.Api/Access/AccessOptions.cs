@@ -5,7 +5,8 @@ namespace RollbackFunctions.Api.Access;
 /// <summary>
 /// <c>Rollback:Auth</c>: the named API keys. <c>Rollback:Auth:Keys:&lt;name&gt;:Secret</c> and
 /// <c>Rollback:Auth:Keys:&lt;name&gt;:Roles</c> (a list of <c>ci</c>, <c>alerts</c>, <c>operator</c>,
-/// <c>reader</c>). In Azure the secrets are Key Vault references in app settings.
+/// <c>reader</c>), and optionally <c>:Services</c> and <c>:Environments</c> (lists; empty means all)
+/// that scope it. In Azure the secrets are Key Vault references in app settings.
 /// </summary>
 public sealed class AccessOptions
 {
@@ -60,7 +61,18 @@ public sealed class ApiKeyOptions
 
     public List<string> Roles { get; init; } = [];
 
+    /// <summary>The services this key may act on (registration, reports, operator actions, alerts, reads); empty: all.</summary>
+    public List<string> Services { get; init; } = [];
+
+    /// <summary>The environments this key may act on; empty: all.</summary>
+    public List<string> Environments { get; init; } = [];
+
     /// <summary>The roles, also when one setting lists several as <c>ci,reader</c> (easier in an app setting).</summary>
-    public IEnumerable<string> RoleNames =>
-        Roles.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    public IEnumerable<string> RoleNames => Split(Roles);
+
+    /// <summary>The scope, also when one setting lists several as <c>checkout,cart</c>.</summary>
+    public KeyScope Scope => KeyScope.Of(Split(Services), Split(Environments));
+
+    private static IEnumerable<string> Split(List<string> values) =>
+        values.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -62,6 +62,7 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor, GitRevertExecutor>();
         services.AddSingleton<IStepExecutor, FeatureFlagExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
+        services.AddSingleton<IStepTargets, StepTargets>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<IMetricSource, LokiMetricSource>();
         services.AddSingleton<IMetricSource, DatadogMetricSource>();
