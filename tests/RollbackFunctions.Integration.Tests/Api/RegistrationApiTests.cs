@@ -64,6 +64,8 @@ public sealed class RegistrationApiTests(RuntimeFixture fixture) : IClassFixture
         { "null service", """{"deployId":"bad-15","service":null,"environment":"prod","version":"1","steps":[]}""", "service" },
         { "null label value", """{"deployId":"bad-16","service":"s","environment":"prod","version":"1","labels":{"a":null},"steps":[]}""", "labels" },
         { "number as id", """{"deployId":17,"service":"s","environment":"prod","version":"1","steps":[]}""", "deployId" },
+        { "CR LF in a revert URL", Deploy("bad-18", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\r\nX-Injected: 1"}}"""), "control characters" },
+        { "tab in a revert URL", Deploy("bad-19", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\tb"}}"""), "control characters" },
         { "deeply nested", """{"deployId":"bad-12","conditions":""" + new string('[', 500) + new string(']', 500) + "}", "depth" },
     };
 
