@@ -18,6 +18,7 @@ public sealed class RevertStepActivity(
     IRollbackStore rollbacks,
     IDeployStore deploys,
     IAuditLog audit,
+    IRedactor redactor,
     TimeProvider clock,
     ILogger<RevertStepActivity> logger) : TaskActivity<StepRevertRequest, StepRevertResult>
 {
@@ -41,6 +42,8 @@ public sealed class RevertStepActivity(
         var result = executor is null
             ? StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment")
             : await executor.RevertAsync(input, cancellationToken);
+        // One mask for every place the detail goes next: the store (replies, ops page, report), the log, the audit row, the page.
+        result = result with { Detail = redactor.Redact(result.Detail) };
 
         var status = result.StepStatus;
         await rollbacks.PutStepAsync(
