@@ -1,3 +1,4 @@
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Infrastructure.Configuration;
 
 namespace RollbackFunctions.Api.Access;
@@ -21,11 +22,17 @@ public sealed class AccessOptions
     /// </summary>
     public bool RequireKeys { get; set; }
 
-    /// <summary>Why these options cannot be used, or nothing when they can.</summary>
-    public IEnumerable<string> Problems()
+    /// <summary>Why these options cannot be used, or nothing when they can; a key's environments must be declared ones.</summary>
+    public IEnumerable<string> Problems(PolicyOptions? policy = null)
     {
         foreach (var (name, key) in Keys)
         {
+            // A key scoped to a misspelt environment would never match anything, silently.
+            foreach (var environment in key.Scope.Environments.Where(e => policy?.DeclaresEnvironments == true && policy.DeclaredEnvironment(e) is null))
+            {
+                yield return $"Rollback:Auth:Keys:{name}:Environments: '{environment}' is not declared in Rollback:Policy:Environments";
+            }
+
             if (KeyVaultReference.IsUnresolved(key.Secret))
             {
                 yield return KeyVaultReference.Problem($"Rollback:Auth:Keys:{name}:Secret");

@@ -34,7 +34,7 @@ public static class RollbackServices
             .Bind(configuration.GetSection("Rollback:Auth"))
             .PostConfigure(access => AddScalarRoles(access, configuration.GetSection("Rollback:Auth:Keys")))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AccessOptions>>(new ProblemsValidator<AccessOptions>(o => o.Problems()));
+        services.AddSingleton<IValidateOptions<AccessOptions>>(sp => new ProblemsValidator<AccessOptions>(o => o.Problems(sp.GetRequiredService<IOptions<PolicyOptions>>().Value)));
         services.AddSingleton<ApiAccess>();
         services.AddSingleton<ScopeGuard>();
         services.AddSingleton<DeployRetention>();

@@ -174,6 +174,21 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         Assert.True(trail["verified"]!.GetValue<bool>(), trail.ToJsonString());
     }
 
+    [SkippableFact]
+    public async Task Start_WithAKeyScopedToAnUndeclaredEnvironment_Refuses()
+    {
+        var refused = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var runtime = await TestRuntime.StartAsync(
+                "Rollback:Policy:Environments:prod:AutoRollback=true",
+                "Rollback:Auth:Keys:typo:Secret=" + AnyCi,
+                "Rollback:Auth:Keys:typo:Roles:0=ci",
+                "Rollback:Auth:Keys:typo:Environments:0=production");
+        });
+
+        Assert.Contains(refused.Failures, f => f.Contains("'production' is not declared", StringComparison.Ordinal));
+    }
+
     private static JsonObject Rollout(string id, string environment) => new()
     {
         ["deployId"] = id,
