@@ -87,33 +87,40 @@ public sealed class LocalRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Where to listen: <c>--urls</c>, else <see cref="DefaultUrl"/>. Without API keys anyone who can
-    /// reach the port could roll back production, so the runtime then listens on loopback only.
+    /// Where to listen: <c>--urls</c> (or <c>ASPNETCORE_URLS</c>), else <see cref="DefaultUrl"/>; Kestrel's
+    /// own <c>Kestrel:Endpoints</c> override both. Without API keys anyone who can reach the port could
+    /// roll back production, so the runtime then refuses to start on any endpoint that is not loopback,
+    /// whichever source configured it, and ignores forwarding headers (ApiAccess refuses requests that carry them).
     /// </summary>
     private static void ChooseUrls(WebApplicationBuilder builder, Action<string> say)
     {
         var configured = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"];
         var urls = string.IsNullOrEmpty(configured) ? [DefaultUrl] : configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.WebHost.UseUrls(urls);
         if (builder.Configuration.GetSection("Rollback:Auth:Keys").GetChildren().Any())
         {
-            builder.WebHost.UseUrls(urls);
             return;
         }
 
-        var loopback = urls.Select(ToLoopback).Distinct().ToArray();
-        say($"No API keys configured (Rollback:Auth:Keys): listening on loopback only ({string.Join(", ", loopback)}), every request allowed.");
-        builder.WebHost.UseUrls(loopback);
-    }
-
-    private static string ToLoopback(string url)
-    {
-        var uri = new UriBuilder(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
-        if (!(uri.Host is "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip))))
+        var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
+        var exposed = urls.Concat(endpoints).Where(url => !IsLoopback(url)).ToList();
+        if (exposed.Count > 0)
         {
-            uri.Host = "127.0.0.1";
+            throw new InvalidOperationException(
+                $"No API keys configured (Rollback:Auth:Keys): the local runtime listens on loopback only, and {string.Join(", ", exposed)} is not loopback (from --urls, ASPNETCORE_URLS or Kestrel:Endpoints). Configure keys, or listen on 127.0.0.1.");
         }
 
-        return uri.Uri.GetLeftPart(UriPartial.Authority);
+        // A proxy's X-Forwarded-For must never make a remote caller look local (ASPNETCORE_FORWARDEDHEADERS_ENABLED adds the middleware).
+        builder.Services.PostConfigure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options => options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.None);
+        say($"No API keys configured (Rollback:Auth:Keys): listening on loopback only ({string.Join(", ", endpoints.Count > 0 ? endpoints : urls)}), every request from this machine allowed.");
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        // Kestrel reads *, + and an unparsable host as every interface.
+        var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        return Uri.TryCreate(normalized, UriKind.Absolute, out var uri)
+            && (uri.Host == "localhost" || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip)));
     }
 
     /// <summary>

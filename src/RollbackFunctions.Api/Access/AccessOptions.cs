@@ -1,9 +1,12 @@
+using RollbackFunctions.Core.Policy;
+
 namespace RollbackFunctions.Api.Access;
 
 /// <summary>
 /// <c>Rollback:Auth</c>: the named API keys. <c>Rollback:Auth:Keys:&lt;name&gt;:Secret</c> and
 /// <c>Rollback:Auth:Keys:&lt;name&gt;:Roles</c> (a list of <c>ci</c>, <c>alerts</c>, <c>operator</c>,
-/// <c>reader</c>). In Azure the secrets are Key Vault references in app settings.
+/// <c>reader</c>), and optionally <c>:Services</c> and <c>:Environments</c> (lists; empty means all)
+/// that scope it. In Azure the secrets are Key Vault references in app settings.
 /// </summary>
 public sealed class AccessOptions
 {
@@ -18,11 +21,17 @@ public sealed class AccessOptions
     /// </summary>
     public bool RequireKeys { get; set; }
 
-    /// <summary>Why these options cannot be used, or nothing when they can.</summary>
-    public IEnumerable<string> Problems()
+    /// <summary>Why these options cannot be used, or nothing when they can; a key's environments must be declared ones.</summary>
+    public IEnumerable<string> Problems(PolicyOptions? policy = null)
     {
         foreach (var (name, key) in Keys)
         {
+            // A key scoped to a misspelt environment would never match anything, silently.
+            foreach (var environment in key.Scope.Environments.Where(e => policy?.DeclaresEnvironments == true && policy.DeclaredEnvironment(e) is null))
+            {
+                yield return $"Rollback:Auth:Keys:{name}:Environments: '{environment}' is not declared in Rollback:Policy:Environments";
+            }
+
             // A Key Vault reference App Service could not resolve is refused at start for every setting (UnresolvedSettings).
             if (string.IsNullOrWhiteSpace(key.Secret) || key.Secret.Length < MinimumSecretLength)
             {
@@ -55,7 +64,18 @@ public sealed class ApiKeyOptions
 
     public List<string> Roles { get; init; } = [];
 
+    /// <summary>The services this key may act on (registration, reports, operator actions, alerts, reads); empty: all.</summary>
+    public List<string> Services { get; init; } = [];
+
+    /// <summary>The environments this key may act on; empty: all.</summary>
+    public List<string> Environments { get; init; } = [];
+
     /// <summary>The roles, also when one setting lists several as <c>ci,reader</c> (easier in an app setting).</summary>
-    public IEnumerable<string> RoleNames =>
-        Roles.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    public IEnumerable<string> RoleNames => Split(Roles);
+
+    /// <summary>The scope, also when one setting lists several as <c>checkout,cart</c>.</summary>
+    public KeyScope Scope => KeyScope.Of(Split(Services), Split(Environments));
+
+    private static IEnumerable<string> Split(List<string> values) =>
+        values.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -24,7 +24,7 @@ public sealed class ApiAccess
     public ApiAccess(IOptions<AccessOptions> options)
     {
         keys = options.Value.Keys
-            .Select(k => new Key(k.Key, Digest(k.Value.Secret), k.Value.RoleNames.Select(r => Enum.Parse<ApiRole>(r, ignoreCase: true)).ToHashSet()))
+            .Select(k => new Key(k.Key, Digest(k.Value.Secret), k.Value.RoleNames.Select(r => Enum.Parse<ApiRole>(r, ignoreCase: true)).ToHashSet(), k.Value.Scope))
             .ToList();
         requireKeys = options.Value.RequireKeys;
     }
@@ -44,8 +44,9 @@ public sealed class ApiAccess
     {
         if (!KeysInUse)
         {
-            // Keyless only on loopback: the local runtime binds there; this refuses anything a proxy forwards.
-            return request.HttpContext.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote)
+            // Keyless only on loopback: the local runtime binds there. A reverse proxy on the same host
+            // connects from loopback too, so a request that says it was forwarded is not a local caller.
+            return request.HttpContext.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote) || WasForwarded(request)
                 ? (null, Problems.Unauthorized())
                 : (Caller.Unauthenticated, null);
         }
@@ -53,8 +54,13 @@ public sealed class ApiAccess
         var key = Match(PresentedSecret(request));
         return key is null ? (null, Problems.Unauthorized())
             : !key.Roles.Contains(role) ? (null, Problems.Forbidden())
-            : (new Caller(key.Name), null);
+            : (new Caller(key.Name, key.Scope), null);
     }
+
+    /// <summary>Headers a proxy adds (RFC 7239 and the de-facto ones); any of them means the caller is elsewhere.</summary>
+    private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "X-Original-For", "X-Client-IP"];
+
+    private static bool WasForwarded(HttpRequest request) => ForwardingHeaders.Any(request.Headers.ContainsKey);
 
     private static string? PresentedSecret(HttpRequest request)
     {
@@ -98,5 +104,5 @@ public sealed class ApiAccess
     // Digests have one length, so the comparison's time does not depend on the secret's.
     private static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
-    private sealed record Key(string Name, byte[] Digest, HashSet<ApiRole> Roles);
+    private sealed record Key(string Name, byte[] Digest, HashSet<ApiRole> Roles, KeyScope Scope);
 }

@@ -1,13 +1,21 @@
 namespace RollbackFunctions.Api.Access;
 
-/// <summary>Who made a request: the name of the key it carried, or nobody when keys are not in use.</summary>
-public sealed record Caller(string? KeyName)
+/// <summary>Who made a request: the name of the key it carried and its scope, or nobody when keys are not in use.</summary>
+public sealed record Caller(string? KeyName, KeyScope Scope)
 {
+    public Caller(string? keyName)
+        : this(keyName, KeyScope.All)
+    {
+    }
+
     /// <summary>Longest display name kept beside the key's name.</summary>
     public const int MaxDisplayName = 100;
 
     /// <summary>Requests to a runtime without keys (local, loopback only).</summary>
     public static readonly Caller Unauthenticated = new((string?)null);
+
+    /// <summary>Whether this caller may act on a deploy or alert of <paramref name="service"/> in <paramref name="environment"/>.</summary>
+    public bool Permits(string? service, string? environment) => Scope.Permits(service, environment);
 
     /// <summary>
     /// The actor recorded in the audit trail: the key's name, with the display name an operator

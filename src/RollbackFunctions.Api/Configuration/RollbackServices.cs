@@ -34,8 +34,9 @@ public static class RollbackServices
             .Bind(configuration.GetSection("Rollback:Auth"))
             .PostConfigure(access => AddScalarRoles(access, configuration.GetSection("Rollback:Auth:Keys")))
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AccessOptions>>(new ProblemsValidator<AccessOptions>(o => o.Problems()));
+        services.AddSingleton<IValidateOptions<AccessOptions>>(sp => new ProblemsValidator<AccessOptions>(o => o.Problems(sp.GetRequiredService<IOptions<PolicyOptions>>().Value)));
         services.AddSingleton<ApiAccess>();
+        services.AddSingleton<ScopeGuard>();
         services.AddSingleton<DeployRetention>();
 
         foreach (var activity in RollbackTasks.Activities)
@@ -48,6 +49,7 @@ public static class RollbackServices
         services.AddSingleton<PolicyGate>();
         services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, sp.GetRequiredService<IOptions<PolicyOptions>>().Value.ClockSkew));
         services.AddSingleton<RegistrationValidator>();
+        services.AddSingleton(sp => new DeployEnvironments(sp.GetRequiredService<IOptions<PolicyOptions>>().Value, sp.GetRequiredService<IStepTargets>()));
         services.AddSingleton<StepCapture>();
         services.AddSingleton<CheckSampler>();
         services.AddSingleton<ErrorBudget>();
@@ -72,16 +74,19 @@ public static class RollbackServices
     }
 
     /// <summary>
-    /// <c>Rollback__Auth__Keys__ci__Roles=ci,reader</c>, one app setting, as in Azure: the binder
-    /// fills a list only from <c>Roles:0</c>, <c>Roles:1</c>, so a single value is added here.
+    /// <c>Rollback__Auth__Keys__ci__Roles=ci,reader</c> (and <c>Services</c>, <c>Environments</c>), one app
+    /// setting, as in Azure: the binder fills a list only from <c>Roles:0</c>, <c>Roles:1</c>, so a single value is added here.
     /// </summary>
     private static void AddScalarRoles(AccessOptions access, IConfigurationSection keys)
     {
         foreach (var (name, key) in access.Keys)
         {
-            if (keys.GetSection(name)["Roles"] is { Length: > 0 } roles && !key.Roles.Contains(roles))
+            foreach (var (setting, list) in new[] { ("Roles", key.Roles), ("Services", key.Services), ("Environments", key.Environments) })
             {
-                key.Roles.Add(roles);
+                if (keys.GetSection(name)[setting] is { Length: > 0 } value && !list.Contains(value))
+                {
+                    list.Add(value);
+                }
             }
         }
     }

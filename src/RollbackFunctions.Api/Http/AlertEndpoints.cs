@@ -25,6 +25,7 @@ public sealed class AlertEndpoints(
     IAlertLog alertLog,
     IAuditLog audit,
     Correlator correlator,
+    DeployEnvironments environments,
     RollbackStarter starter,
     ApiAccess access,
     TimeProvider clock,
@@ -86,6 +87,12 @@ public sealed class AlertEndpoints(
         {
             ApiLog.AlertWebhookRefused(logger, request.Path, request.ContentLength);
             return Problems.BadRequest($"no alert in the payload could be read: {string.Join("; ", batch.Rejected.Take(5))}");
+        }
+
+        if (Refuse(batch.Alerts, caller!) is { } outOfBounds)
+        {
+            ApiLog.AlertWebhookRefused(logger, request.Path, request.ContentLength);
+            return outOfBounds;
         }
 
         var alerts = batch.Alerts;
@@ -173,6 +180,24 @@ public sealed class AlertEndpoints(
                 Problems: batch.Rejected.Take(MaxRejectedAudited).ToList()),
             ApiJson.Replies,
             statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The whole webhook is refused, before anything is recorded, when an alert names an environment
+    /// that is not declared (422: it would escape that environment's policy) or a service or
+    /// environment outside the key's scope (403). Alerts without those labels stay unmatched as before.
+    /// </summary>
+    private IResult? Refuse(IReadOnlyList<AlertSignal> alerts, Caller caller)
+    {
+        var keys = alerts.Select(correlator.KeysOf).Distinct().ToList();
+        var undeclared = keys.Where(k => k.Environment is not null && environments.Declared(k.Environment) is null).Select(k => environments.Undeclared(k.Environment)).Distinct().ToArray();
+        if (undeclared.Length > 0)
+        {
+            return Problems.Unprocessable("an alert names an environment that is not declared; nothing was recorded", new Dictionary<string, string[]> { ["alerts"] = undeclared });
+        }
+
+        var outside = keys.Where(k => !caller.Permits(k.Service, k.Environment)).ToList();
+        return outside.Count > 0 ? Problems.OutOfScope(outside[0].Service, outside[0].Environment) : null;
     }
 
     /// <summary>

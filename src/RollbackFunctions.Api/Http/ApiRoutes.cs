@@ -46,9 +46,9 @@ public static class ApiRoutes
         keyed.MapPost("deploys/{deployId}/rollback", (HttpRequest r, string deployId, [FromServices] RollbackEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.StartAsync(r, deployId, d, ct))
             .Takes<ManualRollbackRequest>(optional: true).Replies<RollbackStart>(202, 200).Problems(400, 404, 409);
         keyed.MapPost("alerts/alertmanager", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.AlertmanagerAsync(r, d, ct))
-            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400);
+            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400, 422);
         keyed.MapPost("alerts/datadog", (HttpRequest r, [FromServices] AlertEndpoints e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.DatadogAsync(r, d, ct))
-            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400);
+            .Takes<JsonObject>().Replies<AlertIntakeReply>(202).Problems(400, 422);
         keyed.MapGet("rollbacks", (HttpRequest r, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.ListAsync(r, ct))
             .Replies<List<RollbackListItem>>(200).Problems(400);
         keyed.MapGet("rollbacks/{rollbackId}", (HttpRequest r, string rollbackId, [FromServices] RollbackEndpoints e, CancellationToken ct) => e.GetAsync(r, rollbackId, ct))

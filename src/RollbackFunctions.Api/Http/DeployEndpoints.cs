@@ -21,6 +21,7 @@ public sealed class DeployEndpoints(
     IQuarantineStore quarantine,
     RollbackPlans plans,
     RegistrationValidator validator,
+    DeployEnvironments environments,
     StepCapture capture,
     CheckTemplates templates,
     WatcherStarter watchers,
@@ -30,7 +31,7 @@ public sealed class DeployEndpoints(
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
         if (refusal is not null)
         {
             return refusal;
@@ -46,6 +47,23 @@ public sealed class DeployEndpoints(
         if (errors.Count > 0)
         {
             return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors.ToDictionary());
+        }
+
+        // The environment first: the key's scope and every policy are written for declared environments only.
+        var allowed = environments.Check(registration!);
+        if (allowed.Environment is null)
+        {
+            return Problems.Unprocessable("the deploy's environment is not declared; nothing was stored", allowed.Problems);
+        }
+
+        if (!caller!.Permits(registration!.Service, registration.Environment))
+        {
+            return Problems.OutOfScope(registration.Service, registration.Environment);
+        }
+
+        if (allowed.Problems.Count > 0)
+        {
+            return Problems.Unprocessable("a step's target does not serve the deploy's environment; nothing was stored", allowed.Problems);
         }
 
         var record = templates.Expand(registration!.ToRecord(clock.GetUtcNow(), Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Strict)))));
@@ -77,6 +95,8 @@ public sealed class DeployEndpoints(
         if (created)
         {
             ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
+            await AuditAsync(stored.DeployId, caller, AuditActions.DeployRegistered, new { stored.DeployId, stored.RegistrationDigest }, "registered",
+                $"deploy {stored.Service} {stored.Version} to {stored.Environment} registered with {stored.Steps.Count} step(s)", cancellationToken);
             await watchers.EnsureWatchingAsync(durable, stored, clock.GetUtcNow(), cancellationToken);
             await AnnounceAsync(stored);
             // CI learns now, not mid-incident, whether this deploy can be rolled back without a person.
@@ -95,15 +115,15 @@ public sealed class DeployEndpoints(
     /// <summary><c>GET /api/deploys/{deployId}</c>.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        return await FindAsync(deployId, cancellationToken) is { } deploy
-            ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies)
-            : Problems.NotFound($"no deploy {deployId}");
+        return await FindAsync(deployId, cancellationToken) is not { } deploy ? Problems.NotFound($"no deploy {deployId}")
+            : !caller!.Permits(deploy.Service, deploy.Environment) ? Problems.OutOfScope(deploy.Service, deploy.Environment)
+            : Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies);
     }
 
     /// <summary>How far back <c>GET /api/deploys</c> looks, and how many it lists at most.</summary>
@@ -117,7 +137,7 @@ public sealed class DeployEndpoints(
     /// </summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
@@ -132,7 +152,7 @@ public sealed class DeployEndpoints(
         var now = clock.GetUtcNow();
         var recent = await deploys.ListRecentAsync(now - ListWindow, ListMax, cancellationToken);
         return Results.Json(
-            recent.Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State.IsLive() || d.State == DeployState.Halted).ToList(),
+            recent.Where(d => caller!.Permits(d.Service, d.Environment)).Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State.IsLive() || d.State == DeployState.Halted).ToList(),
             ApiJson.Replies);
     }
 
@@ -161,6 +181,11 @@ public sealed class DeployEndpoints(
             return Problems.NotFound($"no deploy {deployId}");
         }
 
+        if (!caller!.Permits(deploy.Service, deploy.Environment))
+        {
+            return Problems.OutOfScope(deploy.Service, deploy.Environment);
+        }
+
         if (deploy.FindStep(stepId) is null)
         {
             return Problems.NotFound($"deploy {deployId} has no step {stepId}");
@@ -170,41 +195,21 @@ public sealed class DeployEndpoints(
         var updated = await deploys.UpdateAsync(deployId, d => d.WithStepStatus(stepId, report.Status, clock.GetUtcNow()), cancellationToken);
         if (updated!.RollbackId is not { } rollbackId)
         {
+            await AuditAsync(deployId, caller, AuditActions.StepReported, new { deployId, stepId, report.Status }, report.Status.ToString(), $"step {stepId} of deploy {deployId} reported {report.Status}", cancellationToken);
             return Results.Json(DeployView.Of(updated, clock.GetUtcNow()), ApiJson.Replies);
         }
 
         // The rollback fixed its plan when it halted the deploy: a step applied since is not in it.
         var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is NOT part of that rollback: revert it by hand, or force a new rollback once {rollbackId} ends";
         ApiLog.StepReportedAfterHalt(logger, deployId, stepId, report.Status.ToString(), rollbackId);
-        await audit.AppendAsync(new AuditEntry(rollbackId, caller!.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
+        await audit.AppendAsync(new AuditEntry(rollbackId, caller.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
         return Problems.Conflict(warning);
     }
 
     /// <summary><c>POST /api/deploys/{deployId}/complete</c>: pending steps become applied and the bake window starts.</summary>
     public async Task<IResult> CompleteAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        if (await FindAsync(deployId, cancellationToken) is null)
-        {
-            return Problems.NotFound($"no deploy {deployId}");
-        }
-
-        var now = clock.GetUtcNow();
-        var updated = await deploys.UpdateAsync(deployId, d => d.Completed(now), cancellationToken);
-        return updated!.State is DeployState.Baking or DeployState.Stable
-            ? Results.Json(DeployView.Of(updated, now), ApiJson.Replies)
-            : Problems.Conflict($"deploy {deployId} is {updated.State}: it cannot complete");
-    }
-
-    /// <summary><c>GET /api/deploys/{deployId}/gate</c>: may CI apply the next step?</summary>
-    public async Task<IResult> GateAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
-    {
-        var (_, refusal) = access.Authorize(request, ApiRole.Ci);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
         if (refusal is not null)
         {
             return refusal;
@@ -213,6 +218,46 @@ public sealed class DeployEndpoints(
         if (await FindAsync(deployId, cancellationToken) is not { } deploy)
         {
             return Problems.NotFound($"no deploy {deployId}");
+        }
+
+        if (!caller!.Permits(deploy.Service, deploy.Environment))
+        {
+            return Problems.OutOfScope(deploy.Service, deploy.Environment);
+        }
+
+        var now = clock.GetUtcNow();
+        var updated = await deploys.UpdateAsync(deployId, d => d.Completed(now), cancellationToken);
+        if (updated!.State is not (DeployState.Baking or DeployState.Stable))
+        {
+            return Problems.Conflict($"deploy {deployId} is {updated.State}: it cannot complete");
+        }
+
+        // Audited when this call completed it; a re-sent complete changes nothing and says nothing.
+        if (deploy.CompletedAt is null)
+        {
+            await AuditAsync(deployId, caller, AuditActions.DeployCompleted, new { deployId }, updated.State.ToString(), $"deploy {deployId} completed; watching until {updated.WatchUntil:O}", cancellationToken);
+        }
+
+        return Results.Json(DeployView.Of(updated, now), ApiJson.Replies);
+    }
+
+    /// <summary><c>GET /api/deploys/{deployId}/gate</c>: may CI apply the next step?</summary>
+    public async Task<IResult> GateAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
+    {
+        var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        {
+            return Problems.NotFound($"no deploy {deployId}");
+        }
+
+        if (!caller!.Permits(deploy.Service, deploy.Environment))
+        {
+            return Problems.OutOfScope(deploy.Service, deploy.Environment);
         }
 
         var state = deploy.StateAt(clock.GetUtcNow());
@@ -259,6 +304,13 @@ public sealed class DeployEndpoints(
             // The pager was slow; the registration stands.
         }
     }
+
+    /// <summary>
+    /// What CI did to a deploy, with its key as actor, on the chain of the deploy's (first) rollback:
+    /// whoever reads that rollback's trail sees who registered, reported and completed what it reverts.
+    /// </summary>
+    private Task AuditAsync(string deployId, Caller caller, string action, object inputs, string outcome, string detail, CancellationToken cancellationToken) =>
+        audit.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor(deployId), caller.ActorFor(null, RollbackActors.Ci), action, inputs, outcome, detail), cancellationToken);
 
     private async Task<DeployRecord?> FindAsync(string deployId, CancellationToken cancellationToken) =>
         Identifiers.IsValid(deployId) ? await deploys.GetAsync(deployId, cancellationToken) : null;

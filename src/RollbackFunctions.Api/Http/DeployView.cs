@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Verification;
 using RollbackFunctions.Core.Watching;
 
@@ -44,12 +45,15 @@ public sealed record DeployView(
         return new DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
-            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, s.Captured)).ToList(),
+            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, CapturedSummary.Of(s.Captured))).ToList(),
             deploy.Conditions, deploy.Mode, deploy.Watch, links);
     }
 }
 
-/// <summary>A deploy step as the API shows it; <c>captured</c> is what the executor read of the target at registration, the state a revert returns to.</summary>
+/// <summary>
+/// A deploy step as the API shows it; <c>captured</c> summarises what the executor read of the target at
+/// registration, the state a revert returns to (<see cref="CapturedSummary"/>: names, digests, images, revisions; never values).
+/// </summary>
 public sealed record StepView(string Id, string Kind, IReadOnlyList<string> DependsOn, JsonObject Params, RevertView Revert, StepStatus Status, DateTimeOffset? UpdatedAt, JsonObject? Captured);
 
 /// <summary>How a step may be reverted.</summary>

@@ -10,7 +10,7 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
-public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, TimeProvider clock)
+public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, ScopeGuard scope, TimeProvider clock)
 {
     /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
@@ -19,6 +19,11 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
         if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
         }
 
         if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
@@ -57,6 +62,11 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
             return refusal;
         }
 
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
+        }
+
         if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
         {
             return notRunning;
@@ -78,6 +88,11 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
         if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
         }
 
         var head = Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;

@@ -9,12 +9,13 @@ using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>Know before it breaks: a deploy's rollback plan, its rehearsal, and an operator's waiver of the readiness gate.</summary>
-public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Rehearser rehearser, IAuditLog audit, ApiAccess access, TimeProvider clock)
+public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Rehearser rehearser, IAuditLog audit, ApiAccess access, ScopeGuard scope, TimeProvider clock)
 {
     /// <summary><c>GET /api/deploys/{deployId}/plan</c> (reader, or the ci key of the pipeline that asks before it deploys).</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        if (AuthorizeEither(request, ApiRole.Reader, ApiRole.Ci).Refusal is { } refusal)
+        var (caller, refusal) = AuthorizeEither(request, ApiRole.Reader, ApiRole.Ci);
+        if (refusal is not null || await scope.RefuseDeployAsync(caller!, deployId, cancellationToken) is { } outOfScope && (refusal = outOfScope) is not null)
         {
             return refusal;
         }
@@ -28,7 +29,7 @@ public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Reh
     public async Task<IResult> RehearseAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
         var (caller, refusal) = AuthorizeEither(request, ApiRole.Ci, ApiRole.Operator);
-        if (refusal is not null)
+        if (refusal is not null || await scope.RefuseDeployAsync(caller!, deployId, cancellationToken) is { } outOfScope && (refusal = outOfScope) is not null)
         {
             return refusal;
         }
@@ -51,7 +52,7 @@ public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Reh
     public async Task<IResult> WaiveAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
         var (caller, body, refusal) = await OperatorRequest.ReadAsync<OperatorAction>(request, access, cancellationToken);
-        if (refusal is not null)
+        if (refusal is not null || await scope.RefuseDeployAsync(caller!, deployId, cancellationToken) is { } outOfScope && (refusal = outOfScope) is not null)
         {
             return refusal;
         }

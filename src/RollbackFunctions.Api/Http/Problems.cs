@@ -17,6 +17,14 @@ public static class Problems
     /// <summary>A valid key without the role this route needs.</summary>
     public static IResult Forbidden() => Problem(StatusCodes.Status403Forbidden, "Forbidden", "this key may not use this route");
 
+    /// <summary>A valid key with the role, but scoped to other services or environments (Rollback:Auth:Keys:&lt;name&gt;:Services, :Environments).</summary>
+    public static IResult OutOfScope(string? service, string? environment) =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden", $"this key may not act on service '{service}' in environment '{environment}'");
+
+    /// <summary>422: the request is well formed, and what it asks is refused (an undeclared environment, a target that does not serve it); nothing was stored.</summary>
+    public static IResult Unprocessable(string detail, IReadOnlyDictionary<string, string[]> errors) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Refused", extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);

@@ -12,7 +12,7 @@ public sealed class QuarantineEndpoints(IQuarantineStore quarantine, IAuditLog a
     /// <summary><c>GET /api/quarantine?state=active|all</c> (default active): entries, newest first.</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
@@ -27,7 +27,7 @@ public sealed class QuarantineEndpoints(IQuarantineStore quarantine, IAuditLog a
         var now = clock.GetUtcNow();
         var entries = await quarantine.ListAsync(cancellationToken);
         return Results.Json(
-            entries.Where(e => state == "all" || e.IsActive(now)).OrderByDescending(e => e.QuarantinedAt).Select(e => QuarantineView.Of(e, now)).ToList(),
+            entries.Where(e => (state == "all" || e.IsActive(now)) && caller!.Permits(e.Service, e.Environment)).OrderByDescending(e => e.QuarantinedAt).Select(e => QuarantineView.Of(e, now)).ToList(),
             ApiJson.Replies);
     }
 
@@ -43,6 +43,11 @@ public sealed class QuarantineEndpoints(IQuarantineStore quarantine, IAuditLog a
         if (body!.Problems() is { Count: > 0 } problems)
         {
             return Problems.BadRequest("the release has problems; nothing was changed", problems);
+        }
+
+        if (!caller!.Permits(body.Service, body.Environment))
+        {
+            return Problems.OutOfScope(body.Service!, body.Environment!);
         }
 
         var now = clock.GetUtcNow();

@@ -11,7 +11,7 @@ using RollbackFunctions.Core.Verification;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>What operators call to start and read rollbacks.</summary>
-public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter, ApiAccess access, ErrorBudget budget)
+public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollbacks, IAuditLog audit, RollbackStarter starter, ApiAccess access, ErrorBudget budget, ScopeGuard scope)
 {
     /// <summary>
     /// <c>POST /api/deploys/{deployId}/rollback</c>, optional body <c>{"reason", "actor", "force"}</c>.
@@ -31,6 +31,11 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             return Problems.NotFound($"no deploy {deployId}");
         }
 
+        if (await scope.RefuseDeployAsync(caller!, deployId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
+        }
+
         var trigger = new RollbackTrigger(TriggerKinds.Manual, OperatorRequest.ActorOf(request, caller!, manual!.Actor), manual.Reason ?? "started by hand", []);
         var start = await starter.StartAsync(durable, deployId, trigger, cancellationToken, manual.Force);
         if (start.Refusal is not null)
@@ -44,10 +49,15 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// <summary><c>GET /api/rollbacks/{rollbackId}</c>.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
         }
 
         if (await FindAsync(rollbackId, cancellationToken) is not { } head)
@@ -63,7 +73,7 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// <summary><c>GET /api/rollbacks?state=active|all</c> (default active).</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
@@ -76,16 +86,30 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
         }
 
         var heads = await rollbacks.ListAsync(activeOnly: state != "all", cancellationToken);
-        return Results.Json(heads.Select(RollbackListItem.Of).ToList(), ApiJson.Replies);
+        var shown = new List<RollbackListItem>();
+        foreach (var head in heads)
+        {
+            if (await scope.PermitsAsync(caller!, head.DeployId, cancellationToken))
+            {
+                shown.Add(RollbackListItem.Of(head));
+            }
+        }
+
+        return Results.Json(shown, ApiJson.Replies);
     }
 
     /// <summary><c>GET /api/rollbacks/{rollbackId}/audit</c>: the rows and whether their hash chain verifies.</summary>
     public async Task<IResult> AuditAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
         }
 
         if (await FindAsync(rollbackId, cancellationToken) is null)
@@ -105,10 +129,15 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
     /// <summary><c>GET /api/rollbacks/{rollbackId}/report</c>: the Markdown incident report.</summary>
     public async Task<IResult> ReportAsync(HttpRequest request, string rollbackId, CancellationToken cancellationToken)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
+        }
+
+        if (await scope.RefuseRollbackAsync(caller!, rollbackId, cancellationToken) is { } outOfScope)
+        {
+            return outOfScope;
         }
 
         if (await FindAsync(rollbackId, cancellationToken) is not { } head)

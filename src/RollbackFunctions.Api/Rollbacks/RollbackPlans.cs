@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Planning;
 using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Core.Ports;
@@ -15,7 +15,7 @@ namespace RollbackFunctions.Api.Rollbacks;
 public sealed class RollbackPlans(IDeployStore deploys, IRollbackStore rollbacks, IOptions<PolicyOptions> policy, TimeProvider clock)
 {
     public async Task<RollbackPlan> PlanAsync(DeployRecord deploy, CancellationToken cancellationToken) =>
-        RollbackPlanner.Plan(deploy, policy.Value.For(deploy.Environment).RequireApproval, Restores, await ExpectedAsync(deploy, cancellationToken));
+        RollbackPlanner.Plan(deploy, policy.Value.For(deploy.Environment).RequireApproval, step => CapturedSummary.Of(step.Captured), await ExpectedAsync(deploy, cancellationToken));
 
     /// <summary>What the environment's readiness requirement still needs, or null when the gate may open.</summary>
     public async Task<string?> UnmetAsync(DeployRecord deploy, CancellationToken cancellationToken)
@@ -48,28 +48,4 @@ public sealed class RollbackPlans(IDeployStore deploys, IRollbackStore rollbacks
         return Math.Round(sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2, 3);
     }
 
-    /// <summary>
-    /// What a revert returns to, by name only: images, revisions, commits, migration ids. Values a
-    /// target holds (ConfigMap data, env literals, flag payloads) are never copied into the plan.
-    /// </summary>
-    private static JsonObject? Restores(DeployStep step)
-    {
-        if (step.Captured is not { } captured)
-        {
-            return null;
-        }
-
-        var summary = new JsonObject();
-        foreach (var name in SummaryFields)
-        {
-            if (captured[name] is JsonValue value && value.GetValueKind() is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number)
-            {
-                summary[name] = value.DeepClone();
-            }
-        }
-
-        return summary.Count == 0 ? null : summary;
-    }
-
-    private static readonly string[] SummaryFields = ["revision", "image", "chart", "appVersion", "commit", "ref", "migration", "stableRS", "resourceVersion", "kind", "name", "namespace", "cluster", "database"];
 }

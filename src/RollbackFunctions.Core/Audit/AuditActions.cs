@@ -6,6 +6,9 @@ namespace RollbackFunctions.Core.Audit;
 /// </summary>
 public static class AuditActions
 {
+    public const string DeployRegistered = "deploy.registered";
+    public const string StepReported = "step.reported";
+    public const string DeployCompleted = "deploy.completed";
     public const string AlertReceived = "alert.received";
     public const string AlertRejected = "alert.rejected";
     public const string RollbackClaimed = "rollback.claimed";

@@ -18,6 +18,7 @@ public sealed class RevertStepActivity(
     IRollbackStore rollbacks,
     IDeployStore deploys,
     IAuditLog audit,
+    IRedactor redactor,
     TimeProvider clock,
     ILogger<RevertStepActivity> logger) : TaskActivity<StepRevertRequest, StepRevertResult>
 {
@@ -34,13 +35,15 @@ public sealed class RevertStepActivity(
 
         row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
-        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{CapturedSummary(input.Captured)}"), cancellationToken);
+        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{ReturningTo(input.Captured)}"), cancellationToken);
 
         OrchestrationLog.StepStarted(logger, input.RollbackId, input.StepId, input.Kind, row.Attempts);
         var executor = executors.Find(input.Kind);
         var result = executor is null
             ? StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment")
             : await executor.RevertAsync(input, cancellationToken);
+        // One mask for every place the detail goes next: the store (replies, ops page, report), the log, the audit row, the page.
+        result = result with { Detail = redactor.Redact(result.Detail) };
 
         var status = result.StepStatus;
         await rollbacks.PutStepAsync(
@@ -57,18 +60,9 @@ public sealed class RevertStepActivity(
         return result;
     }
 
-    /// <summary>What the revert returns to, for the audit row a human reads; whole templates are left out.</summary>
-    private static string CapturedSummary(System.Text.Json.Nodes.JsonObject? captured)
-    {
-        if (captured is null)
-        {
-            return "";
-        }
-
-        var shown = captured.Where(pair => pair.Key != "template").Select(pair => $"{pair.Key}={pair.Value?.ToJsonString()}");
-        var text = string.Join(", ", shown);
-        return $"; returning to what was captured at registration: {(text.Length <= 400 ? text : text[..400] + "…")}";
-    }
+    /// <summary>What the revert returns to, for the audit row a human reads: the summary, never captured values.</summary>
+    private static string ReturningTo(System.Text.Json.Nodes.JsonObject? captured) =>
+        captured is null ? "" : $"; returning to what was captured at registration: {CapturedSummary.Line(captured)}";
 
     private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>
         new(input.RollbackId, RollbackActors.System, action, new { input.StepId, input.Kind, input.Params, input.Captured, input.Approved }, outcome, detail);

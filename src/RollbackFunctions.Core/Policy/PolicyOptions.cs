@@ -41,6 +41,20 @@ public sealed class PolicyOptions
 
     public EnvironmentPolicy For(string environment) => Environments.GetValueOrDefault(environment) ?? EnvironmentPolicy.Default;
 
+    /// <summary>
+    /// Whether environments are declared: once any is configured, only those exist, so a deploy or an
+    /// alert cannot escape an environment's policy by spelling it another way (<c>production</c> for <c>prod</c>).
+    /// </summary>
+    public bool DeclaresEnvironments => Environments.Count > 0;
+
+    /// <summary>
+    /// <paramref name="environment"/> when it is declared exactly so, or when none are declared; otherwise null.
+    /// Exactly: deploys and alerts are matched by their environment as written, so <c>PROD</c> for a
+    /// declared <c>prod</c> is refused rather than stored beside it (splitting rate limits and correlation).
+    /// </summary>
+    public string? DeclaredEnvironment(string? environment) =>
+        environment is null || !DeclaresEnvironments || Environments.Keys.Contains(environment, StringComparer.Ordinal) ? environment : null;
+
     /// <summary>Why these options cannot be used, or nothing when they can.</summary>
     public IEnumerable<string> Problems()
     {

@@ -6,10 +6,12 @@ namespace RollbackFunctions.Infrastructure.Audit;
 
 /// <summary>
 /// Keeps secrets out of audit rows, logs and status replies: every configured secret value
-/// (routing keys, webhook URLs, tokens) is masked wherever it appears, and JSON fields whose
-/// names say secret are masked whatever their value.
+/// (API keys, the audit's HMAC keys, the storage account key, routing keys, webhook URLs, tokens,
+/// connection strings, tool environments) is masked wherever it appears, and JSON fields whose
+/// names say secret are masked whatever their value. Applied to every audit row, every tool's
+/// output, every step's detail (what replies, pages, the report and logs show) and pager errors.
 /// </summary>
-public sealed partial class SecretRedactor
+public sealed partial class SecretRedactor : RollbackFunctions.Core.Ports.IRedactor
 {
     private const string Mask = "***";
     private readonly List<string> secrets;

@@ -36,7 +36,9 @@ public static class AdapterServices
                 .Concat(sp.GetRequiredService<IOptions<GitOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<LokiOptions>>().Value.Secrets())
-                .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())));
+                .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())
+                .Concat(HostSecrets(configuration, sp.GetRequiredService<IOptions<AuditOptions>>().Value, sp.GetRequiredService<IOptions<StorageOptions>>().Value))));
+        services.AddSingleton<IRedactor>(sp => sp.GetRequiredService<SecretRedactor>());
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -63,6 +65,7 @@ public static class AdapterServices
         services.AddSingleton<IStepExecutor, GitRevertExecutor>();
         services.AddSingleton<IStepExecutor, FeatureFlagExecutor>();
         services.AddSingleton<StepExecutorCatalog>();
+        services.AddSingleton<IStepTargets, StepTargets>();
         services.AddSingleton<IMetricSource, PrometheusMetricSource>();
         services.AddSingleton<IMetricSource, LokiMetricSource>();
         services.AddSingleton<IMetricSource, DatadogMetricSource>();
@@ -79,6 +82,17 @@ public static class AdapterServices
     /// Nothing set under Rollback:Storage: use the Functions host's storage, a connection string or
     /// its identity-based settings (<c>AzureWebJobsStorage__accountName</c> and friends).
     /// </summary>
+    /// <summary>
+    /// Secrets of the host itself: the API keys (bound by the API layer, read here from configuration so
+    /// both runtimes mask them), the audit's HMAC keys and the storage account key.
+    /// </summary>
+    private static IEnumerable<string?> HostSecrets(IConfiguration configuration, AuditOptions audit, StorageOptions storage) =>
+        configuration.GetSection("Rollback:Auth:Keys").GetChildren().Select(key => key["Secret"])
+            .Concat(audit.Keys.Values)
+            .Concat(storage.ConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(part => part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+                .Select(part => part[(part.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+
     private static void FromHostStorage(StorageOptions options, IConfiguration configuration)
     {
         if (!string.IsNullOrEmpty(options.ConnectionString) || options.IdentityEndpoint is not null)

@@ -148,6 +148,14 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
     private string? CheckUrl(string url, out Uri target)
     {
+        // Uri drops or escapes some control characters and keeps others; CR LF in a URL is header
+        // injection or log forgery waiting for a client that writes it raw. Refused, never repaired.
+        if (url.Any(char.IsControl))
+        {
+            target = null!;
+            return "revertUrl must not contain control characters (CR, LF, tab, ...)";
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out target!) || target.Scheme is not ("http" or "https"))
         {
             return $"revertUrl must be an absolute http(s) URL, not '{Truncate(url, 200)}'";

@@ -33,6 +33,9 @@ internal sealed class RollbackHarness : IAsyncDisposable
         Verification: new VerificationSettings(TimeSpan.FromMilliseconds(100), 3, TimeSpan.FromSeconds(20), NoDataPolicy.Inconclusive),
         ShortestTimer: TimeSpan.Zero); // the in-memory engine keeps timers exactly
 
+    /// <summary>A secret the deployment is configured with (a token, a connection string), masked by the harness's redactor.</summary>
+    public const string ConfiguredSecret = "configured-secret-0f3a9c71";
+
     private DurableTaskTestHost? host;
 
     public RollbackHarness()
@@ -129,6 +132,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
                 .AddSingleton<IRollbackStore>(Rollbacks)
                 .AddSingleton<IQuarantineStore>(Quarantine)
                 .AddSingleton<IAuditLog>(Audit)
+                .AddSingleton<IRedactor>(new RollbackFunctions.Infrastructure.Audit.SecretRedactor([ConfiguredSecret]))
                 .AddSingleton<IAlertLog>(Alerts)
                 .AddSingleton<IPager>(Pager)
                 .AddSingleton<IMetricSource>(Metrics)

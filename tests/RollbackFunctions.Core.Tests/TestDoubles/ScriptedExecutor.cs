@@ -39,6 +39,9 @@ internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
 
     public void ThrowTimes(string stepId, int times) => throwsLeft[stepId] = times;
 
+    /// <summary>Appended to every detail, as a tool or receiver that echoes what it was given.</summary>
+    public string Echo { get; set; } = "";
+
     public string? ValidateParams(JsonObject parameters) =>
         parameters.ContainsKey("revertUrl") ? null : "webhook steps need params.revertUrl";
 
@@ -53,7 +56,7 @@ internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
 
         if (Destructive.Contains(request.StepId) && !request.Approved)
         {
-            return StepRevertResult.NeedsApproval($"{request.StepId} would destroy data");
+            return StepRevertResult.NeedsApproval($"{request.StepId} would destroy data{Echo}");
         }
 
         BeforeRevert?.Invoke(request.StepId);
@@ -70,7 +73,7 @@ internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
 
         FinishedAt[request.StepId] = DateTimeOffset.UtcNow;
         return Failing.Contains(request.StepId)
-            ? StepRevertResult.Failed($"scripted failure of {request.StepId}")
-            : StepRevertResult.Reverted($"reverted {request.StepId}");
+            ? StepRevertResult.Failed($"scripted failure of {request.StepId}{Echo}")
+            : StepRevertResult.Reverted($"reverted {request.StepId}{Echo}");
     }
 }

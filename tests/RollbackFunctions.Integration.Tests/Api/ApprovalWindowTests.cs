@@ -35,7 +35,8 @@ public sealed class ApprovalWindowTests
             },
             default);
         await rollbacks.PutStepAsync("rb-d", new RollbackStepRecord("a", "webhook", 0, StepStatus.AwaitingApproval, 0, null, null, "revert mode is approval") { ApprovalDue = Now.AddSeconds(dueInSeconds) }, default);
-        var endpoints = new OperatorEndpoints(rollbacks, new InMemoryDeployStore(), gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new FixedClock(Now));
+        var deploys = new InMemoryDeployStore();
+        var endpoints = new OperatorEndpoints(rollbacks, deploys, gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new ScopeGuard(deploys, rollbacks), new FixedClock(Now));
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Loopback;
 

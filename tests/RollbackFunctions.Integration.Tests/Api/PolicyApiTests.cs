@@ -153,6 +153,9 @@ public sealed class PolicyApiTests(PolicyApiTests.PolicyRuntime fixture) : IClas
                     "Rollback:Policy:MassAlertServices=2",
                     "Rollback:Policy:Environments:gated:RequireApproval:0=webhook",
                     "Rollback:Policy:Environments:observe:AutoRollback=false",
+                    // Declared because environments are declared once any is (SAFETY.md 9); their policy is the default.
+                    "Rollback:Policy:Environments:limit:AutoRollback=true",
+                    "Rollback:Policy:Environments:mass:AutoRollback=true",
                     $"Rollback:Notifications:Default:SlackWebhookUrl={receiver.BaseUrl}/slack/T0/B0/policy");
             }
             catch (SkipException e)

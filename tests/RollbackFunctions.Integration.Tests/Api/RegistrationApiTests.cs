@@ -68,6 +68,8 @@ public sealed class RegistrationApiTests(RuntimeFixture fixture) : IClassFixture
         { "burn rate objective 1.5", Watched("bad-19", """{"name":"budget","burnRate":{"objective":1.5,"good":"g[$window]","total":"t[$window]"}}"""), "conditions.checks[0].burnRate.objective" },
         { "burn rate windows reversed", Watched("bad-20", """{"name":"budget","burnRate":{"objective":0.999,"good":"g[$window]","total":"t[$window]","windows":[["1h","5m",14.4]]}}"""), "the short one shorter" },
         { "divergence without volumes", Watched("bad-21", """{"name":"canary","divergence":{"canary":"c","baseline":"b"}}"""), "canaryRequests" },
+        { "CR LF in a revert URL", Deploy("bad-22", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\r\nX-Injected: 1"}}"""), "control characters" },
+        { "tab in a revert URL", Deploy("bad-23", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\tb"}}"""), "control characters" },
         { "deeply nested", """{"deployId":"bad-12","conditions":""" + new string('[', 500) + new string(']', 500) + "}", "depth" },
     };
 

@@ -74,6 +74,18 @@ public sealed partial class FakeKubernetesApi
         }
     }
 
+    /// <summary>A deploy that sets literal <c>env</c> values on the first container, through the controller (a new revision).</summary>
+    public void SetEnv(string plural, string ns, string name, IReadOnlyDictionary<string, string> env)
+    {
+        lock (gate)
+        {
+            var key = Key(Apps, ns, plural, name);
+            var after = objects[key].DeepClone().AsObject();
+            after["spec"]!["template"]!["spec"]!["containers"]![0]!["env"] = new JsonArray(env.Select(e => (JsonNode?)new JsonObject { ["name"] = e.Key, ["value"] = e.Value }).ToArray());
+            Store(Apps, ns, plural, name, objects[key], after);
+        }
+    }
+
     public void SeedConfigMap(string ns, string name, IReadOnlyDictionary<string, string> data)
     {
         lock (gate)

@@ -66,4 +66,10 @@ public sealed class GitRepositoryOptions
 
     /// <summary>The provider's REST API, when not the public one (GitHub Enterprise, a stand-in in tests).</summary>
     public string? ApiUrl { get; set; }
+
+    /// <summary>
+    /// <c>Rollback:Executors:Git:Repositories:&lt;name&gt;:Environments</c>: the environments whose deploys may
+    /// revert commits here. Empty: every environment while none are declared, none once they are.
+    /// </summary>
+    public List<string> Environments { get; set; } = [];
 }

@@ -54,4 +54,10 @@ public sealed class KubernetesClusterOptions
 
     /// <summary>Use the pod's service account (the product runs inside this cluster).</summary>
     public bool InCluster { get; set; }
+
+    /// <summary>
+    /// <c>Rollback:Executors:Kubernetes:Clusters:&lt;name&gt;:Environments</c>: the environments whose deploys
+    /// may act on this cluster. Empty: every environment while none are declared (Rollback:Policy:Environments), none once they are.
+    /// </summary>
+    public List<string> Environments { get; set; } = [];
 }

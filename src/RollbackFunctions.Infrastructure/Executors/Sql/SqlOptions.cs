@@ -52,4 +52,10 @@ public sealed class SqlDatabaseOptions
 {
     /// <summary>Npgsql connection string.</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// <c>Rollback:Executors:Sql:Databases:&lt;name&gt;:Environments</c>: the environments whose deploys may
+    /// run a down migration here. Empty: every environment while none are declared, none once they are.
+    /// </summary>
+    public List<string> Environments { get; set; } = [];
 }

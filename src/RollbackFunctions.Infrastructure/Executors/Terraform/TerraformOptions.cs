@@ -18,6 +18,13 @@ public sealed class TerraformOptions : IValidatableObject
     /// <summary>Local git checkouts of the infrastructure repositories, by the name steps give in <c>params.workspace</c>.</summary>
     public Dictionary<string, string> Workspaces { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// <c>Rollback:Executors:Terraform:WorkspaceEnvironments:&lt;workspace&gt;</c>: the environments whose deploys
+    /// may apply in each workspace (a separate map because <c>Workspaces:&lt;name&gt;</c> is the checkout's path).
+    /// A workspace not listed serves every environment while none are declared, none once they are.
+    /// </summary>
+    public Dictionary<string, List<string>> WorkspaceEnvironments { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Where the temporary worktrees go; each is removed when its revert ends.</summary>
     public string WorkRoot { get; set; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rollback-terraform");
 
