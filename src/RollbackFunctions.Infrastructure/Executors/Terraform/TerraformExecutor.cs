@@ -112,10 +112,12 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             var why = destructive.Count > 0
                 ? $"would {string.Join(", ", destructive.Select(c => $"{c.Verb} {c.Address}"))}"
                 : "was approved before any plan was shown";
+            await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
             return (StepRevertResult.NeedsApproval(
                 $"the plan of {run.What} {why}; plan sha256:{digest}: {plan.ByAddress} ({plan.Summary}); approve with this planDigest to apply exactly this plan", digest), true);
         }
 
+        await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
         var result = await ApplyAsync(run, cancellationToken);
         return (result.Stale ? StepRevertResult.Failed($"the plan of {run.What} went stale as it was made: {result.Result.Detail}") : result.Result, false);
     }
@@ -168,7 +170,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
     {
         var apply = await TerraformAsync(run, cancellationToken, ["apply", "-input=false", "-no-color", "-auto-approve", LockTimeout, PlanFile]);
         return apply.ExitCode == 0
-            ? (StepRevertResult.Reverted($"applied the plan of {run.What} (sha256:{Digest(run.SavedPlan)}): {apply.Tail(200)}"), false)
+            ? (StepRevertResult.Reverted($"applied the plan of {run.What} (sha256:{Digest(run.SavedPlan)}): {(File.Exists(run.SavedSummary) ? File.ReadAllText(run.SavedSummary) : apply.Tail(200))}"), false)
             : (Ended(apply, $"terraform apply of {run.What}"), apply.StandardError.Contains("Saved plan is stale", StringComparison.OrdinalIgnoreCase));
     }
 
@@ -215,6 +217,9 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         public string Directory => System.IO.Path.Combine(Worktree, Step.Path);
 
         public string SavedPlan => System.IO.Path.Combine(Directory, PlanFile);
+
+        /// <summary>The saved plan's summary, kept beside it for the detail of the apply that may come after an approval.</summary>
+        public string SavedSummary => System.IO.Path.Combine(Worktree, ".rollback-plan-summary");
 
         public string What => $"{Step.Workspace}/{Step.Path} at {Commit[..Math.Min(12, Commit.Length)]}";
     }

@@ -51,10 +51,12 @@ public sealed record TerraformPlan(IReadOnlyList<ResourceChange> Changes)
         $"{Count("create")} to add, {Count("update")} to change, {Count("replace")} to replace, {Count("delete")} to destroy";
 
     /// <summary>Every change by address, grouped: "creates a; updates b; deletes c; replaces d, e".</summary>
-    public string ByAddress => string.Join("; ", new[] { ("create", "creates"), ("update", "updates"), ("delete", "deletes"), ("replace", "replaces") }
-        .Select(v => (v.Item2, Addresses: Changes.Where(c => c.Verb == v.Item1).Select(c => c.Address).ToList()))
+    public string ByAddress => string.Join("; ", Verbs
+        .Select(v => (v.Says, Addresses: Changes.Where(c => c.Verb == v.Verb).Select(c => c.Address).ToList()))
         .Where(v => v.Addresses.Count > 0)
-        .Select(v => $"{v.Item2} {string.Join(", ", v.Addresses)}"));
+        .Select(v => $"{v.Says} {string.Join(", ", v.Addresses)}"));
+
+    private static readonly (string Verb, string Says)[] Verbs = [("create", "creates"), ("update", "updates"), ("delete", "deletes"), ("replace", "replaces")];
 
     private int Count(string verb) => Changes.Count(c => c.Verb == verb);
 }
