@@ -56,6 +56,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
         // A few seconds of the deadline are kept for reporting: the step's row says why, not the timer.
         var deadline = time.GetUtcNow() + request.Remaining(time.GetUtcNow()) - TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, request.WaitLimit.Ticks / 20));
+        RemoveAbandonedPlans();
         var commit = (string?)request.Captured?["commit"] ?? step.PreviousRef;
         var run = new TerraformRun(step, commit, Checkout(step), Path.Combine(options.Value.WorkRoot, $"{request.RollbackId}-{request.StepId}"), deadline);
         var kept = false;
@@ -173,6 +174,33 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             ? (StepRevertResult.Reverted($"applied the plan of {run.What} (sha256:{Digest(run.SavedPlan)}): {(File.Exists(run.SavedSummary) ? File.ReadAllText(run.SavedSummary) : apply.Tail(200))}"), false)
             : (Ended(apply, $"terraform apply of {run.What}"), apply.StandardError.Contains("Saved plan is stale", StringComparison.OrdinalIgnoreCase));
     }
+
+    /// <summary>
+    /// A worktree kept for an approval that never came (rejected, timed out, the rollback aborted)
+    /// is removed here once it is a day old, far past any approval window; git forgets it at the
+    /// next <c>worktree prune</c> of its repository.
+    /// </summary>
+    private void RemoveAbandonedPlans()
+    {
+        if (!Directory.Exists(options.Value.WorkRoot))
+        {
+            return;
+        }
+
+        foreach (var kept in new DirectoryInfo(options.Value.WorkRoot).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < time.GetUtcNow().UtcDateTime - AbandonedAfter))
+        {
+            try
+            {
+                kept.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use or read-only (git objects): the next revert tries again.
+            }
+        }
+    }
+
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
 
     private string LockTimeout => $"-lock-timeout={(long)options.Value.LockTimeout.TotalSeconds}s";
 
