@@ -12,7 +12,10 @@ namespace RollbackFunctions.Api.Http;
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
 public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, ScopeGuard scope, TimeProvider clock)
 {
-    /// <summary><c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body <c>{"actor", "reason"}</c>.</summary>
+    /// <summary>
+    /// <c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body
+    /// <c>{"actor", "reason", "planDigest"}</c>; approving a step that shows a plan needs its digest.
+    /// </summary>
     public async Task<IResult> DecideAsync(HttpRequest request, string rollbackId, string stepId, bool approve, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var (caller, body, refusal) = await OperatorRequest.ReadAsync<OperatorAction>(request, access, cancellationToken);
@@ -48,7 +51,16 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
             return Problems.Conflict($"the approval window of step {stepId} closed at {step.ApprovalDue:O}; it escalates as not approved. Force a new rollback to revert it");
         }
 
-        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"));
+        // An approval binds to the plan or effect the step showed (SAFETY.md 3): naming another one,
+        // or none, approves something nobody was shown.
+        if (approve && step.PlanDigest is { } shown && !string.Equals(body!.PlanDigest?.Trim(), shown, StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Conflict(body.PlanDigest is null
+                ? $"step {stepId} waits for approval of the plan with sha256 {shown}: send it as planDigest"
+                : $"planDigest {body.PlanDigest} is not the plan step {stepId} waits for (sha256 {shown}): read the step again and approve what it shows");
+        }
+
+        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"), approve ? step.PlanDigest : null);
         await durable.RaiseEventAsync(rollbackId, RollbackEvents.Approval(stepId), decision, cancellationToken);
         return Results.Json(new DecisionReply(rollbackId, stepId, approve ? "approved" : "rejected", decision.Actor), ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }
@@ -132,6 +144,9 @@ public sealed record OperatorAction
 {
     public string? Actor { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>With an approve: the SHA-256 of the plan or effect the step shows (its <c>planDigest</c>).</summary>
+    public string? PlanDigest { get; init; }
 }
 
 /// <summary>Reply to an approval or a rejection: the decision is on its way to the rollback.</summary>

@@ -139,7 +139,7 @@ public static class RollbackReport
 
         foreach (var step in left)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- `{step.StepId}` is {step.Status}: {Text(step.Detail)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- `{step.StepId}` is {step.Status}: {Text(step.Detail)}{(step.Status == StepStatus.AwaitingApproval && step.PlanDigest is { } digest ? $" (plan sha256 `{digest}`)" : "")}");
         }
 
         foreach (var row in decisions)

@@ -48,13 +48,15 @@ public sealed record RollbackStepView(
     DateTimeOffset? FinishedAt,
     double? DurationMs,
     string Detail,
-    DateTimeOffset? ApprovalDue)
+    DateTimeOffset? ApprovalDue,
+    string? PlanDigest)
 {
     public static RollbackStepView Of(RollbackStepRecord step) => new(
         step.StepId, step.Kind, step.Level < 0 ? null : step.Level, step.Status, step.Attempts, step.StartedAt, step.FinishedAt,
         step.FinishedAt - step.StartedAt is { } took ? Math.Round(took.TotalMilliseconds, 1) : null,
         step.Detail,
-        step.Status == StepStatus.AwaitingApproval ? step.ApprovalDue : null);
+        step.Status == StepStatus.AwaitingApproval ? step.ApprovalDue : null,
+        step.Status == StepStatus.AwaitingApproval ? step.PlanDigest : null);
 }
 
 /// <summary>One line of <c>GET /api/rollbacks</c>.</summary>

@@ -24,6 +24,21 @@ public sealed record StepRevertRequest(
     /// return): the step's deadline, so the wait ends with a precise detail rather than a page.
     /// </summary>
     public TimeSpan WaitLimit { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// When the step's deadline passes (all attempts included); null from older instances. Work an
+    /// executor starts (a terraform apply) must end before it, stopping included.
+    /// </summary>
+    public DateTimeOffset? DeadlineAt { get; init; }
+
+    /// <summary>
+    /// The digest of the plan or effect the operator approved (<see cref="StepRevertResult.PlanDigest"/>
+    /// of the answer that asked): an executor that binds approvals runs exactly that, or asks again.
+    /// </summary>
+    public string? PlanDigest { get; init; }
+
+    /// <summary>How long is left until <see cref="DeadlineAt"/> (or <see cref="WaitLimit"/> when not known).</summary>
+    public TimeSpan Remaining(DateTimeOffset now) => DeadlineAt is { } at ? at - now : WaitLimit;
 }
 
 /// <summary>How a revert ended.</summary>
@@ -51,6 +66,16 @@ public enum RevertOutcome
 /// <summary>Result of one revert attempt.</summary>
 public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
 {
+    /// <summary>
+    /// With <see cref="RevertOutcome.NeedsApproval"/>: the SHA-256 of the exact plan or effect shown
+    /// in <see cref="Detail"/>. An approval must name it (<c>planDigest</c>) and the executor then runs
+    /// exactly that (SAFETY.md 3); null when the approval is not bound to a plan.
+    /// </summary>
+    public string? PlanDigest { get; init; }
+
+    /// <summary>Destructive: nothing was done; an operator must approve the plan or effect with this digest.</summary>
+    public static StepRevertResult NeedsApproval(string detail, string planDigest) => new(RevertOutcome.NeedsApproval, detail) { PlanDigest = planDigest };
+
     public static StepRevertResult Reverted(string detail) => new(RevertOutcome.Reverted, detail);
     public static StepRevertResult Failed(string detail) => new(RevertOutcome.Failed, detail);
     public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);

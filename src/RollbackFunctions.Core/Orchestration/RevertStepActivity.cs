@@ -48,7 +48,7 @@ public sealed class RevertStepActivity(
         var status = result.StepStatus;
         await rollbacks.PutStepAsync(
             input.RollbackId,
-            row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail },
+            row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail, PlanDigest = result.PlanDigest },
             cancellationToken);
         if (status != StepStatus.AwaitingApproval)
         {

@@ -74,4 +74,12 @@ public static class RollbackEvents
 }
 
 /// <summary>An operator's decision on a waiting step, or an abort.</summary>
-public sealed record OperatorDecision(bool Approved, string Actor, string? Reason);
+/// <param name="Approved">Approve (true) or reject.</param>
+/// <param name="Actor">Who decided, as audited.</param>
+/// <param name="Reason">Why, in the operator's words.</param>
+/// <param name="PlanDigest">The plan or effect the operator approved, when the step showed one.</param>
+public sealed record OperatorDecision(bool Approved, string Actor, string? Reason, string? PlanDigest = null)
+{
+    /// <summary>Whether this decision answers the ask for <paramref name="planDigest"/>: a rejection always does, an approval only of that plan.</summary>
+    public bool Answers(string? planDigest) => !Approved || planDigest is null || string.Equals(PlanDigest, planDigest, StringComparison.Ordinal);
+}

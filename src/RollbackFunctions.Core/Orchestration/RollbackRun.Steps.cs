@@ -29,7 +29,7 @@ internal sealed partial class RollbackRun
         var approved = false;
         if (decision.Action == StepAction.AskApproval)
         {
-            if (await AwaitApprovalAsync(step, level, decision.Detail) is { } refusal)
+            if (await AwaitApprovalAsync(step, level, decision.Detail, planDigest: null) is { } refusal)
             {
                 await RecordStepAsync(step, level, StepStatus.NotApproved, refusal);
                 return;
@@ -38,30 +38,41 @@ internal sealed partial class RollbackRun
             approved = true;
         }
 
-        var (status, detail) = await RevertWithDeadlineAsync(step, level, approved);
-        if (status == StepStatus.AwaitingApproval && !approved)
+        var result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null);
+
+        // The executor found the revert destructive at run time and did nothing yet. An approval binds
+        // to the plan or effect it showed (SAFETY.md 3): one given before any plan was shown (revert
+        // mode approval), or for a plan that went stale, is asked again with the new one, a bounded
+        // number of times; every ask waits for a human, so this is never an automatic loop.
+        for (var asks = 0; result.Status == StepStatus.AwaitingApproval && asks < MaxApprovalAsks
+            && (!approved || (result.PlanDigest is not null && result.PlanDigest != result.RanWith)); asks++)
         {
-            // The executor found the revert destructive at run time and did nothing yet.
-            if (await AwaitApprovalAsync(step, level, detail) is { } refusal)
+            if (await AwaitApprovalAsync(step, level, result.Detail, result.PlanDigest) is { } refusal)
             {
                 await RecordStepAsync(step, level, StepStatus.NotApproved, refusal);
                 return;
             }
 
             approved = true;
-            (status, _) = await RevertWithDeadlineAsync(step, level, approved);
+            result = await RevertWithDeadlineAsync(step, level, approved, result.PlanDigest);
         }
 
         // The revert activity already wrote the step's row; only the run's own tally changes here.
-        statuses[step.Id] = StepPolicy.After(status, approved);
+        statuses[step.Id] = StepPolicy.After(result.Status, approved);
     }
+
+    /// <summary>How many times one step asks an operator before a plan that keeps changing counts as a failed revert.</summary>
+    private const int MaxApprovalAsks = 3;
+
+    /// <summary>What one revert attempt came to: its status and detail, the digest it asks approval for, and the approved digest it ran with.</summary>
+    private sealed record StepOutcome(StepStatus Status, string Detail, string? PlanDigest, string? RanWith);
 
     /// <summary>
     /// Runs the revert activity (with its retry policy) against the step's deadline. A revert past
     /// its deadline pages "rollback stuck" and counts as not reverted; it is not cancelled, and
     /// whatever it reports later lands on the step's row.
     /// </summary>
-    private async Task<(StepStatus Status, string Detail)> RevertWithDeadlineAsync(DeployStep step, int level, bool approved)
+    private async Task<StepOutcome> RevertWithDeadlineAsync(DeployStep step, int level, bool approved, string? planDigest)
     {
         var settings = input.Settings;
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
@@ -72,6 +83,8 @@ internal sealed partial class RollbackRun
             Approved = approved,
             Captured = step.Captured,
             WaitLimit = deadline,
+            DeadlineAt = context.CurrentUtcDateTime + deadline,
+            PlanDigest = planDigest,
         };
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();
@@ -86,26 +99,26 @@ internal sealed partial class RollbackRun
                 await RecordStepAsync(step, level, outcome.Status, outcome.Detail);
             }
 
-            return (outcome.Status, outcome.Detail);
+            return new StepOutcome(outcome.Status, outcome.Detail, outcome.PlanDigest, planDigest);
         }
 
         var detail = $"revert of {step.Id} passed its deadline of {deadline}";
         await RecordStepAsync(step, level, StepStatus.TimedOut, detail);
         await PageAsync(PageKind.RollbackStuck, $"rollback of {DeployName} stuck: {detail}; dependent steps stay unreverted");
-        return (StepStatus.TimedOut, detail);
+        return new StepOutcome(StepStatus.TimedOut, detail, null, planDigest);
     }
 
     /// <summary>A revert that threw on every attempt is a failed revert, not a failed rollback.</summary>
-    private static async Task<(StepStatus Status, string Detail, bool Threw)> RevertResultAsync(Task<StepRevertResult> revert)
+    private static async Task<(StepStatus Status, string Detail, string? PlanDigest, bool Threw)> RevertResultAsync(Task<StepRevertResult> revert)
     {
         try
         {
             var result = await revert;
-            return (result.StepStatus, result.Detail, false);
+            return (result.StepStatus, result.Detail, result.PlanDigest, false);
         }
         catch (TaskFailedException e)
         {
-            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", true);
+            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", null, true);
         }
     }
 
@@ -113,19 +126,28 @@ internal sealed partial class RollbackRun
     /// Waits for an operator's decision on a step. Returns null when approved, else why not:
     /// rejected, timed out (escalated), or the rollback was aborted.
     /// </summary>
-    private async Task<string?> AwaitApprovalAsync(DeployStep step, int level, string why)
+    private async Task<string?> AwaitApprovalAsync(DeployStep step, int level, string why, string? planDigest)
     {
         waitingForApproval++;
         await ProgressAsync(
             waitingForApproval == 1 ? RollbackPhase.AwaitingApproval : null,
-            [Row(step, level, StepStatus.AwaitingApproval, why) with { ApprovalDue = context.CurrentUtcDateTime + input.Settings.ApprovalTimeout }],
+            [Row(step, level, StepStatus.AwaitingApproval, why) with { ApprovalDue = context.CurrentUtcDateTime + input.Settings.ApprovalTimeout, PlanDigest = planDigest }],
             $"waiting for approval of {step.Id}");
         await PageAsync(PageKind.ApprovalNeeded, $"approval needed to revert {step.Id} of {DeployName}: {why}");
 
         using var cancel = new CancellationTokenSource();
-        var decision = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Approval(step.Id), cancel.Token);
         var timeout = TimerAsync(input.Settings.ApprovalTimeout, cancel.Token);
-        var first = await Task.WhenAny(decision, timeout, abortSignal);
+        Task<OperatorDecision> decision;
+        Task first;
+        do
+        {
+            // An approval of a plan shown earlier (raised while the step was being re-planned) is
+            // buffered by the engine under the same event name: it does not approve this plan.
+            decision = context.WaitForExternalEvent<OperatorDecision>(RollbackEvents.Approval(step.Id), cancel.Token);
+            first = await Task.WhenAny(decision, timeout, abortSignal);
+        }
+        while (first == decision && !decision.Result.Answers(planDigest));
+
         cancel.Cancel();
         waitingForApproval--;
 
@@ -135,7 +157,7 @@ internal sealed partial class RollbackRun
         {
             var d = decision.Result;
             refusal = d.Approved ? null : $"rejected by {d.Actor}: {d.Reason}";
-            note = new AuditNote(d.Actor, AuditActions.ApprovalDecided, d.Approved ? "approved" : "rejected", $"{step.Id}: {d.Reason}");
+            note = new AuditNote(d.Actor, AuditActions.ApprovalDecided, d.Approved ? "approved" : "rejected", $"{step.Id}: {d.Reason}{(planDigest is null ? "" : $" (plan sha256:{planDigest})")}");
         }
         else if (first == timeout)
         {

@@ -93,4 +93,7 @@ public sealed record RollbackStepRecord(
 {
     /// <summary>While the step waits for approval: when the window closes and the step escalates as not approved.</summary>
     public DateTimeOffset? ApprovalDue { get; init; }
+
+    /// <summary>While the step waits for approval of a plan or effect: its SHA-256, which an approval must name.</summary>
+    public string? PlanDigest { get; init; }
 }

@@ -141,6 +141,7 @@ public static class AdapterServices
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HelmOptions>().Bind(configuration.GetSection("Rollback:Executors:Helm")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GitOptions>().Bind(configuration.GetSection("Rollback:Executors:Git")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ProcessOptions>().Bind(configuration.GetSection("Rollback:Executors:Processes")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeatureFlagOptions>().Bind(configuration.GetSection("Rollback:Executors:FeatureFlags")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();

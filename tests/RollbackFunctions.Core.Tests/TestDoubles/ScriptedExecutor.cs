@@ -23,6 +23,12 @@ internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
 
     public ConcurrentQueue<string> ApprovedCalls { get; } = new();
 
+    /// <summary>Steps whose approval binds to a plan, by the digest of the plan they show: reverted only when approved with it.</summary>
+    public ConcurrentDictionary<string, string> PlanBound { get; } = new();
+
+    /// <summary>The plan digest each approved call carried, in order.</summary>
+    public ConcurrentQueue<(string StepId, string? PlanDigest)> ApprovedPlans { get; } = new();
+
     public Dictionary<string, TimeSpan> Delays { get; } = [];
 
     /// <summary>Called as each revert starts, to observe the world at that moment.</summary>
@@ -52,6 +58,12 @@ internal sealed class ScriptedExecutor(Journal? journal = null) : IStepExecutor
         if (request.Approved)
         {
             ApprovedCalls.Enqueue(request.StepId);
+            ApprovedPlans.Enqueue((request.StepId, request.PlanDigest));
+        }
+
+        if (PlanBound.TryGetValue(request.StepId, out var plan) && request.PlanDigest != plan)
+        {
+            return StepRevertResult.NeedsApproval($"{request.StepId} would delete things; plan sha256:{plan}", plan);
         }
 
         if (Destructive.Contains(request.StepId) && !request.Approved)

@@ -62,12 +62,12 @@ public sealed class SqlMigrationExecutorTests
     {
         var connection = await SharedPostgres.NewDatabaseAsync();
         await SharedPostgres.ExecuteAsync(connection, Up);
-        var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection } } };
+        var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection, AllowInlineDown = true } } };
         return (new SqlMigrationExecutor(Options.Create(options), Processes), connection);
     }
 
-    private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1") =>
-        new(rollbackId, "d1", "schema", "sqlMigration", parameters, "1.4.3", "1.4.2") { Approved = approved };
+    private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1", string? planDigest = null) =>
+        new(rollbackId, "d1", "schema", "sqlMigration", parameters, "1.4.3", "1.4.2") { Approved = approved, PlanDigest = planDigest };
 
     [SkippableFact]
     public async Task Revert_RunsTheDownMigration_AndRecordsItInTheSameTransaction()
@@ -77,7 +77,7 @@ public sealed class SqlMigrationExecutorTests
         var result = await executor.RevertAsync(Revert(Params(GentleDown)), default);
 
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
-        Assert.Contains("2 statement(s)", result.Detail);
+        Assert.Contains("no data lost", result.Detail);
         Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
         Assert.Null(await SharedPostgres.ScalarAsync(connection, "SELECT column_default FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"));
         Assert.Equal("rb-d1", await SharedPostgres.ScalarAsync(connection, "SELECT rollback_id FROM rollback_functions_reverted_migrations WHERE migration = '20261127_add_discount'"));
@@ -109,20 +109,132 @@ public sealed class SqlMigrationExecutorTests
     }
 
     [SkippableFact]
-    public async Task Revert_DestructiveDown_WaitsForApprovalWithTheStatements_ThenRunsWhenApproved()
+    public async Task Revert_DroppingAColumn_WaitsForApprovalWithTheEffect_ThenRunsWhenThatEffectIsApproved()
     {
         var (executor, connection) = await ArrangeAsync();
+        await SharedPostgres.ExecuteAsync(connection, "UPDATE orders SET discount_code = 'WINTER' WHERE note = 'first'");
 
         var asked = await executor.RevertAsync(Revert(Params(DestructiveDown)), default);
         var columnsBefore = await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
-        var approved = await executor.RevertAsync(Revert(Params(DestructiveDown), approved: true), default);
+        var indexBefore = await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'");
+        var approved = await executor.RevertAsync(Revert(Params(DestructiveDown), approved: true, planDigest: asked.PlanDigest), default);
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
-        Assert.Contains("loses data: ALTER TABLE orders DROP COLUMN discount_code", asked.Detail);
-        Assert.DoesNotContain("DROP INDEX", asked.Detail);
-        Assert.Equal(1L, columnsBefore); // nothing ran before the approval
+        Assert.Contains("drops column public.orders.discount_code (1 rows have a value)", asked.Detail);
+        Assert.DoesNotContain("index", asked.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1L, columnsBefore); // nothing stayed before the approval
+        Assert.Equal(1L, indexBefore);
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
         Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));
+    }
+
+    /// <summary>Issue 18.2: what the SQL says does not matter, what it did inside its transaction does.</summary>
+    [SkippableTheory]
+    [InlineData("DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'orders'; END $$;", "drops table public.orders (2 rows)")]
+    [InlineData("ALTER TABLE orders ALTER note TYPE varchar(3) USING left(note, 3);", "changes the type (text to character varying(3)) of column public.orders.note (2 rows have a value)")]
+    [InlineData("WITH d AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM d;", "deletes 2 row(s) from public.orders")]
+    [InlineData("DELETE FROM orders WHERE true;", "deletes 2 row(s) from public.orders")]
+    [InlineData("SELECT E'\\''; DROP TABLE orders; SELECT '';", "drops table public.orders (2 rows)")]
+    [InlineData("TRUNCATE orders;", "truncates or rewrites table public.orders (2 rows)")]
+    [InlineData("UPDATE orders SET note = NULL;", "updates 2 row(s) of public.orders")]
+    [InlineData("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", "drops schema public")]
+    public async Task Revert_DownThatLosesData_WaitsForApproval_AndLeavesTheDataInPlace(string down, string effect)
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var asked = await executor.RevertAsync(Revert(Params(down)), default);
+
+        Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
+        Assert.Contains(effect, asked.Detail);
+        Assert.Equal(["first", "second"], await NotesAsync(connection));
+        Assert.Equal("text", await SharedPostgres.ScalarAsync(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rollback_functions_reverted_migrations'")); // rolled back with it
+    }
+
+    [SkippableFact]
+    public async Task Revert_ApprovedEffectNoLongerTheSame_IsRolledBackAndAskedAgain()
+    {
+        var (executor, connection) = await ArrangeAsync();
+        const string down = "DELETE FROM orders WHERE note <> 'keep';";
+        var asked = await executor.RevertAsync(Revert(Params(down)), default);
+        await SharedPostgres.ExecuteAsync(connection, "INSERT INTO orders (note) VALUES ('third')");
+
+        var again = await executor.RevertAsync(Revert(Params(down), approved: true, planDigest: asked.PlanDigest), default);
+
+        Assert.Equal(RevertOutcome.NeedsApproval, again.Outcome);
+        Assert.NotEqual(asked.PlanDigest, again.PlanDigest);
+        Assert.Contains("deletes 3 row(s) from public.orders", again.Detail);
+        Assert.Equal(3L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM orders"));
+    }
+
+    [SkippableFact]
+    public async Task Revert_BlockedByALongTransaction_GivesUpAfterLockTimeout_SayingWhoHeldIt_AndSucceedsOnceItEnds()
+    {
+        var connection = await SharedPostgres.NewDatabaseAsync();
+        await SharedPostgres.ExecuteAsync(connection, Up);
+        var options = new SqlOptions
+        {
+            Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection, AllowInlineDown = true } },
+            LockTimeout = TimeSpan.FromMilliseconds(300),
+            CommandTimeout = TimeSpan.FromSeconds(20),
+        };
+        var executor = new SqlMigrationExecutor(Options.Create(options), Processes);
+        await using var report = new Npgsql.NpgsqlConnection(connection + ";Application Name=long-report");
+        await report.OpenAsync();
+        var reading = await report.BeginTransactionAsync();
+        await using (var read = new Npgsql.NpgsqlCommand("SELECT count(*) FROM orders", report, reading))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        var blocked = await Assert.ThrowsAsync<StepUnavailableException>(() => executor.RevertAsync(Revert(Params(GentleDown)), default));
+        await reading.CommitAsync();
+        var retried = await executor.RevertAsync(Revert(Params(GentleDown)), default);
+
+        Assert.Contains("gave up", blocked.Message);
+        Assert.Contains("long-report", blocked.Message);
+        Assert.Contains("SELECT count(*) FROM orders", blocked.Message);
+        Assert.Equal(RevertOutcome.Reverted, retried.Outcome);
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+    }
+
+    [SkippableFact]
+    public async Task Revert_DownFromTheMigrationsFolder_InlineDownRefusedUnlessAllowed()
+    {
+        var connection = await SharedPostgres.NewDatabaseAsync();
+        await SharedPostgres.ExecuteAsync(connection, Up);
+        var folder = Directory.CreateTempSubdirectory("migrations-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "20261127_add_discount.down.sql"), GentleDown);
+        var executor = new SqlMigrationExecutor(
+            Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection, MigrationsPath = folder } } }), Processes);
+        var fromFolder = new JsonObject { ["database"] = "orders", ["migration"] = "20261127_add_discount" };
+
+        var inlineProblem = executor.ValidateParams(Params("DROP TABLE orders;"));
+        var missingProblem = executor.ValidateParams(new JsonObject { ["database"] = "orders", ["migration"] = "20990101_unknown" });
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "schema", "sqlMigration", fromFolder), default);
+        var result = await executor.RevertAsync(Revert(fromFolder) with { Captured = prepared.Captured }, default);
+
+        Assert.Contains("params.down is not accepted for database 'orders'", inlineProblem);
+        Assert.Contains("20990101_unknown.down.sql is not in the migrations folder", missingProblem);
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Contains("20261127_add_discount.down.sql", result.Detail);
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static async Task<List<string>> NotesAsync(string connection)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT note FROM orders ORDER BY id", db);
+        await using var reader = await command.ExecuteReaderAsync();
+        var notes = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            notes.Add(reader.GetString(0));
+        }
+
+        return notes;
     }
 
     [SkippableFact]
@@ -151,27 +263,17 @@ public sealed class SqlMigrationExecutorTests
         Assert.Null(executor.ValidateParams(parameters));
     }
 
-    [SkippableFact]
-    public async Task Prepare_ShowsWhatWillNeedApproval()
-    {
-        var (executor, _) = await ArrangeAsync();
-
-        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "schema", "sqlMigration", Params(DestructiveDown)), default);
-
-        Assert.Equal(["ALTER TABLE orders DROP COLUMN discount_code"], prepared.Captured!["needsApproval"]!.AsArray().Select(s => (string)s!));
-    }
-
     [Theory]
     [InlineData("""{"database":"billing","migration":"m1","down":"SELECT 1"}""", "params.database 'billing' is not a configured database")]
     [InlineData("""{"database":"orders","migration":"m1; DROP TABLE x","down":"SELECT 1"}""", "params.migration")]
     [InlineData("""{"database":"orders","migration":"m1"}""", "params.down is required")]
+    [InlineData("""{"database":"orders","migration":"m1","down":"   "}""", "params.down holds no statement")]
     [InlineData("""{"migration":"m1","down":"SELECT 1"}""", "exactly one is required")]
     [InlineData("""{"database":"orders","tool":"flyway","migration":"m1","down":"SELECT 1"}""", "exactly one is required")]
-    [InlineData("""{"database":"orders","migration":"m1","down":"-- nothing"}""", "params.down holds no statement")]
     [InlineData("""{"database":"orders","migration":"m1","down":"SELECT 1","irreversible":"yes"}""", "params.irreversible")]
     public void ValidateParams_NamesTheField(string parameters, string named)
     {
-        var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1" } } }), Processes);
+        var executor = new SqlMigrationExecutor(Options.Create(new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = "Host=127.0.0.1", AllowInlineDown = true } } }), Processes);
 
         Assert.Contains(named, executor.ValidateParams(JsonNode.Parse(parameters)!.AsObject()));
     }

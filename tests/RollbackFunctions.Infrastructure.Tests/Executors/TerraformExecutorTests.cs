@@ -21,10 +21,19 @@ public sealed class TerraformExecutorTests : IDisposable
           init) echo "Terraform has been successfully initialized!";;
           plan)
             cp main.tf "$state/planned-main.tf"
-            for a in "$@"; do case "$a" in -out=*) echo binary-plan > "${a#-out=}";; esac; done
+            for a in "$@"; do case "$a" in
+              -out=*) cp "$state/plan.json" "${a#-out=}";; # a saved plan holds its changes: another plan, another digest
+              -var-file=*) cat "${a#-var-file=}" >> "$state/var-files-read";;
+            esac; done
             echo "Plan: 1 to add, 1 to change, 0 to destroy.";;
-          show) cat "$state/plan.json";;
+          show) cat "${@: -1}";;
           apply)
+            sha256sum "${@: -1}" | cut -d' ' -f1 > "$state/applied-sha256"
+            if [ -f "$state/apply-hangs" ]; then
+              # terraform on SIGINT: stop, write the state, release the lock, exit 1.
+              trap 'echo INT >> "$state/signals"; sleep 0.2; echo lock-released >> "$state/signals"; exit 1' INT
+              for i in $(seq 1 1200); do sleep 0.05; done
+            fi
             if [ -f "$state/apply-stderr" ]; then cat "$state/apply-stderr" >&2; exit 1; fi
             cp "$state/plan-after-apply.json" "$state/plan.json"
             echo "Apply complete! Resources: 1 added, 1 changed, 0 destroyed.";;
@@ -50,7 +59,7 @@ public sealed class TerraformExecutorTests : IDisposable
             WorkRoot = workRoot,
             Environment = { ["ARM_CLIENT_SECRET"] = Secret },
         };
-        executor = new TerraformExecutor(Options.Create(options), new ProcessRunner(new SecretRedactor(options.Secrets())));
+        executor = new TerraformExecutor(Options.Create(options), new ProcessRunner(new SecretRedactor(options.Secrets()), Options.Create(new ProcessOptions { GracePeriod = TimeSpan.FromSeconds(2) })));
         terraform.Write("plan-after-apply.json", Fixture("plan-no-changes.json"));
     }
 
@@ -64,14 +73,17 @@ public sealed class TerraformExecutorTests : IDisposable
         ["vars"] = new JsonObject { ["image_tag"] = "1.4.2", ["replicas"] = 3 },
     };
 
-    private async Task<StepRevertResult> RevertAsync(bool approved = false, StepPreparation? prepared = null)
+    private async Task<StepRevertResult> RevertAsync(bool approved = false, StepPreparation? prepared = null, string? planDigest = null, TimeSpan? deadline = null, JsonObject? parameters = null)
     {
-        prepared ??= await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
-        return await executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        parameters ??= Params();
+        prepared ??= await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", parameters), default);
+        return await executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", parameters, "1.4.3", "1.4.2")
         {
             Captured = prepared.Captured,
             Approved = approved,
-            WaitLimit = TimeSpan.FromMinutes(10),
+            PlanDigest = planDigest,
+            WaitLimit = deadline ?? TimeSpan.FromMinutes(10),
+            DeadlineAt = DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromMinutes(10)),
         }, default);
     }
 
@@ -97,8 +109,8 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal("# checkout 1.4.2\n", terraform.Read("planned-main.tf")); // ...the commit pinned at registration is what ran
         var calls = terraform.Calls;
         Assert.Equal(["init", "plan", "show", "apply"], calls.Select(c => c[1]));
-        Assert.Equal(["plan", "-input=false", "-no-color", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
-        Assert.Equal(["apply", "-input=false", "-no-color", "-auto-approve", "rollback.tfplan"], calls[3][1..]);
+        Assert.Equal(["plan", "-input=false", "-no-color", "-lock-timeout=60s", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
+        Assert.Equal(["apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=60s", "rollback.tfplan"], calls[3][1..]);
         Assert.All(calls, c => Assert.StartsWith(workRoot, c[0]));
         Assert.All(calls, c => Assert.EndsWith("/infra/checkout", c[0]));
         Assert.Contains("TF_IN_AUTOMATION=1", terraform.Read("env-apply.txt"));
@@ -121,12 +133,12 @@ public sealed class TerraformExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task Revert_PlanReplacesAProtectedResource_WaitsForApprovalWithThePlan_ThenApplies()
+    public async Task Revert_PlanReplacesAProtectedResource_WaitsForApprovalWithThePlan_ThenAppliesThatPlan()
     {
         terraform.Write("plan.json", Fixture("plan-replace-protected.json"));
 
         var asked = await RevertAsync();
-        var approved = await RevertAsync(approved: true);
+        var approved = await RevertAsync(approved: true, planDigest: asked.PlanDigest);
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
         Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", asked.Detail);
@@ -136,15 +148,138 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
+    /// <summary>Issue 18.1: destructive by effect, not by a list of type names.</summary>
     [Fact]
-    public async Task Revert_DeletingAnUnprotectedResource_NeedsNoApproval()
+    public async Task Revert_PlanDeletesAndReplacesUnlistedTypes_WaitsForApprovalWithEveryChangeByAddress()
     {
-        terraform.Write("plan.json", Fixture("plan-delete-unprotected.json"));
+        terraform.Write("plan.json", Fixture("plan-destroys-unlisted-types.json"));
 
-        var result = await RevertAsync();
+        var asked = await RevertAsync();
+
+        Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
+        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+        Assert.Matches("^[0-9a-f]{64}$", asked.PlanDigest);
+        Assert.Contains($"plan sha256:{asked.PlanDigest}", asked.Detail);
+        Assert.Contains("replaces azurerm_kubernetes_cluster.checkout", asked.Detail);
+        Assert.Contains("deletes aws_sqs_queue.orders, aws_ebs_volume.ledger, aws_elasticache_replication_group.sessions", asked.Detail);
+        Assert.Contains("updates azurerm_monitor_metric_alert.checkout_latency", asked.Detail);
+    }
+
+    [Fact]
+    public async Task Revert_ApprovedWithThePlanDigest_AppliesExactlyTheSavedPlanFile_WithoutPlanningAgain()
+    {
+        terraform.Write("plan.json", Fixture("plan-destroys-unlisted-types.json"));
+        var asked = await RevertAsync();
+        terraform.Write("plan.json", Fixture("plan-update.json")); // what a fresh plan would say now
+
+        var approved = await RevertAsync(approved: true, planDigest: asked.PlanDigest);
+
+        Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
+        Assert.Equal(asked.PlanDigest, terraform.Read("applied-sha256").Trim());
+        Assert.Equal(["init", "plan", "show", "apply"], terraform.Calls.Select(c => c[1]));
+        Assert.Empty(Directory.GetDirectories(workRoot));
+    }
+
+    [Fact]
+    public async Task Revert_ApprovedWithAnotherDigest_PlansAgainAndAsksWithTheNewPlan()
+    {
+        terraform.Write("plan.json", Fixture("plan-destroys-unlisted-types.json"));
+        var asked = await RevertAsync();
+        terraform.Write("plan.json", Fixture("plan-replace-protected.json")); // the infrastructure moved
+
+        var again = await RevertAsync(approved: true, planDigest: asked.PlanDigest + "-not");
+
+        Assert.Equal(RevertOutcome.NeedsApproval, again.Outcome);
+        Assert.NotEqual(asked.PlanDigest, again.PlanDigest);
+        Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", again.Detail);
+        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+    }
+
+    [Fact]
+    public async Task Revert_ApprovedBeforeAnyPlanWasShown_AsksWithThePlan()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+
+        var asked = await RevertAsync(approved: true);
+
+        Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
+        Assert.Contains("approved before any plan was shown", asked.Detail);
+        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+    }
+
+    [Fact]
+    public async Task Revert_ApplyPastTheStepsDeadline_TerraformGetsSigintAndItsGracePeriod()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+        terraform.Write("apply-hangs", "");
+
+        var result = await RevertAsync(deadline: TimeSpan.FromSeconds(12));
+
+        Assert.Equal(RevertOutcome.TimedOut, result.Outcome);
+        Assert.Equal(["INT", "lock-released"], File.ReadAllLines(Path.Combine(terraform.Folder, "signals")));
+        Assert.Contains("ended by SIGINT", result.Detail);
+        Assert.Empty(Directory.GetDirectories(workRoot));
+    }
+
+    [Fact]
+    public async Task Revert_WorkspaceVarFilesAndBackendConfig_ReachTerraform()
+    {
+        repository.Commit("env files", ("infra/checkout/main.tf", "# checkout 1.4.2\n"), ("infra/checkout/env/prod.tfvars", "replicas = 6\n"));
+        repository.Git("tag", "-f", "release-1.4.2");
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+        var parameters = Params();
+        parameters["terraformWorkspace"] = "prod-westeurope";
+        parameters["varFiles"] = new JsonArray("env/prod.tfvars");
+        parameters["backendConfig"] = new JsonArray("key=checkout/prod.tfstate", "container_name=tfstate");
+
+        var result = await RevertAsync(parameters: parameters);
 
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
-        Assert.Contains("1 to destroy", result.Detail);
+        var calls = terraform.Calls;
+        Assert.Equal(["init", "-input=false", "-no-color", "-backend-config=key=checkout/prod.tfstate", "-backend-config=container_name=tfstate"], calls[0][1..]);
+        Assert.Contains("-var-file=env/prod.tfvars", calls[1]);
+        Assert.Equal("replicas = 6\n", terraform.Read("var-files-read"));
+        Assert.Contains("TF_WORKSPACE=prod-westeurope", terraform.Read("env-apply.txt"));
+    }
+
+    [Theory]
+    [InlineData("varFiles", "../../etc/secrets.tfvars")]
+    [InlineData("varFiles", "/etc/secrets.tfvars")]
+    [InlineData("varFiles", "-var=x")]
+    [InlineData("backendConfig", "no-equals-sign")]
+    [InlineData("backendConfig", "key=a\nb")]
+    [InlineData("terraformWorkspace", "-prod")]
+    public void ValidateParams_HostileListsAndWorkspace_AreRefused(string field, string value)
+    {
+        var parameters = Params();
+        parameters[field] = field == "terraformWorkspace" ? value : new JsonArray(value);
+
+        Assert.Contains($"params.{field}", executor.ValidateParams(parameters));
+    }
+
+    [Fact]
+    public async Task Prepare_FetchesTheCheckout_BeforeResolvingTheRef()
+    {
+        using var upstream = GitRepository.Create();
+        upstream.Commit("checkout 1.4.2", ("infra/checkout/main.tf", "# checkout 1.4.2\n"));
+        var clone = Path.Combine(Path.GetTempPath(), $"tf-clone-{Guid.NewGuid():N}");
+        repository.Git("clone", "--quiet", upstream.Path, clone);
+        var pushedLater = upstream.Commit("checkout 1.4.4", ("infra/checkout/main.tf", "# checkout 1.4.4\n"));
+        upstream.Git("tag", "release-1.4.4");
+        var fetching = new TerraformExecutor(
+            Options.Create(new TerraformOptions { Path = terraform.Path, Workspaces = { ["platform"] = clone }, WorkRoot = workRoot }),
+            new ProcessRunner(new SecretRedactor([])));
+        try
+        {
+            var prepared = await fetching.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params("release-1.4.4")), default);
+
+            Assert.Null(prepared.Problem);
+            Assert.Equal(pushedLater, (string?)prepared.Captured!["commit"]);
+        }
+        finally
+        {
+            Directory.Delete(clone, recursive: true);
+        }
     }
 
     [Fact]

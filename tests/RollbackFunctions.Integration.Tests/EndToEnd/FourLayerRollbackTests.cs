@@ -49,6 +49,7 @@ public sealed class FourLayerRollbackTests
             $"Rollback:Executors:Terraform:Workspaces:platform={infra.Path}",
             $"Rollback:Executors:Terraform:WorkRoot={Path.Combine(terraform.Folder, "work")}",
             $"Rollback:Executors:Sql:Databases:orders:ConnectionString={database}",
+            "Rollback:Executors:Sql:Databases:orders:AllowInlineDown=true",
             $"Rollback:Executors:FeatureFlags:Providers:flags:BaseUrl={flags.BaseUrl}",
             "Rollback:Executors:FeatureFlags:Providers:flags:GetPath=/api/flags/{flag}",
             "Rollback:Executors:FeatureFlags:Providers:flags:SetPath=/api/flags/{flag}",
@@ -102,7 +103,8 @@ public sealed class FourLayerRollbackTests
     {
         var database = await SharedPostgres.NewDatabaseAsync();
         await SharedPostgres.ExecuteAsync(database, Up + "ALTER TABLE orders ADD COLUMN discount_code text;");
-        await using var runtime = await TestRuntime.StartAsync($"Rollback:Executors:Sql:Databases:orders:ConnectionString={database}");
+        await using var runtime = await TestRuntime.StartAsync(
+            $"Rollback:Executors:Sql:Databases:orders:ConnectionString={database}", "Rollback:Executors:Sql:Databases:orders:AllowInlineDown=true");
         var id = $"drop-{Guid.NewGuid():N}";
         var body = new JsonObject
         {
@@ -114,7 +116,6 @@ public sealed class FourLayerRollbackTests
             }),
         };
         using var registered = await runtime.PostJsonAsync("/api/deploys", body);
-        var deploy = JsonNode.Parse(await registered.Content.ReadAsStringAsync())!;
         (await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null)).Dispose();
         var rollbackId = Identifiers.RollbackIdFor(id);
 
@@ -124,11 +125,15 @@ public sealed class FourLayerRollbackTests
             TimeSpan.FromSeconds(30),
             () => "the rollback never waited for approval");
         var columnWhileWaiting = await SharedPostgres.ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'");
-        (await runtime.PostJsonAsync($"/api/rollbacks/{rollbackId}/steps/schema/approve", """{"actor":"alice","reason":"discount codes were empty"}""")).Dispose();
+        var digest = (string?)waiting["steps"]![0]!["planDigest"];
+        using var unbound = await runtime.PostJsonAsync($"/api/rollbacks/{rollbackId}/steps/schema/approve", """{"actor":"alice","reason":"no digest"}""");
+        (await runtime.PostJsonAsync($"/api/rollbacks/{rollbackId}/steps/schema/approve", new JsonObject { ["actor"] = "alice", ["reason"] = "discount codes were empty", ["planDigest"] = digest })).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(rollbackId, TimeSpan.FromSeconds(60));
 
-        Assert.Equal("ALTER TABLE orders DROP COLUMN discount_code", (string?)deploy["steps"]![0]!["captured"]!["needsApproval"]![0]);
-        Assert.Contains("loses data: ALTER TABLE orders DROP COLUMN discount_code", (string?)waiting["steps"]![0]!["detail"]);
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, unbound.StatusCode);
+        Assert.Matches("^[0-9a-f]{64}$", digest);
+        Assert.Contains("drops column public.orders.discount_code (0 rows have a value)", (string?)waiting["steps"]![0]!["detail"]);
         Assert.Equal(1L, columnWhileWaiting);
         Assert.Equal("succeeded", (string?)rollback["phase"]);
         Assert.Equal(0L, await SharedPostgres.ScalarAsync(database, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'discount_code'"));

@@ -1,5 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly;
@@ -11,24 +13,30 @@ using RollbackFunctions.Infrastructure.Executors.Processes;
 namespace RollbackFunctions.Infrastructure.Executors.Sql;
 
 /// <summary>
-/// <c>sqlMigration</c> on PostgreSQL: runs the down migration CI registered in one transaction with
-/// a row in <c>rollback_functions_reverted_migrations</c>, so a second run (a retry, a replay, a
-/// forced rollback) finds the row and does nothing. A transaction-scoped advisory lock keeps two
-/// reverts in one database from running at once. Statements that lose data wait for an operator's approval,
-/// with those statements as evidence; an irreversible migration is registered as manual.
+/// <c>sqlMigration</c> on PostgreSQL: runs the down migration (from the database's migrations
+/// folder, or inline where the database allows it) in one transaction with a row in
+/// <c>rollback_functions_reverted_migrations</c>, so a second run (a retry, a replay, a forced
+/// rollback) finds the row and does nothing. A transaction-scoped advisory lock keeps two reverts
+/// in one database from running at once; <c>lock_timeout</c> and <c>statement_timeout</c> bound it.
+/// What loses data is judged by effect, not by reading the SQL (SAFETY.md 3): before commit the
+/// catalog and the row counters are compared with their state before (<see cref="DataLoss"/>);
+/// any loss rolls everything back and asks an operator with the effect measured. Approved, the
+/// migration runs again and commits only if its effect is the one approved (the same digest).
+/// An irreversible migration is registered as manual.
 /// </summary>
 public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, ProcessRunner processes) : IStepExecutor
 {
-    /// <summary>Largest down migration accepted at registration.</summary>
+    /// <summary>Largest down migration accepted.</summary>
     public const int MaxDownLength = 256 * 1024;
 
-    private const string Bookkeeping = "rollback_functions_reverted_migrations";
+    private const string Bookkeeping = CatalogSnapshot.Bookkeeping;
 
     private readonly ResiliencePipeline retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            // Connection faults only: a statement that failed rolled its transaction back and is an answer, not a fault.
-            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient),
+            // Connection faults only: a statement that failed rolled its transaction back and is an
+            // answer, not a fault; a lock timeout is retried by the step's own retry policy, with backoff.
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient && e is not PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable }),
             MaxRetryAttempts = 3,
             Delay = TimeSpan.FromMilliseconds(500),
             BackoffType = DelayBackoffType.Exponential,
@@ -46,14 +54,14 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             return Task.FromResult(StepPreparation.Failed(problem, transient: false));
         }
 
-        // Nothing to read from the database: the down migration is the captured state. What will need
-        // approval is worked out now, so the deploy reply shows it before anything goes wrong.
+        // The down migration is pinned by its digest: the revert runs what was registered, or says it changed.
         var captured = new JsonObject
         {
             ["database"] = migration.Database,
             ["tool"] = migration.Tool,
             ["irreversible"] = migration.Irreversible,
-            ["needsApproval"] = new JsonArray(SqlStatements.Destructive(migration.Down).Select(s => (JsonNode)Shorten(s)).ToArray()),
+            ["downSource"] = migration.Source,
+            ["downSha256"] = migration.Down.Length == 0 ? null : Sha256(migration.Down),
         };
         return Task.FromResult(new StepPreparation(captured, ManualOnly: migration.Irreversible));
     }
@@ -75,9 +83,21 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             return await RunToolAsync(tool, migration.Id, request.WaitLimit, cancellationToken);
         }
 
+        if ((string?)request.Captured?["downSha256"] is { } registered && registered != Sha256(migration.Down))
+        {
+            return StepRevertResult.Failed($"the down migration of {migration.Id} ({migration.Source}) changed since the deploy was registered: not run");
+        }
+
+        var database = options.Value.Databases[migration.Database];
         try
         {
-            return await retry.ExecuteAsync(token => RunDownAsync(migration, request, token), cancellationToken);
+            return await retry.ExecuteAsync(token => RunDownAsync(migration, database, request, token), cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            var holders = await LockHolders.DescribeAsync(database.ConnectionString, options.Value.LockTimeout, cancellationToken);
+            throw new StepUnavailableException(
+                $"down migration {migration.Id} on {migration.Database} waited {options.Value.LockTimeout} for its locks and gave up, rolled back ({holders}); retried with backoff", e);
         }
         catch (PostgresException e)
         {
@@ -89,11 +109,18 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
         }
     }
 
-    private async ValueTask<StepRevertResult> RunDownAsync(Migration migration, StepRevertRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the migration under a savepoint and reads its effect. No loss: commit. Loss: back to the
+    /// savepoint, measure it on the state before, and unless this very effect was approved, roll
+    /// back and ask; approved, run it again and commit only if it does the same.
+    /// </summary>
+    private async ValueTask<StepRevertResult> RunDownAsync(Migration migration, SqlDatabaseOptions database, StepRevertRequest request, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(options.Value.Databases[migration.Database].ConnectionString);
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {Milliseconds(options.Value.LockTimeout)}", cancellationToken);
+        await ExecuteAsync(connection, transaction, $"SET LOCAL statement_timeout = {Milliseconds(options.Value.CommandTimeout)}", cancellationToken);
 
         // One revert at a time per database, held to the commit: two concurrent CREATE TABLE IF NOT
         // EXISTS collide in PostgreSQL's catalog, and two reverts of one migration must not both run.
@@ -104,34 +131,62 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
                 rollback_id text NOT NULL,
                 reverted_at timestamptz NOT NULL DEFAULT now())
             """, cancellationToken);
-
-        await using (var done = new NpgsqlCommand($"SELECT rollback_id, reverted_at FROM {Bookkeeping} WHERE migration = @migration", connection, transaction))
+        if (await AlreadyRevertedAsync(connection, transaction, migration, cancellationToken) is { } done)
         {
-            done.Parameters.AddWithValue("migration", migration.Id);
-            await using var reader = await done.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            return StepRevertResult.Reverted(done);
+        }
+
+        var what = $"down migration {migration.Id} on {migration.Database}";
+        await ExecuteAsync(connection, transaction, "SAVEPOINT rollback_down", cancellationToken);
+        var lost = await RunAndCompareAsync(connection, transaction, migration, cancellationToken);
+        if (lost.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, "ROLLBACK TO SAVEPOINT rollback_down", cancellationToken);
+            var effect = await DataLoss.MeasureAsync(lost, connection, transaction, cancellationToken);
+            if (request.PlanDigest != effect.Digest)
             {
-                return StepRevertResult.Reverted($"migration {migration.Id} on {migration.Database} was already reverted by {reader.GetString(0)} at {reader.GetFieldValue<DateTimeOffset>(1):u}");
+                await transaction.RollbackAsync(cancellationToken);
+                return StepRevertResult.NeedsApproval(
+                    $"{what} loses data and was rolled back: it {effect.Summary}; effect sha256:{effect.Digest}; approve with this planDigest to run it", effect.Digest);
             }
-        }
 
-        var destructive = SqlStatements.Destructive(migration.Down);
-        if (destructive.Count > 0 && !request.Approved)
-        {
-            return StepRevertResult.NeedsApproval(
-                $"down migration {migration.Id} on {migration.Database} loses data: {string.Join("; ", destructive.Select(Shorten))}");
-        }
-
-        await using (var down = new NpgsqlCommand(migration.Down, connection, transaction) { CommandTimeout = (int)options.Value.CommandTimeout.TotalSeconds })
-        {
-            await down.ExecuteNonQueryAsync(cancellationToken);
+            var again = await RunAndCompareAsync(connection, transaction, migration, cancellationToken);
+            if (!again.SequenceEqual(lost))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return StepRevertResult.Failed($"{what} did something else when run again after approval and was rolled back; approved: {effect.Summary}");
+            }
         }
 
         await ExecuteAsync(connection, transaction, $"INSERT INTO {Bookkeeping} (migration, rollback_id) VALUES (@migration, @rollback)", cancellationToken,
             ("migration", migration.Id), ("rollback", request.RollbackId));
         await transaction.CommitAsync(cancellationToken);
-        var count = SqlStatements.Split(migration.Down).Count;
-        return StepRevertResult.Reverted($"ran the down migration of {migration.Id} on {migration.Database} ({count} statement(s)) in one transaction");
+        return StepRevertResult.Reverted(lost.Count == 0
+            ? $"ran the {what} ({migration.Source}) in one transaction; no data lost (catalog and row counters compared before commit)"
+            : $"ran the {what} ({migration.Source}) in one transaction, with the approved loss (effect sha256:{request.PlanDigest})");
+    }
+
+    private static async Task<IReadOnlyList<LossItem>> RunAndCompareAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Migration migration, CancellationToken cancellationToken)
+    {
+        var before = await CatalogSnapshot.ReadAsync(connection, transaction, cancellationToken);
+
+        // statement_timeout ends it first; this only bounds a server that stopped answering.
+        await using (var down = new NpgsqlCommand(migration.Down, connection, transaction) { CommandTimeout = 0 })
+        {
+            await down.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return DataLoss.Between(before, await CatalogSnapshot.ReadAsync(connection, transaction, cancellationToken));
+    }
+
+    private static async Task<string?> AlreadyRevertedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Migration migration, CancellationToken cancellationToken)
+    {
+        await using var done = new NpgsqlCommand($"SELECT rollback_id, reverted_at FROM {Bookkeeping} WHERE migration = @migration", connection, transaction);
+        done.Parameters.AddWithValue("migration", migration.Id);
+        await using var reader = await done.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? $"migration {migration.Id} on {migration.Database} was already reverted by {reader.GetString(0)} at {reader.GetFieldValue<DateTimeOffset>(1):u}"
+            : null;
     }
 
     /// <summary>
@@ -168,59 +223,7 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private string? Read(JsonObject parameters, out Migration migration)
-    {
-        var p = new StepParams(parameters).OnlyKnown("database", "tool", "migration", "down", "irreversible");
-        var database = p.Matching("database", DatabaseName(), "must be a configured database name", required: false);
-        var tool = p.Matching("tool", DatabaseName(), "must be a configured migration tool name", required: false);
-        var id = p.Matching("migration", MigrationId(), "must be 1-200 letters, digits, '.', '_' or '-'");
-        var irreversible = p.Flag("irreversible");
-        if ((database is null) == (tool is null))
-        {
-            p.Add("database", "or params.tool: exactly one is required (the down SQL runs against a database, or a configured tool runs it)");
-        }
+    private static string Milliseconds(TimeSpan duration) => ((long)Math.Max(1, duration.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
 
-        var down = p.Text("down", required: database is not null && !irreversible) ?? "";
-        if (tool is not null && down.Length > 0)
-        {
-            p.Add("down", "goes with params.database; a tool reads its own down migration");
-        }
-        else if (down.Length > MaxDownLength)
-        {
-            p.Add("down", $"must be at most {MaxDownLength} characters");
-        }
-        else if (database is not null && !irreversible && down.Length > 0 && SqlStatements.Split(down).Count == 0)
-        {
-            p.Add("down", "holds no statement");
-        }
-
-        if (database is not null && !options.Value.Databases.ContainsKey(database))
-        {
-            p.Add("database", $"'{database}' is not a configured database; {Known(options.Value.Databases.Keys, "Databases")}");
-        }
-
-        if (tool is not null && !options.Value.Tools.ContainsKey(tool))
-        {
-            p.Add("tool", $"'{tool}' is not a configured migration tool; {Known(options.Value.Tools.Keys, "Tools")}");
-        }
-
-        migration = new Migration(database ?? "", tool, id ?? "", down, irreversible);
-        return p.Problem;
-    }
-
-    private static string Known(IEnumerable<string> names, string section)
-    {
-        var known = names.Order(StringComparer.Ordinal).ToList();
-        return known.Count == 0 ? $"none is configured (Rollback:Executors:Sql:{section})" : $"configured: {string.Join(", ", known)}";
-    }
-
-    private static string Shorten(string statement) => statement.Length <= 200 ? statement : statement[..200] + "…";
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
-    private static partial Regex DatabaseName();
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
-    private static partial Regex MigrationId();
-
-    private sealed record Migration(string Database, string? Tool, string Id, string Down, bool Irreversible);
+    private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -17,9 +17,18 @@ public sealed class SqlOptions : IValidatableObject
     /// </summary>
     public Dictionary<string, MigrationToolOptions> Tools { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>How long one down migration may run before PostgreSQL cancels it.</summary>
+    /// <summary>How long one down migration may run before PostgreSQL cancels it (<c>statement_timeout</c>).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>lock_timeout</c> of the down migration's transaction. An ALTER TABLE waiting for its
+    /// exclusive lock behind a long transaction queues every later query on that table behind it:
+    /// past this the migration gives up, the step's row says which sessions held the locks, and the
+    /// revert is retried with backoff.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Every connection string, for redaction.</summary>
     public IEnumerable<string?> Secrets() => Databases.Values.Select(d => d.ConnectionString).Concat(Tools.Values.SelectMany(t => t.Environment.Values));
@@ -27,6 +36,8 @@ public sealed class SqlOptions : IValidatableObject
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         Databases.Where(d => string.IsNullOrWhiteSpace(d.Value.ConnectionString))
             .Select(d => new ValidationResult($"Rollback:Executors:Sql:Databases:{d.Key}:ConnectionString is required"))
+            .Concat(Databases.Where(d => d.Value.MigrationsPath is { Length: > 0 } path && !Path.IsPathRooted(path))
+                .Select(d => new ValidationResult($"Rollback:Executors:Sql:Databases:{d.Key}:MigrationsPath must be an absolute path")))
             .Concat(Tools.Where(t => !Path.IsPathRooted(t.Value.Path) || !Path.IsPathRooted(t.Value.WorkingDirectory))
                 .Select(t => new ValidationResult($"Rollback:Executors:Sql:Tools:{t.Key}: Path and WorkingDirectory must be absolute paths")));
 }
@@ -58,4 +69,14 @@ public sealed class SqlDatabaseOptions
     /// run a down migration here. Empty: every environment while none are declared, none once they are.
     /// </summary>
     public List<string> Environments { get; set; } = [];
+
+    /// <summary>
+    /// Accept the <c>down</c> SQL a registration carries. Off by default: whoever holds a <c>ci</c>
+    /// key could otherwise run any SQL as this connection's user; the down migration then comes
+    /// from <see cref="MigrationsPath"/>, reviewed with the code.
+    /// </summary>
+    public bool AllowInlineDown { get; set; }
+
+    /// <summary>Folder of the down migrations, one file per migration id: <c>&lt;id&gt;.down.sql</c>.</summary>
+    public string? MigrationsPath { get; set; }
 }

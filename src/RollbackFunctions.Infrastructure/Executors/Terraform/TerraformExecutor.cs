@@ -1,30 +1,34 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
-using RollbackFunctions.Infrastructure.Executors.Kubernetes;
 using RollbackFunctions.Infrastructure.Executors.Processes;
 
 namespace RollbackFunctions.Infrastructure.Executors.Terraform;
 
 /// <summary>
-/// <c>terraform</c>: the configuration as it was before the deploy (<c>previousRef</c>, pinned to a
-/// commit at registration) is checked out into a temporary <c>git worktree</c>, then
-/// <c>init</c>, <c>plan -out</c>, <c>show -json</c>: no changes is already reverted; a plan that
-/// deletes or replaces a protected resource type waits for an operator with the plan as evidence;
-/// otherwise that plan file is applied. The worktree is removed whatever happened. Idempotent by
-/// nature: a second revert plans no changes.
+/// <c>terraform</c>: the configuration as it was before the deploy (<c>previousRef</c>, fetched and
+/// pinned to a commit at registration) is checked out into a <c>git worktree</c>, then <c>init</c>,
+/// <c>plan -out</c>, <c>show -json</c>: no changes is already reverted. A plan that deletes or
+/// replaces anything, or updates a protected type, is destructive (SAFETY.md 3): the worktree and
+/// its saved plan are kept and an operator is asked with the plan's SHA-256 and its changes by
+/// address; the approval names that digest, and exactly that saved plan file is applied. A plan
+/// that is gone or stale is planned and asked again. init, plan and apply share one budget that
+/// ends before the step's deadline, stopping included (<see cref="ProcessRunner"/>).
+/// Idempotent by nature: a second revert plans no changes.
 /// </summary>
-public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options, ProcessRunner processes) : IStepExecutor
+public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options, ProcessRunner processes, TimeProvider? clock = null) : IStepExecutor
 {
     private const string PlanFile = "rollback.tfplan";
+
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
 
     public string Kind => "terraform";
 
     public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
 
-    /// <summary>Pins <c>previousRef</c> to its commit now: a branch that moves later must not change what the revert applies.</summary>
+    /// <summary>Fetches, then pins <c>previousRef</c> to its commit now: a branch that moves later must not change what the revert applies.</summary>
     public async Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
     {
         if (Read(request.Params, out var step) is { } problem)
@@ -32,10 +36,15 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        var resolved = await GitAsync(step.Repository, cancellationToken, "rev-parse", "--verify", "--end-of-options", $"{step.PreviousRef}^{{commit}}");
-        return resolved.ExitCode == 0
-            ? new StepPreparation(new JsonObject { ["commit"] = resolved.StandardOutput.Trim(), ["previousRef"] = step.PreviousRef })
-            : StepPreparation.Failed($"workspace {step.Workspace} has no commit '{step.PreviousRef}': {resolved.Tail()}", transient: false);
+        var checkout = Checkout(step);
+        if (await checkout.FetchAsync(cancellationToken) is { } fetchProblem)
+        {
+            return StepPreparation.Failed($"could not fetch workspace {step.Workspace}: {fetchProblem}", transient: true);
+        }
+
+        return await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is { } commit
+            ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef })
+            : StepPreparation.Failed($"workspace {step.Workspace} has no commit '{step.PreviousRef}'", transient: false);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -45,132 +54,201 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return StepRevertResult.Failed(problem);
         }
 
+        // A few seconds of the deadline are kept for reporting: the step's row says why, not the timer.
+        var deadline = time.GetUtcNow() + request.Remaining(time.GetUtcNow()) - TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, request.WaitLimit.Ticks / 20));
+        RemoveAbandonedPlans();
         var commit = (string?)request.Captured?["commit"] ?? step.PreviousRef;
-        var worktree = Path.Combine(options.Value.WorkRoot, $"{request.RollbackId}-{request.StepId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(options.Value.WorkRoot);
-        var added = await GitAsync(step.Repository, cancellationToken, "worktree", "add", "--detach", worktree, commit);
-        if (added.ExitCode != 0)
-        {
-            return StepRevertResult.Failed($"could not check out {commit} of workspace {step.Workspace}: {added.Tail()}");
-        }
-
+        var run = new TerraformRun(step, commit, Checkout(step), Path.Combine(options.Value.WorkRoot, $"{request.RollbackId}-{request.StepId}"), deadline);
+        var kept = false;
         try
         {
-            return await PlanAndApplyAsync(step, commit, Path.Combine(worktree, step.Path), request, cancellationToken);
+            var (result, keep) = await RevertInAsync(run, request, cancellationToken);
+            kept = keep;
+            return result;
         }
         finally
         {
-            await GitAsync(step.Repository, CancellationToken.None, "worktree", "remove", "--force", worktree);
+            if (!kept)
+            {
+                await run.Checkout.RemoveWorktreeAsync(run.Worktree);
+            }
         }
     }
 
-    private async Task<StepRevertResult> PlanAndApplyAsync(TerraformStep step, string commit, string directory, StepRevertRequest request, CancellationToken cancellationToken)
+    /// <summary>The result, and whether the worktree (with its saved plan) stays for the approval.</summary>
+    private async Task<(StepRevertResult Result, bool Keep)> RevertInAsync(TerraformRun run, StepRevertRequest request, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(directory))
+        if (request.PlanDigest is { } approved && Digest(run.SavedPlan) == approved)
         {
-            return StepRevertResult.Failed($"{step.Path} does not exist in {commit} of workspace {step.Workspace}");
+            var applied = await ApplyAsync(run, cancellationToken);
+            if (!applied.Stale)
+            {
+                return (applied.Result, false);
+            }
         }
 
-        var what = $"{step.Workspace}/{step.Path} at {commit[..Math.Min(12, commit.Length)]}";
-        var init = await TerraformAsync(directory, options.Value.PlanTimeout, cancellationToken, "init", "-input=false", "-no-color");
+        // No saved plan, another one, or a stale one: plan afresh.
+        await run.Checkout.RemoveWorktreeAsync(run.Worktree);
+        if (await run.Checkout.AddWorktreeAsync(run.Worktree, run.Commit, cancellationToken) is { } checkoutProblem)
+        {
+            return (StepRevertResult.Failed($"could not check out {run.Commit} of workspace {run.Step.Workspace}: {checkoutProblem}"), false);
+        }
+
+        var (plan, failure) = await PlanAsync(run, cancellationToken);
+        if (plan is null)
+        {
+            return (failure!, false);
+        }
+
+        if (!plan.HasChanges)
+        {
+            return (StepRevertResult.Reverted($"{run.What}: no changes, the infrastructure already matches it"), false);
+        }
+
+        // Approved before any plan was shown (revert mode approval) or for another plan: nobody saw this one.
+        var destructive = plan.Destructive(options.Value.ProtectedTypes);
+        var digest = Digest(run.SavedPlan)!;
+        if ((destructive.Count > 0 || request.Approved) && request.PlanDigest != digest)
+        {
+            var why = destructive.Count > 0
+                ? $"would {string.Join(", ", destructive.Select(c => $"{c.Verb} {c.Address}"))}"
+                : "was approved before any plan was shown";
+            await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
+            return (StepRevertResult.NeedsApproval(
+                $"the plan of {run.What} {why}; plan sha256:{digest}: {plan.ByAddress} ({plan.Summary}); approve with this planDigest to apply exactly this plan", digest), true);
+        }
+
+        await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
+        var result = await ApplyAsync(run, cancellationToken);
+        return (result.Stale ? StepRevertResult.Failed($"the plan of {run.What} went stale as it was made: {result.Result.Detail}") : result.Result, false);
+    }
+
+    private async Task<(TerraformPlan? Plan, StepRevertResult? Failure)> PlanAsync(TerraformRun run, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(run.Directory))
+        {
+            return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of workspace {run.Step.Workspace}"));
+        }
+
+        if (run.Step.VarFiles.FirstOrDefault(file => !InsideCheckout(run, file)) is { } outside)
+        {
+            return (null, StepRevertResult.Failed($"params.varFiles '{outside}' is not a file inside {run.Step.Path} of {run.Commit}"));
+        }
+
+        var init = await TerraformAsync(run, cancellationToken, ["init", "-input=false", "-no-color", .. run.Step.BackendConfig.Select(b => $"-backend-config={b}")]);
         if (init.ExitCode != 0)
         {
-            return Ended(init, $"terraform init of {what}");
+            return (null, Ended(init, $"terraform init of {run.What}"));
         }
 
-        var plan = await TerraformAsync(directory, options.Value.PlanTimeout, cancellationToken, ["plan", "-input=false", "-no-color", $"-out={PlanFile}", .. step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
+        var plan = await TerraformAsync(run, cancellationToken,
+            ["plan", "-input=false", "-no-color", LockTimeout, $"-out={PlanFile}",
+                .. run.Step.VarFiles.Select(f => $"-var-file={f}"),
+                .. run.Step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
         if (plan.ExitCode != 0)
         {
-            return Ended(plan, $"terraform plan of {what}");
+            return (null, Ended(plan, $"terraform plan of {run.What}"));
         }
 
-        var shown = await TerraformAsync(directory, options.Value.PlanTimeout, cancellationToken, "show", "-json", "-no-color", PlanFile);
+        var shown = await TerraformAsync(run, cancellationToken, ["show", "-json", "-no-color", PlanFile]);
         if (shown.ExitCode != 0)
         {
-            return Ended(shown, $"terraform show of the plan of {what}");
+            return (null, Ended(shown, $"terraform show of the plan of {run.What}"));
         }
 
-        TerraformPlan changes;
         try
         {
-            changes = TerraformPlan.Parse(shown.StandardOutput);
+            return (TerraformPlan.Parse(shown.StandardOutput), null);
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
         {
-            return StepRevertResult.Failed($"the plan of {what} could not be read: {e.Message}");
+            return (null, StepRevertResult.Failed($"the plan of {run.What} could not be read: {e.Message}"));
         }
-
-        if (!changes.HasChanges)
-        {
-            return StepRevertResult.Reverted($"{what}: no changes, the infrastructure already matches it");
-        }
-
-        var destructive = changes.Destructive(options.Value.ProtectedTypes);
-        if (destructive.Count > 0 && !request.Approved)
-        {
-            return StepRevertResult.NeedsApproval(
-                $"the plan of {what} would {string.Join(", ", destructive.Select(c => $"{c.Verb} {c.Address}"))} (protected types); plan: {changes.Summary}");
-        }
-
-        var apply = await TerraformAsync(directory, KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit), cancellationToken, "apply", "-input=false", "-no-color", "-auto-approve", PlanFile);
-        return apply.ExitCode == 0
-            ? StepRevertResult.Reverted($"applied the plan of {what}: {changes.Summary}")
-            : Ended(apply, $"terraform apply of {what}");
     }
+
+    /// <summary>Applies the saved plan file; <c>Stale</c> when terraform refuses it because the state moved since the plan.</summary>
+    private async Task<(StepRevertResult Result, bool Stale)> ApplyAsync(TerraformRun run, CancellationToken cancellationToken)
+    {
+        var apply = await TerraformAsync(run, cancellationToken, ["apply", "-input=false", "-no-color", "-auto-approve", LockTimeout, PlanFile]);
+        return apply.ExitCode == 0
+            ? (StepRevertResult.Reverted($"applied the plan of {run.What} (sha256:{Digest(run.SavedPlan)}): {(File.Exists(run.SavedSummary) ? File.ReadAllText(run.SavedSummary) : apply.Tail(200))}"), false)
+            : (Ended(apply, $"terraform apply of {run.What}"), apply.StandardError.Contains("Saved plan is stale", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// A worktree kept for an approval that never came (rejected, timed out, the rollback aborted)
+    /// is removed here once it is a day old, far past any approval window; git forgets it at the
+    /// next <c>worktree prune</c> of its repository.
+    /// </summary>
+    private void RemoveAbandonedPlans()
+    {
+        if (!Directory.Exists(options.Value.WorkRoot))
+        {
+            return;
+        }
+
+        foreach (var kept in new DirectoryInfo(options.Value.WorkRoot).EnumerateDirectories().Where(d => d.LastWriteTimeUtc < time.GetUtcNow().UtcDateTime - AbandonedAfter))
+        {
+            try
+            {
+                kept.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use or read-only (git objects): the next revert tries again.
+            }
+        }
+    }
+
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
+
+    private string LockTimeout => $"-lock-timeout={(long)options.Value.LockTimeout.TotalSeconds}s";
+
+    private static bool InsideCheckout(TerraformRun run, string file)
+    {
+        var full = Path.GetFullPath(Path.Combine(run.Directory, file));
+        var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : null;
+        return target is not null && target.StartsWith(Path.GetFullPath(run.Worktree) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
+
+    private static string? Digest(string file) =>
+        File.Exists(file) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))) : null;
 
     private static StepRevertResult Ended(ProcessResult result, string what) =>
         result.TimedOut
-            ? StepRevertResult.TimedOut($"{what} did not finish: {result.Tail()}")
+            ? StepRevertResult.TimedOut($"{what} did not finish within the step's deadline: {result.Tail()}")
             : StepRevertResult.Failed($"{what} exited {result.ExitCode}: {result.Tail()}");
 
-    private Task<ProcessResult> TerraformAsync(string directory, TimeSpan timeout, CancellationToken cancellationToken, params string[] arguments) =>
-        processes.RunAsync(
-            options.Value.Path!,
-            arguments,
-            directory,
-            timeout,
-            cancellationToken,
-            new Dictionary<string, string?>(options.Value.Environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)))
-            {
-                ["TF_IN_AUTOMATION"] = "1",
-                ["TF_INPUT"] = "0",
-            });
-
-    private Task<ProcessResult> GitAsync(string repository, CancellationToken cancellationToken, params string[] arguments) =>
-        processes.RunAsync(options.Value.GitPath, ["-C", repository, .. arguments], repository, TimeSpan.FromMinutes(2), cancellationToken);
-
-    private string? Read(JsonObject parameters, out TerraformStep step)
+    private Task<ProcessResult> TerraformAsync(TerraformRun run, CancellationToken cancellationToken, string[] arguments)
     {
-        var p = new StepParams(parameters).OnlyKnown("workspace", "path", "previousRef", "vars");
-        var workspace = p.Matching("workspace", WorkspaceName(), "must be a workspace name");
-        var path = p.RelativePath("path");
-        var previousRef = p.Matching("previousRef", GitRef(), "must be a commit, branch or tag (letters, digits, '.', '_', '-', '/'; not starting with '-'; no '..')");
-        var vars = p.PlainValues("vars", VariableName());
-        var repository = "";
-        if (workspace is not null && !options.Value.Workspaces.TryGetValue(workspace, out repository!))
+        var environment = new Dictionary<string, string?>(options.Value.Environment.Select(e => KeyValuePair.Create(e.Key, (string?)e.Value)))
         {
-            var known = options.Value.Workspaces.Keys.Order(StringComparer.Ordinal).ToList();
-            p.Add("workspace", $"'{workspace}' is not a configured workspace; {(known.Count == 0 ? "none is configured (Rollback:Executors:Terraform:Workspaces)" : $"configured: {string.Join(", ", known)}")}");
+            ["TF_IN_AUTOMATION"] = "1",
+            ["TF_INPUT"] = "0",
+        };
+        if (run.Step.TerraformWorkspace is { } selected)
+        {
+            environment["TF_WORKSPACE"] = selected;
         }
 
-        if (string.IsNullOrEmpty(options.Value.Path))
-        {
-            p.Add("workspace", "cannot be reverted here: terraform is not configured (Rollback:Executors:Terraform:Path)");
-        }
-
-        step = new TerraformStep(workspace ?? "", repository ?? "", path ?? "", previousRef ?? "", vars);
-        return p.Problem;
+        var left = run.Deadline - time.GetUtcNow();
+        return left > TimeSpan.Zero
+            ? processes.RunAsync(options.Value.Path!, arguments, run.Directory, left, cancellationToken, environment)
+            : Task.FromResult(new ProcessResult(-1, "", $"terraform {arguments[0]} not started: no time left before the step's deadline", TimedOut: true));
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")]
-    private static partial Regex WorkspaceName();
+    private GitCheckout Checkout(TerraformStep step) => new(processes, options.Value.GitPath, step.Repository);
 
-    /// <summary>A git ref or commit that cannot be read as an option or walk out of refs/.</summary>
-    [GeneratedRegex(@"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]{1,200}$")]
-    private static partial Regex GitRef();
+    /// <summary>One revert: the step, the commit, the worktree and the deadline everything ends by.</summary>
+    private sealed record TerraformRun(TerraformStep Step, string Commit, GitCheckout Checkout, string Worktree, DateTimeOffset Deadline)
+    {
+        public string Directory => System.IO.Path.Combine(Worktree, Step.Path);
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
-    private static partial Regex VariableName();
+        public string SavedPlan => System.IO.Path.Combine(Directory, PlanFile);
 
-    private sealed record TerraformStep(string Workspace, string Repository, string Path, string PreviousRef, IReadOnlyDictionary<string, string> Vars);
+        /// <summary>The saved plan's summary, kept beside it for the detail of the apply that may come after an approval.</summary>
+        public string SavedSummary => System.IO.Path.Combine(Worktree, ".rollback-plan-summary");
+
+        public string What => $"{Step.Workspace}/{Step.Path} at {Commit[..Math.Min(12, Commit.Length)]}";
+    }
 }

@@ -25,12 +25,13 @@ public sealed class TerraformOptions : IValidatableObject
     /// </summary>
     public Dictionary<string, List<string>> WorkspaceEnvironments { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Where the temporary worktrees go; each is removed when its revert ends.</summary>
+    /// <summary>Where the temporary worktrees go; each is removed when its revert ends, or when the approved plan kept in it is applied.</summary>
     public string WorkRoot { get; set; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rollback-terraform");
 
     /// <summary>
-    /// Resource types whose deletion or replacement loses data or breaks everything that uses them:
-    /// a plan that deletes or replaces one waits for an operator.
+    /// Resource types whose every change waits for an operator, updates included (an update of a
+    /// database server or a key vault can break everything that uses it). Deletes and replaces of
+    /// any type wait for an operator whether listed here or not.
     /// </summary>
     public List<string> ProtectedTypes { get; set; } =
     [
@@ -49,9 +50,12 @@ public sealed class TerraformOptions : IValidatableObject
     /// <summary>Environment for terraform (provider credentials, backend settings); values are masked in every output.</summary>
     public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>How long <c>init</c> and <c>plan</c> may take each; <c>apply</c> gets the step's deadline.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
-    public TimeSpan PlanTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// <c>-lock-timeout</c> of plan and apply: how long terraform waits for a state lock another run
+    /// holds before it gives up (the step's deadline bounds it as well).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Environment values, for redaction.</summary>
     public IEnumerable<string?> Secrets() => Environment.Values;
