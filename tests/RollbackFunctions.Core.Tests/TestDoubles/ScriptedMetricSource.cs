@@ -36,9 +36,17 @@ internal sealed class ScriptedMetricSource : IMetricSource
         return this;
     }
 
+    /// <summary>Fixed answers for particular queries (a canary gone after the rollback); every other query follows the script.</summary>
+    public ConcurrentDictionary<string, MetricQueryResult> ByQuery { get; } = new();
+
     public Task<MetricQueryResult> QueryAsync(string query, CancellationToken cancellationToken)
     {
         Queries++;
+        if (ByQuery.TryGetValue(query, out var fixedAnswer))
+        {
+            return Task.FromResult(fixedAnswer);
+        }
+
         if (script.TryDequeue(out var next))
         {
             last = next;
