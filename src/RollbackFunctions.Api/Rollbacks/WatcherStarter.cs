@@ -43,7 +43,7 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
         var now = clock.GetUtcNow();
         var since = now - correlation.Value.ActiveDeployTimeout - TimeSpan.FromMinutes(DeployDefaults.MaxWatchMinutes);
         var stale = (await deploys.ListRecentAsync(since, MaxSwept, cancellationToken)).Where(d => WatchFreshness.IsStale(d, now)).ToList();
-        WatchFreshness.Observed(stale.Count);
+        WatchFreshness.Observed(this, stale.Count);
         var restarted = 0;
         foreach (var deploy in stale)
         {

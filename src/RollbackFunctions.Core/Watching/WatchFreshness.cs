@@ -14,14 +14,15 @@ public static class WatchFreshness
     public const int MissedIntervals = 3;
 
     /// <summary>Never stale sooner than this: a watcher's first round follows its claim within seconds, engine permitting.</summary>
-    public static readonly TimeSpan MinimumGrace = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MinimumGrace = TimeSpan.FromSeconds(15);
 
     private static readonly Meter Meter = new(Telemetry.RollbackTelemetry.Name);
 
-    private static int staleCount;
+    /// <summary>Each sweeper's last count (one per host; several when tests run hosts side by side in one process).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, System.Runtime.CompilerServices.StrongBox<int>> Counts = new();
 
     static WatchFreshness() =>
-        Meter.CreateObservableGauge("rollback.watchers.stale", () => Volatile.Read(ref staleCount), "{watcher}", $"Watchers of live deploys that have not sampled for {MissedIntervals} intervals, as the last sweep found them");
+        Meter.CreateObservableGauge("rollback.watchers.stale", () => Counts.Sum(c => Volatile.Read(ref c.Value.Value)), "{watcher}", $"Watchers of live deploys that have not sampled for {MissedIntervals} intervals, as the last sweep found them");
 
     /// <summary>True when <paramref name="deploy"/> should be watched and its watcher has not reported for three intervals (or never started).</summary>
     public static bool IsStale(DeployRecord deploy, DateTimeOffset now)
@@ -36,6 +37,6 @@ public static class WatchFreshness
         return now - (deploy.Watch?.At ?? deploy.RegisteredAt) > grace;
     }
 
-    /// <summary>What the last sweep found, for <c>/metrics</c>.</summary>
-    public static void Observed(int stale) => Volatile.Write(ref staleCount, stale);
+    /// <summary>What the last sweep of <paramref name="sweeper"/> found, for <c>/metrics</c>.</summary>
+    public static void Observed(object sweeper, int stale) => Volatile.Write(ref Counts.GetValue(sweeper, _ => new(0)).Value, stale);
 }
