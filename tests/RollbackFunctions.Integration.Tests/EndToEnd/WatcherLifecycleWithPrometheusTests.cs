@@ -174,8 +174,9 @@ public sealed class FlappingWatcherTests
         var last = await Watching.WatchAsync(runtime, id, w => (string?)w["state"] == "watching", "the deploy was never watched");
 
         // After each sample the series flips, so the samples alternate bad, good, bad, good, bad.
-        while (!await Watching.HasRollbackAsync(runtime, id))
+        for (var round = 0; !await Watching.HasRollbackAsync(runtime, id); round++)
         {
+            Assert.True(round < 12, "no breach after 12 alternating samples");
             var at = (DateTimeOffset)last["at"]!;
             var seen = (string?)last["lastSamples"]![0]!["verdict"];
             prometheus.ErrorRatio = seen == "unhealthy" ? 0.0 : 0.4;

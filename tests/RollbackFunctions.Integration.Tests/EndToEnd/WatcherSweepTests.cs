@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,9 +35,15 @@ public sealed class WatcherSweepTests
             TimeSpan.FromSeconds(10), () => "/metrics never counted the stale watcher", TimeSpan.FromMilliseconds(200));
         Assert.Equal(OrchestrationRuntimeStatus.Suspended, (await durable.GetInstanceAsync(instance))!.RuntimeStatus);
 
-        // Terminated: lost. The sweep starts it again, and it samples.
+        // Terminated: lost. The sweep starts it again, and it samples. (A suspended instance takes no
+        // events, a termination included, until it is resumed.)
+        await durable.ResumeInstanceAsync(instance, "test");
         await durable.TerminateInstanceAsync(instance, "test: a watcher lost");
-        await durable.WaitForInstanceCompletionAsync(instance);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await durable.WaitForInstanceCompletionAsync(instance, timeout.Token);
+        }
+
         var stalledAt = (DateTimeOffset)(await runtime.GetJsonAsync($"/api/deploys/{id}"))["watch"]!["at"]!;
         await Watching.WatchAsync(runtime, id, w => (string?)w["state"] == "watching" && (DateTimeOffset)w["at"]! > stalledAt, "the sweep never restarted the watcher", seconds: 40);
 
