@@ -81,3 +81,33 @@ public sealed class ObserveModeAlertTests
         Assert.Equal("baking", (string?)(await runtime.GetJsonAsync($"/api/deploys/{id}"))["state"]);
     }
 }
+
+/// <summary>
+/// Issue 16, defect 1: <c>RollbackStarter</c> had no liveness or supersession rule, so the older of
+/// two breaching watchers was claimed first and the service went two versions back.
+/// </summary>
+public sealed class RollbackStarterLifecycleTests
+{
+    [SkippableFact]
+    public async Task WatcherTriggerForASupersededDeploy_IsRefused_AndTheNewerOneIsRolledBack()
+    {
+        await using var receiver = await LocalReceiver.StartAsync();
+        await using var runtime = await TestRuntime.StartAsync();
+        var service = Repo.UniqueName("sup");
+        var older = Repo.UniqueName(service);
+        var newer = Repo.UniqueName(service);
+        await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(older, receiver, service));
+        await Api.AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(newer, receiver, service));
+        var starter = runtime.Services.GetRequiredService<RollbackFunctions.Api.Rollbacks.RollbackStarter>();
+        var durable = runtime.Services.GetRequiredService<DurableTaskClient>();
+        var trigger = new Core.Rollbacks.RollbackTrigger(Core.Audit.TriggerKinds.Watcher, Core.Audit.RollbackActors.System, "watcher: errors 0.4 is above 0.05", []);
+
+        var refused = await starter.StartAsync(durable, older, trigger, CancellationToken.None);
+        var started = await starter.StartAsync(durable, newer, trigger, CancellationToken.None);
+
+        Assert.False(refused.Started);
+        Assert.Contains($"superseded by {newer}", refused.Refusal);
+        Assert.False(await Watching.HasRollbackAsync(runtime, older));
+        Assert.True(started.Started);
+    }
+}
