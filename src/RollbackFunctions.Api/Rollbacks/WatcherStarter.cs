@@ -24,6 +24,9 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
     /// <summary>Most deploys one sweep looks at.</summary>
     private const int MaxSwept = 500;
 
+    /// <summary>When this host last swept for stale watchers (<see cref="RollbackOptions.WatcherSweepInterval"/>).</summary>
+    private DateTimeOffset lastSweep = DateTimeOffset.MinValue;
+
     public async Task EnsureWatchingAsync(DurableTaskClient durable, DeployRecord deploy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!deploy.IsWatched || !deploy.StateAt(now).IsLive())
@@ -36,11 +39,18 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
 
     /// <summary>
     /// Restarts stale watchers (<see cref="WatchFreshness"/>) whose instance is not running, and
-    /// publishes how many are stale. Returns how many it restarted. Run by the lost-claim sweep.
+    /// publishes how many are stale. Returns how many it restarted. Run on the lost-claim sweep's
+    /// ticks, at most every <see cref="RollbackOptions.WatcherSweepInterval"/>.
     /// </summary>
     public async Task<int> RecoverLostWatchersAsync(DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        if (now - lastSweep < options.Value.WatcherSweepInterval)
+        {
+            return 0;
+        }
+
+        lastSweep = now;
         var since = now - correlation.Value.ActiveDeployTimeout - TimeSpan.FromMinutes(DeployDefaults.MaxWatchMinutes);
         var stale = (await deploys.ListRecentAsync(since, MaxSwept, cancellationToken)).Where(d => WatchFreshness.IsStale(d, now)).ToList();
         WatchFreshness.Observed(this, stale.Count);

@@ -19,7 +19,7 @@ public sealed class WatcherSweepTests
     public async Task StalledWatcher_ShowsStale_ThenALostOneIsRestartedByTheSweep()
     {
         await using var receiver = await LocalReceiver.StartAsync();
-        await using var runtime = await TestRuntime.StartAsync("Rollback:Orchestration:LostClaimSweepInterval=00:00:01");
+        await using var runtime = await TestRuntime.StartAsync("Rollback:Orchestration:LostClaimSweepInterval=00:00:01", "Rollback:Orchestration:WatcherSweepInterval=00:00:01");
         var id = await Watching.RegisterAsync(runtime, receiver, Repo.UniqueName("swept"), Watching.GaugeCheck("swept"));
         await Watching.WatchAsync(runtime, id, w => (string?)w["state"] == "watching", "the deploy was never watched");
         var durable = runtime.Services.GetRequiredService<DurableTaskClient>();
