@@ -29,6 +29,15 @@ public sealed record DeployView(
     /// <summary>The rollback plan, in the reply to a registration (<c>GET .../plan</c> answers it any time).</summary>
     public Core.Planning.RollbackPlan? Plan { get; init; }
 
+    /// <summary>The watcher should be sampling and has not for three intervals (<see cref="WatchFreshness"/>).</summary>
+    public bool WatchStale { get; init; }
+
+    /// <summary>Every check before the deploy applied anything: what "worse" is measured against.</summary>
+    public WatchBaseline? Baseline { get; init; }
+
+    /// <summary>Warnings sent about the deploy and whether each was delivered.</summary>
+    public IReadOnlyList<Core.Notifications.NoticeDelivery> Notices { get; init; } = [];
+
     public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
     {
         var links = new Dictionary<string, string>
@@ -46,7 +55,12 @@ public sealed record DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
             deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, CapturedSummary.Of(s.Captured))).ToList(),
-            deploy.Conditions, deploy.Mode, deploy.Watch, links);
+            deploy.Conditions, deploy.Mode, deploy.Watch, links)
+        {
+            WatchStale = WatchFreshness.IsStale(deploy, now),
+            Baseline = deploy.Baseline,
+            Notices = deploy.Notices,
+        };
     }
 }
 
@@ -71,9 +85,23 @@ public sealed record DeployListItem(
     DateTimeOffset? WatchUntil,
     string? RollbackId)
 {
+    /// <summary>The watcher's state (<see cref="WatchReport.State"/>), or null for a deploy without checks.</summary>
+    public string? Watch { get; init; }
+
+    /// <summary>When the watcher last wrote.</summary>
+    public DateTimeOffset? WatchAt { get; init; }
+
+    /// <summary>The watcher should be sampling and has not for three intervals: the ops page flags it.</summary>
+    public bool WatchStale { get; init; }
+
     public static DeployListItem Of(DeployRecord deploy, DateTimeOffset now)
     {
         var state = deploy.StateAt(now);
-        return new(deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, state, !state.ClosesGate(), deploy.RegisteredAt, deploy.WatchUntil, deploy.RollbackId);
+        return new(deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, state, !state.ClosesGate(), deploy.RegisteredAt, deploy.WatchUntil, deploy.RollbackId)
+        {
+            Watch = deploy.IsWatched ? deploy.Watch?.State ?? WatchReport.Starting : null,
+            WatchAt = deploy.Watch?.At,
+            WatchStale = WatchFreshness.IsStale(deploy, now),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
@@ -10,14 +11,14 @@ namespace RollbackFunctions.Api.Rollbacks;
 
 /// <summary>
 /// Reads what <see cref="RollbackGuard"/> weighs, asks it, and acts on a refusal: on-call is paged
-/// with the reason and the decision is audited, once per rule and window however often the alert
-/// is re-sent. Every decision is audited on the chain of the rollback it concerns.
+/// with the reason (on the durable notice path: retried, and the deploy records whether it was
+/// delivered) and the decision is audited, once per rule and window however often the alert is
+/// re-sent. Every decision is audited on the chain of the rollback it concerns.
 /// </summary>
 public sealed class PolicyGate(
     IDeployStore deploys,
     IRollbackStore rollbacks,
     IAlertLog alertLog,
-    IPager pager,
     IAuditLog audit,
     IOptions<PolicyOptions> options,
     TimeProvider clock)
@@ -25,7 +26,7 @@ public sealed class PolicyGate(
     public PolicyOptions Policy => options.Value;
 
     /// <summary>Decides about starting a rollback of <paramref name="deploy"/> for <paramref name="trigger"/>; pages and audits a refusal.</summary>
-    public async Task<GuardDecision> DecideAsync(DeployRecord deploy, RollbackTrigger trigger, CancellationToken cancellationToken)
+    public async Task<GuardDecision> DecideAsync(DurableTaskClient durable, DeployRecord deploy, RollbackTrigger trigger, CancellationToken cancellationToken)
     {
         var automatic = trigger.Kind is TriggerKinds.Alert or TriggerKinds.Watcher;
         var now = clock.GetUtcNow();
@@ -35,7 +36,7 @@ public sealed class PolicyGate(
         var decision = RollbackGuard.Decide(Policy, deploy, inputs);
         if (decision.Verdict == GuardVerdict.Refuse)
         {
-            await RefuseAsync(deploy, decision, now, cancellationToken);
+            await RefuseAsync(durable, deploy, decision, now, cancellationToken);
         }
 
         return decision;
@@ -72,7 +73,7 @@ public sealed class PolicyGate(
         return await alertLog.CountFiringServicesAsync(deploy.Environment, now - Policy.MassAlertWindow, cancellationToken);
     }
 
-    private async Task RefuseAsync(DeployRecord deploy, GuardDecision decision, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RefuseAsync(DurableTaskClient durable, DeployRecord deploy, GuardDecision decision, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var refusal = new PolicyRefusal(decision.Rule, decision.Reason, now);
         var first = false;
@@ -93,8 +94,16 @@ public sealed class PolicyGate(
         await audit.AppendAsync(
             new AuditEntry(Identifiers.RollbackIdFor(deploy.DeployId), RollbackActors.System, AuditActions.PolicyDecided, new { decision.Rule, deploy.DeployId }, "refused", decision.Reason),
             cancellationToken);
-        await pager.WarnAsync(
-            new Notice($"policy-{decision.Rule}-{deploy.DeployId}", "NotRolledBack", deploy.Service, deploy.Environment, decision.Reason, new Dictionary<string, string> { ["rule"] = decision.Rule, ["deploy"] = deploy.DeployId }, $"/api/deploys/{deploy.DeployId}"),
-            cancellationToken);
+        var notice = new NoticeRequest(deploy.DeployId, $"policy-{decision.Rule}-{deploy.DeployId}", "NotRolledBack", decision.Reason, new Dictionary<string, string> { ["rule"] = decision.Rule, ["deploy"] = deploy.DeployId }, refusal.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            await NoticeScheduler.ScheduleAsync(durable, notice, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not scheduled: forget the refusal, so the alert's retry (this request fails) pages it.
+            await deploys.UpdateAsync(deploy.DeployId, d => d.Refused == refusal ? d with { Refused = null } : null, CancellationToken.None);
+            throw;
+        }
     }
 }

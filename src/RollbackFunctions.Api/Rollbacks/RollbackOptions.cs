@@ -61,6 +61,13 @@ public sealed class RollbackOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan StalledSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often that sweep also looks for stale watchers (a scan of the last days' deploys, so less
+    /// often than for claims): at most this often, on the sweep's ticks.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WatcherSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public RollbackSettings ToSettings() => new(
         StepMaxAttempts,
         StepFirstRetryInterval,

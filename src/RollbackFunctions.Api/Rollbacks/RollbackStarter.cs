@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Correlation;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Policy;
@@ -17,8 +18,11 @@ namespace RollbackFunctions.Api.Rollbacks;
 /// succeeds, and only its caller schedules the orchestration. The durable engines used here accept
 /// duplicate instance ids, so the engine is never relied on for this. An operator may force a
 /// second rollback once the first has ended; it gets the next numbered id and is recorded as forced.
-/// Before a new claim the guardrails (<see cref="PolicyGate"/>) decide: proceed, hold every step for
-/// approval, or refuse and page instead.
+/// Before a new claim by automation (an alert, the watcher) the lifecycle decides whether the deploy
+/// may be acted on at all (<see cref="DeployLifecycle"/>: it applied something, is live, is not
+/// superseded nor abandoned), observe mode turns the rollback into a "would roll back" notice, and
+/// then the guardrails (<see cref="PolicyGate"/>) decide: proceed, hold every step for approval, or
+/// refuse and page instead.
 /// </summary>
 public sealed class RollbackStarter(
     IDeployStore deploys,
@@ -26,6 +30,7 @@ public sealed class RollbackStarter(
     IAuditLog audit,
     PolicyGate policy,
     IOptions<RollbackOptions> options,
+    IOptions<CorrelationOptions> correlation,
     TimeProvider clock,
     ILogger<RollbackStarter> logger)
 {
@@ -37,10 +42,16 @@ public sealed class RollbackStarter(
         var deploy = await deploys.GetAsync(deployId, cancellationToken);
         var existing = await rollbacks.GetAsync(rollbackId, cancellationToken);
         var decision = GuardDecisionNotNeeded;
+        if (deploy is not null && existing is null && !force && trigger.Kind is TriggerKinds.Alert or TriggerKinds.Watcher
+            && await WhyAutomationMayNotActAsync(durable, deploy, trigger, cancellationToken) is { } notActed)
+        {
+            return new RollbackStart(deployId, rollbackId, Started: false, notActed);
+        }
+
         if (deploy is not null && (force || existing is null))
         {
             // A new rollback would start: the guardrails decide first. Re-sent alerts of a rollback that exists skip this.
-            decision = await policy.DecideAsync(deploy, trigger, cancellationToken);
+            decision = await policy.DecideAsync(durable, deploy, trigger, cancellationToken);
             if (decision.Verdict == GuardVerdict.Refuse)
             {
                 return new RollbackStart(deployId, rollbackId, Started: false, decision.Reason);
@@ -75,6 +86,35 @@ public sealed class RollbackStarter(
         await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, approvals, cancellationToken);
         ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
         return new RollbackStart(deployId, rollbackId, Started: true);
+    }
+
+    /// <summary>
+    /// Why an alert or the watcher must not roll <paramref name="deploy"/> back, or null: it applied
+    /// nothing, is no longer live, is superseded or abandoned (a watcher racing a newer deploy's
+    /// breach must not take the service two versions back), or is in observe mode, where on-call
+    /// hears "would roll back" instead, once per deploy, on the durable notice path.
+    /// </summary>
+    private async Task<string?> WhyAutomationMayNotActAsync(DurableTaskClient durable, DeployRecord deploy, RollbackTrigger trigger, CancellationToken cancellationToken)
+    {
+        if (!deploy.HasApplied())
+        {
+            return $"not rolled back: {deploy.DeployId} applied nothing yet, so nothing of it can be at fault";
+        }
+
+        var ofService = await deploys.FindAsync(deploy.Service, deploy.Environment, cancellationToken, DeployLifecycle.SupersedesOlder);
+        if (DeployLifecycle.WhyNotActedOn(deploy, ofService, clock.GetUtcNow(), correlation.Value.ActiveDeployTimeout) is { } ending)
+        {
+            return $"not rolled back: {ending.Detail}";
+        }
+
+        if (deploy.Mode != Core.Watching.DeployMode.Observe)
+        {
+            return null;
+        }
+
+        var summary = $"would roll back {deploy.Service} {deploy.Version} in {deploy.Environment} (observe mode): {trigger.Reason}";
+        await NoticeScheduler.ScheduleAsync(durable, new Core.Notifications.NoticeRequest(deploy.DeployId, $"would-roll-back-{deploy.DeployId}", "WouldRollBack", summary, new Dictionary<string, string> { ["trigger"] = trigger.Kind, ["reason"] = trigger.Reason }), cancellationToken);
+        return $"observe mode: {summary}";
     }
 
     /// <summary>For a deploy not (yet) registered nothing is guarded: the claim below finds no deploy to halt either.</summary>

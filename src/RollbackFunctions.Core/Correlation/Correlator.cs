@@ -13,9 +13,9 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
 {
     /// <summary>
     /// Whether <paramref name="deploy"/> supersedes every older deploy of its service and
-    /// environment: any deploy that was not rolled back does. Lookups need no deploy older than it.
+    /// environment (<see cref="DeployLifecycle.SupersedesOlder"/>): lookups need no deploy older than it.
     /// </summary>
-    public static bool SupersedesOlder(DeployRecord deploy) => deploy.State != DeployState.RolledBack;
+    public static bool SupersedesOlder(DeployRecord deploy) => DeployLifecycle.SupersedesOlder(deploy);
 
     /// <summary>The service and environment an alert names, or null for each it does not.</summary>
     public (string? Service, string? Environment) KeysOf(AlertSignal alert) =>
@@ -24,8 +24,9 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
     /// <summary>
     /// Chooses among <paramref name="deploys"/> of the alert's service and environment. A deploy is a
     /// candidate while live, or once it has a rollback (so re-sent alerts report it instead of
-    /// looking unmatched); never when a newer deploy that was not rolled back superseded it, or when
-    /// it is active but silent past <see cref="CorrelationOptions.ActiveDeployTimeout"/>. Among
+    /// looking unmatched); never when it applied nothing yet, when a newer deploy that applied
+    /// something and was not rolled back superseded it, or when it is active but silent past
+    /// <see cref="CorrelationOptions.ActiveDeployTimeout"/> (<see cref="DeployLifecycle"/>). Among
     /// candidates: the deploy this episode already belongs to; else one whose rollback is running
     /// (the incident in hand); else the newest live deploy; else the newest with a finished rollback.
     /// </summary>
@@ -87,14 +88,18 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
             return $"state is {state}";
         }
 
-        // A newer deploy that was rolled back handed the service back to this one.
-        var newer = ofService.FirstOrDefault(d => d.RegisteredAt > deploy.RegisteredAt && SupersedesOlder(d));
-        if (newer is not null)
+        if (!deploy.HasApplied())
+        {
+            return "nothing applied yet: no step reported running or applied";
+        }
+
+        // A newer deploy that was rolled back, or has applied nothing yet, leaves the service to this one.
+        if (DeployLifecycle.SupersededBy(deploy, ofService) is { } newer)
         {
             return $"superseded by {newer.DeployId}";
         }
 
-        if (state == DeployState.Active && deploy.RollbackId is null && now - deploy.LastActivityAt > options.ActiveDeployTimeout)
+        if (DeployLifecycle.IsAbandoned(deploy, now, options.ActiveDeployTimeout))
         {
             return $"active but silent since {deploy.LastActivityAt:O} (longer than {options.ActiveDeployTimeout}): treated as abandoned";
         }

@@ -110,5 +110,15 @@ internal static partial class ConditionsValidator
         {
             add($"{at}.consecutiveErrorLimit", $"must be between 1 and {WatchDefaults.MaxLimit}");
         }
+
+        if (check.BaselineTolerance is { } tolerance && !(tolerance >= 1 && tolerance <= 1000))
+        {
+            add($"{at}.baselineTolerance", "must be a ratio between 1 and 1000");
+        }
+
+        if (check.MinRequests is { } minRequests && !(minRequests >= 0 && double.IsFinite(minRequests)))
+        {
+            add($"{at}.minRequests", "must be at least 0 requests per second");
+        }
     }
 }

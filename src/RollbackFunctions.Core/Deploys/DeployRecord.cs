@@ -15,7 +15,7 @@ public sealed partial record DeployRecord
     public required int WatchMinutes { get; init; }
     public required IReadOnlyList<DeployStep> Steps { get; init; }
 
-    /// <summary>Health checks: the watcher samples them from registration on, verification uses them to prove the rollback restored health.</summary>
+    /// <summary>Health checks: the watcher samples them from the first applied step on (a baseline at registration), verification uses them to prove the rollback restored health.</summary>
     public RollbackConditions? Conditions { get; init; }
 
     /// <summary><see cref="DeployMode.Observe"/>: breaches are reported as "would roll back", never acted on.</summary>
@@ -38,6 +38,12 @@ public sealed partial record DeployRecord
 
     /// <summary>What the watcher last saw, once it ran.</summary>
     public WatchReport? Watch { get; init; }
+
+    /// <summary>Every check sampled when the watcher started, before the deploy applied anything.</summary>
+    public WatchBaseline? Baseline { get; init; }
+
+    /// <summary>Warnings sent about this deploy (refusals, "would roll back", "cannot evaluate", "already failing") and whether each was delivered.</summary>
+    public IReadOnlyList<Notifications.NoticeDelivery> Notices { get; init; } = [];
 
     /// <summary>Whether the deploy has checks to watch.</summary>
     public bool IsWatched => Conditions?.Checks is { Count: > 0 };

@@ -9,10 +9,12 @@ internal sealed partial class RollbackRun
 {
     private async Task<(bool Healthy, string Evidence)> VerifyAsync()
     {
-        var checks = deploy.Conditions?.Checks ?? [];
+        // Only the service's own signals decide (VerificationScope); the evidence names the checks that did.
+        var checks = VerificationScope.Deciding(deploy.Conditions);
+        var ignored = VerificationScope.IgnoredSummary(deploy.Conditions) is { Length: > 0 } left ? $" (not deciding: {left})" : "";
         if (checks.Count == 0 && input.TriggerAlerts == 0)
         {
-            return (true, "no conditions registered and no alerts to watch: health not verified");
+            return (true, $"no conditions registered and no alerts to watch: health not verified{ignored}");
         }
 
         var settings = input.Settings.Verification.With(deploy.Conditions);
@@ -20,8 +22,8 @@ internal sealed partial class RollbackRun
         // Without checks the evidence is the triggering alerts resolving: one sample that says so suffices.
         var required = checks.Count > 0 ? settings.RequiredHealthyChecks : 1;
         var what = checks.Count > 0
-            ? $"{required} healthy sample(s) in a row, every {settings.Interval}, within {settings.Window}"
-            : $"the triggering alerts to resolve within {settings.Window}";
+            ? $"{required} healthy sample(s) in a row of {string.Join(", ", checks.Select(c => c.Name))}, every {settings.Interval}, within {settings.Window}{ignored}"
+            : $"the triggering alerts to resolve within {settings.Window}{ignored}";
         await ProgressAsync(RollbackPhase.Verifying, [], $"waiting for {what}");
 
         var deadline = context.CurrentUtcDateTime + settings.Window;
@@ -36,7 +38,7 @@ internal sealed partial class RollbackRun
             healthyInRow = last.Verdict == Verdict.Healthy ? healthyInRow + 1 : 0;
             if (healthyInRow >= required)
             {
-                return (true, $"verified healthy ({healthyInRow} healthy sample(s) in a row: {last.Summary})");
+                return (true, $"verified healthy on {(checks.Count > 0 ? string.Join(", ", checks.Select(c => c.Name)) : "the alerts")}{ignored} ({healthyInRow} healthy sample(s) in a row: {last.Summary})");
             }
 
             var next = context.CurrentUtcDateTime + settings.Interval;

@@ -11,7 +11,7 @@ namespace RollbackFunctions.Core.Orchestration;
 public static class RollbackTasks
 {
     /// <summary>Orchestrators; each task's name is its class name.</summary>
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(RollbackOrchestrator), typeof(DeployWatchOrchestrator)];
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(RollbackOrchestrator), typeof(DeployWatchOrchestrator), typeof(Notifications.NoticeOrchestrator)];
 
     /// <summary>Activities; each task's name is its class name.</summary>
     public static IReadOnlyList<Type> Activities { get; } =
@@ -25,7 +25,7 @@ public static class RollbackTasks
         typeof(EvaluateHealthActivity),
         typeof(SampleDeployActivity),
         typeof(ActOnBreachActivity),
-        typeof(SendNoticeActivity),
+        typeof(Notifications.SendNoticeActivity),
     ];
 
     /// <summary>Adds every task of the rollback to a Durable Task worker's registry.</summary>

@@ -45,13 +45,25 @@ public sealed record ConditionCheck
     /// <summary>An SLO's error budget burning too fast (multiwindow, multi-burn-rate) instead of a fixed threshold.</summary>
     public BurnRateCheck? BurnRate { get; init; }
 
-    /// <summary>Consecutive unhealthy samples that make a breach (default 2).</summary>
+    /// <summary>Unhealthy samples since the watch began that make a breach (default 2), counted as Argo Rollouts' <c>failureLimit</c> is: not only in a row.</summary>
     public int? FailureLimit { get; init; }
+
+    /// <summary>
+    /// How much worse than its pre-deploy baseline a check already unhealthy before the deploy must
+    /// get to count against the deploy, as a ratio (default 1.5).
+    /// </summary>
+    public double? BaselineTolerance { get; init; }
+
+    /// <summary>
+    /// For <c>errorRatio</c>: requests per second over the rate window below which a sample is
+    /// inconclusive (default 1): three errors in five requests is not a signal.
+    /// </summary>
+    public double? MinRequests { get; init; }
 
     /// <summary>Consecutive samples that cannot be evaluated before on-call hears "cannot evaluate" (default 4); never a breach by itself.</summary>
     public int? ConsecutiveErrorLimit { get; init; }
 
-    /// <summary>Watch and report, never roll back for this check: "would roll back" instead.</summary>
+    /// <summary>Watch and report, never roll back for this check: "would roll back" instead. Never decides verification either.</summary>
     public bool DryRun { get; init; }
 
     /// <summary>Unhealthy when any series is above this.</summary>

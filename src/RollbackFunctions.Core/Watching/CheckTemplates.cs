@@ -40,19 +40,32 @@ public sealed partial class CheckTemplates(CheckTemplateOptions options)
         {
             Conditions = conditions with
             {
-                Checks = conditions.Checks.Select(c => c.Template is { } template ? c with { Query = QueryFor(template, deploy) } : c).ToList(),
+                Checks = conditions.Checks.Select(c => c.Template is { } template ? c with { Query = QueryFor(template, deploy, c.MinRequests) } : c).ToList(),
             },
         };
 
-    /// <summary>The query a template stands for, e.g. for errorRatio of checkout in prod:
-    /// <c>sum(rate(http_requests_total{service="checkout",environment="prod",code=~"5.."}[1m])) / sum(rate(http_requests_total{service="checkout",environment="prod"}[1m]))</c>.</summary>
-    public string QueryFor(string template, DeployRecord deploy)
+    /// <summary>
+    /// Requests per second over the rate window below which an <c>errorRatio</c> sample is
+    /// inconclusive (no data): a handful of requests says nothing about a deploy.
+    /// </summary>
+    public const double DefaultMinRequests = 1;
+
+    /// <summary>
+    /// The query a template stands for, e.g. for errorRatio of checkout in prod:
+    /// <c>(sum(rate(http_requests_total{service="checkout",environment="prod",code=~"5.."}[1m])) or vector(0)) / (sum(rate(http_requests_total{service="checkout",environment="prod"}[1m])) &gt;= 1)</c>.
+    /// The error side is never empty: client libraries create the <c>code="500"</c> series on the
+    /// first 500, so freshly replaced pods have none, and "no 5xx series" is zero errors, not no data
+    /// (else a good rollback is reported failed). The volume side is empty below
+    /// <paramref name="minRequests"/> requests per second, so such a sample is inconclusive.
+    /// </summary>
+    public string QueryFor(string template, DeployRecord deploy, double? minRequests = null)
     {
         var selector = Selector(deploy);
         var o = options;
+        var floor = (minRequests ?? DefaultMinRequests).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         return template switch
         {
-            "errorRatio" => $"sum(rate({o.RequestsMetric}{{{selector},{o.StatusCodeLabel}=~\"5..\"}}[{o.RateWindow}])) / sum(rate({o.RequestsMetric}{{{selector}}}[{o.RateWindow}]))",
+            "errorRatio" => $"(sum(rate({o.RequestsMetric}{{{selector},{o.StatusCodeLabel}=~\"5..\"}}[{o.RateWindow}])) or vector(0)) / (sum(rate({o.RequestsMetric}{{{selector}}}[{o.RateWindow}])) >= {floor})",
             "latencyP99" => $"histogram_quantile(0.99, sum by (le) (rate({o.DurationBucketMetric}{{{selector}}}[{o.RateWindow}])))",
             "saturation" => $"max(rate({o.CpuSecondsMetric}{{{selector}}}[{o.RateWindow}]))",
             _ => throw new ArgumentOutOfRangeException(nameof(template), template, $"known templates: {string.Join(", ", Names)}"),

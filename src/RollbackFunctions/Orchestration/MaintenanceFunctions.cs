@@ -5,12 +5,15 @@ using RollbackFunctions.Api.Rollbacks;
 namespace RollbackFunctions.Orchestration;
 
 /// <summary>Work the product does by itself, on timers.</summary>
-public sealed class MaintenanceFunctions(RollbackStarter starter, StalledRollbacks stalled, DeployRetention retention)
+public sealed class MaintenanceFunctions(RollbackStarter starter, StalledRollbacks stalled, WatcherStarter watchers, DeployRetention retention)
 {
-    /// <summary>Schedules rollback claims a crashed instance left unscheduled (the local runtime's <see cref="LostClaimSweeper"/>).</summary>
+    /// <summary>Schedules rollback claims a crashed instance left unscheduled and restarts lost watchers (the local runtime's <see cref="LostClaimSweeper"/>).</summary>
     [Function("RecoverLostClaims")]
-    public Task RecoverLostClaims([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
-        starter.RecoverLostClaimsAsync(durable, cancellationToken);
+    public async Task RecoverLostClaims([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        await starter.RecoverLostClaimsAsync(durable, cancellationToken);
+        await watchers.RecoverLostWatchersAsync(durable, cancellationToken);
+    }
 
     /// <summary>Restarts or escalates rollbacks whose orchestration stopped before they finished (the local runtime's <see cref="StalledRollbackSweeper"/>).</summary>
     [Function("RecoverStalledRollbacks")]

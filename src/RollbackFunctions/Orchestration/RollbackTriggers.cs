@@ -47,8 +47,12 @@ public sealed class RollbackTriggers(
         actOnBreach.ExecuteAsync(input, new RollbackLauncher(starter, () => durable), cancellationToken);
 
     [Function(nameof(SendNoticeActivity))]
-    public Task<bool> SendNotice([ActivityTrigger] CannotEvaluateRequest input, CancellationToken cancellationToken) =>
+    public Task<bool> SendNotice([ActivityTrigger] NoticeRequest input, CancellationToken cancellationToken) =>
         notice.ExecuteAsync(input, cancellationToken);
+
+    [Function(nameof(NoticeOrchestrator))]
+    public static Task<bool> Notice([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new NoticeOrchestrator().RunAsync(context, context.GetInput<NoticeOrchestration>()!);
 
     [Function(nameof(HaltDeployActivity))]
     public Task<DeployRecord> Halt([ActivityTrigger] HaltRequest input, CancellationToken cancellationToken) =>

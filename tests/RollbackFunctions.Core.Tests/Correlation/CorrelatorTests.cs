@@ -164,6 +164,29 @@ public sealed class CorrelatorTests
         Assert.Equal(rolledBack.DeployId, correlator.Decide(Alert(), [rolledBack], T0.AddMinutes(5)).DeployId);
     }
 
+    /// <summary>Issue 16, defect 2: a newer deploy registered but not applied took the alert from the baking deploy that caused it.</summary>
+    [Fact]
+    public void Decide_NewerDeployAppliedNothing_TheBakingDeployKeepsTheAlert()
+    {
+        var baking = Record(id: "baking", state: DeployState.Baking, registeredAt: T0) with { CompletedAt = T0.AddMinutes(1), WatchMinutes = 600 };
+        var hotfix = Record(id: "hotfix", registeredAt: T0.AddMinutes(10), steps: Diamond(StepStatus.Pending));
+
+        var decision = correlator.Decide(Alert(startsAt: T0.AddMinutes(20)), [baking, hotfix], T0.AddMinutes(21));
+
+        Assert.Equal("baking", decision.DeployId);
+        Assert.False(Correlator.SupersedesOlder(hotfix));
+    }
+
+    /// <summary>Issue 16, defect 2: a deploy that applied nothing has nothing to revert, so no alert is its fault.</summary>
+    [Fact]
+    public void Decide_OnlyDeployAppliedNothing_IsUnmatchedSayingSo()
+    {
+        var decision = correlator.Decide(Alert(startsAt: T0.AddMinutes(2)), [Record(steps: Diamond(StepStatus.Pending))], T0.AddMinutes(3));
+
+        Assert.Null(decision.DeployId);
+        Assert.Contains("nothing applied yet", decision.Reason);
+    }
+
     [Fact]
     public void Decide_StableDeploy_DoesNotMatch() =>
         Assert.Null(correlator.Decide(Alert(), [Record(state: DeployState.Stable)], T0.AddMinutes(5)).DeployId);

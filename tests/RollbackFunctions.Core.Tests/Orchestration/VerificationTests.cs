@@ -131,6 +131,34 @@ public sealed class VerificationTests : IAsyncLifetime
         Assert.Equal(PageKind.RollbackFailed, harness.Pager.Kinds[^1]);
     }
 
+    /// <summary>
+    /// Issue 16, defect 3: a dry-run check gated verification although it must never decide, and a
+    /// divergence check has no data once the canary is gone, so a good rollback timed out as failed.
+    /// </summary>
+    [Fact]
+    public async Task Verify_DryRunAndDivergenceChecks_DoNotDecide_AndTheEvidenceSaysWhichDid()
+    {
+        harness.Metrics.Then(ScriptedMetricSource.Value(0.01));
+        harness.Metrics.ByQuery["canary_errors"] = new MetricQueryResult([], null); // the canary was rolled back
+        var conditions = ErrorRate with
+        {
+            Checks =
+            [
+                .. ErrorRate.Checks,
+                new ConditionCheck { Name = "strict", Query = "strict_errors", UnhealthyAbove = 0.001, DryRun = true },
+                new ConditionCheck { Name = "canary", Divergence = new DivergenceCheck { Canary = "canary_errors", Baseline = "baseline_errors" } },
+            ],
+            VerifyWindow = TimeSpan.FromSeconds(3),
+            Interval = TimeSpan.FromMilliseconds(100),
+        };
+
+        var result = await harness.RunAsync([Step("only")], conditions: conditions);
+
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+        Assert.Contains("verified healthy on errors (not deciding: strict (dry run), canary (divergence))", result.Summary);
+        Assert.All(await harness.Rollbacks.GetSamplesAsync(result.RollbackId, default), s => Assert.Equal("errors", Assert.Single(s.Checks).Name));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => harness.DisposeAsync().AsTask();

@@ -38,8 +38,18 @@ internal sealed class RecordingPager(Journal journal) : IPager
 
     public ConcurrentQueue<Notice> Notices { get; } = new();
 
+    /// <summary>Notices of these kinds fail this many more times before they are delivered.</summary>
+    public ConcurrentDictionary<string, int> NoticeFailuresLeft { get; } = new();
+
     public Task<IReadOnlyList<ChannelOutcome>> WarnAsync(Notice notice, CancellationToken cancellationToken)
     {
+        if (NoticeFailuresLeft.TryGetValue(notice.Kind, out var left) && left > 0)
+        {
+            NoticeFailuresLeft[notice.Kind] = left - 1;
+            journal.Write($"notice-failed:{notice.Kind}");
+            return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", false, "PagerDuty answered 503")]);
+        }
+
         Notices.Enqueue(notice);
         journal.Write($"notice:{notice.Kind}");
         return Task.FromResult<IReadOnlyList<ChannelOutcome>>([new ChannelOutcome("recording", true, "recorded")]);

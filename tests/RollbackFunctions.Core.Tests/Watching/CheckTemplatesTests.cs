@@ -19,8 +19,23 @@ public sealed class CheckTemplatesTests
         var query = templates.Expand(deploy).Conditions!.Checks[0].Query;
 
         Assert.Equal(
-            "sum(rate(http_requests_total{service=\"checkout\",environment=\"prod\",cluster=\"eu1\",code=~\"5..\"}[1m])) / sum(rate(http_requests_total{service=\"checkout\",environment=\"prod\",cluster=\"eu1\"}[1m]))",
+            "(sum(rate(http_requests_total{service=\"checkout\",environment=\"prod\",cluster=\"eu1\",code=~\"5..\"}[1m])) or vector(0)) / (sum(rate(http_requests_total{service=\"checkout\",environment=\"prod\",cluster=\"eu1\"}[1m])) >= 1)",
             query);
+    }
+
+    /// <summary>Issue 16, defect 3: no 5xx series (fresh pods) made the ratio an empty vector, so a good rollback was reported failed.</summary>
+    [Fact]
+    public void Expand_ErrorRatio_ErrorSideIsNeverEmpty_AndTheVolumeFloorIsTheChecks()
+    {
+        var deploy = Record() with
+        {
+            Conditions = new RollbackConditions { Checks = [new ConditionCheck { Name = "errors", Template = "errorRatio", UnhealthyAbove = 0.02, MinRequests = 0.5 }] },
+        };
+
+        var query = templates.Expand(deploy).Conditions!.Checks[0].Query;
+
+        Assert.Contains("or vector(0))", query);
+        Assert.EndsWith(">= 0.5)", query);
     }
 
     [Theory]

@@ -16,37 +16,19 @@ public sealed class DeployWatcherTests : IAsyncLifetime
     private static readonly ConditionCheck ErrorRatio = new() { Name = "errors", Query = "sum(rate(errors[1m]))", UnhealthyAbove = 0.05 };
     private readonly RollbackHarness harness = new();
 
-    private async Task<string> WatchAsync(DeployRecord deploy, int roundsPerGeneration = 40)
-    {
-        await harness.Deploys.AddAsync(deploy, default);
-        var host = await harness.HostAsync();
-        var id = DeployWatchOrchestrator.InstanceIdFor(deploy.DeployId);
-        await host.Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(DeployWatchOrchestrator),
-            new WatchRequest(deploy.DeployId, TimeSpan.Zero, new Dictionary<string, CheckStreak>(), roundsPerGeneration),
-            new StartOrchestrationOptions(id));
-        return id;
-    }
+    private Task<string> WatchAsync(DeployRecord deploy, int roundsPerGeneration = 40) => WatchHarness.WatchAsync(harness, deploy, roundsPerGeneration);
 
-    private async Task<WatchResult> EndedAsync(string instanceId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var state = await harness.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
-        Assert.True(state.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{state.RuntimeStatus}: {state.FailureDetails?.ErrorMessage}");
-        return state.ReadOutputAs<WatchResult>()!;
-    }
+    private Task<WatchResult> EndedAsync(string instanceId) => WatchHarness.EndedAsync(harness, instanceId);
 
-    private static DeployRecord Watched(string id, DeployMode mode = DeployMode.Act, params ConditionCheck[] checks) =>
-        Record(id: id, steps: [Step("only")]) with
-        {
-            Mode = mode,
-            Conditions = new RollbackConditions { Checks = checks.Length == 0 ? [ErrorRatio] : [.. checks], WatchInterval = TimeSpan.FromMilliseconds(50) },
-        };
+    private static DeployRecord Watched(string id, DeployMode mode = DeployMode.Act, params ConditionCheck[] checks) => WatchHarness.Watched(id, mode, checks.Length == 0 ? [ErrorRatio] : checks);
+
+    /// <summary>The first round is the pre-deploy baseline: a healthy one, then the script.</summary>
+    private static readonly MetricQueryResult HealthyBaseline = ScriptedMetricSource.Value(0.01);
 
     [Fact]
     public async Task Watch_BreachForFailureLimitSamples_StartsOneRollbackWithTheEvidence()
     {
-        harness.Metrics.Then(ScriptedMetricSource.Value(0.01), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.4));
+        harness.Metrics.Then(HealthyBaseline, ScriptedMetricSource.Value(0.01), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.4));
 
         var result = await EndedAsync(await WatchAsync(Watched("w1")));
 
@@ -57,7 +39,7 @@ public sealed class DeployWatcherTests : IAsyncLifetime
         Assert.Equal(("errors", "sum(rate(errors[1m]))", 0.4, "above 0.05", 2), (breach.Check, breach.Query, breach.Value, breach.Threshold, breach.SamplesInARow));
         Assert.Contains("0.4 is above 0.05", trigger.Reason);
         Assert.StartsWith("breached", result.Ending);
-        Assert.Equal(3, harness.Metrics.Queries);
+        Assert.Equal(4, harness.Metrics.Queries);
         var watch = (await harness.Deploys.GetAsync("w1", default))!.Watch!;
         Assert.Equal("breached", watch.State);
         Assert.Equal(Verdict.Unhealthy, Assert.Single(watch.LastSamples).Verdict);
@@ -66,9 +48,9 @@ public sealed class DeployWatcherTests : IAsyncLifetime
     [Fact]
     public async Task Watch_ObserveMode_PagesWouldRollBack_AndRollsNothingBack()
     {
-        harness.Metrics.Then(ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.01));
+        harness.Metrics.Then(HealthyBaseline, ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.01));
         var id = await WatchAsync(Watched("w2", DeployMode.Observe));
-        await Eventually.HoldsAsync(() => Task.FromResult(harness.Metrics.Queries >= 5), TimeSpan.FromSeconds(20), () => "the watcher stopped sampling");
+        await Eventually.HoldsAsync(() => Task.FromResult(harness.Metrics.Queries >= 6), TimeSpan.FromSeconds(20), () => "the watcher stopped sampling");
 
         await harness.Deploys.UpdateAsync("w2", d => d with { State = DeployState.Baking, CompletedAt = DateTimeOffset.UtcNow.AddHours(-2) }, default); // the bake window passed
         var result = await EndedAsync(id);
@@ -77,14 +59,15 @@ public sealed class DeployWatcherTests : IAsyncLifetime
         var notice = Assert.Single(harness.Pager.Notices);
         Assert.Equal("WouldRollBack", notice.Kind);
         Assert.Contains("would roll back checkout 1.4.2 in prod (observe mode): errors 0.3 is above 0.05", notice.Summary);
-        Assert.Contains("ended: deploy is Stable", result.Ending);
+        Assert.Contains("ended: stable", result.Ending);
+        Assert.Equal("stable", (await harness.Deploys.GetAsync("w2", default))!.Watch!.Reason);
     }
 
     [Fact]
     public async Task Watch_DryRunCheck_ReportsOnly_WhileAnotherCheckStillActs()
     {
         var dry = ErrorRatio with { Name = "latency", DryRun = true };
-        harness.Metrics.Then(ScriptedMetricSource.Value(0.3));
+        harness.Metrics.Then(HealthyBaseline, HealthyBaseline, ScriptedMetricSource.Value(0.3));
 
         await EndedAsync(await WatchAsync(Watched("w3", DeployMode.Act, dry, ErrorRatio)));
 
@@ -114,8 +97,8 @@ public sealed class DeployWatcherTests : IAsyncLifetime
     [Fact]
     public async Task Watch_ManyRounds_ContinuesAsNew_AndKeepsItsCount()
     {
-        // Three rounds per generation: the second unhealthy sample lands in the next generation.
-        harness.Metrics.Then(ScriptedMetricSource.Value(0.01), ScriptedMetricSource.Value(0.01), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3));
+        // Three rounds per generation (the baseline is the first): the second unhealthy sample lands in the next generation.
+        harness.Metrics.Then(HealthyBaseline, ScriptedMetricSource.Value(0.01), ScriptedMetricSource.Value(0.3), ScriptedMetricSource.Value(0.3));
 
         var result = await EndedAsync(await WatchAsync(Watched("w5"), roundsPerGeneration: 3));
 
@@ -125,7 +108,7 @@ public sealed class DeployWatcherTests : IAsyncLifetime
 
     [Fact]
     public async Task Watch_DeployWithoutChecks_EndsAtOnce() =>
-        Assert.Contains("no checks", (await EndedAsync(await WatchAsync(Record(id: "w6", steps: [Step("only")])))).Ending);
+        Assert.Contains("no checks", (await EndedAsync(await WatchAsync(Record(id: "w6", registeredAt: DateTimeOffset.UtcNow, steps: [Step("only")])))).Ending);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -33,12 +33,56 @@ public sealed class WatchPolicyTests
         Assert.Empty(decisions[2].Breaches); // reported once per run of unhealthy samples
     }
 
+    /// <summary>
+    /// Issue 16, defect 5: only failures in a row counted, so a deploy alternating bad and good never
+    /// breached. <c>failureLimit</c> counts unhealthy samples since the watch began (Argo Rollouts).
+    /// </summary>
     [Fact]
-    public void Next_ARecoveryBeforeTheLimit_StartsTheCountAgain()
+    public void Next_AlternatingBadAndGood_BreachesAtTheFailureLimit()
     {
-        var (_, decisions) = Run(v => Round(verdicts: v), Verdict.Unhealthy, Verdict.Healthy, Verdict.Unhealthy, Verdict.Healthy);
+        var (_, decisions) = Run(v => Round(failureLimit: 3, verdicts: v), Verdict.Unhealthy, Verdict.Healthy, Verdict.Unhealthy, Verdict.Healthy, Verdict.Unhealthy);
+
+        Assert.Equal([0, 0, 0, 0, 1], decisions.Select(d => d.Breaches.Count));
+        var breach = decisions[4].Breaches[0];
+        Assert.Equal((3, 1), (breach.UnhealthySamples, breach.SamplesInARow));
+    }
+
+    /// <summary>Issue 16, defect 4: after a refusal the watcher tries again on the next unhealthy sample, not on a healthy one.</summary>
+    [Fact]
+    public void Rearm_AfterARefusedBreach_TheNextUnhealthySampleBreachesAgain()
+    {
+        var (streaks, decisions) = Run(v => Round(verdicts: v), Verdict.Unhealthy, Verdict.Unhealthy);
+        streaks = WatchPolicy.Rearm(streaks, decisions[1].Breaches);
+
+        var healthy = WatchPolicy.Next(streaks, Round(verdicts: Verdict.Healthy));
+        var unhealthy = WatchPolicy.Next(healthy.Streaks, Round(verdicts: Verdict.Unhealthy));
+
+        Assert.Empty(healthy.Decision.Breaches);
+        Assert.Single(unhealthy.Decision.Breaches);
+    }
+
+    /// <summary>Issue 16, defect 2: a check as bad before the deploy pages "already failing" once and never breaches.</summary>
+    [Fact]
+    public void Next_AlreadyFailingInTheBaseline_PagesOnceInsteadOfBreaching()
+    {
+        var excused = Round(verdicts: Verdict.Unhealthy) is var r ? r with { Checks = [r.Checks[0] with { AlreadyFailing = "already failing before this deploy" }] } : null!;
+        var (_, decisions) = Run(_ => excused, Verdict.Unhealthy, Verdict.Unhealthy, Verdict.Unhealthy);
 
         Assert.All(decisions, d => Assert.Empty(d.Breaches));
+        Assert.Equal([0, 1, 0], decisions.Select(d => d.AlreadyFailing!.Count));
+    }
+
+    /// <summary>Issue 16, defect 4: a round that could not sample at all counts as an error sample, paged once at the limit.</summary>
+    [Fact]
+    public void Next_FaultedRounds_AreErrorsOfTheSamplingCheck_PagedOnce()
+    {
+        var faulted = WatchRound.Faulted("RequestFailedException: storage unavailable", TimeSpan.FromSeconds(15));
+        var (_, decisions) = Run(_ => faulted, Verdict.Error, Verdict.Error, Verdict.Error, Verdict.Error, Verdict.Error);
+
+        Assert.All(decisions, d => Assert.Empty(d.Breaches));
+        var reported = Assert.Single(decisions.SelectMany(d => d.CannotEvaluate));
+        Assert.Equal(WatchPolicy.SamplingCheck, reported.Result.Name);
+        Assert.Equal(WatchDefaults.ConsecutiveErrorLimit - 1, decisions.FindIndex(d => d.CannotEvaluate.Count > 0));
     }
 
     [Fact]

@@ -33,7 +33,12 @@ public sealed class PolicyApiTests(PolicyApiTests.PolicyRuntime fixture) : IClas
         using var noRollback = await runtime.Http.GetAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(second)}");
         Assert.Equal(HttpStatusCode.NotFound, noRollback.StatusCode);
         Assert.Equal("baking", (await runtime.GetJsonAsync($"/api/deploys/{second}"))["state"]!.GetValue<string>());
-        // The warning went out while the first call was answered; the re-send added none.
+        // The warning goes out on the durable notice path and the deploy records its delivery; the re-send added none.
+        await receiver.WaitForAsync(r => r.Any(x => x.Path.StartsWith("slack", StringComparison.Ordinal) && x.Body.Contains(second, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the refusal warning");
+        var notice = await Eventually.ReturnsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/deploys/{second}"))["notices"]?.AsArray().FirstOrDefault(n => (bool?)n!["delivered"] == true),
+            TimeSpan.FromSeconds(20), () => "the refusal was never recorded delivered");
+        Assert.Equal("NotRolledBack", (string?)notice!["kind"]);
         Assert.Single(receiver.Received, r => r.Path.StartsWith("slack", StringComparison.Ordinal) && r.Body.Contains("limit reached", StringComparison.Ordinal) && r.Body.Contains(second, StringComparison.Ordinal));
     }
 
@@ -96,7 +101,7 @@ public sealed class PolicyApiTests(PolicyApiTests.PolicyRuntime fixture) : IClas
         Assert.Contains("autoRollback is off for observe", start["refusal"]!.GetValue<string>(), StringComparison.Ordinal);
         using var noRollback = await runtime.Http.GetAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}");
         Assert.Equal(HttpStatusCode.NotFound, noRollback.StatusCode);
-        Assert.Contains(receiver.Received, r => r.Path.StartsWith("slack", StringComparison.Ordinal) && r.Body.Contains(id, StringComparison.Ordinal));
+        await receiver.WaitForAsync(r => r.Any(x => x.Path.StartsWith("slack", StringComparison.Ordinal) && x.Body.Contains(id, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the refusal warning");
     }
 
     [SkippableFact]

@@ -78,14 +78,18 @@ public sealed class WatcherObserveModeTests
     [SkippableFact]
     public async Task ObserveMode_Breach_OnlyReportsWouldRollBack()
     {
-        await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.4, service: "observed");
+        await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.0, service: "observed");
         await using var receiver = await LocalReceiver.StartAsync();
         await using var runtime = await TestRuntime.StartAsync(
             $"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}",
             $"Rollback:Notifications:Default:SlackWebhookUrl={receiver.BaseUrl}/slack/T0/B0/x");
-        await prometheus.WaitForValueAsync(0.4, TimeSpan.FromSeconds(30));
 
         var (id, _) = await WatchedDeploys.RegisterAsync(runtime, receiver, "observed", mode: "observe");
+        // Healthy before the deploy (its baseline); then the deploy breaks production.
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/deploys/{id}"))["watch"]?["state"]?.GetValue<string>() == "watching",
+            TimeSpan.FromSeconds(30), () => "the watcher never sampled");
+        prometheus.ErrorRatio = 0.4;
         // Two breaching samples 5 s apart take ~13 s alone; a loaded 2-core run has taken 40 s, so the bound is generous.
         await receiver.WaitForAsync(r => r.Any(x => x.Path.StartsWith("slack", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "the would-roll-back message");
 
@@ -110,18 +114,26 @@ public sealed class WatcherAndAlertTests
     [SkippableFact]
     public async Task AlertAndBreachTogether_StartOneRollback()
     {
-        await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.4, service: "both");
+        await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.0, service: "both");
         await using var receiver = await LocalReceiver.StartAsync();
         // The revert fixes production, so the rollback verifies and ends instead of waiting out its window.
         receiver.OnReceived = call => prometheus.ErrorRatio = call.Path == "rollout" ? 0.0 : prometheus.ErrorRatio;
         await using var runtime = await TestRuntime.StartAsync($"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}");
-        await prometheus.WaitForValueAsync(0.4, TimeSpan.FromSeconds(30));
         var (id, _) = await WatchedDeploys.RegisterAsync(runtime, receiver, "both");
+        // Healthy before the deploy (its baseline); then the deploy breaks production.
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/deploys/{id}"))["watch"]?["state"]?.GetValue<string>() == "watching",
+            TimeSpan.FromSeconds(30), () => "the watcher never sampled");
+        prometheus.ErrorRatio = 0.4;
 
-        // The watcher breaches on its second sample, about 5 s in; the alert arrives in the same moment.
-        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        // The watcher breaches on its second unhealthy sample, 5 to 10 s from now; the alert arrives about then.
+        await Task.Delay(TimeSpan.FromSeconds(7));
         var firing = Payloads.AlertmanagerFiring("both", "prod");
-        (await runtime.PostJsonAsync("/api/alerts/alertmanager", firing)).Dispose();
+        using (var alerted = await runtime.PostJsonAsync("/api/alerts/alertmanager", firing))
+        {
+            Assert.True(alerted.IsSuccessStatusCode, await alerted.Content.ReadAsStringAsync());
+        }
+
         // Once reverted, the alert resolves (as Alertmanager would say), so verification need not wait out its window.
         await receiver.WaitForAsync(r => r.Any(x => x.Path == "rollout"), TimeSpan.FromSeconds(60), "the revert");
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", Payloads.Resolved(firing))).Dispose();

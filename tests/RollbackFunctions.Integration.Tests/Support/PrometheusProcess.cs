@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,20 +17,62 @@ namespace RollbackFunctions.Integration.Tests.Support;
 
 /// <summary>
 /// A real Prometheus (Debian package <c>prometheus</c>) on a free loopback port with its own data
-/// folder, scraping every second a metrics endpoint whose value the test sets.
+/// folder, scraping every second a metrics endpoint whose values the test sets: a gauge, and a
+/// request counter by status code as client libraries export it (a code's series exists only once
+/// the test gives it a rate). It can be stopped and started again on the same port and data.
 /// </summary>
 internal sealed class PrometheusProcess : IAsyncDisposable
 {
-    private readonly Process process;
     private readonly WebApplication target;
     private readonly string data;
+    private readonly IReadOnlyList<string> arguments;
+    private readonly ConcurrentDictionary<string, double> counters = new();
+    private readonly Lock scrape = new();
+    private Process process;
+    private DateTime lastScrape = DateTime.UtcNow;
 
-    private PrometheusProcess(Process process, WebApplication target, string data, string baseUrl)
+    private PrometheusProcess(Process process, WebApplication target, string data, string baseUrl, IReadOnlyList<string> arguments)
     {
         this.process = process;
         this.target = target;
         this.data = data;
+        this.arguments = arguments;
         BaseUrl = baseUrl;
+    }
+
+    /// <summary>
+    /// Requests per second the scraped service answers, by status code, as the counter
+    /// <c>http_requests_total{service, environment="prod", code}</c>. A code not in here has no
+    /// series at all: a client library creates <c>code="500"</c> only on the first 500.
+    /// </summary>
+    public ConcurrentDictionary<string, double> RequestRates { get; } = new();
+
+    /// <summary>Stops Prometheus: queries fail with connection refused until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => ChildProcess.StopAsync(process);
+
+    /// <summary>Starts Prometheus again on the same port and data folder, and waits until it answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        process = ChildProcess.Start("/usr/bin/prometheus", arguments);
+        await WaitForValueAsync(ErrorRatio, TimeSpan.FromSeconds(30));
+    }
+
+    private string Scrape(string service)
+    {
+        var text = new StringBuilder($"# TYPE checkout_error_ratio gauge\ncheckout_error_ratio{{service=\"{service}\"}} {ErrorRatio.ToString(CultureInfo.InvariantCulture)}\n# TYPE http_requests_total counter\n");
+        lock (scrape)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var (code, rate) in RequestRates.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                var total = counters.AddOrUpdate(code, 0, (_, count) => count + (rate * (now - lastScrape).TotalSeconds));
+                text.Append(CultureInfo.InvariantCulture, $"http_requests_total{{service=\"{service}\",environment=\"prod\",code=\"{code}\"}} {total}\n");
+            }
+
+            lastScrape = now;
+        }
+
+        return text.ToString();
     }
 
     public string BaseUrl { get; }
@@ -51,9 +95,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var target = builder.Build();
-        target.MapGet("/metrics", () => Results.Text(
-            $"# TYPE checkout_error_ratio gauge\ncheckout_error_ratio{{service=\"{service}\"}} {self!.ErrorRatio.ToString(CultureInfo.InvariantCulture)}\n",
-            "text/plain; version=0.0.4"));
+        target.MapGet("/metrics", () => Results.Text(self!.Scrape(service), "text/plain; version=0.0.4"));
         await target.StartAsync();
         var targetAddress = new Uri(target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -92,9 +134,9 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                   - targets: ['127.0.0.1:{targetAddress.Port}']
             """);
         var port = SharedAzurite.FreePort();
-        var process = ChildProcess.Start("/usr/bin/prometheus",
-            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]);
-        self = new PrometheusProcess(process, target, data, $"http://127.0.0.1:{port}") { ErrorRatio = initialErrorRatio };
+        string[] arguments = [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"];
+        var process = ChildProcess.Start("/usr/bin/prometheus", arguments);
+        self = new PrometheusProcess(process, target, data, $"http://127.0.0.1:{port}", arguments) { ErrorRatio = initialErrorRatio };
         try
         {
             await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));
