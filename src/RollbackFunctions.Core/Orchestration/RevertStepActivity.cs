@@ -32,15 +32,30 @@ public sealed class RevertStepActivity(
             return StepRevertResult.Reverted(row.Detail);
         }
 
+        if (row.Status == StepStatus.Unchanged)
+        {
+            return StepRevertResult.Unchanged(row.Detail);
+        }
+
         row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
         await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{CapturedSummary(input.Captured)}"), cancellationToken);
 
         OrchestrationLog.StepStarted(logger, input.RollbackId, input.StepId, input.Kind, row.Attempts);
         var executor = executors.Find(input.Kind);
-        var result = executor is null
-            ? StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment")
-            : await executor.RevertAsync(input, cancellationToken);
+        StepRevertResult result;
+        if (executor is null)
+        {
+            result = StepRevertResult.Failed($"no executor for step kind '{input.Kind}' in this deployment");
+        }
+        else
+        {
+            (result, row) = await JudgeAsync(executor, input, row, cancellationToken) switch
+            {
+                (null, var judged) => (await executor.RevertAsync(input, cancellationToken), judged),
+                var (decided, judged) => (decided, judged),
+            };
+        }
 
         var status = result.StepStatus;
         await rollbacks.PutStepAsync(
@@ -55,6 +70,49 @@ public sealed class RevertStepActivity(
         OrchestrationLog.StepFinished(logger, input.RollbackId, input.StepId, result.Outcome.ToString(), result.Detail);
         await audit.AppendAsync(Entry(input, AuditActions.StepFinished, result.Outcome.ToString(), result.Detail), cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// The three-state rule before the executor writes anything: reads the target once and returns
+    /// the result when nothing may be written (unchanged, drift, unreadable), or null to go on. The
+    /// decision to restore is stored on the row first, so a retry after a crash restores on.
+    /// </summary>
+    private async Task<(StepRevertResult? Result, RollbackStepRecord Row)> JudgeAsync(IStepExecutor executor, StepRevertRequest input, RollbackStepRecord row, CancellationToken cancellationToken)
+    {
+        if (row.Judgement == RevertJudgement.Restore)
+        {
+            return (null, row);
+        }
+
+        if (input.OverrideDrift)
+        {
+            row = row with { Judgement = RevertJudgement.Restore };
+            await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
+            return (null, row);
+        }
+
+        var observed = await executor.ObserveAsync(new StepObserveRequest(input.DeployId, input.StepId, input.Kind, input.Params) { Captured = input.Captured }, cancellationToken);
+        if (observed.Problem is { } problem)
+        {
+            return observed.Transient
+                ? throw new StepUnavailableException($"could not read {input.StepId}'s target before reverting it: {problem}")
+                : (StepRevertResult.Failed($"could not read the target before reverting it: {problem}"), row);
+        }
+
+        if (observed.State is not { } current)
+        {
+            return (null, row); // not observable: the executor judges inside its revert
+        }
+
+        var (judgement, why) = ThreeStates.Judge(input.Before, input.After, current, input.MaybeApplied);
+        row = row with { Judgement = judgement };
+        await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
+        return judgement switch
+        {
+            RevertJudgement.Unchanged => (StepRevertResult.Unchanged($"nothing to revert: the target {why}"), row),
+            RevertJudgement.Drift => (StepRevertResult.Drifted(why), row),
+            _ => (null, row),
+        };
     }
 
     /// <summary>What the revert returns to, for the audit row a human reads; whole templates are left out.</summary>

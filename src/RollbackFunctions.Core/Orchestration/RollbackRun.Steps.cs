@@ -14,6 +14,9 @@ internal sealed partial class RollbackRun
 {
     private int waitingForApproval;
 
+    /// <summary>Steps in flight at the halt (SAFETY.md 2): reverted when their target differs from before the deploy.</summary>
+    private IReadOnlySet<string> inFlight = new HashSet<string>();
+
     /// <summary>Clusters whose GitOps hold failed, with why.</summary>
     private readonly Dictionary<string, string> unheldClusters = new(StringComparer.Ordinal);
 
@@ -38,7 +41,22 @@ internal sealed partial class RollbackRun
             approved = true;
         }
 
-        var (status, detail) = await RevertWithDeadlineAsync(step, level, approved);
+        var overrideDrift = false;
+        var (status, detail, drift) = await RevertWithDeadlineAsync(step, level, approved, overrideDrift);
+        if (drift)
+        {
+            // The target holds what neither this deploy nor the state before it made: whoever started
+            // the rollback, an operator decides; approving restores the state from before anyway.
+            if (await AwaitApprovalAsync(step, level, detail) is { } refusal)
+            {
+                await RecordStepAsync(step, level, StepStatus.NotApproved, $"drift kept, not reverted: {refusal}");
+                return;
+            }
+
+            overrideDrift = true;
+            (status, detail, _) = await RevertWithDeadlineAsync(step, level, approved, overrideDrift);
+        }
+
         if (status == StepStatus.AwaitingApproval && !approved)
         {
             // The executor found the revert destructive at run time and did nothing yet.
@@ -49,7 +67,7 @@ internal sealed partial class RollbackRun
             }
 
             approved = true;
-            (status, _) = await RevertWithDeadlineAsync(step, level, approved);
+            (status, _, _) = await RevertWithDeadlineAsync(step, level, approved, overrideDrift);
         }
 
         // The revert activity already wrote the step's row; only the run's own tally changes here.
@@ -61,7 +79,7 @@ internal sealed partial class RollbackRun
     /// its deadline pages "rollback stuck" and counts as not reverted; it is not cancelled, and
     /// whatever it reports later lands on the step's row.
     /// </summary>
-    private async Task<(StepStatus Status, string Detail)> RevertWithDeadlineAsync(DeployStep step, int level, bool approved)
+    private async Task<(StepStatus Status, string Detail, bool Drift)> RevertWithDeadlineAsync(DeployStep step, int level, bool approved, bool overrideDrift)
     {
         var settings = input.Settings;
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
@@ -72,6 +90,10 @@ internal sealed partial class RollbackRun
             Approved = approved,
             Captured = step.Captured,
             WaitLimit = deadline,
+            Before = step.Before,
+            After = step.After,
+            MaybeApplied = inFlight.Contains(step.Id),
+            OverrideDrift = overrideDrift,
         };
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();
@@ -86,26 +108,26 @@ internal sealed partial class RollbackRun
                 await RecordStepAsync(step, level, outcome.Status, outcome.Detail);
             }
 
-            return (outcome.Status, outcome.Detail);
+            return (outcome.Status, outcome.Detail, outcome.Drift);
         }
 
         var detail = $"revert of {step.Id} passed its deadline of {deadline}";
         await RecordStepAsync(step, level, StepStatus.TimedOut, detail);
         await PageAsync(PageKind.RollbackStuck, $"rollback of {DeployName} stuck: {detail}; dependent steps stay unreverted");
-        return (StepStatus.TimedOut, detail);
+        return (StepStatus.TimedOut, detail, false);
     }
 
     /// <summary>A revert that threw on every attempt is a failed revert, not a failed rollback.</summary>
-    private static async Task<(StepStatus Status, string Detail, bool Threw)> RevertResultAsync(Task<StepRevertResult> revert)
+    private static async Task<(StepStatus Status, string Detail, bool Threw, bool Drift)> RevertResultAsync(Task<StepRevertResult> revert)
     {
         try
         {
             var result = await revert;
-            return (result.StepStatus, result.Detail, false);
+            return (result.StepStatus, result.Detail, false, result.Outcome == RevertOutcome.Drift);
         }
         catch (TaskFailedException e)
         {
-            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", true);
+            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", true, false);
         }
     }
 
@@ -168,6 +190,10 @@ internal sealed partial class RollbackRun
             .SelectMany((level, index) => level.Select(id => Row(byId[id], index, StepStatus.Pending, "planned")))
             .ToList();
         rows.AddRange(plan.Skipped.Select(id => Row(byId[id], -1, StepStatus.Skipped, $"never applied (was {byId[id].Status})")));
+        foreach (var row in rows.Where(r => plan.InFlight.Contains(r.StepId)))
+        {
+            rows[rows.IndexOf(row)] = row with { Detail = $"planned: maybe applied (was {byId[row.StepId].Status} at the halt), reverted if its target differs from before the deploy" };
+        }
         return rows;
     }
 
