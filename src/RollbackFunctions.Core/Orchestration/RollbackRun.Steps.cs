@@ -187,13 +187,11 @@ internal sealed partial class RollbackRun
     {
         var byId = steps.ToDictionary(s => s.Id);
         var rows = plan.Levels
-            .SelectMany((level, index) => level.Select(id => Row(byId[id], index, StepStatus.Pending, "planned")))
+            .SelectMany((level, index) => level.Select(id => Row(byId[id], index, StepStatus.Pending, plan.InFlight.Contains(id)
+                ? $"planned: maybe applied (was {byId[id].Status} at the halt), reverted if its target differs from before the deploy"
+                : "planned")))
             .ToList();
         rows.AddRange(plan.Skipped.Select(id => Row(byId[id], -1, StepStatus.Skipped, $"never applied (was {byId[id].Status})")));
-        foreach (var row in rows.Where(r => plan.InFlight.Contains(r.StepId)))
-        {
-            rows[rows.IndexOf(row)] = row with { Detail = $"planned: maybe applied (was {byId[row.StepId].Status} at the halt), reverted if its target differs from before the deploy" };
-        }
         return rows;
     }
 
