@@ -16,6 +16,12 @@ public sealed record TargetState
 
     public IReadOnlyDictionary<string, string> Hidden { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The state shows only part of what the step may change (a database's schema, not its rows): a
+    /// target equal to before proves nothing when the deploy's own state was equal to before too.
+    /// </summary>
+    public bool Partial { get; init; }
+
     /// <summary>Same parts with the same values: the target holds the same state.</summary>
     public bool SameAs(TargetState other) => Same(Shown, other.Shown) && Same(Hidden, other.Hidden);
 

@@ -33,6 +33,14 @@ public static class ThreeStates
             return (RevertJudgement.Restore, $"no state kept from before the deploy; now {current.Summary()}");
         }
 
+        if (current.SameAs(before) && before.Partial && after?.SameAs(before) != false)
+        {
+            // A data-only migration leaves the schema as it was: the state read cannot tell.
+            return after is null
+                ? (RevertJudgement.Drift, $"drift: cannot tell whether this step changed its target: what it made was not recorded and the part that can be read ({before.Summary()}) is as before the deploy")
+                : (RevertJudgement.Restore, $"made no change the rule can read ({before.Summary()}); its own revert decides");
+        }
+
         if (current.SameAs(before))
         {
             return (RevertJudgement.Unchanged, $"already holds the state from before the deploy ({before.Summary()})");

@@ -55,6 +55,13 @@ public sealed class RevertStepActivity(
                 (null, var judged) => (await executor.RevertAsync(input, cancellationToken), judged),
                 var (decided, judged) => (decided, judged),
             };
+            if (result.Outcome == RevertOutcome.Unchanged && row.Judgement is null && row.Attempts > 1)
+            {
+                // An executor that judges for itself (terraform, git, webhook) cannot tell its own
+                // earlier attempt from a target that never changed: an earlier attempt of this
+                // rollback reached it, so it is not called unchanged.
+                result = StepRevertResult.Reverted($"an earlier attempt of this rollback restored it; now: {result.Detail}");
+            }
         }
 
         var status = result.StepStatus;

@@ -102,7 +102,8 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
         if (!changes.HasChanges)
         {
-            return StepRevertResult.Reverted($"{what}: no changes, the infrastructure already matches it");
+            // Terraform's own comparison of the infrastructure with the state from before the deploy.
+            return StepRevertResult.Unchanged($"{what}: no changes, the infrastructure already matches it");
         }
 
         var destructive = changes.Destructive(options.Value.ProtectedTypes);
