@@ -45,7 +45,6 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
     [Theory]
     [InlineData(400)]
     [InlineData(404)]
-    [InlineData(409)]
     public async Task Revert_TheReceiverRefuses_IsAFailedRevert(int status)
     {
         receiver.Statuses["rollout"] = status;
@@ -54,6 +53,20 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
 
         Assert.Equal(RevertOutcome.Failed, result.Outcome);
         Assert.Contains($"answered {status}", result.Detail);
+    }
+
+    /// <summary>Three states for a target only the receiver can read: 409 is its drift, and the approved rerun says so.</summary>
+    [Fact]
+    public async Task Revert_409_IsDrift_AndTheApprovedRerunCarriesItsOwnKey()
+    {
+        receiver.Statuses["rollout"] = 409;
+
+        var drift = await executor.RevertAsync(Revert("rollout"), default);
+        receiver.Statuses.TryRemove("rollout", out _);
+        var approved = await executor.RevertAsync(Revert("rollout") with { OverrideDrift = true }, default);
+
+        Assert.Equal((RevertOutcome.Drift, RevertOutcome.Reverted), (drift.Outcome, approved.Outcome));
+        Assert.Equal(["rb-d1:rollout", "rb-d1:rollout:drift-approved"], receiver.Received.Select(r => r.IdempotencyKey));
     }
 
     [Fact]
