@@ -26,7 +26,7 @@ public sealed class InFlightStepTests : IAsyncLifetime
         Assert.Equal(StepStatus.Reverted, result.Steps["rollout"]);
         Assert.Equal(StepStatus.Reverted, result.Steps["schema"]);
         Assert.Equal(("1.4.1", "v1"), (harness.Targets["app"], harness.Targets["schema"]));
-        Assert.True(harness.Targets.Spans["rollout"].End < harness.Targets.Spans["schema"].Start, "the schema was reverted under a rollout in flight");
+        Assert.True(harness.Targets.Span("rollout").End < harness.Targets.Span("schema").Start, "the schema was reverted under a rollout in flight");
     }
 
     [Fact]

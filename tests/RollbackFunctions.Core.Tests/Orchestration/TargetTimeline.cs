@@ -28,12 +28,16 @@ internal sealed class TargetTimeline(StandInTargets targets)
         return this;
     }
 
-    /// <summary>CI changes the step's target and reports it (applied, failed or running).</summary>
+    /// <summary>CI changes the step's target and reports it (applied, failed or running; pending: not yet).</summary>
     public async Task<TargetTimeline> ApplyAsync(string stepId, string value, StepStatus report = StepStatus.Applied)
     {
         var step = Deploy.FindStep(stepId)!;
         targets[(string)step.Params["target"]!] = value;
-        await ReportAsync(stepId, report);
+        if (report != StepStatus.Pending)
+        {
+            await ReportAsync(stepId, report);
+        }
+
         return this;
     }
 

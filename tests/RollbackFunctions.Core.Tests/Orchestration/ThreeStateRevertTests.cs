@@ -85,7 +85,7 @@ public sealed class ThreeStateRevertTests : IAsyncLifetime
     {
         harness.Targets["app"] = "1.4.1";
         var timeline = await (await new TargetTimeline(harness.Targets).RegisterAsync(Step("rollout", "app"))).ApplyAsync("rollout", "1.4.2");
-        harness.Targets.CrashOnce("rollout", afterWriting: true);
+        harness.Targets.CrashOnce("app", afterWriting: true);
 
         var result = await harness.WaitAsync(await harness.StartAsync(timeline.Deploy));
 

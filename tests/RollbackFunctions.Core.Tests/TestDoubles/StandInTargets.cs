@@ -25,8 +25,11 @@ internal sealed class StandInTargets : IStepExecutor
     /// <summary>Every effective write, in order.</summary>
     public ConcurrentQueue<TargetWrite> Writes { get; } = new();
 
-    /// <summary>When each step's revert started and ended (sequence numbers), to check order.</summary>
-    public ConcurrentDictionary<string, (long Start, long End)> Spans { get; } = new();
+    /// <summary>When each revert (by Idempotency-Key) first started, in sequence numbers, to check order.</summary>
+    public ConcurrentDictionary<string, long> Starts { get; } = new();
+
+    /// <summary>When each revert (by Idempotency-Key) last finished.</summary>
+    public ConcurrentDictionary<string, long> Ends { get; } = new();
 
     /// <summary>Called as each revert starts.</summary>
     public Action<string>? BeforeRevert { get; set; }
@@ -37,8 +40,15 @@ internal sealed class StandInTargets : IStepExecutor
         set => values[target] = value;
     }
 
-    /// <summary>The next revert of <paramref name="stepId"/> throws once: before writing, or after.</summary>
-    public void CrashOnce(string stepId, bool afterWriting) => crashOnce[stepId] = afterWriting;
+    /// <summary>The next revert of <paramref name="target"/> throws once: before writing, or after.</summary>
+    public void CrashOnce(string target, bool afterWriting) => crashOnce[target] = afterWriting;
+
+    /// <summary>The span of the one revert of a step, whatever the rollback.</summary>
+    public (long Start, long End) Span(string stepId)
+    {
+        var key = Starts.Keys.Single(k => k.EndsWith($":{stepId}", StringComparison.Ordinal));
+        return (Starts[key], Ends.GetValueOrDefault(key, long.MaxValue));
+    }
 
     public string? ValidateParams(JsonObject parameters) => parameters["target"] is null ? "params.target is required" : null;
 
@@ -53,12 +63,12 @@ internal sealed class StandInTargets : IStepExecutor
 
     public Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
-        var start = Interlocked.Increment(ref sequence);
+        var key = $"{request.RollbackId}:{request.StepId}";
+        Starts.TryAdd(key, Interlocked.Increment(ref sequence));
         BeforeRevert?.Invoke(request.StepId);
         var target = Name(request.Params);
         var wanted = (string?)request.Captured?["value"] ?? "";
-        var key = $"{request.RollbackId}:{request.StepId}";
-        var crash = crashOnce.TryRemove(request.StepId, out var afterWriting);
+        var crash = crashOnce.TryRemove(target, out var afterWriting);
         if (crash && !afterWriting)
         {
             throw new InvalidOperationException($"stand-in crash before writing {target}");
@@ -85,7 +95,7 @@ internal sealed class StandInTargets : IStepExecutor
             throw new InvalidOperationException($"stand-in crash after writing {target}");
         }
 
-        Spans[request.StepId] = (start, Interlocked.Increment(ref sequence));
+        Ends[key] = Interlocked.Increment(ref sequence);
         return Task.FromResult(StepRevertResult.Reverted(detail));
     }
 
