@@ -20,7 +20,7 @@ public sealed class RevertSafetyPropertyTests : IAsyncLifetime
     private readonly RollbackHarness harness = new();
     private int run;
 
-    private static long Cases => long.TryParse(Environment.GetEnvironmentVariable("ROLLBACK_PROPERTY_CASES"), out var n) ? n : 6;
+    private static long Cases => long.TryParse(Environment.GetEnvironmentVariable("ROLLBACK_PROPERTY_CASES"), out var n) ? n : 4;
 
     [Fact]
     public async Task Rollback_AnyTimeline_KeepsTheSafetyInvariants() =>
