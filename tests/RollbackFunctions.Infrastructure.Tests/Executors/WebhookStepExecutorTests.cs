@@ -70,6 +70,19 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Revert_2xxSayingUnchanged_IsUnchanged_AnyOther2xxReverted()
+    {
+        await using var stub = await StubServer.StartAsync(request => request.PathAndQuery.EndsWith("/same", StringComparison.Ordinal)
+            ? new StubReply(200, """{"outcome":"unchanged"}""")
+            : new StubReply(200, """{"outcome":42}"""));
+
+        var same = await executor.RevertAsync(Revert("same") with { Params = new JsonObject { ["revertUrl"] = $"{stub.BaseUrl}/same" } }, default);
+        var other = await executor.RevertAsync(Revert("other") with { Params = new JsonObject { ["revertUrl"] = $"{stub.BaseUrl}/other" } }, default);
+
+        Assert.Equal((RevertOutcome.Unchanged, RevertOutcome.Reverted), (same.Outcome, other.Outcome));
+    }
+
+    [Fact]
     public async Task Revert_2xx_IsReverted_WithTheSameIdempotencyKeyEveryTime()
     {
         await executor.RevertAsync(Revert("rollout"), default);
