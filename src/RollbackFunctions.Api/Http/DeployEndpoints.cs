@@ -156,7 +156,10 @@ public sealed class DeployEndpoints(
             ApiJson.Replies);
     }
 
-    /// <summary><c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed"}</c>.</summary>
+    /// <summary>
+    /// <c>POST /api/deploys/{deployId}/steps/{stepId}</c> with <c>{"status": "applied" | "failed" | "running"}</c>.
+    /// Applied and failed read the state the step made (the three-state rule's <c>after</c>).
+    /// </summary>
     public async Task<IResult> ReportStepAsync(HttpRequest request, string deployId, string stepId, CancellationToken cancellationToken)
     {
         var (caller, refusal) = access.Authorize(request, ApiRole.Ci);
@@ -171,9 +174,9 @@ public sealed class DeployEndpoints(
             return problem;
         }
 
-        if (report!.Status is not (StepStatus.Applied or StepStatus.Failed))
+        if (report!.Status is not (StepStatus.Applied or StepStatus.Failed or StepStatus.Running))
         {
-            return Problems.BadRequest("status must be 'applied' or 'failed'");
+            return Problems.BadRequest("status must be 'applied', 'failed' or 'running'");
         }
 
         if (await FindAsync(deployId, cancellationToken) is not { } deploy)
@@ -186,21 +189,23 @@ public sealed class DeployEndpoints(
             return Problems.OutOfScope(deploy.Service, deploy.Environment);
         }
 
-        if (deploy.FindStep(stepId) is null)
+        if (deploy.FindStep(stepId) is not { } step)
         {
             return Problems.NotFound($"deploy {deployId} has no step {stepId}");
         }
 
-        // Recorded even when halted: what CI really changed must be on record.
-        var updated = await deploys.UpdateAsync(deployId, d => d.WithStepStatus(stepId, report.Status, clock.GetUtcNow()), cancellationToken);
+        var after = report.Status == StepStatus.Running ? null : (await capture.ObserveAfterAsync(deployId, step, cancellationToken)).State;
+
+        // Recorded even when halted: what CI really changed must be on record (evidence for a forced rollback).
+        var updated = await deploys.UpdateAsync(deployId, d => d.Reported(stepId, report.Status, after, clock.GetUtcNow()), cancellationToken);
         if (updated!.RollbackId is not { } rollbackId)
         {
             await AuditAsync(deployId, caller, AuditActions.StepReported, new { deployId, stepId, report.Status }, report.Status.ToString(), $"step {stepId} of deploy {deployId} reported {report.Status}", cancellationToken);
             return Results.Json(DeployView.Of(updated, clock.GetUtcNow()), ApiJson.Replies);
         }
 
-        // The rollback fixed its plan when it halted the deploy: a step applied since is not in it.
-        var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is NOT part of that rollback: revert it by hand, or force a new rollback once {rollbackId} ends";
+        // A step in flight at the halt is in the rollback's plan as maybe applied; any other is not.
+        var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is recorded. If {rollbackId} planned it as in flight (see its status), it compares the target with the state before the deploy; otherwise revert it by hand, or force a new rollback once {rollbackId} ends";
         ApiLog.StepReportedAfterHalt(logger, deployId, stepId, report.Status.ToString(), rollbackId);
         await audit.AppendAsync(new AuditEntry(rollbackId, caller.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
         return Problems.Conflict(warning);
@@ -225,8 +230,21 @@ public sealed class DeployEndpoints(
             return Problems.OutOfScope(deploy.Service, deploy.Environment);
         }
 
+        // Completion reports every pending or running step applied: read the state each made.
+        var afters = new Dictionary<string, Core.Executors.TargetState>();
+        if (deploy.State == DeployState.Active)
+        {
+            foreach (var step in deploy.Steps.Where(s => s.Status is StepStatus.Pending or StepStatus.Running))
+            {
+                if ((await capture.ObserveAfterAsync(deployId, step, cancellationToken)).State is { } state)
+                {
+                    afters[step.Id] = state;
+                }
+            }
+        }
+
         var now = clock.GetUtcNow();
-        var updated = await deploys.UpdateAsync(deployId, d => d.Completed(now), cancellationToken);
+        var updated = await deploys.UpdateAsync(deployId, d => d.Completed(now, afters), cancellationToken);
         if (updated!.State is not (DeployState.Baking or DeployState.Stable))
         {
             return Problems.Conflict($"deploy {deployId} is {updated.State}: it cannot complete");

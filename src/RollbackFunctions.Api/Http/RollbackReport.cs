@@ -115,7 +115,10 @@ public static class RollbackReport
 
     private static void Layers(StringBuilder md, IReadOnlyList<RollbackStepRecord> steps)
     {
+        // Unchanged is counted apart: nothing was restored there, and a reader must not count it as reverted.
+        var counts = steps.GroupBy(s => s.Status).OrderBy(g => g.Key.ToString(), StringComparer.Ordinal).Select(g => $"{g.Count()} {StatusName(g.Key)}");
         md.AppendLine("## Each layer").AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Steps: {string.Join(", ", counts)}.").AppendLine()
             .AppendLine("| step | kind | level | outcome | attempts | took | detail |")
             .AppendLine("|---|---|---|---|---|---|---|");
         foreach (var step in steps)
@@ -125,6 +128,9 @@ public static class RollbackReport
 
         md.AppendLine();
     }
+
+    private static string StatusName(StepStatus status) =>
+        status == StepStatus.Unchanged ? "unchanged (already as before the deploy; nothing restored)" : status.ToString();
 
     private static void Humans(StringBuilder md, IReadOnlyList<RollbackStepRecord> steps, AuditTrail audit)
     {

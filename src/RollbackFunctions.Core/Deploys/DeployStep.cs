@@ -30,4 +30,13 @@ public sealed record DeployStep(
     /// the state the revert returns to. Null for kinds that need nothing (webhook).
     /// </summary>
     public JsonObject? Captured { get; init; }
+
+    /// <summary>The target's state before the deploy, read at registration: what a revert restores.</summary>
+    public Executors.TargetState? Before { get; init; }
+
+    /// <summary>The state the deploy made, read when CI reported the step applied (or failed).</summary>
+    public Executors.TargetState? After { get; init; }
+
+    /// <summary>CI reported the step applied after a rollback halted the deploy: live, whatever the rollback decided.</summary>
+    public bool ReportedAfterHalt { get; init; }
 }

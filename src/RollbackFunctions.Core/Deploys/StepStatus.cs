@@ -41,11 +41,30 @@ public enum StepStatus
 
     /// <summary>The rollback was aborted before this step ran.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The target already held the state from before the deploy when the rollback looked: nothing
+    /// needed restoring (the deploy never changed it, or someone put it back). Terminal; never counted as reverted.
+    /// </summary>
+    Unchanged,
+
+    /// <summary>CI reported the step started and not finished: at a halt it is maybe applied (in flight).</summary>
+    Running,
 }
 
 /// <summary>Rules over <see cref="StepStatus"/>.</summary>
 public static class StepStatusRules
 {
+    /// <summary>
+    /// The step may be changing its target right now (SAFETY.md 2): CI said it runs, or it is pending
+    /// and everything it depends on is applied, so CI may have started it just before the halt. Such a
+    /// step is reverted when its target differs from the state before the deploy, and what it depends
+    /// on waits for it.
+    /// </summary>
+    public static bool MaybeInFlight(this DeployStep step, IReadOnlyDictionary<string, DeployStep> byId) =>
+        step.Status == StepStatus.Running
+        || (step.Status == StepStatus.Pending && step.DependsOn.All(d => byId.TryGetValue(d, out var dep) && dep.Status is StepStatus.Applied or StepStatus.Failed));
+
     /// <summary>
     /// The step changed the world and nothing has undone it: CI applied it, or it failed midway (a
     /// half-applied change is still a change), or an earlier rollback left it unreverted, or one

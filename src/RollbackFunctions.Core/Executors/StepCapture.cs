@@ -21,12 +21,12 @@ public sealed class StepCapture(StepExecutorCatalog executors)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(Limit);
-        var preparations = await Task.WhenAll(record.Steps.Select(step => PrepareAsync(record.DeployId, step, limit.Token)));
+        var preparations = await Task.WhenAll(record.Steps.Select(step => PrepareAsync(record.DeployId, record.Version, step, limit.Token)));
 
         var problems = record.Steps.Zip(preparations)
             .Select((pair, index) => (Path: $"steps[{index}]", pair.Second))
             .Where(p => p.Second.Problem is not null)
-            .ToDictionary(p => p.Path, p => new[] { $"could not read the target before the deploy: {p.Second.Problem}" });
+            .ToDictionary(p => p.Path, p => new[] { p.Second.AlreadyApplied ? p.Second.Problem! : $"could not read the target before the deploy: {p.Second.Problem}" });
         if (problems.Count > 0)
         {
             return (null, new CaptureFailure(problems, preparations.Where(p => p.Problem is not null).All(p => p.Transient)));
@@ -35,12 +35,38 @@ public sealed class StepCapture(StepExecutorCatalog executors)
         var steps = record.Steps.Zip(preparations, (step, prepared) => step with
         {
             Captured = prepared.Captured,
+            Before = prepared.Before,
             RevertMode = prepared.ManualOnly ? RevertMode.Manual : step.RevertMode,
         }).ToList();
         return (record with { Steps = steps }, null);
     }
 
-    private async Task<StepPreparation> PrepareAsync(string deployId, DeployStep step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the state a step's deploy made, when CI reports it applied or failed: the <c>after</c> of
+    /// the three-state rule. Null when the kind cannot be read, or the read failed (the report
+    /// stands; the revert then treats anything but "before" as drift).
+    /// </summary>
+    public async Task<(TargetState? State, string? Problem)> ObserveAfterAsync(string deployId, DeployStep step, CancellationToken cancellationToken)
+    {
+        if (executors.Find(step.Kind) is not { } executor || step.RevertMode == RevertMode.Manual)
+        {
+            return (null, null);
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Limit);
+        try
+        {
+            var observed = await executor.ObserveAsync(new StepObserveRequest(deployId, step.Id, step.Kind, step.Params) { Captured = step.Captured }, limit.Token);
+            return (observed.State, observed.Problem);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private async Task<StepPreparation> PrepareAsync(string deployId, string version, DeployStep step, CancellationToken cancellationToken)
     {
         if (executors.Find(step.Kind) is not { } executor || step.RevertMode == RevertMode.Manual)
         {
@@ -49,7 +75,11 @@ public sealed class StepCapture(StepExecutorCatalog executors)
 
         try
         {
-            return await executor.PrepareAsync(new StepPrepareRequest(deployId, step.Id, step.Kind, step.Params), cancellationToken);
+            var prepared = await executor.PrepareAsync(new StepPrepareRequest(deployId, step.Id, step.Kind, step.Params) { Version = version }, cancellationToken);
+            return prepared.AlreadyApplied
+                // Capturing now would keep the deploy's own state as "before": the revert would restore nothing and say reverted.
+                ? prepared with { Problem = $"step {step.Id} was registered after applying: {prepared.Problem ?? "its target already runs this deploy's version"}; register before applying, or set params.toRevision to say what to restore" }
+                : prepared;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

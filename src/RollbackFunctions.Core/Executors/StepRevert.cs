@@ -39,6 +39,18 @@ public sealed record StepRevertRequest(
 
     /// <summary>How long is left until <see cref="DeadlineAt"/> (or <see cref="WaitLimit"/> when not known).</summary>
     public TimeSpan Remaining(DateTimeOffset now) => DeadlineAt is { } at ? at - now : WaitLimit;
+
+    /// <summary>The target's state before the deploy, kept at registration (<see cref="Deploys.DeployStep.Before"/>).</summary>
+    public TargetState? Before { get; init; }
+
+    /// <summary>The state the deploy made, kept when CI reported the step applied (<see cref="Deploys.DeployStep.After"/>).</summary>
+    public TargetState? After { get; init; }
+
+    /// <summary>The step was in flight at the halt (SAFETY.md 2): reverted when its target differs from before.</summary>
+    public bool MaybeApplied { get; init; }
+
+    /// <summary>An operator approved restoring the state from before the deploy over a drift.</summary>
+    public bool OverrideDrift { get; init; }
 }
 
 /// <summary>How a revert ended.</summary>
@@ -55,6 +67,15 @@ public enum RevertOutcome
     /// it runs only once an operator approves.
     /// </summary>
     NeedsApproval,
+
+    /// <summary>The target already held the state from before the deploy: nothing was written.</summary>
+    Unchanged,
+
+    /// <summary>
+    /// The target holds neither the state from before the deploy nor the one it made: nothing was
+    /// written; an operator decides (<see cref="StepRevertResult.Detail"/> sums up the three states).
+    /// </summary>
+    Drift,
 
     /// <summary>
     /// The change was made but the layer did not come back in time (a rollout that never became
@@ -80,12 +101,15 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     public static StepRevertResult Failed(string detail) => new(RevertOutcome.Failed, detail);
     public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);
     public static StepRevertResult TimedOut(string detail) => new(RevertOutcome.TimedOut, detail);
+    public static StepRevertResult Unchanged(string detail) => new(RevertOutcome.Unchanged, detail);
+    public static StepRevertResult Drifted(string detail) => new(RevertOutcome.Drift, detail);
 
     /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
     public StepStatus StepStatus => Outcome switch
     {
         RevertOutcome.Reverted => StepStatus.Reverted,
-        RevertOutcome.NeedsApproval => StepStatus.AwaitingApproval,
+        RevertOutcome.NeedsApproval or RevertOutcome.Drift => StepStatus.AwaitingApproval,
+        RevertOutcome.Unchanged => StepStatus.Unchanged,
         RevertOutcome.TimedOut => StepStatus.TimedOut,
         _ => StepStatus.RevertFailed,
     };

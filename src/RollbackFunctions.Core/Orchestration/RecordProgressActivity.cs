@@ -70,6 +70,7 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
             Attempts = Math.Max(decided.Attempts, existing?.Attempts ?? 0),
             StartedAt = decided.StartedAt ?? existing?.StartedAt,
             FinishedAt = decided.FinishedAt ?? (open ? null : clock.GetUtcNow()),
+            Judgement = decided.Judgement ?? existing?.Judgement,
         };
     }
 }

@@ -14,6 +14,9 @@ internal sealed partial class RollbackRun
 {
     private int waitingForApproval;
 
+    /// <summary>Steps in flight at the halt (SAFETY.md 2): reverted when their target differs from before the deploy.</summary>
+    private IReadOnlySet<string> inFlight = new HashSet<string>();
+
     /// <summary>Clusters whose GitOps hold failed, with why.</summary>
     private readonly Dictionary<string, string> unheldClusters = new(StringComparer.Ordinal);
 
@@ -38,7 +41,21 @@ internal sealed partial class RollbackRun
             approved = true;
         }
 
-        var result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null);
+        var overrideDrift = false;
+        var result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null, overrideDrift);
+        if (result.Drift)
+        {
+            // The target holds what neither this deploy nor the state before it made: whoever started
+            // the rollback, an operator decides; approving restores the state from before anyway.
+            if (await AwaitApprovalAsync(step, level, result.Detail, planDigest: null) is { } refusal)
+            {
+                await RecordStepAsync(step, level, StepStatus.NotApproved, $"drift kept, not reverted: {refusal}");
+                return;
+            }
+
+            overrideDrift = true;
+            result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null, overrideDrift);
+        }
 
         // The executor found the revert destructive at run time and did nothing yet. An approval binds
         // to the plan or effect it showed (SAFETY.md 3): one given before any plan was shown (revert
@@ -54,7 +71,7 @@ internal sealed partial class RollbackRun
             }
 
             approved = true;
-            result = await RevertWithDeadlineAsync(step, level, approved, result.PlanDigest);
+            result = await RevertWithDeadlineAsync(step, level, approved, result.PlanDigest, overrideDrift);
         }
 
         // The revert activity already wrote the step's row; only the run's own tally changes here.
@@ -64,15 +81,15 @@ internal sealed partial class RollbackRun
     /// <summary>How many times one step asks an operator before a plan that keeps changing counts as a failed revert.</summary>
     private const int MaxApprovalAsks = 3;
 
-    /// <summary>What one revert attempt came to: its status and detail, the digest it asks approval for, and the approved digest it ran with.</summary>
-    private sealed record StepOutcome(StepStatus Status, string Detail, string? PlanDigest, string? RanWith);
+    /// <summary>What one revert attempt came to: its status and detail, the digest it asks approval for, the approved digest it ran with, and whether it found drift.</summary>
+    private sealed record StepOutcome(StepStatus Status, string Detail, string? PlanDigest, string? RanWith, bool Drift);
 
     /// <summary>
     /// Runs the revert activity (with its retry policy) against the step's deadline. A revert past
     /// its deadline pages "rollback stuck" and counts as not reverted; it is not cancelled, and
     /// whatever it reports later lands on the step's row.
     /// </summary>
-    private async Task<StepOutcome> RevertWithDeadlineAsync(DeployStep step, int level, bool approved, string? planDigest)
+    private async Task<StepOutcome> RevertWithDeadlineAsync(DeployStep step, int level, bool approved, string? planDigest, bool overrideDrift)
     {
         var settings = input.Settings;
         var retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
@@ -85,6 +102,10 @@ internal sealed partial class RollbackRun
             WaitLimit = deadline,
             DeadlineAt = context.CurrentUtcDateTime + deadline,
             PlanDigest = planDigest,
+            Before = step.Before,
+            After = step.After,
+            MaybeApplied = inFlight.Contains(step.Id),
+            OverrideDrift = overrideDrift,
         };
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();
@@ -99,26 +120,26 @@ internal sealed partial class RollbackRun
                 await RecordStepAsync(step, level, outcome.Status, outcome.Detail);
             }
 
-            return new StepOutcome(outcome.Status, outcome.Detail, outcome.PlanDigest, planDigest);
+            return new StepOutcome(outcome.Status, outcome.Detail, outcome.PlanDigest, planDigest, outcome.Drift);
         }
 
         var detail = $"revert of {step.Id} passed its deadline of {deadline}";
         await RecordStepAsync(step, level, StepStatus.TimedOut, detail);
         await PageAsync(PageKind.RollbackStuck, $"rollback of {DeployName} stuck: {detail}; dependent steps stay unreverted");
-        return new StepOutcome(StepStatus.TimedOut, detail, null, planDigest);
+        return new StepOutcome(StepStatus.TimedOut, detail, null, planDigest, Drift: false);
     }
 
     /// <summary>A revert that threw on every attempt is a failed revert, not a failed rollback.</summary>
-    private static async Task<(StepStatus Status, string Detail, string? PlanDigest, bool Threw)> RevertResultAsync(Task<StepRevertResult> revert)
+    private static async Task<(StepStatus Status, string Detail, string? PlanDigest, bool Threw, bool Drift)> RevertResultAsync(Task<StepRevertResult> revert)
     {
         try
         {
             var result = await revert;
-            return (result.StepStatus, result.Detail, result.PlanDigest, false);
+            return (result.StepStatus, result.Detail, result.PlanDigest, false, result.Outcome == RevertOutcome.Drift);
         }
         catch (TaskFailedException e)
         {
-            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", null, true);
+            return (StepStatus.RevertFailed, $"every attempt failed; the last: {e.FailureDetails.ErrorMessage}", null, true, false);
         }
     }
 
@@ -187,7 +208,9 @@ internal sealed partial class RollbackRun
     {
         var byId = steps.ToDictionary(s => s.Id);
         var rows = plan.Levels
-            .SelectMany((level, index) => level.Select(id => Row(byId[id], index, StepStatus.Pending, "planned")))
+            .SelectMany((level, index) => level.Select(id => Row(byId[id], index, StepStatus.Pending, plan.InFlight.Contains(id)
+                ? $"planned: maybe applied (was {byId[id].Status} at the halt), reverted if its target differs from before the deploy"
+                : "planned")))
             .ToList();
         rows.AddRange(plan.Skipped.Select(id => Row(byId[id], -1, StepStatus.Skipped, $"never applied (was {byId[id].Status})")));
         return rows;

@@ -61,6 +61,7 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         deploy = await context.CallActivityAsync<DeployRecord>(nameof(HaltDeployActivity), new HaltRequest(input.RollbackId, input.DeployId), StorageRetry);
         graph = ReversePlanner.GraphOf(deploy.Steps);
         var plan = ReversePlanner.Plan(deploy.Steps);
+        inFlight = plan.InFlight;
         foreach (var skipped in plan.Skipped)
         {
             statuses[skipped] = StepStatus.Skipped;
@@ -204,12 +205,14 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         return context.CallActivityAsync<bool>(nameof(RecordProgressActivity), update, StorageRetry);
     }
 
-    /// <summary>What was and was not reverted, for summaries and pages.</summary>
+    /// <summary>What was and was not reverted, for summaries and pages; unchanged steps apart, never as reverted.</summary>
     private string Tally()
     {
-        var reverted = statuses.Where(s => s.Value == StepStatus.Reverted).Select(s => s.Key).Order().ToList();
+        var reverted = statuses.Where(s => s.Value == StepStatus.Reverted).Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
+        var unchanged = statuses.Where(s => s.Value == StepStatus.Unchanged).Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
         var left = statuses.Where(s => s.Value.LeftUnreverted()).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} ({s.Value})").ToList();
         return $"reverted {(reverted.Count == 0 ? "nothing" : string.Join(", ", reverted))}"
+            + (unchanged.Count == 0 ? "" : $"; unchanged (already as before the deploy) {string.Join(", ", unchanged)}")
             + (left.Count == 0 ? "" : $"; not reverted {string.Join(", ", left)}");
     }
 }

@@ -8,6 +8,9 @@ namespace RollbackFunctions.Core.Planning;
 /// <param name="Skipped">Steps never applied: nothing to revert.</param>
 public sealed record RevertPlan(IReadOnlyList<IReadOnlyList<string>> Levels, IReadOnlyList<string> Skipped)
 {
+    /// <summary>Planned steps that were in flight at the halt (maybe applied), among <see cref="Levels"/>.</summary>
+    public IReadOnlySet<string> InFlight { get; init; } = new HashSet<string>();
+
     /// <summary>The steps in the order they will be started.</summary>
     public IEnumerable<string> InOrder => Levels.SelectMany(level => level);
 }

@@ -9,6 +9,11 @@ namespace RollbackFunctions.Core.Ports;
 /// Contract: <see cref="RevertAsync"/> is idempotent. Reverting a step already reverted must
 /// leave the world as it is and report <see cref="RevertOutcome.Reverted"/>: Durable retries and
 /// crash recovery may call it more than once.
+/// Three states (SAFETY.md 1): the executor reads its target as a <see cref="TargetState"/> before
+/// the deploy (<see cref="StepPreparation.Before"/>), when CI reports the step applied and at revert
+/// (<see cref="ObserveAsync"/>); <see cref="ThreeStates"/> decides from them, so the executor's
+/// <see cref="RevertAsync"/> runs only when the target still holds what the deploy made, or an
+/// operator approved overwriting a drift.
 /// </summary>
 public interface IStepExecutor
 {
@@ -31,6 +36,13 @@ public interface IStepExecutor
     /// </summary>
     Task<StepRehearsal> RehearseAsync(StepRevertRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(StepRehearsal.NotRehearsable($"{Kind} steps offer no dry run"));
+
+    /// <summary>
+    /// Reads what the target holds now, in the form <see cref="StepPreparation.Before"/> has. Kinds
+    /// whose target cannot be read keep this default and judge inside their revert (webhook).
+    /// </summary>
+    Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(TargetObservation.NotObservable);
 
     /// <summary>Reverts the step. Expected failures are outcomes, not exceptions.</summary>
     Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken);

@@ -96,4 +96,11 @@ public sealed record RollbackStepRecord(
 
     /// <summary>While the step waits for approval of a plan or effect: its SHA-256, which an approval must name.</summary>
     public string? PlanDigest { get; init; }
+
+    /// <summary>
+    /// What the three-state rule decided for this step in this rollback. Kept so a retried revert
+    /// whose first attempt already restored the state goes on restoring (and waiting), instead of
+    /// finding "the state from before" and calling its own work unchanged.
+    /// </summary>
+    public Executors.RevertJudgement? Judgement { get; init; }
 }

@@ -18,6 +18,10 @@ namespace RollbackFunctions.Infrastructure.Executors;
 /// 4xx is the receiver's answer and fails the revert. A receiver that
 /// answers 428 Precondition Required declares the revert destructive: it waits for an operator's
 /// approval and is then sent again with <c>X-Rollback-Approved: true</c>.
+/// Three states: a receiver owns its target, so it judges. <c>409 Conflict</c> says the target no
+/// longer holds what this deploy made (drift: an operator decides; approved, it is sent again with
+/// <c>X-Rollback-Drift-Approved: true</c>); a 2xx with <c>{"outcome": "unchanged"}</c> says it already
+/// held the state from before the deploy.
 /// </summary>
 public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptionsMonitor<WebhookExecutorOptions> options) : IStepExecutor
 {
@@ -29,6 +33,9 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
     /// <summary>Sent once an operator approved a revert the receiver called destructive.</summary>
     public const string ApprovedHeader = "X-Rollback-Approved";
+
+    /// <summary>Sent once an operator approved restoring the state from before the deploy over a drift the receiver reported.</summary>
+    public const string DriftApprovedHeader = "X-Rollback-Drift-Approved";
 
     /// <summary>The receiver's contract: camelCase, nulls left out. Owned here, not borrowed from the API.</summary>
     private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web)
@@ -115,22 +122,33 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
         };
         // The approved call is a different request from the refused one: a receiver that
         // deduplicates on the key must not answer it with the cached 428.
-        message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}{(request.Approved ? ":approved" : "")}");
+        message.Headers.Add("Idempotency-Key", $"{request.RollbackId}:{request.StepId}{(request.Approved ? ":approved" : "")}{(request.OverrideDrift ? ":drift-approved" : "")}");
         if (request.Approved)
         {
             message.Headers.Add(ApprovedHeader, "true");
+        }
+
+        if (request.OverrideDrift)
+        {
+            message.Headers.Add(DriftApprovedHeader, "true");
         }
 
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
             var status = (int)response.StatusCode;
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                return StepRevertResult.Reverted($"POST {target.Host} answered {status}");
+                return SaysUnchanged(body)
+                    ? StepRevertResult.Unchanged($"POST {target.Host} answered {status}: the target already held the state from before the deploy")
+                    : StepRevertResult.Reverted($"POST {target.Host} answered {status}");
             }
 
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (status == StatusCodes.Status409Conflict && !request.OverrideDrift)
+            {
+                return StepRevertResult.Drifted($"drift: the receiver says the target no longer holds what this deploy made: {Truncate(body, MaxDetailLength)}");
+            }
             if (status == StatusCodes.Status428PreconditionRequired && !request.Approved)
             {
                 return StepRevertResult.NeedsApproval($"the receiver calls this revert destructive: {Truncate(body, MaxDetailLength)}");
@@ -173,6 +191,18 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
         return allowed.Any(a => string.Equals(a, host, StringComparison.OrdinalIgnoreCase) || string.Equals(a, hostAndPort, StringComparison.OrdinalIgnoreCase))
             ? null
             : $"host '{hostAndPort}' is not in Rollback:Executors:Webhook:AllowedHosts";
+    }
+
+    private static bool SaysUnchanged(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body) is JsonObject reply && reply["outcome"] is JsonValue outcome && outcome.TryGetValue<string>(out var text) && text == "unchanged";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";

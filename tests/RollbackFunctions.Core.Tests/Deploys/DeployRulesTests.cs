@@ -33,6 +33,33 @@ public sealed class DeployRulesTests
         Assert.Null(Record(state: DeployState.Halted).Completed(T0));
     }
 
+    /// <summary>
+    /// Issue 17, point 2: CI's report of a step applied after the halt is evidence: recorded with the
+    /// state it made, marked, and kept applied whatever the rollback decided before it landed.
+    /// </summary>
+    [Fact]
+    public void Reported_AfterTheHalt_IsRecordedMarkedAndStaysAppliedOverAnUnchangedDecision()
+    {
+        var halted = Record(steps: [Step("schema"), Step("rollout", StepStatus.Running, dependsOn: "schema")]).HaltedBy("rb-x")!;
+        var made = TargetState.Of(("image app", "checkout:1.4.2"));
+
+        var reported = halted.Reported("rollout", StepStatus.Applied, made, T0)!;
+        var ended = reported.RolledBack(RollbackPhase.Succeeded, new Dictionary<string, StepStatus> { ["rollout"] = StepStatus.Unchanged, ["schema"] = StepStatus.Reverted }, T0);
+
+        Assert.True(reported.FindStep("rollout")!.ReportedAfterHalt);
+        Assert.Equal(made, reported.FindStep("rollout")!.After);
+        Assert.Equal([StepStatus.Reverted, StepStatus.Applied], ended.Steps.Select(s => s.Status));
+    }
+
+    [Fact]
+    public void Completed_ReadsTheStateOfEveryStepItMarksApplied()
+    {
+        var made = TargetState.Of(("value", "new"));
+        var completed = Record(steps: [Step("a", StepStatus.Running)]).Completed(T0, new Dictionary<string, TargetState> { ["a"] = made })!;
+
+        Assert.Equal((StepStatus.Applied, made), (completed.Steps[0].Status, completed.Steps[0].After));
+    }
+
     [Theory]
     [InlineData(DeployState.Active, false)]
     [InlineData(DeployState.Baking, false)]

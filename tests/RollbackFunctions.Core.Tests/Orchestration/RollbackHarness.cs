@@ -46,6 +46,9 @@ internal sealed class RollbackHarness : IAsyncDisposable
 
     public Journal Journal { get; } = new();
     public ScriptedExecutor Executor { get; }
+
+    /// <summary>Stand-in targets behind the <c>target</c> kind, with the three-state contract.</summary>
+    public StandInTargets Targets { get; } = new();
     public RecordingPager Pager { get; }
     public ScriptedMetricSource Metrics { get; } = new();
     public InMemoryDeployStore Deploys { get; } = new();
@@ -72,9 +75,13 @@ internal sealed class RollbackHarness : IAsyncDisposable
         await StartAsync(steps, storeDeploy: true, settings, conditions, alerts);
 
     /// <summary>Starts a rollback; without <paramref name="storeDeploy"/> its deploy is missing, so halting fails on every attempt.</summary>
-    public async Task<string> StartAsync(IReadOnlyList<DeployStep> steps, bool storeDeploy, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts)
+    public Task<string> StartAsync(IReadOnlyList<DeployStep> steps, bool storeDeploy, RollbackSettings? settings = null, RollbackConditions? conditions = null, params AlertSignal[] alerts) =>
+        StartAsync(DeployBuilder.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions }, storeDeploy, settings, alerts);
+
+    /// <summary>Starts the rollback of a deploy built by the test (registered and reported as CI would).</summary>
+    public async Task<string> StartAsync(DeployRecord deploy, bool storeDeploy = true, RollbackSettings? settings = null, params AlertSignal[] alerts)
     {
-        var deploy = DeployBuilder.Record(id: $"d-{Guid.NewGuid():N}", steps: steps) with { Conditions = conditions, Artifacts = Artifacts };
+        deploy = deploy with { Artifacts = deploy.Artifacts.Count > 0 ? deploy.Artifacts : Artifacts };
         if (storeDeploy)
         {
             await Deploys.AddAsync(deploy, CancellationToken.None);
@@ -138,7 +145,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
                 .AddSingleton<IMetricSource>(Metrics)
                 .AddSingleton<CheckSampler>()
                 .AddSingleton<IRollbackLauncher>(Launcher)
-                .AddSingleton(new StepExecutorCatalog([Executor])),
+                .AddSingleton(new StepExecutorCatalog([Executor, Targets])),
         });
 
     public async Task<RollbackResult> WaitAsync(string rollbackId)

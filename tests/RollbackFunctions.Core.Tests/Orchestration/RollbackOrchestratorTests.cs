@@ -131,7 +131,9 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task Run_NothingToRevert_IsNotASuccess()
     {
-        var steps = new[] { Step("schema", StepStatus.Pending), Step("rollout", StepStatus.Reverted, dependsOn: "schema") };
+        // schema was planned as never applied by an earlier rollback (a pending step with nothing
+        // under it would be in flight: the first step CI may be applying at the halt).
+        var steps = new[] { Step("schema", StepStatus.Skipped), Step("rollout", StepStatus.Reverted, dependsOn: "schema") };
 
         var result = await harness.RunAsync(steps);
 
@@ -155,13 +157,25 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task Run_StepsNeverApplied_AreSkippedAndNotCalled()
     {
+        var steps = new[] { Step("schema"), Step("config", StepStatus.Pending, dependsOn: "schema"), Step("rollout", StepStatus.Pending, dependsOn: "config") };
+
+        var result = await harness.RunAsync(steps);
+
+        Assert.Equal(["config", "schema"], harness.Executor.Calls);
+        Assert.Equal(StepStatus.Skipped, result.Steps["rollout"]);
+        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+    }
+
+    /// <summary>A webhook's target cannot be read here: a step in flight is sent to its receiver, which judges (README, step kinds).</summary>
+    [Fact]
+    public async Task Run_PendingWebhookStepAfterAnAppliedOne_IsInFlight_AndRevertedFirst()
+    {
         var steps = new[] { Step("schema"), Step("rollout", StepStatus.Pending, dependsOn: "schema") };
 
         var result = await harness.RunAsync(steps);
 
-        Assert.Equal(["schema"], harness.Executor.Calls);
-        Assert.Equal(StepStatus.Skipped, result.Steps["rollout"]);
-        Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+        Assert.Equal(["rollout", "schema"], harness.Executor.Calls);
+        Assert.Equal(StepStatus.Reverted, result.Steps["rollout"]);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -15,10 +15,31 @@ public sealed class ReversePlannerTests
         Assert.Empty(plan.Skipped);
     }
 
+    /// <summary>
+    /// Was <c>Plan_StepsNeverApplied_AreSkipped</c>, which asserted the defect of issue 17 point 2: a
+    /// pending step whose dependencies are applied may be the rollout CI started just before the halt;
+    /// skipping it reverted the layers under new code still rolling out. It is planned, first, as in flight.
+    /// </summary>
     [Fact]
-    public void Plan_StepsNeverApplied_AreSkipped()
+    public void Plan_PendingStepWithItsDependenciesApplied_IsPlannedInFlightBeforeThem()
     {
         var steps = new[] { Step("schema"), Step("config", StepStatus.Applied, dependsOn: "schema"), Step("rollout", StepStatus.Pending, dependsOn: "config") };
+
+        var plan = ReversePlanner.Plan(steps);
+
+        Assert.Equal([["rollout"], ["config"], ["schema"]], plan.Levels);
+        Assert.Equal(["rollout"], plan.InFlight);
+        Assert.Empty(plan.Skipped);
+    }
+
+    [Fact]
+    public void Plan_RunningStep_IsPlannedInFlight() =>
+        Assert.Equal(["rollout"], ReversePlanner.Plan([Step("schema"), Step("rollout", StepStatus.Running, dependsOn: "schema")]).InFlight);
+
+    [Fact]
+    public void Plan_PendingStepWhoseDependencyIsNotApplied_IsSkipped()
+    {
+        var steps = new[] { Step("schema"), Step("config", StepStatus.Pending, dependsOn: "schema"), Step("rollout", StepStatus.Pending, dependsOn: "config") };
 
         var plan = ReversePlanner.Plan(steps);
 
@@ -34,7 +55,7 @@ public sealed class ReversePlannerTests
     public void Plan_OrderThroughAnUnappliedStep_IsKept()
     {
         // a <- b(pending) <- c : c must still revert before a.
-        var steps = new[] { Step("a"), Step("b", StepStatus.Pending, dependsOn: "a"), Step("c", dependsOn: "b") };
+        var steps = new[] { Step("a"), Step("b", StepStatus.Pending, RevertMode.Auto, "a", "x"), Step("x", StepStatus.Pending), Step("c", dependsOn: "b") };
 
         var order = ReversePlanner.Plan(steps).InOrder.ToList();
 

@@ -51,14 +51,14 @@ public sealed class GitRevertExecutorTests : IDisposable
         Assert.Equal("image: cart:2.0.1\n", Remote("show", $"{after}:apps/cart.yaml")); // later work kept
         Assert.Contains($"This reverts commit {deployCommit}", Remote("log", "-1", "--format=%B", after));
         Assert.Equal("RollbackFunctions", Remote("log", "-1", "--format=%an", after).Trim());
-        Assert.Equal(RevertOutcome.Reverted, second.Outcome);
+        Assert.Equal(RevertOutcome.Unchanged, second.Outcome);
         Assert.Contains("already reverted", second.Detail);
         Assert.Equal(after, RemoteHead());
         Assert.False(Directory.EnumerateFileSystemEntries(workRoot).Any()); // every clone removed
     }
 
     [Fact]
-    public async Task Push_Conflict_FailsNamingThePaths_AndPushesNothing()
+    public async Task Push_Conflict_IsDriftNamingThePaths_AndPushesNothing()
     {
         work.Commit("hotfix on top", ("apps/payments.yaml", "image: payments:1.4.3\nreplicas: 5\n"));
         work.Git("push", "--quiet", remote, "main");
@@ -66,8 +66,8 @@ public sealed class GitRevertExecutorTests : IDisposable
 
         var result = await Executor(new GitRepositoryOptions { Url = remote }).RevertAsync(Request("push"), default);
 
-        Assert.Equal(RevertOutcome.Failed, result.Outcome);
-        Assert.Contains("conflicts in apps/payments.yaml", result.Detail);
+        Assert.Equal(RevertOutcome.Drift, result.Outcome);
+        Assert.Contains("apps/payments.yaml", result.Detail);
         Assert.Equal(before, RemoteHead());
     }
 
@@ -89,6 +89,20 @@ public sealed class GitRevertExecutorTests : IDisposable
         Assert.Equal(before, RemoteHead()); // nothing pushed, no rollback branch
         Assert.Equal(branches, Remote("branch", "--list"));
         Assert.False(Directory.EnumerateFileSystemEntries(workRoot).Any());
+    }
+
+    [Fact]
+    public async Task Push_ConflictApprovedOverDrift_RevertsKeepingThePreDeploySide()
+    {
+        work.Commit("hotfix on top", ("apps/payments.yaml", "image: payments:1.4.3\nreplicas: 5\n"));
+        work.Git("push", "--quiet", remote, "main");
+        var before = RemoteHead();
+
+        var result = await Executor(new GitRepositoryOptions { Url = remote }).RevertAsync(Request("push") with { OverrideDrift = true }, default);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Equal(before, Remote("rev-parse", "main^").Trim());
+        Assert.Equal("image: payments:1.4.1\nreplicas: 3\n", Remote("show", "main:apps/payments.yaml"));
     }
 
     [Fact]

@@ -98,6 +98,37 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         Assert.Equal("4", (string?)deployment!["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]); // the old ReplicaSet, reused as the controller does
     }
 
+    /// <summary>
+    /// Issue 17, point 3: registered after <c>kubectl apply</c>, the "before" captured was the deploy's
+    /// own state; the revert restored nothing and said reverted. Refused (422) naming the step.
+    /// </summary>
+    [Fact]
+    public async Task Capture_TargetAlreadyRunsTheDeploysVersion_IsRefusedNamingTheStep()
+    {
+        k8s.Api.SeedWorkload("deployments", "shop", "checkout", 2, "registry/checkout:1.4.2");
+        var capture = new StepCapture(new StepExecutorCatalog([k8s.Workloads]));
+        var deploy = Testing.DeployBuilder.Record(steps: [new("rollout", Kind, [], Params(), Core.Deploys.RevertMode.Auto, Core.Deploys.StepStatus.Pending, null)]);
+
+        var (record, failure) = await capture.CaptureAsync(deploy, default); // version 1.4.2
+
+        Assert.Null(record);
+        Assert.False(failure!.Transient);
+        Assert.Contains("step rollout was registered after applying", Assert.Single(failure.Problems["steps[0]"]));
+    }
+
+    [Fact]
+    public async Task Capture_AlreadyRunningButToRevisionSaysWhatToRestore_KeepsThatRevisionAsBefore()
+    {
+        k8s.Api.SeedWorkload("deployments", "shop", "checkout", 3, "registry/checkout:1.4.1", "registry/checkout:1.4.2");
+        var capture = new StepCapture(new StepExecutorCatalog([k8s.Workloads]));
+        var deploy = Testing.DeployBuilder.Record(steps: [new("rollout", Kind, [], Params(toRevision: 1), Core.Deploys.RevertMode.Auto, Core.Deploys.StepStatus.Pending, null)]);
+
+        var (record, failure) = await capture.CaptureAsync(deploy, default);
+
+        Assert.Null(failure);
+        Assert.Equal("registry/checkout:1.4.1", record!.Steps[0].Before!.Shown["image app"]);
+    }
+
     [Fact]
     public async Task Revert_Twice_PatchesOnce_AndSaysItIsAlreadyThere()
     {

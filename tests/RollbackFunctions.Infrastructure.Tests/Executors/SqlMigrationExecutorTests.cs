@@ -66,8 +66,41 @@ public sealed class SqlMigrationExecutorTests
         return (new SqlMigrationExecutor(Options.Create(options), Processes), connection);
     }
 
-    private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1", string? planDigest = null) =>
-        new(rollbackId, "d1", "schema", "sqlMigration", parameters, "1.4.3", "1.4.2") { Approved = approved, PlanDigest = planDigest };
+    private static StepRevertRequest Revert(JsonObject parameters, bool approved = false, string rollbackId = "rb-d1", string? planDigest = null, string deployId = "d1") =>
+        new(rollbackId, deployId, "schema", "sqlMigration", parameters, "1.4.3", "1.4.2") { Approved = approved, PlanDigest = planDigest };
+
+    /// <summary>
+    /// Issue 17, point 4: the "already reverted" row was keyed by migration only, so a migration
+    /// rolled back for one deploy and applied again by a later one was never reverted again.
+    /// </summary>
+    [SkippableFact]
+    public async Task Revert_MigrationAppliedAgainByALaterDeploy_IsRevertedAgain()
+    {
+        var (executor, connection) = await ArrangeAsync();
+        await executor.RevertAsync(Revert(Params(GentleDown)), default);
+        await SharedPostgres.ExecuteAsync(connection, "CREATE INDEX orders_created_idx ON orders (created_at); ALTER TABLE orders ALTER COLUMN note SET DEFAULT '';"); // d2 applies it again
+
+        var again = await executor.RevertAsync(Revert(Params(GentleDown), rollbackId: "rb-d2", deployId: "d2"), default);
+
+        Assert.Equal(RevertOutcome.Reverted, again.Outcome);
+        Assert.Contains("ran the down migration", again.Detail);
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+    }
+
+    /// <summary>The schema is the three-state rule's target: the deploy's own change reads apart from a later one.</summary>
+    [SkippableFact]
+    public async Task Observe_SchemaChangedByAnotherMigration_DiffersFromTheDeploysOwn_NamingTheTable()
+    {
+        var (executor, connection) = await ArrangeAsync();
+        var request = new StepObserveRequest("d1", "schema", "sqlMigration", Params(GentleDown));
+        var after = (await executor.ObserveAsync(request, default)).State!;
+
+        await SharedPostgres.ExecuteAsync(connection, "ALTER TABLE orders ADD COLUMN hotfix int;");
+        var current = (await executor.ObserveAsync(request, default)).State!;
+
+        Assert.False(current.SameAs(after));
+        Assert.Equal(["table public.orders"], after.DifferingParts(current));
+    }
 
     [SkippableFact]
     public async Task Revert_RunsTheDownMigration_AndRecordsItInTheSameTransaction()

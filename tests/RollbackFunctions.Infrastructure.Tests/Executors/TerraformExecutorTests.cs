@@ -127,7 +127,7 @@ public sealed class TerraformExecutorTests : IDisposable
         await RevertAsync();
         var second = await RevertAsync();
 
-        Assert.Equal(RevertOutcome.Reverted, second.Outcome);
+        Assert.Equal(RevertOutcome.Unchanged, second.Outcome);
         Assert.Contains("no changes", second.Detail);
         Assert.Single(terraform.Calls, c => c[1] == "apply");
     }

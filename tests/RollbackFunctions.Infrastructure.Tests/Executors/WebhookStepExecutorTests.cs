@@ -45,7 +45,6 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
     [Theory]
     [InlineData(400)]
     [InlineData(404)]
-    [InlineData(409)]
     public async Task Revert_TheReceiverRefuses_IsAFailedRevert(int status)
     {
         receiver.Statuses["rollout"] = status;
@@ -54,6 +53,33 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
 
         Assert.Equal(RevertOutcome.Failed, result.Outcome);
         Assert.Contains($"answered {status}", result.Detail);
+    }
+
+    /// <summary>Three states for a target only the receiver can read: 409 is its drift, and the approved rerun says so.</summary>
+    [Fact]
+    public async Task Revert_409_IsDrift_AndTheApprovedRerunCarriesItsOwnKey()
+    {
+        receiver.Statuses["rollout"] = 409;
+
+        var drift = await executor.RevertAsync(Revert("rollout"), default);
+        receiver.Statuses.TryRemove("rollout", out _);
+        var approved = await executor.RevertAsync(Revert("rollout") with { OverrideDrift = true }, default);
+
+        Assert.Equal((RevertOutcome.Drift, RevertOutcome.Reverted), (drift.Outcome, approved.Outcome));
+        Assert.Equal(["rb-d1:rollout", "rb-d1:rollout:drift-approved"], receiver.Received.Select(r => r.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task Revert_2xxSayingUnchanged_IsUnchanged_AnyOther2xxReverted()
+    {
+        await using var stub = await StubServer.StartAsync(request => request.PathAndQuery.EndsWith("/same", StringComparison.Ordinal)
+            ? new StubReply(200, """{"outcome":"unchanged"}""")
+            : new StubReply(200, """{"outcome":42}"""));
+
+        var same = await executor.RevertAsync(Revert("same") with { Params = new JsonObject { ["revertUrl"] = $"{stub.BaseUrl}/same" } }, default);
+        var other = await executor.RevertAsync(Revert("other") with { Params = new JsonObject { ["revertUrl"] = $"{stub.BaseUrl}/other" } }, default);
+
+        Assert.Equal((RevertOutcome.Unchanged, RevertOutcome.Reverted), (same.Outcome, other.Outcome));
     }
 
     [Fact]

@@ -35,9 +35,11 @@ public sealed class GitOpsRollbackTests
         var id = await RegisterAsync(runtime, "payments-api", new JsonArray(
             new JsonObject { ["id"] = "commit", ["kind"] = "gitRevert", ["params"] = new JsonObject { ["repository"] = "config", ["commit"] = deployCommit, ["branch"] = "main" } },
             new JsonObject { ["id"] = "sync", ["kind"] = "argocdApplication", ["dependsOn"] = new JsonArray("commit"), ["params"] = new JsonObject { ["cluster"] = "prod", ["namespace"] = "argocd", ["name"] = "payments-api" } },
-            Rollout("sync")));
-        kubernetes.SetApplicationRevision("argocd", "payments-api", deployCommit);
-        kubernetes.SetImage("deployments", "shop", "payments", "registry/payments:1.4.2");
+            Rollout("sync")), apply: () =>
+            {
+                kubernetes.SetApplicationRevision("argocd", "payments-api", deployCommit);
+                kubernetes.SetImage("deployments", "shop", "payments", "registry/payments:1.4.2");
+            });
 
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
@@ -71,8 +73,7 @@ public sealed class GitOpsRollbackTests
         var kubeconfig = kubernetes.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}"));
         kubernetes.SeedWorkload("deployments", "shop", "payments", 3, "registry/payments:1.4.1");
         await using var runtime = await StartAsync(kubeconfig);
-        var id = await RegisterAsync(runtime, "no-such-application", new JsonArray(Rollout()));
-        kubernetes.SetImage("deployments", "shop", "payments", "registry/payments:1.4.2");
+        var id = await RegisterAsync(runtime, "no-such-application", new JsonArray(Rollout()), apply: () => kubernetes.SetImage("deployments", "shop", "payments", "registry/payments:1.4.2"));
 
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();
         var rollback = await runtime.WaitForTerminalRollbackAsync(Identifiers.RollbackIdFor(id), TimeSpan.FromSeconds(60));
@@ -94,7 +95,8 @@ public sealed class GitOpsRollbackTests
         ["params"] = new JsonObject { ["cluster"] = "prod", ["namespace"] = "shop", ["name"] = "payments" },
     };
 
-    private static async Task<string> RegisterAsync(TestRuntime runtime, string application, JsonArray steps)
+    /// <summary>Registers, lets CI <paramref name="apply"/> the deploy, then completes it (completion reads what each step made).</summary>
+    private static async Task<string> RegisterAsync(TestRuntime runtime, string application, JsonArray steps, Action apply)
     {
         var id = Repo.UniqueName("gitops");
         var body = new JsonObject
@@ -105,6 +107,7 @@ public sealed class GitOpsRollbackTests
         };
         using var registered = await runtime.PostJsonAsync("/api/deploys", body);
         Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        apply();
         (await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null)).Dispose();
         return id;
     }

@@ -26,14 +26,14 @@ public sealed partial class FeatureFlagExecutor(IOptions<FeatureFlagOptions> opt
 
         if (flag.PreviousValue is { } given)
         {
-            return new StepPreparation(new JsonObject { ["value"] = given.DeepClone(), ["from"] = "params.previousValue" });
+            return new StepPreparation(new JsonObject { ["value"] = given.DeepClone(), ["from"] = "params.previousValue" }) { Before = StateOf(given) };
         }
 
         try
         {
             var current = await StoreFor(flag).ReadAsync(flag.Name, flag.Label, cancellationToken);
             return current.Exists
-                ? new StepPreparation(new JsonObject { ["value"] = current.Value?.DeepClone(), ["from"] = "the store at registration" })
+                ? new StepPreparation(new JsonObject { ["value"] = current.Value?.DeepClone(), ["from"] = "the store at registration" }) { Before = StateOf(current.Value) }
                 : StepPreparation.Failed($"{flag} does not exist: pass params.previousValue, or leave the step out", transient: false);
         }
         catch (FlagStoreRefusedException e)
@@ -45,6 +45,36 @@ public sealed partial class FeatureFlagExecutor(IOptions<FeatureFlagOptions> opt
             return StepPreparation.Failed($"{flag}: {e.Message}", transient: true);
         }
     }
+
+    /// <summary>The flag's value now; a flag that disappeared reads as "(absent)", a state of its own.</summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var flag) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        try
+        {
+            var current = await StoreFor(flag).ReadAsync(flag.Name, flag.Label, cancellationToken);
+            return new TargetObservation(current.Exists ? StateOf(current.Value) : TargetState.Of(("value", "(absent)")));
+        }
+        catch (FlagStoreRefusedException e)
+        {
+            return TargetObservation.Failed($"{flag}: {e.Message}", transient: false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            return TargetObservation.Failed($"{flag}: {e.Message}", transient: true);
+        }
+    }
+
+    /// <summary>Flag values are shown (shortened) and compared whole, as a digest.</summary>
+    private static TargetState StateOf(JsonNode? value) => new()
+    {
+        Shown = new Dictionary<string, string> { ["value"] = Show(value) },
+        Hidden = new Dictionary<string, string> { ["value digest"] = TargetStates.Digest(value) },
+    };
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {

@@ -66,7 +66,7 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         var short12 = commit[..12];
         if (await RevertOnAsync(step, clone, commit, "HEAD", cancellationToken) is { } existing)
         {
-            return StepRevertResult.Reverted($"{short12} is already reverted on {step.Branch} of {step.Name} by {existing[..12]}; nothing changed");
+            return StepRevertResult.Unchanged($"{short12} is already reverted on {step.Branch} of {step.Name} by {existing[..12]}; nothing changed");
         }
 
         var rollbackBranch = $"rollback/{request.RollbackId}";
@@ -80,15 +80,18 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
 
         var parents = (await RunAsync(step, clone, cancellationToken, "rev-list", "--parents", "-n", "1", commit)).StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 1;
         string[] mainline = parents > 1 ? ["-m", "1"] : [];
-        var reverted = await RunAsync(step, clone, cancellationToken, ["revert", "--no-edit", .. mainline, commit]);
+        // Approved over a drift: conflicting hunks take the side from before the commit (git revert's "theirs").
+        string[] overDrift = request.OverrideDrift ? ["--strategy-option=theirs"] : [];
+        var reverted = await RunAsync(step, clone, cancellationToken, ["revert", "--no-edit", .. mainline, .. overDrift, commit]);
         if (reverted.ExitCode != 0)
         {
             var conflicted = (await RunAsync(step, clone, cancellationToken, "diff", "--name-only", "--diff-filter=U")).StandardOutput
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             await RunAsync(step, clone, CancellationToken.None, "revert", "--abort");
-            return StepRevertResult.Failed(conflicted.Length > 0
-                ? $"reverting {short12} on {step.Branch} of {step.Name} conflicts in {string.Join(", ", conflicted)}: later commits changed the same lines; revert by hand"
-                : $"git revert of {short12} failed: {reverted.Tail()}");
+            // A conflict is git's own three-state check failing: later commits changed the lines this deploy made.
+            return conflicted.Length > 0
+                ? StepRevertResult.Drifted($"drift: commit {short12} on {step.Branch} of {step.Name} is no longer what the branch holds: later commits changed the same lines in {string.Join(", ", conflicted)}; approving reverts it anyway, keeping the pre-deploy side of those lines")
+                : StepRevertResult.Failed($"git revert of {short12} failed: {reverted.Tail()}");
         }
 
         return step.Mode == GitMode.Push
@@ -117,7 +120,7 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
             await RunAsync(step, clone, cancellationToken, "fetch", "--quiet", "origin", step.Branch);
             if (await RevertOnAsync(step, clone, commit, "FETCH_HEAD", cancellationToken) is { } meanwhile)
             {
-                return StepRevertResult.Reverted($"{what} was reverted meanwhile by {meanwhile[..12]}; nothing pushed");
+                return StepRevertResult.Unchanged($"{what} was reverted meanwhile by {meanwhile[..12]}; nothing pushed");
             }
 
             if ((await RunAsync(step, clone, cancellationToken, "rebase", "--quiet", "FETCH_HEAD")).ExitCode != 0)

@@ -31,7 +31,7 @@ public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, K
 
         if (release.Revision is { } given)
         {
-            return new StepPreparation(new JsonObject { ["revision"] = given, ["from"] = "params.revision" });
+            return new StepPreparation(new JsonObject { ["revision"] = given, ["from"] = "params.revision" }) { Before = StateOf(given) };
         }
 
         var (history, error, transient) = await HistoryAsync(release, cancellationToken);
@@ -51,8 +51,53 @@ public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, K
             ["chart"] = deployed.Chart,
             ["appVersion"] = deployed.AppVersion,
             ["from"] = "helm history at registration",
-        });
+        }) { Before = StateOf(deployed.Revision) };
     }
+
+    /// <summary>
+    /// The revision whose content the release runs now: the deployed one, or for a revision made by
+    /// <c>helm rollback</c> ("Rollback to 5") the one it copied, so a release rolled back by hand
+    /// to the revision from before the deploy reads as that revision.
+    /// </summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var release) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        var (history, error, transient) = await HistoryAsync(release, cancellationToken);
+        if (history is null)
+        {
+            return TargetObservation.Failed(error!, transient);
+        }
+
+        return history.MaxBy(r => r.Revision) is { } latest
+            ? new TargetObservation(StateOf(ContentRevision(history, latest)))
+            : TargetObservation.Failed($"{release} has no revision", transient: false);
+    }
+
+    private static long ContentRevision(IReadOnlyList<HelmRevision> history, HelmRevision revision)
+    {
+        for (var hops = 0; hops < history.Count && RollbackTo().Match(revision.Description) is { Success: true } copied; hops++)
+        {
+            var source = long.Parse(copied.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (history.FirstOrDefault(r => r.Revision == source) is not { } found)
+            {
+                return source;
+            }
+
+            revision = found;
+        }
+
+        return revision.Revision;
+    }
+
+    private static Core.Executors.TargetState StateOf(long contentRevision) =>
+        Core.Executors.TargetState.Of(("revision", contentRevision.ToString(CultureInfo.InvariantCulture)));
+
+    [GeneratedRegex(@"^Rollback to (\d+)$")]
+    private static partial Regex RollbackTo();
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {

@@ -27,11 +27,24 @@ public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters,
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        return await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target, application =>
+        var prepared = await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target, application =>
         {
             var revision = target.Revision ?? (string?)application["status"]?["sync"]?["revision"];
             return Task.FromResult(new JsonObject { ["cluster"] = target.Cluster, ["revision"] = revision });
         }, cancellationToken);
+        return (string?)prepared.Captured?["revision"] is { } before ? prepared with { Before = TargetState.Of(("revision", before)) } : prepared;
+    }
+
+    /// <summary>The revision the Application last synced: what the three-state rule compares.</summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var target) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        return await KubernetesSteps.ObserveAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target,
+            application => TargetState.Of(("revision", (string?)application["status"]?["sync"]?["revision"] ?? "")), cancellationToken);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        return await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoRollout, target.Cluster, target.Namespace, target.Name, target, rollout =>
+        var prepared = await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoRollout, target.Cluster, target.Namespace, target.Name, target, rollout =>
         {
             var template = KubeTemplates.Normalized(rollout["spec"]?["template"]);
             return Task.FromResult(new JsonObject
@@ -35,6 +35,18 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
                 ["template"] = template,
             });
         }, cancellationToken);
+        return prepared.Captured?["template"] is JsonObject captured ? prepared with { Before = TargetStates.OfPodTemplate(captured) } : prepared;
+    }
+
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var target) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        return await KubernetesSteps.ObserveAsync(api, KubeResource.ArgoRollout, target.Cluster, target.Namespace, target.Name, target,
+            rollout => TargetStates.OfPodTemplate(rollout["spec"]?["template"]), cancellationToken);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ public sealed class KubernetesConfigMapExecutor(KubernetesClusters clusters, Kub
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        return await KubernetesSteps.CaptureAsync(api, KubeResource.ConfigMap, target.Cluster, target.Namespace, target.Name, target, configMap =>
+        var prepared = await KubernetesSteps.CaptureAsync(api, KubeResource.ConfigMap, target.Cluster, target.Namespace, target.Name, target, configMap =>
         {
             var captured = new JsonObject { ["cluster"] = target.Cluster };
             foreach (var field in DataFields)
@@ -42,6 +42,29 @@ public sealed class KubernetesConfigMapExecutor(KubernetesClusters clusters, Kub
 
             return Task.FromResult(captured);
         }, cancellationToken);
+        return prepared.Captured is { } data ? prepared with { Before = StateOf(data) } : prepared;
+    }
+
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var target) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        return await KubernetesSteps.ObserveAsync(api, KubeResource.ConfigMap, target.Cluster, target.Namespace, target.Name, target,
+            configMap => StateOf(new JsonObject { ["data"] = configMap["data"]?.DeepClone(), ["binaryData"] = configMap["binaryData"]?.DeepClone() }), cancellationToken);
+    }
+
+    /// <summary>The key names shown, every value only as a digest: ConfigMaps carry connection strings too.</summary>
+    private static TargetState StateOf(JsonObject data)
+    {
+        var entries = DataFields.SelectMany(field => (data[field] as JsonObject ?? []).Select(e => (Key: $"{field}.{e.Key}", Value: (string?)e.Value ?? ""))).ToList();
+        return new TargetState
+        {
+            Shown = new Dictionary<string, string> { ["keys"] = string.Join(" ", entries.Select(e => e.Key).Order(StringComparer.Ordinal)) },
+            Hidden = entries.ToDictionary(e => $"key {e.Key}", e => TargetState.Digest(e.Value), StringComparer.Ordinal),
+        };
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)

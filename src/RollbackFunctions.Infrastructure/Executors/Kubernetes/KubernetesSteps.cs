@@ -27,6 +27,26 @@ public static class KubernetesSteps
     }
 
     /// <summary>
+    /// Reads the object a step names as a <see cref="TargetState"/> (the three-state rule's
+    /// <c>after</c> and <c>current</c>). Missing or refused is final; an API fault is transient.
+    /// </summary>
+    public static async Task<TargetObservation> ObserveAsync(
+        KubernetesApi api, KubeResource resource, string cluster, string ns, string name, object target,
+        Func<KubeObject, TargetState> state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await api.GetAsync(cluster, resource, ns, name, cancellationToken) is { } found
+                ? new TargetObservation(state(found))
+                : TargetObservation.Failed($"{target} no longer exists", transient: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return TargetObservation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
+        }
+    }
+
+    /// <summary>
     /// Runs a revert: an API refusal is a failed revert (an outcome); a fault left after the
     /// in-call retries throws <see cref="StepUnavailableException"/>, so the Durable retry runs the step again.
     /// </summary>

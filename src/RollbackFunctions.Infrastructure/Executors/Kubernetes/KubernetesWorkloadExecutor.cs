@@ -26,7 +26,7 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        return await KubernetesSteps.CaptureAsync(api, target.Resource, target.Cluster, target.Namespace, target.Name, target, async workload =>
+        var prepared = await KubernetesSteps.CaptureAsync(api, target.Resource, target.Cluster, target.Namespace, target.Name, target, async workload =>
         {
             var template = KubeTemplates.Normalized(workload["spec"]?["template"]);
             return new JsonObject
@@ -37,6 +37,55 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
                 ["template"] = template,
             };
         }, cancellationToken);
+        if (prepared.Captured?["template"] is not JsonObject captured)
+        {
+            return prepared;
+        }
+
+        if (target.ToRevision is not null)
+        {
+            // What to restore is that revision: the three states compare with its template.
+            try
+            {
+                return await RevisionStateAsync(target, cancellationToken) is { } revision
+                    ? prepared with { Before = revision }
+                    : StepPreparation.Failed($"{target}: revision {target.ToRevision} does not exist", transient: false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return StepPreparation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
+            }
+        }
+
+        // Registered after applying: "before" would be the deploy's own state (issue 17, point 3).
+        var running = TargetStates.OfPodTemplate(captured);
+        return running.Shown.Values.FirstOrDefault(image => request.Version is { } version && TargetStates.ImageTag(image) == version) is { } image
+            ? prepared with { Problem = $"{target} already runs {image}, this deploy's version", AlreadyApplied = true, Captured = null }
+            : prepared with { Before = running };
+    }
+
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        if (Read(request.Params, out var target) is { } problem)
+        {
+            return TargetObservation.Failed(problem, transient: false);
+        }
+
+        return await KubernetesSteps.ObserveAsync(api, target.Resource, target.Cluster, target.Namespace, target.Name, target,
+            workload => TargetStates.OfPodTemplate(workload["spec"]?["template"]), cancellationToken);
+    }
+
+    /// <summary>The state of the revision <c>params.toRevision</c> names, or null when it is gone.</summary>
+    private async Task<Core.Executors.TargetState?> RevisionStateAsync(WorkloadTarget target, CancellationToken cancellationToken)
+    {
+        var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
+        if (workload is null)
+        {
+            return null;
+        }
+
+        var (template, _) = await TargetTemplateAsync(target, workload, null, cancellationToken);
+        return template is null ? null : TargetStates.OfPodTemplate(template);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)

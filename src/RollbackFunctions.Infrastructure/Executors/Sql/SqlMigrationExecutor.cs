@@ -15,9 +15,12 @@ namespace RollbackFunctions.Infrastructure.Executors.Sql;
 /// <summary>
 /// <c>sqlMigration</c> on PostgreSQL: runs the down migration (from the database's migrations
 /// folder, or inline where the database allows it) in one transaction with a row in
-/// <c>rollback_functions_reverted_migrations</c>, so a second run (a retry, a replay, a forced
-/// rollback) finds the row and does nothing. A transaction-scoped advisory lock keeps two reverts
-/// in one database from running at once; <c>lock_timeout</c> and <c>statement_timeout</c> bound it.
+/// <c>rollback_functions_reverted_migrations</c> keyed by migration and deploy, so a second run for
+/// the same deploy (a retry, a replay, a forced rollback) finds the row and does nothing, while a
+/// later deploy that applied the migration again is reverted again. The three states are the
+/// database's schema (tables and their columns, as digests): a down migration runs only while the
+/// schema is the one the deploy made. A transaction-scoped advisory lock keeps two reverts in one
+/// database from running at once; <c>lock_timeout</c> and <c>statement_timeout</c> bound it.
 /// What loses data is judged by effect, not by reading the SQL (SAFETY.md 3): before commit the
 /// catalog and the row counters are compared with their state before (<see cref="DataLoss"/>);
 /// any loss rolls everything back and asks an operator with the effect measured. Approved, the
@@ -47,11 +50,11 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
 
     public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
 
-    public Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
+    public async Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
     {
         if (Read(request.Params, out var migration) is { } problem)
         {
-            return Task.FromResult(StepPreparation.Failed(problem, transient: false));
+            return StepPreparation.Failed(problem, transient: false);
         }
 
         // The down migration is pinned by its digest: the revert runs what was registered, or says it changed.
@@ -63,7 +66,58 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             ["downSource"] = migration.Source,
             ["downSha256"] = migration.Down.Length == 0 ? null : Sha256(migration.Down),
         };
-        return Task.FromResult(new StepPreparation(captured, ManualOnly: migration.Irreversible));
+        if (migration.Tool is not null || migration.Irreversible)
+        {
+            return new StepPreparation(captured, ManualOnly: migration.Irreversible); // the tool owns its state
+        }
+
+        var schema = await SchemaAsync(migration, cancellationToken);
+        return schema.Problem is { } unreadable
+            ? StepPreparation.Failed(unreadable, schema.Transient)
+            : new StepPreparation(captured) { Before = schema.State };
+    }
+
+    /// <summary>The database's schema now; a step run by a migration tool cannot be read here.</summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken) =>
+        Read(request.Params, out var migration) is { } problem ? TargetObservation.Failed(problem, transient: false)
+        : migration.Tool is not null || migration.Irreversible ? TargetObservation.NotObservable
+        : await SchemaAsync(migration, cancellationToken);
+
+    /// <summary>
+    /// Every table outside the system schemas with its columns, each table a digest: what a migration
+    /// changes. Names are not secret, so a drift names the tables that changed.
+    /// </summary>
+    private async Task<TargetObservation> SchemaAsync(Migration migration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(options.Value.Databases[migration.Database].ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"""
+                SELECT table_schema || '.' || table_name,
+                       string_agg(column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, ''), ',' ORDER BY column_name)
+                FROM information_schema.columns
+                WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name <> '{Bookkeeping}'
+                GROUP BY 1
+                """, connection);
+            var tables = new Dictionary<string, string>(StringComparer.Ordinal);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables[$"table {reader.GetString(0)}"] = TargetState.Digest(reader.GetString(1));
+            }
+
+            return new TargetObservation(new TargetState
+            {
+                Shown = new Dictionary<string, string> { ["tables"] = tables.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Hidden = tables,
+                Partial = true, // a migration may change rows only
+            });
+        }
+        catch (NpgsqlException e)
+        {
+            return TargetObservation.Failed($"database {migration.Database}: {e.Message}", transient: e.IsTransient);
+        }
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -125,13 +179,20 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
         // One revert at a time per database, held to the commit: two concurrent CREATE TABLE IF NOT
         // EXISTS collide in PostgreSQL's catalog, and two reverts of one migration must not both run.
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock(hashtext('{Bookkeeping}'))", cancellationToken);
+        // Keyed by migration and deploy: a migration reverted for one deploy and applied again by a
+        // later one must be reverted again. A table from before the deploy column gets it (its rows
+        // keep deploy '') and loses its key on the migration alone.
         await ExecuteAsync(connection, transaction, $"""
             CREATE TABLE IF NOT EXISTS {Bookkeeping} (
-                migration text PRIMARY KEY,
+                migration text NOT NULL,
+                deploy_id text NOT NULL DEFAULT '',
                 rollback_id text NOT NULL,
-                reverted_at timestamptz NOT NULL DEFAULT now())
+                reverted_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE {Bookkeeping} ADD COLUMN IF NOT EXISTS deploy_id text NOT NULL DEFAULT '';
+            ALTER TABLE {Bookkeeping} DROP CONSTRAINT IF EXISTS {Bookkeeping}_pkey;
+            CREATE UNIQUE INDEX IF NOT EXISTS {Bookkeeping}_by_deploy ON {Bookkeeping} (migration, deploy_id)
             """, cancellationToken);
-        if (await AlreadyRevertedAsync(connection, transaction, migration, cancellationToken) is { } done)
+        if (await AlreadyRevertedAsync(connection, transaction, migration, request.DeployId, cancellationToken) is { } done)
         {
             return StepRevertResult.Reverted(done);
         }
@@ -158,8 +219,8 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             }
         }
 
-        await ExecuteAsync(connection, transaction, $"INSERT INTO {Bookkeeping} (migration, rollback_id) VALUES (@migration, @rollback)", cancellationToken,
-            ("migration", migration.Id), ("rollback", request.RollbackId));
+        await ExecuteAsync(connection, transaction, $"INSERT INTO {Bookkeeping} (migration, deploy_id, rollback_id) VALUES (@migration, @deploy, @rollback)", cancellationToken,
+            ("migration", migration.Id), ("deploy", request.DeployId), ("rollback", request.RollbackId));
         await transaction.CommitAsync(cancellationToken);
         return StepRevertResult.Reverted(lost.Count == 0
             ? $"ran the {what} ({migration.Source}) in one transaction; no data lost (catalog and row counters compared before commit)"
@@ -179,10 +240,12 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
         return DataLoss.Between(before, await CatalogSnapshot.ReadAsync(connection, transaction, cancellationToken));
     }
 
-    private static async Task<string?> AlreadyRevertedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Migration migration, CancellationToken cancellationToken)
+    /// <summary>Whether this deploy's application of the migration was reverted already; a later deploy that applied it again is not.</summary>
+    private static async Task<string?> AlreadyRevertedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Migration migration, string deployId, CancellationToken cancellationToken)
     {
-        await using var done = new NpgsqlCommand($"SELECT rollback_id, reverted_at FROM {Bookkeeping} WHERE migration = @migration", connection, transaction);
+        await using var done = new NpgsqlCommand($"SELECT rollback_id, reverted_at FROM {Bookkeeping} WHERE migration = @migration AND deploy_id = @deploy", connection, transaction);
         done.Parameters.AddWithValue("migration", migration.Id);
+        done.Parameters.AddWithValue("deploy", deployId);
         await using var reader = await done.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? $"migration {migration.Id} on {migration.Database} was already reverted by {reader.GetString(0)} at {reader.GetFieldValue<DateTimeOffset>(1):u}"

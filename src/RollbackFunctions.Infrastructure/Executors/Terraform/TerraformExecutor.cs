@@ -10,7 +10,7 @@ namespace RollbackFunctions.Infrastructure.Executors.Terraform;
 /// <summary>
 /// <c>terraform</c>: the configuration as it was before the deploy (<c>previousRef</c>, fetched and
 /// pinned to a commit at registration) is checked out into a <c>git worktree</c>, then <c>init</c>,
-/// <c>plan -out</c>, <c>show -json</c>: no changes is already reverted. A plan that deletes or
+/// <c>plan -out</c>, <c>show -json</c>: no changes is `unchanged` (terraform's own three-state comparison). A plan that deletes or
 /// replaces anything, or updates a protected type, is destructive (SAFETY.md 3): the worktree and
 /// its saved plan are kept and an operator is asked with the plan's SHA-256 and its changes by
 /// address; the approval names that digest, and exactly that saved plan file is applied. A plan
@@ -102,7 +102,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
         if (!plan.HasChanges)
         {
-            return (StepRevertResult.Reverted($"{run.What}: no changes, the infrastructure already matches it"), false);
+            return (StepRevertResult.Unchanged($"{run.What}: no changes, the infrastructure already matches the state from before the deploy"), false);
         }
 
         // Approved before any plan was shown (revert mode approval) or for another plan: nobody saw this one.
