@@ -125,7 +125,11 @@ public sealed partial class FakeKubernetesApi
         if (statusOnly)
         {
             stored["status"] = patched["status"]?.DeepClone();
-            ReactToStatus(plural, stored);
+            if (plural == "rollouts")
+            {
+                ReactToRolloutStatus(Key(prefix, ns, plural, name), stored);
+            }
+
             Bump(stored);
             return (200, stored.DeepClone());
         }
