@@ -22,6 +22,33 @@ public sealed partial class FakeKubernetesApi
     /// <summary>Revisions whose sync fails every time (a hook that always fails), with the message.</summary>
     public ConcurrentDictionary<string, string> RevisionSyncFails { get; } = new();
 
+    /// <summary>
+    /// Applications an ApplicationSet generates: after every change its controller puts the
+    /// template's <c>syncPolicy.automated</c> back (annotations it does not manage are kept).
+    /// </summary>
+    public ConcurrentDictionary<string, bool> GeneratedByApplicationSet { get; } = new();
+
+    /// <summary>What a parent Application's self-heal does to a child it manages: the manifest's auto-sync back on.</summary>
+    public void EnableAutoSync(string ns, string name)
+    {
+        lock (gate)
+        {
+            var application = objects[Key(Argo, ns, "applications", name)];
+            application["spec"]!["syncPolicy"] = SyncPolicy(automated: true);
+            Bump(application);
+        }
+    }
+
+    /// <summary>The ApplicationSet controller's reaction to a change of an Application it generates.</summary>
+    private void ReconcileApplicationSet(string name, JsonObject application)
+    {
+        if (GeneratedByApplicationSet.ContainsKey(name) && application["spec"]?["syncPolicy"]?["automated"] is null)
+        {
+            application["spec"]!["syncPolicy"] = SyncPolicy(automated: true);
+            Bump(application);
+        }
+    }
+
     /// <summary>An Argo CD Application Synced and Healthy at <paramref name="revision"/>, auto-syncing (self-heal, prune) or not.</summary>
     public void SeedApplication(string ns, string name, string revision, bool automated = true)
     {

@@ -165,6 +165,11 @@ public sealed partial class FakeKubernetesApi
 
         Bump(after);
         objects[Key(prefix, ns, plural, name)] = after;
+        if (plural == "applications")
+        {
+            ReconcileApplicationSet(name, after);
+        }
+
         if (specChanged && !JsonNode.DeepEquals(before["spec"]?["template"], after["spec"]?["template"]))
         {
             OnTemplateChanged(prefix, ns, plural, name, after);
