@@ -157,26 +157,6 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         return StepRevertResult.Reverted($"pull request {url} reverts {commit[..12]} on {step.Branch} of {step.Name}; merge it to finish the rollback");
     }
 
-    /// <summary>
-    /// git reports a ref the server refused as <c>! [remote rejected] HEAD -> main (reason)</c>: branch
-    /// protection (GitHub's GH006, GitLab's "protected branches"), a pre-receive hook, a policy. A
-    /// branch that merely moved is <c>! [rejected] ... (fetch first)</c> instead, and worth a rebase.
-    /// </summary>
-    private static bool DeclinedByTheServer(ProcessResult pushed) =>
-        pushed.StandardError.Contains("[remote rejected]", StringComparison.Ordinal)
-        || pushed.StandardError.Contains("protected branch", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The server's own words (its "remote: error:" lines), for the step's detail.</summary>
-    private static string DeclineReason(ProcessResult pushed)
-    {
-        var said = pushed.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => line.StartsWith("remote:", StringComparison.Ordinal))
-            .Select(line => line["remote:".Length..].Trim())
-            .Where(line => line.Length > 0)
-            .ToList();
-        return said.Count > 0 ? string.Join(" ", said) : pushed.Tail();
-    }
-
     private PullRequest PullRequestFor(GitStep step, string commit, string rollbackBranch, StepRevertRequest request)
     {
         var status = $"{notifications.Value.PublicBaseUrl.TrimEnd('/')}/api/rollbacks/{request.RollbackId}";
