@@ -122,7 +122,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
         var outcomes = new List<GitOpsOutcome>();
         foreach (var target in deploy.GitOps)
         {
-            var outcome = await gitOps.ResumeAsync(target, cancellationToken);
+            var outcome = await gitOps.ResumeAsync(target, rollbackId, cancellationToken);
             await audit.AppendAsync(new AuditEntry(rollbackId, actor, AuditActions.GitOpsResumed, target, outcome.Done ? "resumed" : "failed", $"{target}: {outcome.Detail}"), cancellationToken);
             outcomes.Add(outcome);
         }

@@ -15,6 +15,7 @@ public static class AuditActions
     public const string PolicyDecided = "policy.decided";
     public const string DeployHalted = "deploy.halted";
     public const string GitOpsHeld = "gitops.held";
+    public const string GitOpsReheld = "gitops.reheld";
     public const string GitOpsResumed = "gitops.resumed";
     public const string PhaseChanged = "phase.changed";
     public const string PageSent = "page.sent";

@@ -8,7 +8,10 @@ namespace RollbackFunctions.Core.Deploys;
 /// Checks a registration before anything is stored. Every problem is reported at once, keyed by
 /// a JSON path, so CI fixes its payload in one round.
 /// </summary>
-public sealed partial class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources)
+/// <param name="executors">The step kinds this deployment knows.</param>
+/// <param name="sources">The metric sources conditions may name.</param>
+/// <param name="gitOps">Checks <c>gitops[]</c> against this deployment (configured clusters); none in tests that need no GitOps.</param>
+public sealed partial class RegistrationValidator(StepExecutorCatalog executors, IEnumerable<IMetricSource> sources, IGitOpsControllers? gitOps = null)
 {
     private readonly SourceFacts sourceFacts = SourceFacts.Of(sources);
 
@@ -87,7 +90,7 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
         }
     }
 
-    private static void ValidateGitOps(IReadOnlyList<GitOpsTarget> targets, Action<string, string> add)
+    private void ValidateGitOps(IReadOnlyList<GitOpsTarget> targets, Action<string, string> add)
     {
         if (targets.Count > MaxGitOpsTargets)
         {
@@ -116,6 +119,23 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
                 }
             }
 
+            if (target.Manages is { Count: > MaxManagedClusters })
+            {
+                add($"{at}.manages", $"at most {MaxManagedClusters} clusters");
+            }
+            else if ((target.Manages ?? []).Any(c => c is null || !KubernetesName().IsMatch(c)))
+            {
+                add($"{at}.manages", "must be a list of cluster names (lower-case letters, digits, '-', '.')");
+            }
+            else if (target.Cluster is not null && KubernetesName().IsMatch(target.Cluster))
+            {
+                // Only a configured cluster can be held, and only its steps can be blocked when a hold fails.
+                foreach (var (field, problem) in gitOps?.Validate(target) ?? new Dictionary<string, string>())
+                {
+                    add($"{at}.{field}", problem);
+                }
+            }
+
             var kindOk = target.Controller == GitOpsTarget.Flux ? target.Kind is "Kustomization" or "HelmRelease" : target.Kind is null or "Application";
             if (!kindOk)
             {
@@ -129,6 +149,7 @@ public sealed partial class RegistrationValidator(StepExecutorCatalog executors,
 
     private const int MaxGitOpsTargets = 10;
     private const int MaxArtifacts = 50;
+    private const int MaxManagedClusters = 20;
     private const int MaxLabels = 32;
     private const int MaxLabelName = 100;
     private const int MaxLabelValue = 512;

@@ -87,6 +87,11 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         for (var level = 0; level < plan.Levels.Count; level++)
         {
             var index = level;
+            if (level > 0)
+            {
+                await RecheckGitOpsAsync();
+            }
+
             await Task.WhenAll(plan.Levels[level].Select(stepId => RevertStepAsync(deploy.Steps.Single(s => s.Id == stepId), index)));
         }
 
@@ -111,29 +116,6 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         return healthy
             ? await FinishAsync(RollbackPhase.Succeeded, $"rollback of {DeployName} succeeded: {Tally()}; {evidence}", PageKind.RollbackSucceeded)
             : await FinishAsync(RollbackPhase.Failed, $"rollback of {DeployName} did not restore health: {evidence}; {Tally()}", PageKind.RollbackFailed);
-    }
-
-    /// <summary>
-    /// Holds the deploy's GitOps controllers before the first revert. A cluster whose hold failed
-    /// keeps its steps unreverted (<see cref="StepPolicy"/>). Returns the sentence for the status
-    /// reply and the page, or null without GitOps objects.
-    /// </summary>
-    private async Task<string?> HoldGitOpsAsync()
-    {
-        if (deploy.GitOps.Count == 0)
-        {
-            return null;
-        }
-
-        var outcomes = await context.CallActivityAsync<IReadOnlyList<GitOpsOutcome>>(nameof(HoldGitOpsActivity), new GitOpsHoldRequest(input.RollbackId, deploy.GitOps), StorageRetry);
-        foreach (var failed in outcomes.Where(o => !o.Done))
-        {
-            unheldClusters.TryAdd(failed.Target.Cluster, $"{failed.Target}: {failed.Detail}");
-        }
-
-        var held = outcomes.Where(o => o.Done).Select(o => $"auto-sync of {o.Target} held");
-        var notHeld = outcomes.Where(o => !o.Done).Select(o => $"could NOT hold {o.Target} ({o.Detail}): steps on {o.Target.Cluster} will not be reverted");
-        return string.Join("; ", held.Concat(notHeld)) + $"; resume after the fix: POST /api/rollbacks/{input.RollbackId}/gitops/resume";
     }
 
     private async Task<RollbackResult> FinishAsync(RollbackPhase phase, string summary, PageKind page)

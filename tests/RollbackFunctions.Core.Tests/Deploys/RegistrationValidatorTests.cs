@@ -99,6 +99,45 @@ public sealed class RegistrationValidatorTests
         }
     }
 
+    [Fact]
+    public void Validate_GitOpsClusterOrManagedClusterNotConfigured_IsAProblemAtThatField()
+    {
+        var configured = new RegistrationValidator(new StepExecutorCatalog([new ScriptedExecutor()]), [new ScriptedMetricSource()], new OnlyClusters("mgmt", "prod"));
+
+        var problems = configured.Validate(Registration() with
+        {
+            Gitops = [new GitOpsTarget("argocd", "mgmt", "argocd", "payments-api", Manages: ["prod", "mars"]), new GitOpsTarget("argocd", "staging", "argocd", "payments-api")],
+        });
+
+        Assert.Equal(["gitops[0].manages", "gitops[1].cluster"], problems.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("'mars'", problems["gitops[0].manages"][0]);
+        Assert.Contains("manages", validator.Validate(Registration() with { Gitops = [new GitOpsTarget("argocd", "prod", "argocd", "a", Manages: ["Prod; rm"])] }).Keys.Single());
+    }
+
+    /// <summary>A deployment with these clusters configured; holds are not what these tests are about.</summary>
+    private sealed class OnlyClusters(params string[] configured) : RollbackFunctions.Core.Ports.IGitOpsControllers
+    {
+        public Task<GitOpsOutcome> HoldAsync(GitOpsTarget target, string rollbackId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<GitOpsOutcome> ResumeAsync(GitOpsTarget target, string rollbackId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IReadOnlyDictionary<string, string> Validate(GitOpsTarget target)
+        {
+            var problems = new Dictionary<string, string>();
+            if (!configured.Contains(target.Cluster))
+            {
+                problems["cluster"] = $"'{target.Cluster}' is not a configured cluster";
+            }
+
+            if ((target.Manages ?? []).Except(configured).ToList() is { Count: > 0 } unknown)
+            {
+                problems["manages"] = $"not configured: {string.Join(", ", unknown.Select(c => $"'{c}'"))}";
+            }
+
+            return problems;
+        }
+    }
+
     private static DeployRegistration Registration(params StepRegistration[] steps) => new()
     {
         DeployId = "checkout-142",

@@ -42,6 +42,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     {
         Executor = new ScriptedExecutor(Journal);
         Pager = new RecordingPager(Journal);
+        GitOps = new ScriptedGitOps(Journal);
     }
 
     public Journal Journal { get; } = new();
@@ -63,6 +64,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     public InMemoryAuditLog Audit { get; } = new();
     public InMemoryAlertLog Alerts { get; } = new();
     public RecordingLauncher Launcher { get; } = new();
+    public ScriptedGitOps GitOps { get; }
 
     public DurableTaskClient Client => host?.Client ?? throw new InvalidOperationException("start a rollback first");
 
@@ -106,6 +108,23 @@ internal sealed class RollbackHarness : IAsyncDisposable
         return rollbackId;
     }
 
+    /// <summary>Starts a rollback of a deploy the test built (GitOps objects, step params), without waiting.</summary>
+    public async Task<string> StartAsync(DeployRecord deploy, RollbackSettings? settings = null)
+    {
+        await Deploys.AddAsync(deploy, CancellationToken.None);
+        var rollbackId = Identifiers.RollbackIdFor(deploy.DeployId);
+        await Rollbacks.TryClaimAsync(
+            new RollbackRecord
+            {
+                RollbackId = rollbackId, DeployId = deploy.DeployId, Phase = RollbackPhase.Halting,
+                Trigger = new RollbackTrigger("manual", "test", "test", []), ClaimedAt = DateTimeOffset.UtcNow,
+            },
+            CancellationToken.None);
+        await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(RollbackOrchestrator), new RollbackRequest(rollbackId, deploy.DeployId, 0, settings ?? FastSettings), new StartOrchestrationOptions(rollbackId));
+        return rollbackId;
+    }
+
     /// <summary>
     /// The in-process engine with every task and double, started on first use. Its gRPC port is one
     /// the kernel just handed out (the host's own pick is a random number that collided with other
@@ -145,6 +164,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
                 .AddSingleton<IMetricSource>(Metrics)
                 .AddSingleton<CheckSampler>()
                 .AddSingleton<IRollbackLauncher>(Launcher)
+                .AddSingleton<IGitOpsControllers>(GitOps)
                 .AddSingleton(new StepExecutorCatalog([Executor, Targets])),
         });
 

@@ -52,6 +52,58 @@ public sealed class ArgoApplicationExecutorTests : IAsyncLifetime
         Assert.Contains("admission webhook denied", result.Detail);
     }
 
+    [Fact]
+    public async Task Revert_WhileAutoSyncStillRetriesTheBadRevision_TerminatesThatOperationFirst_ThenSyncs()
+    {
+        k8s.Api.SeedApplication("argocd", "payments-api", Before, automated: false); // the hold turned auto-sync off
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", Params), default);
+        k8s.Api.SetApplicationRevision("argocd", "payments-api", After);
+        k8s.Api.RevisionSyncFails[After] = "PostSync hook payments-smoke failed";
+        k8s.Api.StartAutoSync("argocd", "payments-api", After);
+
+        var result = await k8s.Applications.RevertAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared, waitLimit: TimeSpan.FromSeconds(5)), default);
+
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        var writes = k8s.Api.Writes.ToList();
+        var terminate = writes.FindIndex(w => w.Method == "PATCH" && (string?)w.Json!["status"]?["operationState"]?["phase"] == "Terminating");
+        var sync = writes.FindIndex(w => w.Method == "PATCH" && (string?)w.Json!["operation"]?["sync"]?["revision"] == Before);
+        Assert.True(terminate >= 0 && terminate < sync, string.Join("\n", writes.Select(w => $"{w.Method} {w.Body}")));
+        Assert.NotNull(writes[terminate].Json!["metadata"]!["resourceVersion"]); // only what was read, as argocd app terminate-op's update
+        var application = k8s.Api.Get("/apis/argoproj.io/v1alpha1", "argocd", "applications", "payments-api")!;
+        Assert.Equal(Before, (string?)application["status"]!["sync"]!["revision"]);
+        Assert.Equal("rollbackfunctions:rb-d1", (string?)application["status"]!["operationState"]!["operation"]!["initiatedBy"]!["username"]);
+    }
+
+    [Fact]
+    public async Task Revert_MultiSourceApplication_CapturesARevisionPerSource_AndSyncsThemBack()
+    {
+        k8s.Api.SeedMultiSourceApplication("argocd", "payments-api", "chart-1.4.2", Before);
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", Params), default);
+        k8s.Api.SetApplicationRevisions("argocd", "payments-api", "chart-1.4.3", After);
+
+        var result = await k8s.Applications.RevertAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared), default);
+
+        Assert.Null(prepared.Problem);
+        Assert.Equal(["chart-1.4.2", Before], prepared.Captured!["revisions"]!.AsArray().Select(r => (string)r!));
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        var patch = Assert.Single(k8s.Api.Writes);
+        Assert.Equal(["chart-1.4.2", Before], patch.Json!["operation"]!["sync"]!["revisions"]!.AsArray().Select(r => (string)r!));
+        var application = k8s.Api.Get("/apis/argoproj.io/v1alpha1", "argocd", "applications", "payments-api")!;
+        Assert.Equal(["chart-1.4.2", Before], application["status"]!["sync"]!["revisions"]!.AsArray().Select(r => (string)r!));
+    }
+
+    [Fact]
+    public async Task Prepare_MultiSourceApplicationWithOneParamsRevision_IsRefusedWithAReason()
+    {
+        k8s.Api.SeedMultiSourceApplication("argocd", "payments-api", "chart-1.4.2", Before);
+        var parameters = new JsonObject { ["namespace"] = "argocd", ["name"] = "payments-api", ["revision"] = Before };
+
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", parameters), default);
+
+        Assert.False(prepared.Transient);
+        Assert.Contains("2 sources", prepared.Problem);
+    }
+
     [Theory]
     [InlineData("""{"namespace":"argocd","name":"payments-api","revision":"--upload-pack=x"}""", "params.revision")]
     [InlineData("""{"namespace":"Argo CD","name":"payments-api"}""", "params.namespace")]

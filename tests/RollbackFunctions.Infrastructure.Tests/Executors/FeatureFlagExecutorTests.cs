@@ -100,6 +100,27 @@ public sealed class FeatureFlagExecutorTests : IAsyncLifetime
         Assert.Contains("\"enabled\":false", service.KeyValues[(key, "prod")]);
     }
 
+    [Fact]
+    public async Task AppConfiguration_Revert_KeepsTheContentTypeAndTags_AndWritesOnlyOverWhatItRead()
+    {
+        const string key = ".appconfig.featureflag/new-checkout";
+        const string featureFlag = "application/vnd.microsoft.appconfig.ff+json;charset=utf-8";
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":false}""";
+        service.ContentTypes[(key, "prod")] = featureFlag;
+        service.Tags[(key, "prod")] = new JsonObject { ["team"] = "payments" };
+        var parameters = new JsonObject { ["provider"] = "appconfig", ["flag"] = key, ["label"] = "prod" };
+        var prepared = await PrepareAsync(parameters);
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":true}""";
+        var etag = service.ETagOf(key, "prod");
+
+        var result = await executor.RevertAsync(Revert(parameters, prepared), default);
+
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        Assert.Equal(featureFlag, service.ContentTypes[(key, "prod")]);
+        Assert.Equal("payments", (string?)service.Tags[(key, "prod")]["team"]);
+        Assert.Equal($"PUT {key} If-Match=\"{etag}\"", Assert.Single(service.Writes));
+    }
+
     [Theory]
     [InlineData("""{"provider":"unleash","flag":"x"}""", "params.provider 'unleash' is not a configured provider")]
     [InlineData("""{"provider":"flags","flag":"../admin"}""", "params.flag")]

@@ -143,6 +143,62 @@ public sealed class GitRevertExecutorTests : IDisposable
         Assert.NotEqual(new GitRepository.Bare(acme).Git("rev-parse", "main"), new GitRepository.Bare(acme).Git("rev-parse", "rollback/rb-pay-9")); // main untouched
     }
 
+    /// <summary>What GitHub's branch protection answers a direct push, as a pre-receive hook on the bare remote.</summary>
+    private static void ProtectMain(string bare)
+    {
+        var hook = Path.Combine(bare, "hooks", "pre-receive");
+        File.WriteAllText(hook, """
+            #!/bin/sh
+            while read old new ref; do
+              if [ "$ref" = "refs/heads/main" ]; then
+                echo "error: GH006: Protected branch update failed for refs/heads/main." >&2
+                echo "error: Changes must be made through a pull request." >&2
+                exit 1
+              fi
+            done
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public async Task Push_RefusedByBranchProtection_IsAPermanentRefusal_NotRetried()
+    {
+        ProtectMain(remote);
+        var before = RemoteHead();
+
+        var result = await Executor(new GitRepositoryOptions { Url = remote }).RevertAsync(Request("push"), default);
+
+        Assert.Equal(RevertOutcome.Failed, result.Outcome);
+        Assert.Contains("protected", result.Detail);
+        Assert.Equal(before, RemoteHead());
+    }
+
+    [Fact]
+    public async Task Push_RefusedByBranchProtection_WithFallbackPullRequest_OpensAPullRequestInstead()
+    {
+        await using var github = await StubServer.StartAsync(request => request.Method == "GET"
+            ? new StubReply(200, "[]")
+            : new StubReply(201, """{"number": 8, "html_url": "https://github.com/acme/deploy-config/pull/8"}"""));
+        var acme = Path.Combine(Path.GetTempPath(), $"acme-{Guid.NewGuid():N}", "deploy-config.git");
+        Directory.CreateDirectory(Path.GetDirectoryName(acme)!);
+        Directory.Move(remote, acme);
+        moved.Add(Path.GetDirectoryName(acme)!);
+        ProtectMain(acme);
+        var request = Request("push");
+        request.Params["fallback"] = "pullRequest";
+
+        var result = await Executor(new GitRepositoryOptions { Url = acme, Token = Token, ApiUrl = github.BaseUrl }).RevertAsync(request, default);
+
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        Assert.Contains("https://github.com/acme/deploy-config/pull/8", result.Detail);
+        Assert.Contains("protected", result.Detail);
+        Assert.Equal("image: payments:1.4.1\nreplicas: 3\n", new GitRepository.Bare(acme).Git("show", "rollback/rb-pay-9:apps/payments.yaml"));
+        Assert.Single(github.Requests, r => r.Method == "POST");
+    }
+
     [Fact]
     public async Task PullRequest_AzureDevOps_UsesItsPullRequestApi()
     {
@@ -171,6 +227,7 @@ public sealed class GitRevertExecutorTests : IDisposable
     [InlineData("""{"repository":"config","commit":"abcdef1","branch":"--upload-pack=x"}""", "params.branch")]
     [InlineData("""{"repository":"other","commit":"abcdef1","branch":"main"}""", "not a configured repository")]
     [InlineData("""{"repository":"config","commit":"abcdef1","branch":"main","mode":"force"}""", "params.mode")]
+    [InlineData("""{"repository":"config","commit":"abcdef1","branch":"main","mode":"push","fallback":"force"}""", "params.fallback")]
     public void ValidateParams_Hostile_IsRefused(string json, string expected) =>
         Assert.Contains(expected, Executor(new GitRepositoryOptions { Url = remote }).ValidateParams(JsonNode.Parse(json)!.AsObject()));
 

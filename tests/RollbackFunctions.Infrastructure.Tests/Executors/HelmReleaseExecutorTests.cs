@@ -16,10 +16,13 @@ public sealed class HelmReleaseExecutorTests : IDisposable
           history)
             if [ -f "$state/history-exit" ]; then cat "$state/history-stderr" >&2; exit "$(cat "$state/history-exit")"; fi
             cat "$state/history.json";;
+          status)
+            if [ -f "$state/status-exit" ]; then cat "$state/status-stderr" >&2; exit "$(cat "$state/status-exit")"; fi
+            if [ -f "$state/status.json" ]; then cat "$state/status.json"; else echo '{"name":"checkout","info":{"status":"deployed"},"version":42}'; fi;;
           rollback)
             if [ -f "$state/rollback-exit" ]; then cat "$state/rollback-stderr" >&2; exit "$(cat "$state/rollback-exit")"; fi
             case " $* " in *" --dry-run "*) echo "Rollback was a success! Happy Helming!"; exit 0;; esac
-            cp "$state/history-after-rollback.json" "$state/history.json"
+            cp "$state/history-after-rollback.json" "$state/history.json"; rm -f "$state/status.json"
             echo "Rollback was a success! Happy Helming!";;
           *) echo "unexpected helm command: $1" >&2; exit 64;;
         esac
@@ -49,7 +52,7 @@ public sealed class HelmReleaseExecutorTests : IDisposable
         {
             Clusters = { ["prod"] = new KubernetesClusterOptions { Kubeconfig = "/etc/rollback/prod.kubeconfig", Context = "prod-admin" } },
         }));
-        executor = new HelmReleaseExecutor(Options.Create(new HelmOptions { Path = helm.Path }), clusters, new ProcessRunner(new SecretRedactor([])));
+        executor = new HelmReleaseExecutor(Options.Create(new HelmOptions { Path = helm.Path, PendingWait = TimeSpan.FromMilliseconds(300) }), clusters, new ProcessRunner(new SecretRedactor([])));
         helm.Write("history-after-rollback.json", RolledBackTo41);
     }
 
@@ -140,6 +143,36 @@ public sealed class HelmReleaseExecutorTests : IDisposable
 
         Assert.False(prepared.Transient);
         Assert.Contains("does not exist", prepared.Problem);
+    }
+
+    [Fact]
+    public async Task Revert_ReleaseStuckInPendingUpgrade_WaitsForIt_ThenRollsBackSayingSo()
+    {
+        helm.Write("history.json", Deployed41);
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "chart", "helmRelease", Params()), default);
+        helm.Write("history.json", Deployed41.Replace("]", """,{"revision":42,"updated":"2026-11-27T23:30:00.1Z","status":"pending-upgrade","chart":"checkout-1.4.3","app_version":"1.4.3","description":"Preparing upgrade"}]""", StringComparison.Ordinal));
+        helm.Write("status.json", """{"name":"checkout","info":{"status":"pending-upgrade","description":"Preparing upgrade"},"version":42}""");
+
+        var result = await executor.RevertAsync(Revert(Params(), prepared), default);
+
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        Assert.Contains("pending-upgrade", result.Detail);
+        var calls = helm.Calls.ToList();
+        var status = calls.FindIndex(c => c[1] == "status");
+        Assert.True(status >= 0 && status < calls.FindIndex(c => c[1] == "rollback"), string.Join("\n", calls.Select(c => string.Join(' ', c))));
+        Assert.Equal(["status", "checkout", "--namespace", "shop", "--output", "json"], helm.Calls[status][1..7]);
+    }
+
+    [Fact]
+    public async Task Prepare_NotFoundInAnotherError_IsNotAMissingRelease()
+    {
+        helm.Write("history-exit", "1");
+        helm.Write("history-stderr", "Error: Kubernetes cluster unreachable: exec: \"aws\": executable file not found in $PATH");
+
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "chart", "helmRelease", Params()), default);
+
+        Assert.DoesNotContain("does not exist", prepared.Problem);
+        Assert.Contains("cluster unreachable", prepared.Problem);
     }
 
     [Fact]

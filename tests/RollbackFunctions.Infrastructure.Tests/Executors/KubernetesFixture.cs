@@ -21,7 +21,7 @@ public sealed class KubernetesFixture : IAsyncDisposable
         Workloads = new KubernetesWorkloadExecutor(clusters, client, TimeProvider.System);
         ConfigMaps = new KubernetesConfigMapExecutor(clusters, client, Workloads, TimeProvider.System);
         Rollouts = new ArgoRolloutExecutor(clusters, client, TimeProvider.System);
-        GitOps = new KubernetesGitOpsControllers(client);
+        GitOps = new KubernetesGitOpsControllers(client, clusters);
         Applications = new ArgoApplicationExecutor(clusters, client, TimeProvider.System);
     }
 

@@ -73,6 +73,14 @@ public sealed class GitOpsRollbackTests
         var kubeconfig = kubernetes.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}"));
         kubernetes.SeedWorkload("deployments", "shop", "payments", 3, "registry/payments:1.4.1");
         await using var runtime = await StartAsync(kubeconfig);
+        using var elsewhere = await runtime.PostJsonAsync("/api/deploys", new JsonObject
+        {
+            ["deployId"] = Repo.UniqueName("gitops"), ["service"] = "payments", ["environment"] = "prod", ["version"] = "1.4.2",
+            ["gitops"] = new JsonArray(new JsonObject { ["controller"] = "argocd", ["cluster"] = "mgmt", ["namespace"] = "argocd", ["name"] = "payments-api", ["manages"] = new JsonArray("prod") }),
+            ["steps"] = new JsonArray(Rollout()),
+        });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, elsewhere.StatusCode);
+        Assert.Contains("gitops[0].cluster", await elsewhere.Content.ReadAsStringAsync());
         var id = await RegisterAsync(runtime, "no-such-application", new JsonArray(Rollout()), apply: () => kubernetes.SetImage("deployments", "shop", "payments", "registry/payments:1.4.2"));
 
         (await runtime.Http.PostAsync($"/api/deploys/{id}/rollback", null)).Dispose();

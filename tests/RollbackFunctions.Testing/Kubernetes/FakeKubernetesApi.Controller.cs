@@ -7,7 +7,7 @@ using RollbackFunctions.Infrastructure.Executors;
 
 namespace RollbackFunctions.Testing;
 
-/// <summary>The fake's controller: revisions when a template changes, rollout status, Argo aborts; and seeding for tests.</summary>
+/// <summary>The fake's controller: revisions when a template changes, rollout status; and seeding for tests.</summary>
 public sealed partial class FakeKubernetesApi
 {
     private const string Apps = "/apis/apps/v1";
@@ -129,123 +129,6 @@ public sealed partial class FakeKubernetesApi
         }
     }
 
-    /// <summary>Applications whose next sync fails, with the message Argo CD would give.</summary>
-    public ConcurrentDictionary<string, string> ApplicationSyncFails { get; } = new();
-
-    /// <summary>An Argo CD Application Synced and Healthy at <paramref name="revision"/>, auto-syncing (self-heal, prune) or not.</summary>
-    public void SeedApplication(string ns, string name, string revision, bool automated = true)
-    {
-        var syncPolicy = automated ? new JsonObject { ["automated"] = new JsonObject { ["prune"] = true, ["selfHeal"] = true } } : new JsonObject();
-        SeedCustomObject(Argo, "applications", "Application", ns, name, new JsonObject
-        {
-            ["project"] = "default",
-            ["source"] = new JsonObject { ["repoURL"] = "https://github.com/acme/deploy-config.git", ["path"] = name, ["targetRevision"] = "main" },
-            ["syncPolicy"] = syncPolicy,
-        });
-        SetApplicationRevision(ns, name, revision);
-    }
-
-    /// <summary>What a GitOps deploy does: Argo CD synced the Application to a new commit.</summary>
-    public void SetApplicationRevision(string ns, string name, string revision)
-    {
-        lock (gate)
-        {
-            var application = objects[Key(Argo, ns, "applications", name)];
-            application["status"] = new JsonObject
-            {
-                ["sync"] = new JsonObject { ["status"] = "Synced", ["revision"] = revision },
-                ["health"] = new JsonObject { ["status"] = "Healthy" },
-                ["history"] = new JsonArray(new JsonObject { ["id"] = 1, ["revision"] = revision }),
-            };
-            Bump(application);
-        }
-    }
-
-    /// <summary>
-    /// Argo CD's application controller, for a sync <c>operation</c>: running for the rollout time,
-    /// then Succeeded at the requested revision (or Failed), the operation removed, as Argo CD does.
-    /// </summary>
-    private void AdvanceApplication(string ns, string name, JsonObject application)
-    {
-        if (application["operation"]?["sync"]?["revision"] is not JsonValue requested)
-        {
-            return;
-        }
-
-        var key = Key(Argo, ns, "applications", name);
-        var revision = requested.GetValue<string>();
-        var status = application["status"] as JsonObject ?? [];
-        application["status"] = status;
-        if (!rolloutDoneAt.TryGetValue(key, out var due))
-        {
-            rolloutDoneAt[key] = DateTimeOffset.UtcNow + RolloutTime;
-            status["operationState"] = new JsonObject { ["phase"] = "Running", ["operation"] = application["operation"]!.DeepClone() };
-            return;
-        }
-
-        if (due > DateTimeOffset.UtcNow)
-        {
-            return;
-        }
-
-        rolloutDoneAt.TryRemove(key, out _);
-        application.Remove("operation");
-        if (ApplicationSyncFails.TryGetValue(name, out var message))
-        {
-            status["operationState"] = new JsonObject { ["phase"] = "Failed", ["message"] = message };
-            return;
-        }
-
-        status["operationState"] = new JsonObject { ["phase"] = "Succeeded", ["syncResult"] = new JsonObject { ["revision"] = revision } };
-        status["sync"] = new JsonObject { ["status"] = "Synced", ["revision"] = revision };
-        status["health"] = new JsonObject { ["status"] = "Healthy" };
-        (status["history"] as JsonArray)?.Add(new JsonObject { ["revision"] = revision });
-    }
-
-    /// <summary>An Argo Rollout, Healthy on <paramref name="stableImage"/>.</summary>
-    public void SeedRollout(string ns, string name, string stableImage)
-    {
-        lock (gate)
-        {
-            var key = Key(Argo, ns, "rollouts", name);
-            stableTemplates[key] = Template(name, stableImage);
-            objects[key] = new JsonObject
-            {
-                ["apiVersion"] = "argoproj.io/v1alpha1",
-                ["kind"] = "Rollout",
-                ["metadata"] = Metadata(ns, name, new JsonObject { ["app"] = name }),
-                ["spec"] = new JsonObject
-                {
-                    ["replicas"] = 3,
-                    ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
-                    ["template"] = Template(name, stableImage),
-                    ["strategy"] = new JsonObject { ["canary"] = new JsonObject { ["steps"] = new JsonArray(new JsonObject { ["setWeight"] = 20 }, new JsonObject { ["pause"] = new JsonObject() }) } },
-                },
-                ["status"] = new JsonObject
-                {
-                    ["phase"] = "Healthy",
-                    ["stableRS"] = Hash(Template(name, stableImage)),
-                    ["currentPodHash"] = Hash(Template(name, stableImage)),
-                },
-            };
-        }
-    }
-
-    /// <summary>What CI's deploy does to a Rollout: a new template, canary at 20 % and paused.</summary>
-    public void StartCanary(string ns, string name, string image)
-    {
-        lock (gate)
-        {
-            var stored = objects[Key(Argo, ns, "rollouts", name)];
-            stored["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = image;
-            stored["metadata"]!["generation"] = JsonNumbers.Long(stored["metadata"]!["generation"], 1) + 1;
-            stored["status"]!["phase"] = "Paused";
-            stored["status"]!["message"] = "CanaryPauseStep";
-            stored["status"]!["currentPodHash"] = Hash(stored["spec"]!["template"]!);
-            Bump(stored);
-        }
-    }
-
     private JsonObject Metadata(string ns, string name, JsonObject labels) => new()
     {
         ["name"] = name,
@@ -263,13 +146,7 @@ public sealed partial class FakeKubernetesApi
         var key = Key(prefix, ns, plural, name);
         if (plural == "rollouts")
         {
-            var healthy = stableTemplates.TryGetValue(key, out var stable) && JsonNode.DeepEquals(Normalized(owner["spec"]!["template"]), Normalized(stable));
-            var status = owner["status"] as JsonObject ?? [];
-            status["phase"] = healthy ? "Healthy" : "Progressing";
-            status["message"] = healthy ? "" : "more replicas need to be updated";
-            status.Remove("abort");
-            status["currentPodHash"] = Hash(owner["spec"]!["template"]!);
-            owner["status"] = status;
+            OnRolloutTemplateChanged(key, owner);
             return;
         }
 
@@ -355,6 +232,12 @@ public sealed partial class FakeKubernetesApi
             return;
         }
 
+        if (prefix == Argo && plural == "rollouts")
+        {
+            AdvanceRollout(Key(prefix, (string)obj["metadata"]!["namespace"]!, plural, (string)obj["metadata"]!["name"]!), obj);
+            return;
+        }
+
         if (prefix != Apps || plural is not ("deployments" or "statefulsets" or "daemonsets"))
         {
             return;
@@ -394,17 +277,6 @@ public sealed partial class FakeKubernetesApi
         }
 
         obj["status"] = status;
-    }
-
-    /// <summary>Argo: an abort sends traffic back to stable and marks the Rollout Degraded.</summary>
-    private static void ReactToStatus(string plural, JsonObject obj)
-    {
-        if (plural == "rollouts" && (bool?)obj["status"]?["abort"] == true)
-        {
-            obj["status"]!["phase"] = "Degraded";
-            obj["status"]!["message"] = "RolloutAborted: Rollout aborted update to revision 2";
-            obj["status"]!["currentPodHash"] = obj["status"]!["stableRS"]?.DeepClone();
-        }
     }
 
     private static long RevisionOf(JsonObject child) =>

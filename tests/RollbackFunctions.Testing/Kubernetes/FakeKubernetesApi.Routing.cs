@@ -97,7 +97,11 @@ public sealed partial class FakeKubernetesApi
             replacement["metadata"]![kept] = stored["metadata"]![kept]?.DeepClone();
         }
 
-        replacement["status"] = stored["status"]?.DeepClone();
+        if (!StatusInMainResource(plural))
+        {
+            replacement["status"] = stored["status"]?.DeepClone();
+        }
+
         return (200, Store(prefix, ns, plural, name, stored, replacement));
     }
 
@@ -116,6 +120,11 @@ public sealed partial class FakeKubernetesApi
         else if (media is "application/merge-patch+json" or "application/strategic-merge-patch+json")
         {
             var patch = JsonNode.Parse(body)!.AsObject();
+            if ((string?)patch["metadata"]?["resourceVersion"] is { } precondition && precondition != (string?)stored["metadata"]!["resourceVersion"])
+            {
+                return (409, Status(409, $"Operation cannot be fulfilled on {plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
+            }
+
             JsonPatches.ApplyMergePatch(patched, statusOnly ? new JsonObject { ["status"] = patch["status"]?.DeepClone() } : patch);
         }
         else
@@ -132,14 +141,25 @@ public sealed partial class FakeKubernetesApi
         if (statusOnly)
         {
             stored["status"] = patched["status"]?.DeepClone();
-            ReactToStatus(plural, stored);
+            if (plural == "rollouts")
+            {
+                ReactToRolloutStatus(Key(prefix, ns, plural, name), stored);
+            }
+
             Bump(stored);
             return (200, stored.DeepClone());
         }
 
-        patched["status"] = stored["status"]?.DeepClone();
+        if (!StatusInMainResource(plural))
+        {
+            patched["status"] = stored["status"]?.DeepClone();
+        }
+
         return (200, Store(prefix, ns, plural, name, stored, patched));
     }
+
+    /// <summary>Argo CD's Application CRD has no status subresource: its server and controller write status with the object.</summary>
+    private static bool StatusInMainResource(string plural) => plural == "applications";
 
     /// <summary>Stores a new version: resourceVersion always, generation when the spec changed, then the controller reacts.</summary>
     private JsonObject Store(string prefix, string ns, string plural, string name, JsonObject before, JsonObject after)
@@ -152,6 +172,11 @@ public sealed partial class FakeKubernetesApi
 
         Bump(after);
         objects[Key(prefix, ns, plural, name)] = after;
+        if (plural == "applications")
+        {
+            ReconcileApplicationSet(name, after);
+        }
+
         if (specChanged && !JsonNode.DeepEquals(before["spec"]?["template"], after["spec"]?["template"]))
         {
             OnTemplateChanged(prefix, ns, plural, name, after);

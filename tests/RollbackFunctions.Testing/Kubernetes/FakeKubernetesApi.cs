@@ -13,14 +13,13 @@ namespace RollbackFunctions.Testing;
 /// workload's pod template makes a revision (a ReplicaSet for Deployments, reusing one with the same
 /// template as the real controller does, or a ControllerRevision), and its status reports the rollout
 /// complete after <see cref="RolloutTime"/> unless the workload is in <see cref="NeverAvailable"/>.
-/// Argo Rollouts abort through <c>/status</c> and become Healthy on their stable template.
+/// Argo Rollouts walk their canary steps, promote, abort and roll back to stable as argo-rollouts does.
 /// </summary>
 public sealed partial class FakeKubernetesApi : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, JsonObject> objects = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> rolloutDoneAt = new();
-    private readonly ConcurrentDictionary<string, JsonObject> stableTemplates = new();
     private readonly Lock gate = new();
     private long resourceVersion = 1000;
 

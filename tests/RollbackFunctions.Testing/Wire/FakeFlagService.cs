@@ -37,7 +37,18 @@ public sealed class FakeFlagService : IAsyncDisposable
     /// <summary>App Configuration: (key, label or "\0") → value.</summary>
     public ConcurrentDictionary<(string Key, string Label), string> KeyValues { get; } = new();
 
+    /// <summary>App Configuration: (key, label) → content type, as the service keeps it beside the value.</summary>
+    public ConcurrentDictionary<(string Key, string Label), string> ContentTypes { get; } = new();
+
+    /// <summary>App Configuration: (key, label) → tags.</summary>
+    public ConcurrentDictionary<(string Key, string Label), JsonObject> Tags { get; } = new();
+
+    /// <summary>Every write: "PUT key", with " If-Match=etag" or " If-None-Match=*" when the request carried one.</summary>
     public ConcurrentQueue<string> Writes { get; } = new();
+
+    /// <summary>The key-value's current ETag: it changes whenever the value, content type or tags change.</summary>
+    public string ETagOf(string key, string label) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+        $"{KeyValues.GetValueOrDefault((key, label))}|{ContentTypes.GetValueOrDefault((key, label))}|{Tags.GetValueOrDefault((key, label))?.ToJsonString()}")))[..16].ToLowerInvariant();
 
     public static async Task<FakeFlagService> StartAsync()
     {
@@ -73,17 +84,55 @@ public sealed class FakeFlagService : IAsyncDisposable
                 var label = request.Query["label"].ToString();
                 if (request.Method == "PUT")
                 {
-                    fake!.KeyValues[(key, label)] = (string)JsonNode.Parse(body)!["value"]!;
-                    fake.Writes.Enqueue($"PUT {key}");
+                    // A PUT replaces the whole key-value: a content type or tags left out are gone.
+                    var exists = fake!.KeyValues.ContainsKey((key, label));
+                    var ifMatch = request.Headers.IfMatch.ToString();
+                    var ifNoneMatch = request.Headers.IfNoneMatch.ToString();
+                    if ((ifMatch.Length > 0 && (!exists || ifMatch.Trim('"') != fake.ETagOf(key, label))) || (ifNoneMatch == "*" && exists))
+                    {
+                        return Results.Text("""{"type":"https://azconfig.io/errors/precondition-failed","title":"Precondition Failed","status":412}""", "application/problem+json", statusCode: 412);
+                    }
+
+                    var put = JsonNode.Parse(body)!;
+                    fake.KeyValues[(key, label)] = (string)put["value"]!;
+                    SetOrRemove(fake.ContentTypes, (key, label), (string?)put["content_type"]);
+                    SetOrRemove(fake.Tags, (key, label), put["tags"]?.DeepClone() as JsonObject);
+                    fake.Writes.Enqueue($"PUT {key}{(ifMatch.Length > 0 ? $" If-Match={ifMatch}" : "")}{(ifNoneMatch.Length > 0 ? $" If-None-Match={ifNoneMatch}" : "")}");
                 }
 
-                return fake!.KeyValues.TryGetValue((key, label), out var value)
-                    ? Results.Text(new JsonObject { ["key"] = key, ["label"] = label == "\0" ? null : label, ["value"] = value, ["etag"] = Guid.NewGuid().ToString("N") }.ToJsonString(), "application/vnd.microsoft.appconfig.kv+json")
-                    : Results.NotFound();
+                if (!fake!.KeyValues.TryGetValue((key, label), out var value))
+                {
+                    return Results.NotFound();
+                }
+
+                var etag = fake.ETagOf(key, label);
+                request.HttpContext.Response.Headers.ETag = $"\"{etag}\"";
+                return Results.Text(new JsonObject
+                {
+                    ["key"] = key,
+                    ["label"] = label == "\0" ? null : label,
+                    ["value"] = value,
+                    ["content_type"] = fake.ContentTypes.GetValueOrDefault((key, label)),
+                    ["tags"] = fake.Tags.GetValueOrDefault((key, label))?.DeepClone() ?? new JsonObject(),
+                    ["etag"] = etag,
+                }.ToJsonString(), "application/vnd.microsoft.appconfig.kv+json");
             });
         });
         fake = new FakeFlagService(app, baseUrl);
         return fake;
+    }
+
+    private static void SetOrRemove<T>(ConcurrentDictionary<(string, string), T> store, (string, string) key, T? value)
+        where T : class
+    {
+        if (value is null)
+        {
+            store.TryRemove(key, out _);
+        }
+        else
+        {
+            store[key] = value;
+        }
     }
 
     private static bool Authorized(HttpRequest request) => request.Headers.Authorization.ToString() == $"Bearer {Token}";

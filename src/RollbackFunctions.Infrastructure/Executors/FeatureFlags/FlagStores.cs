@@ -10,6 +10,12 @@ public sealed record FlagValue(bool Exists, JsonNode? Value);
 /// <summary>The store answered, and the answer is final (401, 403, 400): retrying will not help.</summary>
 public sealed class FlagStoreRefusedException(string message) : Exception(message);
 
+/// <summary>
+/// A conditional write lost to a concurrent one (412): the store changed since it was read. Transient:
+/// reading again and retrying is right.
+/// </summary>
+public sealed class FlagPreconditionFailedException(string message) : HttpRequestException(message, null, HttpStatusCode.PreconditionFailed);
+
 /// <summary>Reads and writes one flag in one kind of store.</summary>
 public abstract class FlagStore(IHttpClientFactory httpClients)
 {
@@ -36,6 +42,11 @@ public abstract class FlagStore(IHttpClientFactory httpClients)
         }
 
         var detail = $"{request.Method} {request.RequestUri!.Host} answered {(int)response.StatusCode}: {(body.Length <= 200 ? body : body[..200] + "…")}";
+        if (response.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new FlagPreconditionFailedException(detail);
+        }
+
         throw (int)response.StatusCode is >= 400 and < 500 and not 408 and not 429
             ? new FlagStoreRefusedException(detail)
             : new HttpRequestException(detail, null, response.StatusCode);
@@ -112,15 +123,42 @@ public sealed class AppConfigurationFlagStore(IHttpClientFactory httpClients, Ap
             : new FlagValue(false, null);
     }
 
+    /// <summary>Read-modify-write attempts before a write that keeps losing to concurrent ones gives up (the step is retried).</summary>
+    private const int WriteAttempts = 3;
+
+    /// <summary>
+    /// A PUT replaces the whole key-value: the content type (what makes a key a feature flag) and the
+    /// tags go back as read, and <c>If-Match</c> with the read's ETag writes only over what was read
+    /// (<c>If-None-Match: *</c> when there was nothing); a concurrent change (412) reads again.
+    /// </summary>
     public override async Task WriteAsync(string flag, string? label, JsonNode? value, CancellationToken cancellationToken)
     {
         // App Configuration values are strings: a JSON value that is not one is stored as its JSON text.
         var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "";
-        var body = new JsonObject { ["value"] = text }.ToJsonString();
-        using var request = Request(HttpMethod.Put, flag, label, body);
-        request.Content = new StringContent(body, Encoding.UTF8);
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(KeyValueMediaType);
-        await SendAsync(request, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var read = Request(HttpMethod.Get, flag, label, "");
+            var current = await SendAsync(read, cancellationToken) is { } found ? JsonNode.Parse(found) : null;
+            var body = new JsonObject
+            {
+                ["value"] = text,
+                ["content_type"] = current?["content_type"]?.DeepClone(),
+                ["tags"] = current?["tags"]?.DeepClone() ?? new JsonObject(),
+            }.ToJsonString();
+            using var request = Request(HttpMethod.Put, flag, label, body);
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(KeyValueMediaType);
+            request.Headers.TryAddWithoutValidation(current is null ? "If-None-Match" : "If-Match", current is null ? "*" : $"\"{(string?)current["etag"]}\"");
+            try
+            {
+                await SendAsync(request, cancellationToken);
+                return;
+            }
+            catch (FlagPreconditionFailedException) when (attempt < WriteAttempts)
+            {
+                // Someone wrote in between: read again.
+            }
+        }
     }
 
     private HttpRequestMessage Request(HttpMethod method, string key, string? label, string body)

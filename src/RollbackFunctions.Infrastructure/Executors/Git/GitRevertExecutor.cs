@@ -14,7 +14,8 @@ namespace RollbackFunctions.Infrastructure.Executors.Git;
 /// <c>branch</c> into a temporary directory (always removed), runs <c>git revert --no-edit</c> of the
 /// deploy's <c>commit</c>, and either pushes it to the branch (<c>mode: push</c>, retried after a fetch
 /// and rebase when the branch moved) or pushes <c>rollback/&lt;rollbackId&gt;</c> and opens a pull request
-/// with the evidence (<c>mode: pullRequest</c>, the default). A conflict fails the step naming the
+/// with the evidence (<c>mode: pullRequest</c>, the default). A push the server declines (branch
+/// protection) is a final refusal, or with <c>fallback: pullRequest</c> a pull request instead. A conflict fails the step naming the
 /// paths, never a forced push. Idempotent: a revert already on the branch, or the rollback branch
 /// already pushed, is reverted without change. The token travels in git's environment, never in
 /// arguments or URLs.
@@ -70,7 +71,7 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         }
 
         var rollbackBranch = $"rollback/{request.RollbackId}";
-        if (step.Mode == GitMode.PullRequest
+        if ((step.Mode == GitMode.PullRequest || step.FallbackToPullRequest)
             && (await RunAsync(step, clone, cancellationToken, "ls-remote", "--heads", "origin", rollbackBranch)).StandardOutput.Trim().Length > 0)
         {
             // Pushed by an earlier attempt: only the pull request may be missing.
@@ -95,12 +96,16 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         }
 
         return step.Mode == GitMode.Push
-            ? await PushAsync(step, clone, commit, cancellationToken)
+            ? await PushAsync(step, clone, commit, rollbackBranch, request, cancellationToken)
             : await OpenPullRequestAsync(step, clone, commit, rollbackBranch, request, cancellationToken);
     }
 
-    /// <summary>Pushes the revert; a branch that moved meanwhile is fetched and rebased onto, then pushed again.</summary>
-    private async Task<StepRevertResult> PushAsync(GitStep step, string clone, string commit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes the revert; a branch that moved meanwhile is fetched and rebased onto, then pushed again.
+    /// A push the server declines (<c>[remote rejected]</c>: branch protection or a hook) is final, not
+    /// retried; with <c>params.fallback: pullRequest</c> the revert goes out as a pull request instead.
+    /// </summary>
+    private async Task<StepRevertResult> PushAsync(GitStep step, string clone, string commit, string rollbackBranch, StepRevertRequest request, CancellationToken cancellationToken)
     {
         var what = $"{commit[..12]} on {step.Branch} of {step.Name}";
         for (var attempt = 1; ; attempt++)
@@ -110,6 +115,18 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
             {
                 var head = (await RunAsync(step, clone, cancellationToken, "rev-parse", "HEAD")).StandardOutput.Trim();
                 return StepRevertResult.Reverted($"pushed {head[..12]}, the revert of {what}");
+            }
+
+            if (DeclinedByTheServer(pushed))
+            {
+                var refusal = $"{step.Branch} of {step.Name} is protected: the server declined the push ({DeclineReason(pushed)})";
+                if (!step.FallbackToPullRequest)
+                {
+                    return StepRevertResult.Failed($"{refusal}; nothing pushed. Revert through a pull request (params.mode: pullRequest, or params.fallback: pullRequest)");
+                }
+
+                var opened = await OpenPullRequestAsync(step, clone, commit, rollbackBranch, request, cancellationToken);
+                return opened with { Detail = $"{refusal}; {opened.Detail}" };
             }
 
             if (attempt >= options.Value.PushAttempts)
@@ -211,7 +228,7 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
 
     private string? Read(JsonObject parameters, out GitStep step)
     {
-        var p = new StepParams(parameters).OnlyKnown("repository", "commit", "branch", "mode");
+        var p = new StepParams(parameters).OnlyKnown("repository", "commit", "branch", "mode", "fallback");
         var name = p.Matching("repository", RepositoryName(), "must be a repository name");
         var commit = p.Matching("commit", CommitId(), "must be a commit id (7 to 40 hex digits)");
         var branch = p.Matching("branch", BranchName(), "must be a branch name (letters, digits, '.', '_', '-', '/'; not starting with '-'; no '..')");
@@ -228,7 +245,13 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
             p.Add("repository", $"'{name}' is not a configured repository; {(known.Count == 0 ? "none is configured (Rollback:Executors:Git:Repositories)" : $"configured: {string.Join(", ", known)}")}");
         }
 
-        step = new GitStep(name ?? "", repository ?? new GitRepositoryOptions(), commit ?? "", branch ?? "", mode);
+        var fallback = p.Text("fallback", required: false);
+        if (fallback is not null && (fallback != "pullRequest" || mode != GitMode.Push))
+        {
+            p.Add("fallback", "may only be 'pullRequest', with mode 'push': a push the branch protection refuses then goes out as a pull request");
+        }
+
+        step = new GitStep(name ?? "", repository ?? new GitRepositoryOptions(), commit ?? "", branch ?? "", mode, fallback == "pullRequest");
         return p.Problem;
     }
 
@@ -256,5 +279,5 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         Push,
     }
 
-    private sealed record GitStep(string Name, GitRepositoryOptions Repository, string Commit, string Branch, GitMode Mode);
+    private sealed record GitStep(string Name, GitRepositoryOptions Repository, string Commit, string Branch, GitMode Mode, bool FallbackToPullRequest = false);
 }

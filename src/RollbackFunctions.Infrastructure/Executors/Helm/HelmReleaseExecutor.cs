@@ -13,8 +13,10 @@ namespace RollbackFunctions.Infrastructure.Executors.Helm;
 /// <summary>
 /// <c>helmRelease</c>: <c>helm rollback RELEASE REVISION --namespace NS --wait --timeout T</c> with
 /// the cluster's kubeconfig. The revision is <c>params.revision</c>, else the release's deployed
-/// revision read from <c>helm history -o json</c> when the deploy was registered. Idempotent: when
-/// the release's latest revision is that one, or a rollback to it, nothing runs.
+/// revision read from <c>helm history -o json</c> when the deploy was registered. Before rolling
+/// back it reads <c>helm status -o json</c> and waits out a <c>pending-*</c> release (see
+/// <see cref="HelmOptions.PendingWait"/>). Idempotent: when the release's latest revision is that
+/// one, or a rollback to it, nothing runs.
 /// </summary>
 public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, KubernetesClusters clusters, ProcessRunner processes) : IStepExecutor
 {
@@ -111,6 +113,12 @@ public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, K
             return StepRevertResult.Failed($"{release}: no revision captured at registration and params.revision is not set");
         }
 
+        var (stuck, statusError, statusTransient) = await SettleAsync(release, cancellationToken);
+        if (statusError is not null)
+        {
+            return statusTransient ? throw new StepUnavailableException(statusError) : StepRevertResult.Failed(statusError);
+        }
+
         var (history, error, transient) = await HistoryAsync(release, cancellationToken);
         if (history is null)
         {
@@ -133,7 +141,7 @@ public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, K
             cancellationToken);
         if (result.ExitCode == 0)
         {
-            return StepRevertResult.Reverted($"helm rolled {release} back to revision {target}: {result.Tail()}");
+            return StepRevertResult.Reverted($"{(stuck is null ? "" : stuck + "; ")}helm rolled {release} back to revision {target}: {result.Tail()}");
         }
 
         return result.TimedOut || result.StandardError.Contains("timed out waiting for the condition", StringComparison.OrdinalIgnoreCase)
@@ -152,10 +160,8 @@ public sealed partial class HelmReleaseExecutor(IOptions<HelmOptions> options, K
             cancellationToken);
         if (result.ExitCode != 0)
         {
-            var missing = result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase);
-            return (null, missing
-                ? $"{release} does not exist: there is nothing to roll back to; register the step with revert.mode manual, or leave it out"
-                : $"helm history of {release} exited {result.ExitCode}: {result.Tail()}", !missing);
+            var (problem, transient) = Failure("history", release, result);
+            return (null, problem, transient);
         }
 
         try

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using k8s.Models;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Core.Ports;
 
@@ -8,11 +7,12 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 
 /// <summary>
 /// <c>argocdApplication</c>: syncs an Argo CD Application back to the revision it ran before the
-/// deploy (captured at registration from <c>status.sync.revision</c>, or <c>params.revision</c>) by
-/// setting an <c>operation</c> on the Application, as <c>argocd app sync --revision</c> does, then waits
-/// until the operation succeeded at that revision and the Application is Healthy. Idempotent: an
-/// Application already Synced and Healthy at that revision is left alone. Hold auto-sync first
-/// (deploy-level <c>gitops</c>), or Argo CD syncs the newer revision straight back.
+/// deploy (captured at registration from <c>status.sync.revision</c>, or <c>params.revision</c>; a
+/// multi-source Application captures <c>status.sync.revisions</c>, one per source, or is refused),
+/// after terminating whatever operation is running (see <see cref="ArgoApplicationSync"/>), then waits
+/// until its own operation succeeded and the Application is Healthy. Idempotent: an Application
+/// already Synced and Healthy there is left alone. Hold auto-sync first (deploy-level <c>gitops</c>),
+/// or Argo CD syncs the newer revision straight back.
 /// </summary>
 public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
 {
@@ -27,15 +27,12 @@ public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters,
             return StepPreparation.Failed(problem, transient: false);
         }
 
-        var prepared = await KubernetesSteps.CaptureAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target, application =>
-        {
-            var revision = target.Revision ?? (string?)application["status"]?["sync"]?["revision"];
-            return Task.FromResult(new JsonObject { ["cluster"] = target.Cluster, ["revision"] = revision });
-        }, cancellationToken);
-        return (string?)prepared.Captured?["revision"] is { } before ? prepared with { Before = TargetState.Of(("revision", before)) } : prepared;
+        var prepared = await KubernetesSteps.CaptureOrRefuseAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target,
+            application => Task.FromResult(Capture(target, application)), cancellationToken);
+        return SyncedState(prepared.Captured?["revision"], prepared.Captured?["revisions"]) is { } before ? prepared with { Before = before } : prepared;
     }
 
-    /// <summary>The revision the Application last synced: what the three-state rule compares.</summary>
+    /// <summary>The revision (or, multi-source, the revisions) the Application last synced: what the three-state rule compares.</summary>
     public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
     {
         if (Read(request.Params, out var target) is { } problem)
@@ -44,8 +41,13 @@ public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters,
         }
 
         return await KubernetesSteps.ObserveAsync(api, KubeResource.ArgoApplication, target.Cluster, target.Namespace, target.Name, target,
-            application => TargetState.Of(("revision", (string?)application["status"]?["sync"]?["revision"] ?? "")), cancellationToken);
+            application => SyncedState(application["status"]?["sync"]?["revision"], application["status"]?["sync"]?["revisions"]) ?? TargetState.Of(("revision", "")), cancellationToken);
     }
+
+    private static TargetState? SyncedState(JsonNode? revision, JsonNode? revisions) =>
+        revisions is JsonArray list ? TargetState.Of(("revisions", string.Join(",", list.Select(r => (string?)r))))
+        : (string?)revision is { } one ? TargetState.Of(("revision", one))
+        : null;
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
@@ -54,69 +56,43 @@ public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters,
             return StepRevertResult.Failed(problem);
         }
 
-        if ((string?)request.Captured?["revision"] is not { Length: > 0 } revision)
+        if (ArgoRevisions.Captured(request.Captured) is not { } wanted)
         {
             return StepRevertResult.Failed($"{target}: no revision to go back to (none was synced at registration and params.revision is not set)");
         }
 
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        return await KubernetesSteps.RevertAsync(target, () => SyncAsync(target, revision, request.RollbackId, waitUntil, cancellationToken), cancellationToken);
+        var sync = new ArgoApplicationSync(api, target, wanted, request.RollbackId, clusters.Options.PollInterval, clock);
+        return await KubernetesSteps.RevertAsync(target, () => sync.RunAsync(waitUntil, cancellationToken), cancellationToken);
     }
 
-    private async Task<StepRevertResult> SyncAsync(ApplicationTarget target, string revision, string rollbackId, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    /// <summary>
+    /// The revision to return to: <c>status.sync.revision</c> (or <c>params.revision</c>); for a
+    /// multi-source Application one per source from <c>status.sync.revisions</c>, or a refusal that says why.
+    /// </summary>
+    private static StepPreparation Capture(ApplicationTarget target, KubeObject application)
     {
-        var application = await api.GetAsync(target.Cluster, KubeResource.ArgoApplication, target.Namespace, target.Name, cancellationToken);
-        if (application is null)
+        if (application["spec"]?["sources"] is not JsonArray { Count: > 0 } sources)
         {
-            return StepRevertResult.Failed($"{target} no longer exists");
+            var revision = target.Revision ?? (string?)application["status"]?["sync"]?["revision"];
+            return new StepPreparation(new JsonObject { ["cluster"] = target.Cluster, ["revision"] = revision });
         }
 
-        var short12 = revision.Length > 12 ? revision[..12] : revision;
-        if (IsAt(application, revision) && application["operation"] is null)
+        if (target.Revision is not null)
         {
-            return StepRevertResult.Reverted($"{target} is already Synced and Healthy at {short12}; nothing changed");
+            return StepPreparation.Failed($"{target} has {sources.Count} sources (spec.sources) and params.revision names one revision: leave it out, and the revision of each source is captured", transient: false);
         }
 
-        if (application["operation"] is null)
+        var revisions = (application["status"]?["sync"]?["revisions"] as JsonArray ?? []).Select(r => (string?)r).ToList();
+        if (revisions.Count != sources.Count || revisions.Any(string.IsNullOrEmpty))
         {
-            var operation = new JsonObject
-            {
-                ["operation"] = new JsonObject
-                {
-                    ["initiatedBy"] = new JsonObject { ["username"] = $"rollbackfunctions:{rollbackId}" },
-                    ["sync"] = new JsonObject { ["revision"] = revision },
-                },
-            };
-            await api.PatchAsync(target.Cluster, KubeResource.ArgoApplication, target.Namespace, target.Name, new V1Patch(operation.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
+            return StepPreparation.Failed(
+                $"{target} has {sources.Count} sources but status.sync.revisions names {revisions.Count}: there is no revision per source to go back to; let Argo CD sync it first, or register the step with revert.mode manual",
+                transient: false);
         }
 
-        while (true)
-        {
-            await Task.Delay(clusters.Options.PollInterval, clock, cancellationToken);
-            application = await api.GetAsync(target.Cluster, KubeResource.ArgoApplication, target.Namespace, target.Name, cancellationToken);
-            var phase = (string?)application?["status"]?["operationState"]?["phase"];
-            if (application is not null && application["operation"] is null && phase is "Failed" or "Error")
-            {
-                return StepRevertResult.Failed($"Argo CD could not sync {target} to {short12}: {(string?)application["status"]?["operationState"]?["message"]}");
-            }
-
-            if (application is not null && application["operation"] is null && IsAt(application, revision))
-            {
-                return StepRevertResult.Reverted($"{target} synced to {short12} and Healthy");
-            }
-
-            if (clock.GetUtcNow() >= waitUntil)
-            {
-                return StepRevertResult.TimedOut($"{target}: sync to {short12} is {phase ?? "not started"}, health {(string?)application?["status"]?["health"]?["status"] ?? "unknown"}");
-            }
-        }
+        return new StepPreparation(new JsonObject { ["cluster"] = target.Cluster, ["revisions"] = new JsonArray(revisions.Select(r => (JsonNode)r!).ToArray()) });
     }
-
-    /// <summary>The last sync ran at <paramref name="revision"/> and the Application is Healthy.</summary>
-    private static bool IsAt(KubeObject application, string revision) =>
-        (string?)application["status"]?["sync"]?["revision"] == revision
-        && (string?)application["status"]?["sync"]?["status"] == "Synced"
-        && (string?)application["status"]?["health"]?["status"] == "Healthy";
 
     private string? Read(JsonObject parameters, out ApplicationTarget target)
     {

@@ -6,13 +6,17 @@ using RollbackFunctions.Core.Ports;
 namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 
 /// <summary>
-/// <c>argoRollout</c>: traffic back to stable first (abort, as <c>kubectl argo rollouts abort</c>
-/// does through the status subresource), then, when the rollout's template is not the one from
-/// before the deploy, that template restored; then it waits until the Rollout reports Healthy.
-/// Idempotent: a Rollout already Healthy on the captured template is left alone.
+/// <c>argoRollout</c>: back to the template and stable ReplicaSet captured at registration, without
+/// walking canary steps (see <see cref="ArgoRolloutRestore"/> for when it aborts, restores and
+/// promotes fully); then it waits until the Rollout is Healthy with that ReplicaSet stable.
+/// Idempotent: a Rollout already there is left alone, and a retry recognises the rollout it started
+/// by the rollback id it wrote (<see cref="RollbackAnnotation"/>) and never aborts it.
 /// </summary>
 public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
 {
+    /// <summary>The annotation a revert leaves on the Rollout it restored: the rollback's id.</summary>
+    public const string RollbackAnnotation = "rollbackfunctions.io/rollback";
+
     public string Kind => "argoRollout";
 
     public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
@@ -61,12 +65,13 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
             return StepRevertResult.Failed($"{target}: nothing was captured at registration");
         }
 
+        var restore = new ArgoRestore(template, (string?)request.Captured["stableRS"], request.RollbackId, target.Walk);
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, template, waitUntil, cancellationToken), cancellationToken);
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, restore, waitUntil, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Abort first, then the template, then the wait for Healthy.</summary>
-    private async Task<StepRevertResult> RestoreAsync(ArgoTarget target, JsonObject template, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    /// <summary>The template (and, over the captured stable, an abort first), then a full promotion while waiting for Healthy.</summary>
+    private async Task<StepRevertResult> RestoreAsync(ArgoTarget target, ArgoRestore restore, DateTimeOffset waitUntil, CancellationToken cancellationToken)
     {
         var rollout = await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken);
         if (rollout is null)
@@ -74,51 +79,39 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
             return StepRevertResult.Failed($"{target} no longer exists");
         }
 
-        var onCapturedTemplate = KubeTemplates.Same(rollout["spec"]?["template"], template);
-        var actions = new List<string>();
-        if (!(onCapturedTemplate && Phase(rollout) == "Healthy"))
+        var steps = new ArgoRolloutRestore(api, target, restore);
+        var (done, actions) = await steps.ApplyAsync(rollout, cancellationToken);
+        if (done is not null)
         {
-            // The safe state first: traffic to the stable ReplicaSet, whatever happens next.
-            var abort = new JsonObject { ["status"] = new JsonObject { ["abort"] = true } };
-            await api.PatchStatusAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, new V1Patch(abort.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
-            actions.Add("aborted (traffic to stable)");
+            return done;
         }
 
-        if (!onCapturedTemplate)
-        {
-            await api.PatchAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
-            actions.Add($"restored the template from before the deploy ({KubeTemplates.Images(template)})");
-        }
-
-        var action = $"{target}: {(actions.Count == 0 ? "already Healthy on the template from before the deploy" : string.Join("; ", actions))}";
-        return await WaitForHealthyAsync(target, action, waitUntil, cancellationToken);
-    }
-
-    private async Task<StepRevertResult> WaitForHealthyAsync(ArgoTarget target, string action, DateTimeOffset waitUntil, CancellationToken cancellationToken)
-    {
         while (true)
         {
-            var rollout = await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken);
-            var phase = rollout is null ? "deleted" : Phase(rollout);
-            if (phase == "Healthy")
+            rollout = await api.GetAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, cancellationToken);
+            if (rollout is not null && steps.IsBack(rollout))
             {
-                return StepRevertResult.Reverted($"{action}; Rollout is Healthy");
+                return StepRevertResult.Reverted($"{target}: {string.Join("; ", actions)}; Rollout is Healthy on the ReplicaSet from before the deploy");
+            }
+
+            if (rollout is not null && await steps.PromoteIfNeededAsync(rollout, cancellationToken))
+            {
+                actions.Add("fully promoted (status.promoteFull, as kubectl argo rollouts promote --full)");
+                continue;
             }
 
             if (rollout is null || clock.GetUtcNow() >= waitUntil)
             {
-                return StepRevertResult.TimedOut($"{action}; Rollout is {phase}: {(string?)rollout?["status"]?["message"]}");
+                return StepRevertResult.TimedOut($"{target}: {string.Join("; ", actions)}; {ArgoRolloutRestore.Describe(rollout)}");
             }
 
             await Task.Delay(clusters.Options.PollInterval, clock, cancellationToken);
         }
     }
 
-    private static string Phase(KubeObject rollout) => (string?)rollout["status"]?["phase"] ?? "unknown";
-
     private string? Read(JsonObject parameters, out ArgoTarget target)
     {
-        var p = new StepParams(parameters).OnlyKnown("cluster", "namespace", "name");
+        var p = new StepParams(parameters).OnlyKnown("cluster", "namespace", "name", "canary");
         var cluster = p.Matching("cluster", KubernetesNames.Cluster(), "must be a cluster name", required: false);
         var ns = p.Matching("namespace", KubernetesNames.Label(), KubernetesNames.LabelRule);
         var name = p.Matching("name", KubernetesNames.Subdomain(), KubernetesNames.SubdomainRule);
@@ -127,13 +120,19 @@ public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesA
             p.Add("cluster", clusterProblem);
         }
 
-        target = new ArgoTarget(resolved, ns ?? "", name ?? "");
+        var canary = p.Text("canary", required: false);
+        if (canary is not (null or "promote" or "walk"))
+        {
+            p.Add("canary", "must be 'promote' (the default: a full promotion) or 'walk' (the restored version walks the canary steps)");
+        }
+
+        target = new ArgoTarget(resolved, ns ?? "", name ?? "", canary == "walk");
         return p.Problem;
     }
 }
 
 /// <summary>The Argo Rollout a step names.</summary>
-public sealed record ArgoTarget(string Cluster, string Namespace, string Name)
+public sealed record ArgoTarget(string Cluster, string Namespace, string Name, bool Walk = false)
 {
     public override string ToString() => $"Rollout {Namespace}/{Name} in cluster {Cluster}";
 }

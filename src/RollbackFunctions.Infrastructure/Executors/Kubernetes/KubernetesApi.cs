@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -88,6 +89,35 @@ public sealed class KubernetesApi
             }
 
             return change(current) ? await core.ReplaceNamespacedConfigMapAsync(current, name, ns, cancellationToken: token) : current;
+        }, cancellationToken).AsTask();
+
+    /// <summary>
+    /// Reads an object and merge-patches it with what <paramref name="patchFor"/> makes of it, the
+    /// read's resourceVersion in the patch as a precondition (the API server answers 409 when the
+    /// object changed since): the change applies only to what was read, as an update would, and a
+    /// conflict re-reads and tries again. Null when it does not exist; nothing is written when
+    /// <paramref name="patchFor"/> returns null.
+    /// </summary>
+    public Task<KubeObject?> PatchIfUnchangedAsync(string cluster, KubeResource resource, string ns, string name, Func<KubeObject, JsonObject?> patchFor, CancellationToken cancellationToken) =>
+        retry.ExecuteAsync(async token =>
+        {
+            KubeObject current;
+            try
+            {
+                current = await Generic(cluster, resource).ReadNamespacedAsync<KubeObject>(ns, name, token);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            if (patchFor(current) is not { } patch)
+            {
+                return current;
+            }
+
+            patch["metadata"] = new JsonObject { ["resourceVersion"] = current.Metadata.ResourceVersion };
+            return await Generic(cluster, resource).PatchNamespacedAsync<KubeObject>(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ns, name, token);
         }, cancellationToken).AsTask();
 
     /// <summary>Patches the status subresource of a custom object (how <c>kubectl argo rollouts abort</c> aborts).</summary>

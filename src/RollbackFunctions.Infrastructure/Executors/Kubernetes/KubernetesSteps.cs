@@ -10,14 +10,20 @@ public static class KubernetesSteps
     /// Reads the object a step names and captures from it. Missing is final (nothing to roll back to);
     /// an API fault is transient; a refusal (403, 422) is final.
     /// </summary>
-    public static async Task<StepPreparation> CaptureAsync(
+    public static Task<StepPreparation> CaptureAsync(
         KubernetesApi api, KubeResource resource, string cluster, string ns, string name, object target,
-        Func<KubeObject, Task<JsonObject>> capture, CancellationToken cancellationToken)
+        Func<KubeObject, Task<JsonObject>> capture, CancellationToken cancellationToken) =>
+        CaptureOrRefuseAsync(api, resource, cluster, ns, name, target, async found => new StepPreparation(await capture(found)), cancellationToken);
+
+    /// <summary>The same, for a kind that may also refuse what it read (a final problem, answered 422).</summary>
+    public static async Task<StepPreparation> CaptureOrRefuseAsync(
+        KubernetesApi api, KubeResource resource, string cluster, string ns, string name, object target,
+        Func<KubeObject, Task<StepPreparation>> capture, CancellationToken cancellationToken)
     {
         try
         {
             return await api.GetAsync(cluster, resource, ns, name, cancellationToken) is { } found
-                ? new StepPreparation(await capture(found))
+                ? await capture(found)
                 : StepPreparation.Failed($"{target} does not exist: there is nothing to roll back to; register the step with revert.mode manual, or leave it out", transient: false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -9,9 +9,10 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 public sealed record RolloutProgress(bool Done, bool Stalled, string Detail);
 
 /// <summary>
-/// The rules <c>kubectl rollout status</c> applies, per workload kind: the controller has seen the
-/// latest generation, every replica is updated, no old replica remains, and the updated ones are
-/// available.
+/// The rules <c>kubectl rollout status</c> applies (kubectl's pkg/polymorphichelpers/rollout_status.go),
+/// per workload kind and update strategy: the controller has seen the latest generation, every
+/// replica is updated (for a partitioned StatefulSet, those at or above the partition), no old
+/// replica remains, and the updated ones are available. <c>OnDelete</c> workloads are not waited for.
 /// </summary>
 public static class WorkloadRollout
 {
@@ -27,7 +28,7 @@ public static class WorkloadRollout
         {
             "Deployment" => OfDeployment(workload, status),
             "StatefulSet" => OfStatefulSet(workload, status),
-            "DaemonSet" => OfDaemonSet(status),
+            "DaemonSet" => OfDaemonSet(workload, status),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind.Kind, "not a workload"),
         };
     }
@@ -48,24 +49,52 @@ public static class WorkloadRollout
         return new RolloutProgress(updated >= wanted && total <= updated && available >= updated, false, detail);
     }
 
+    /// <summary>
+    /// kubectl's StatefulSet rule: every replica ready, then with a partition only the pods at or
+    /// above it updated (those below keep the old revision by design), else every pod at the update
+    /// revision. <c>OnDelete</c> pods change only when deleted: nothing to wait for.
+    /// </summary>
     private static RolloutProgress OfStatefulSet(KubeObject statefulSet, JsonObject status)
     {
         if ((string?)statefulSet["spec"]?["updateStrategy"]?["type"] == "OnDelete")
         {
-            return new RolloutProgress(true, false, "updateStrategy OnDelete: pods change when deleted, not waited for");
+            return new RolloutProgress(true, false, "updateStrategy OnDelete: the template is restored; pods run it when they are deleted, not waited for");
+        }
+
+        if (Long(status["observedGeneration"]) == 0)
+        {
+            return new RolloutProgress(false, false, "waiting for the controller to observe the change");
         }
 
         var wanted = Long(statefulSet["spec"]?["replicas"], fallback: 1);
         var ready = Long(status["readyReplicas"]);
         var updated = Long(status["updatedReplicas"]);
+        if (ready < wanted)
+        {
+            return new RolloutProgress(false, false, $"{ready}/{wanted} ready, {updated} updated");
+        }
+
+        if (statefulSet["spec"]?["updateStrategy"]?["rollingUpdate"] is JsonObject rolling)
+        {
+            var needed = wanted - Long(rolling["partition"]);
+            return updated < needed
+                ? new RolloutProgress(false, false, $"partitioned roll out: {updated} out of {needed} new pods updated, {ready} ready")
+                : new RolloutProgress(true, false, $"partitioned roll out complete: {updated} new pods updated, {ready} ready");
+        }
+
         var current = (string?)status["currentRevision"];
         var update = (string?)status["updateRevision"];
-        var detail = $"{updated}/{wanted} updated, {ready} ready";
-        return new RolloutProgress(ready >= wanted && updated >= wanted && current == update, false, detail);
+        return new RolloutProgress(current == update, false, $"{updated}/{wanted} updated, {ready} ready, revision {current} -> {update}");
     }
 
-    private static RolloutProgress OfDaemonSet(JsonObject status)
+    /// <summary>kubectl's DaemonSet rule: every scheduled pod updated and available; <c>OnDelete</c> is not waited for.</summary>
+    private static RolloutProgress OfDaemonSet(KubeObject daemonSet, JsonObject status)
     {
+        if ((string?)daemonSet["spec"]?["updateStrategy"]?["type"] == "OnDelete")
+        {
+            return new RolloutProgress(true, false, "updateStrategy OnDelete: the template is restored; pods run it when they are deleted, not waited for");
+        }
+
         var desired = Long(status["desiredNumberScheduled"]);
         var updated = Long(status["updatedNumberScheduled"]);
         var available = Long(status["numberAvailable"]);
