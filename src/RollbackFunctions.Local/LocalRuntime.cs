@@ -59,6 +59,8 @@ public sealed class LocalRuntime : IAsyncDisposable
                 client.UseGrpc(engine.Channel);
                 client.RegisterDirectly();
             });
+            builder.Services.AddSingleton(engine);
+            builder.Services.AddHostedService<HandOverOnStop>();
             builder.Services.AddHostedService<LostClaimSweeper>();
             builder.Services.AddHostedService<DeployPruner>();
             // Replies the handlers do not write (unknown route 404, wrong method 405) are problems too.
