@@ -24,6 +24,9 @@ public sealed record StepRevertRequest(
     /// return): the step's deadline, so the wait ends with a precise detail rather than a page.
     /// </summary>
     public TimeSpan WaitLimit { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The step's revert level in the plan, for its row on the rollback; -1 when not known (older instances).</summary>
+    public int Level { get; init; } = -1;
 }
 
 /// <summary>How a revert ended.</summary>

@@ -8,7 +8,33 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <param name="TriggerAlerts">How many alerts triggered it; with no conditions, their resolving is the verification.</param>
 /// <param name="Settings">Timing and retry tunables.</param>
 /// <param name="Approvals">Steps the policy wants approved; null (older instances) for none.</param>
-public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null);
+public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null)
+{
+    /// <summary>
+    /// The order of actions of instances started now: <see cref="PageWithFirstReverts"/>. Every code
+    /// path that starts a rollback sets <see cref="ActionOrder"/> to it.
+    /// </summary>
+    public const int CurrentActionOrder = PageWithFirstReverts;
+
+    /// <summary>
+    /// Instances started before issue 21 (no <see cref="ActionOrder"/> in their input): the plan and the
+    /// paging phase are written, then the "rollback started" page is awaited, then the first level runs.
+    /// </summary>
+    public const int PageFirst = 1;
+
+    /// <summary>
+    /// The plan, the phase, the "rollback started" page and the first level's reverts all start in one
+    /// step; the page's delivery is awaited (within the page-wait limit) before the second level.
+    /// </summary>
+    public const int PageWithFirstReverts = 2;
+
+    /// <summary>
+    /// Which order of actions this instance follows. A running instance replays the order it was
+    /// started with, so changing the order never breaks one in flight; null for instances started
+    /// before the field existed (<see cref="PageFirst"/>).
+    /// </summary>
+    public int? ActionOrder { get; init; }
+}
 
 /// <summary>Timing and retry tunables of one rollback.</summary>
 /// <param name="StepMaxAttempts">Durable attempts of one step's revert activity, unless the step says otherwise.</param>

@@ -72,6 +72,7 @@ internal sealed partial class RollbackRun
             Approved = approved,
             Captured = step.Captured,
             WaitLimit = deadline,
+            Level = level,
         };
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();

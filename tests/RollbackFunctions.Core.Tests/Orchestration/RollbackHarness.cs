@@ -42,6 +42,9 @@ internal sealed class RollbackHarness : IAsyncDisposable
     }
 
     public Journal Journal { get; } = new();
+
+    /// <summary>The order of actions rollbacks start with; null as in instances started before the field existed.</summary>
+    public int? ActionOrder { get; set; } = RollbackRequest.CurrentActionOrder;
     public ScriptedExecutor Executor { get; }
     public RecordingPager Pager { get; }
     public ScriptedMetricSource Metrics { get; } = new();
@@ -84,7 +87,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
 
         await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings),
+            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings) { ActionOrder = ActionOrder },
             new StartOrchestrationOptions(rollbackId));
         return rollbackId;
     }
