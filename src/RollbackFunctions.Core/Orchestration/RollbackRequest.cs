@@ -42,7 +42,7 @@ public sealed record RollbackRequest(string RollbackId, string DeployId, int Tri
 /// <param name="StepBackoffCoefficient">Each further wait is this many times longer.</param>
 /// <param name="StepDeadline">How long one step may take, all attempts included, before the rollback pages "stuck".</param>
 /// <param name="ApprovalTimeout">How long a step waits for approval before it escalates as not approved.</param>
-/// <param name="PageWaitLimit">How long the first revert waits for the "rollback started" page; a slow pager never holds the rollback back longer.</param>
+/// <param name="PageWaitLimit">How long the second revert level waits for the "rollback started" page (the first goes out with it; before action order 2, the first waited); a slow pager never holds the rollback back longer.</param>
 /// <param name="Verification">Defaults for verification, overridden by the deploy's conditions.</param>
 /// <param name="ShortestTimer">
 /// Shorter durable timers are lengthened to this. The Azure Storage provider delays a timer message by
