@@ -33,7 +33,7 @@ public sealed class TableAuditLogTests
     [SkippableFact]
     public async Task Append_ConcurrentWritersInOneProcess_ShareTransactions()
     {
-        var transactions = new CountTransactions();
+        var transactions = new Storage.CountRequests(request => request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal));
         var log = Log(await StorageFixture.CreateTablesAsync(transactions), new AuditOptions());
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
@@ -193,33 +193,5 @@ public sealed class TableAuditLogTests
         var tables = await StorageFixture.CreateTablesAsync();
         var options = keyed ? new AuditOptions { CurrentKey = "k1", Keys = { ["k1"] = AuditKey } } : new AuditOptions();
         return (Log(tables, options), tables);
-    }
-}
-
-/// <summary>Counts Table transactions (<c>$batch</c> requests) sent through the client.</summary>
-internal sealed class CountTransactions : Azure.Core.Pipeline.HttpPipelinePolicy
-{
-    private int count;
-
-    public int Count => Volatile.Read(ref count);
-
-    public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
-    {
-        Note(message);
-        ProcessNext(message, pipeline);
-    }
-
-    public override ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
-    {
-        Note(message);
-        return ProcessNextAsync(message, pipeline);
-    }
-
-    private void Note(Azure.Core.HttpMessage message)
-    {
-        if (message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref count);
-        }
     }
 }
