@@ -8,7 +8,8 @@ using RollbackFunctions.Local;
 /// A restart costs nothing: per run the local runtime (its own process, shipped settings) is stopped
 /// gracefully (SIGTERM, as a service manager or a rolling deploy does), started again at once on the
 /// same storage and task hub, and an Alertmanager webhook is posted the moment the new process
-/// answers <c>/api/health</c>. The figures are alert -> page and alert -> first revert, and how long
+/// answers <c>/api/health</c>. The figures are alert -> page and alert -> first revert (against a
+/// control: the same on a first start, with no predecessor), and how long
 /// the graceful stop took. Before the handover a restarted runtime waited for the old process's
 /// partition leases to expire (about 8 s).
 /// </summary>
@@ -52,12 +53,16 @@ internal static class RestartBenchmark
         ];
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         List<double> stops = [], paged = [], reverted = [];
+        var firstStart = (Page: 0.0, Revert: 0.0);
         var runtime = await CrashBenchmark.StartAsync(arguments, http);
         try
         {
             Console.WriteLine("| run | graceful stop (SIGTERM -> exit) | restart -> healthy | alert -> page | alert -> first revert |");
             Console.WriteLine("|---|---|---|---|---|");
-            for (var run = 1; run <= runs; run++)
+            // Run 0 is the control: a runtime started on a task hub nobody held before, first alert
+            // at once. It pays what any new process pays (JIT, first connections); the restarts pay
+            // that plus whatever the predecessor left behind.
+            for (var run = 0; run <= runs; run++)
             {
                 var deployId = $"restart-{run}-{Guid.NewGuid():N}"[..20];
                 await CrashBenchmark.PostAsync(http, "/api/deploys", $$$"""
@@ -66,21 +71,34 @@ internal static class RestartBenchmark
                     """);
                 await CrashBenchmark.PostAsync(http, $"/api/deploys/{deployId}/complete", "{}");
 
-                var stopping = Stopwatch.GetTimestamp();
-                await StopGracefullyAsync(runtime);
-                stops.Add(Stopwatch.GetElapsedTime(stopping).TotalMilliseconds);
-                runtime.Dispose();
-                var starting = Stopwatch.GetTimestamp();
-                runtime = await CrashBenchmark.StartAsync(arguments, http);
-                var healthy = Stopwatch.GetElapsedTime(starting).TotalMilliseconds;
+                var healthy = 0.0;
+                if (run > 0)
+                {
+                    var stopping = Stopwatch.GetTimestamp();
+                    await StopGracefullyAsync(runtime);
+                    stops.Add(Stopwatch.GetElapsedTime(stopping).TotalMilliseconds);
+                    runtime.Dispose();
+                    var starting = Stopwatch.GetTimestamp();
+                    runtime = await CrashBenchmark.StartAsync(arguments, http);
+                    healthy = Stopwatch.GetElapsedTime(starting).TotalMilliseconds;
+                }
 
                 var sent = Stopwatch.GetTimestamp();
                 await CrashBenchmark.PostAsync(http, "/api/alerts/alertmanager", IntakeBenchmark.AlertmanagerGroup(deployId, "bench", deployId, 1));
                 var revertedAt = await ArrivalAsync(arrivals, $"revert:{deployId}");
                 var pagedAt = await ArrivalAsync(arrivals, $"page:rb-{deployId}");
-                paged.Add(Stopwatch.GetElapsedTime(sent, pagedAt).TotalMilliseconds);
-                reverted.Add(Stopwatch.GetElapsedTime(sent, revertedAt).TotalMilliseconds);
-                Console.WriteLine($"| {run} | {Figure.Ms(stops[^1])} | {Figure.Ms(healthy)} | {Figure.Ms(paged[^1])} | {Figure.Ms(reverted[^1])} |");
+                var page = Stopwatch.GetElapsedTime(sent, pagedAt).TotalMilliseconds;
+                var revert = Stopwatch.GetElapsedTime(sent, revertedAt).TotalMilliseconds;
+                if (run == 0)
+                {
+                    firstStart = (page, revert);
+                    Console.WriteLine($"| control: first start, no predecessor | — | — | {Figure.Ms(page)} | {Figure.Ms(revert)} |");
+                    continue;
+                }
+
+                paged.Add(page);
+                reverted.Add(revert);
+                Console.WriteLine($"| {run} | {Figure.Ms(stops[^1])} | {Figure.Ms(healthy)} | {Figure.Ms(page)} | {Figure.Ms(revert)} |");
             }
         }
         finally
@@ -96,6 +114,7 @@ internal static class RestartBenchmark
         [
             new Figure($"alert -> page, posted as a gracefully restarted runtime answers health, median / worst of {runs}", $"{Figure.Ms(Figure.Percentile(paged, 50))} / {Figure.Ms(worstPage)}", "≤ 1 s", worstPage <= 1000),
             new Figure("same, alert -> first revert, median / worst", $"{Figure.Ms(Figure.Percentile(reverted, 50))} / {Figure.Ms(reverted.Max())}", "(no target)", true),
+            new Figure("control: alert -> page / first revert on a first start (no predecessor, same cold process)", $"{Figure.Ms(firstStart.Page)} / {Figure.Ms(firstStart.Revert)}", "(the floor of a new process)", true),
             new Figure("graceful stop, SIGTERM -> exit with the leases released, median / worst", $"{Figure.Ms(Figure.Percentile(stops, 50))} / {Figure.Ms(stops.Max())}", "(no target)", true),
         ];
     }
