@@ -28,6 +28,17 @@ public class GracefulHandover : OrchestrationServiceProxy
     private readonly HashSet<string> settling = new(StringComparer.Ordinal);
     private readonly HashSet<string> givenBack = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Results of activities that finished during the drain, until an orchestration work item here
+    /// takes them in: the provider reads a result into memory as soon as it is sent, and stopped
+    /// before handing it on it would leave it hidden from the successor for the visibility timeout.
+    /// Keyed by instance and task id, with when it finished (one for another process's partition is
+    /// never taken in here; it is waited for only <see cref="ResultPickupLimit"/>).
+    /// </summary>
+    private readonly Dictionary<(string Instance, int TaskId), DateTime> resultsInFlight = [];
+
+    private static readonly TimeSpan ResultPickupLimit = TimeSpan.FromSeconds(2);
+
     /// <summary>Cancelled when activities are no longer handed out.</summary>
     private readonly CancellationTokenSource draining = new();
 
@@ -78,7 +89,7 @@ public class GracefulHandover : OrchestrationServiceProxy
             LocalLog.HandingOver(logger, running.Count, drainLimit);
         }
 
-        var finished = await UntilAsync(() => running.Count == 0 && settling.Count == 0, drainLimit, cancellationToken);
+        var finished = await UntilAsync(() => running.Count == 0 && settling.Count == 0 && !ResultsAwaitPickup(), drainLimit, cancellationToken);
         if (!finished)
         {
             await GiveBackRunningAsync();
@@ -125,6 +136,7 @@ public class GracefulHandover : OrchestrationServiceProxy
         // the visibility timeout. The provider's own stop ends the call.
         if (await Inner.LockNextTaskOrchestrationWorkItemAsync(timeout, cancellationToken) is { } workItem)
         {
+            NotePickups(workItem);
             return workItem;
         }
 
@@ -171,6 +183,14 @@ public class GracefulHandover : OrchestrationServiceProxy
         try
         {
             await (Task)Call(method, args)!;
+            if (draining.IsCancellationRequested && method.Name == nameof(IOrchestrationService.CompleteTaskActivityWorkItemAsync))
+            {
+                var scheduled = (TaskActivityWorkItem)args[0]!;
+                lock (gate)
+                {
+                    resultsInFlight[(scheduled.TaskMessage.OrchestrationInstance.InstanceId, scheduled.TaskMessage.Event.EventId)] = DateTime.UtcNow;
+                }
+            }
         }
         finally
         {
@@ -201,6 +221,31 @@ public class GracefulHandover : OrchestrationServiceProxy
             await Inner.AbandonTaskActivityWorkItemAsync(workItem);
         }
     }
+
+    private void NotePickups(TaskOrchestrationWorkItem workItem)
+    {
+        lock (gate)
+        {
+            if (resultsInFlight.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var message in workItem.NewMessages)
+            {
+                var taskId = message.Event switch
+                {
+                    DurableTask.Core.History.TaskCompletedEvent completed => completed.TaskScheduledId,
+                    DurableTask.Core.History.TaskFailedEvent failed => failed.TaskScheduledId,
+                    _ => -1,
+                };
+                resultsInFlight.Remove((workItem.InstanceId, taskId));
+            }
+        }
+    }
+
+    /// <summary>Whether an activity result sent during the drain may still be taken in here (called under the gate).</summary>
+    private bool ResultsAwaitPickup() => resultsInFlight.Values.Any(finished => DateTime.UtcNow - finished < ResultPickupLimit);
 
     private Task StopOnceAsync(bool forced)
     {
