@@ -71,7 +71,7 @@ internal static class CrashBenchmark
         return [new Figure($"kill -9 mid-revert -> resumed by the restarted runtime (default settings), median / worst of {runs}", $"{Figure.Percentile(resumed, 50) / 1000:0.0} s / {worst / 1000:0.0} s", "< 15 s", worst < 15_000)];
     }
 
-    private static async Task<Process> StartAsync(string[] arguments, HttpClient http)
+    internal static async Task<Process> StartAsync(string[] arguments, HttpClient http)
     {
         var process = BenchNet.StartQuiet("dotnet", arguments);
         await UntilAsync(async () =>
@@ -88,7 +88,7 @@ internal static class CrashBenchmark
         return process;
     }
 
-    private static async Task PostAsync(HttpClient http, string path, string json)
+    internal static async Task PostAsync(HttpClient http, string path, string json)
     {
         using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         response.EnsureSuccessStatusCode();

@@ -8,6 +8,7 @@
 //   dag [steps=50] [levels=10]                 reverse-DAG overhead of no-op steps
 //   lookup [deploys=100000] [services=1000]    correlation lookup with that many deploys stored
 //   crash [runs=5]                             kill -9 mid-revert -> resumed, default settings
+//   restart [runs=5]                           graceful stop (SIGTERM), start, alert -> page and first revert
 //   breach [runs=5] [watchIntervalSeconds=5]   metric breach -> first revert through the watcher (Prometheus)
 //   watch [deploys=500] [seconds=120] [intervalSeconds=15] [breachRuns=5]
 //                                              breach -> first revert at 5 s and 1 s; lag and storage cost of many watched deploys
@@ -24,10 +25,11 @@ var figures = mode switch
     "dag" => await DagBenchmark.RunAsync(Arg(1, 50), Arg(2, 10)),
     "lookup" => await LookupBenchmark.RunAsync(Arg(1, 100_000), Arg(2, 1000)),
     "crash" => await CrashBenchmark.RunAsync(Arg(1, 5)),
+    "restart" => await RestartBenchmark.RunAsync(Arg(1, 5)),
     "breach" => await BreachBenchmark.RunAsync(Arg(1, 5), Arg(2, 5)),
     "watch" => await WatchBenchmark.RunAsync(Arg(1, 500), Arg(2, 120), Arg(3, 15), Arg(4, 5)),
     "report" => await ReportAsync(),
-    _ => throw new ArgumentException($"unknown mode '{mode}': first-revert, intake, dag, lookup, crash, breach, watch or report"),
+    _ => throw new ArgumentException($"unknown mode '{mode}': first-revert, intake, dag, lookup, crash, restart, breach, watch or report"),
 };
 
 Console.WriteLine();
@@ -43,5 +45,6 @@ static async Task<IReadOnlyList<Figure>> ReportAsync()
     all.AddRange(await DagBenchmark.RunAsync(50, 10));
     all.AddRange(await LookupBenchmark.RunAsync(100_000, 1000));
     all.AddRange(await CrashBenchmark.RunAsync(5));
+    all.AddRange(await RestartBenchmark.RunAsync(5));
     return all;
 }

@@ -18,11 +18,15 @@ public sealed class DurableEngine : IAsyncDisposable
 {
     private readonly WebApplication sidecar;
     private readonly ILoggerFactory loggerFactory;
+    private readonly GracefulHandover handover;
+    private readonly DurableEngineOptions options;
 
-    private DurableEngine(WebApplication sidecar, GrpcChannel channel, ILoggerFactory loggerFactory)
+    private DurableEngine(WebApplication sidecar, GrpcChannel channel, ILoggerFactory loggerFactory, GracefulHandover handover, DurableEngineOptions options)
     {
         this.sidecar = sidecar;
         this.loggerFactory = loggerFactory;
+        this.handover = handover;
+        this.options = options;
         Channel = channel;
     }
 
@@ -60,12 +64,16 @@ public sealed class DurableEngine : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Stopped by this class only, after the handover: with the console lifetime it would also stop
+        // on SIGTERM, on its own, and its dispatchers with it while the handover still needs them.
+        builder.Services.AddSingleton<IHostLifetime, StoppedByOwner>();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(StopAfterStart.Wrap(DuplicateActivityGuard.Wrap(
-            ActivityLockRenewal.Wrap(service, options.VisibilityTimeout, loggerFactory.CreateLogger<DurableEngine>()))));
+        var logger = loggerFactory.CreateLogger<DurableEngine>();
+        var handover = GracefulHandover.Wrap(StopAfterStart.Wrap(DuplicateActivityGuard.Wrap(ActivityLockRenewal.Wrap(service, options.VisibilityTimeout, logger))), logger);
+        builder.Services.AddSingleton(handover.Service);
         builder.Services.AddSingleton<global::DurableTask.Core.IOrchestrationServiceClient>(service);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         var sidecar = builder.Build();
@@ -73,17 +81,46 @@ public sealed class DurableEngine : IAsyncDisposable
         await sidecar.StartAsync();
 
         var address = sidecar.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DurableEngine(sidecar, GrpcChannel.ForAddress(address), loggerFactory);
+        return new DurableEngine(sidecar, GrpcChannel.ForAddress(address), loggerFactory, handover, options);
     }
+
+    /// <summary>
+    /// On a graceful stop, while the worker is still connected: lets running activities finish (at most
+    /// <see cref="DurableEngineOptions.DrainTimeout"/>), gives back the rest, and releases this process's
+    /// partitions so the next runtime on the task hub takes them at once (<see cref="GracefulHandover"/>).
+    /// </summary>
+    public Task HandOverAsync(CancellationToken cancellationToken) => handover.HandOverAsync(options.DrainTimeout, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
+        // Without a host stop before (a program that only disposes), hand over here; the worker may be
+        // gone, so running activities are given back at the drain limit.
+        using (var bound = new CancellationTokenSource(options.DrainTimeout + options.VisibilityTimeout))
+        {
+            try
+            {
+                await HandOverAsync(bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                LocalLog.HandoverCutShort(loggerFactory.CreateLogger<DurableEngine>(), options.VisibilityTimeout);
+            }
+        }
+
         await Channel.ShutdownAsync();
         Channel.Dispose();
         await sidecar.StopAsync();
         await sidecar.DisposeAsync();
         loggerFactory.Dispose();
     }
+}
+
+/// <summary>A host lifetime that neither waits for nor reacts to signals: its owner stops the host.</summary>
+internal sealed class StoppedByOwner : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Settings of the local durable engine, bound from <c>Rollback:Durable</c>.</summary>
@@ -102,6 +139,14 @@ public sealed class DurableEngineOptions
     /// crash, about how long until another process (or the restarted one) resumes the rollback.
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On a graceful stop, how long running activities may take to finish before they are given back
+    /// (their messages reappear for the next runtime, which runs them again with the same idempotency
+    /// key). Short enough that, with the lease release after it, the stop fits in a container's grace
+    /// period (10 s for <c>docker stop</c>, 30 s on Kubernetes).
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The least severe message of the engine's own that is written to the console.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;

@@ -59,6 +59,8 @@ public sealed class LocalRuntime : IAsyncDisposable
                 client.UseGrpc(engine.Channel);
                 client.RegisterDirectly();
             });
+            builder.Services.AddSingleton(engine);
+            builder.Services.AddHostedService<HandOverOnStop>();
             builder.Services.AddHostedService<LostClaimSweeper>();
             builder.Services.AddHostedService<StalledRollbackSweeper>();
             builder.Services.AddHostedService<DeployPruner>();

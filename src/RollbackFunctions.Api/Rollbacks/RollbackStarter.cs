@@ -148,7 +148,7 @@ public sealed class RollbackStarter(
         await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings(), approvals, policy.Policy.QuarantineFor),
+            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings(), approvals, policy.Policy.QuarantineFor) { ActionOrder = RollbackRequest.CurrentActionOrder },
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);

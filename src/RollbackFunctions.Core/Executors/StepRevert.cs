@@ -51,6 +51,9 @@ public sealed record StepRevertRequest(
 
     /// <summary>An operator approved restoring the state from before the deploy over a drift.</summary>
     public bool OverrideDrift { get; init; }
+
+    /// <summary>The step's revert level in the plan, for its row on the rollback; -1 when not known (older instances).</summary>
+    public int Level { get; init; } = -1;
 }
 
 /// <summary>How a revert ended.</summary>

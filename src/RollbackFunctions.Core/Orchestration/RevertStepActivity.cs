@@ -27,7 +27,7 @@ public sealed class RevertStepActivity(
     public async Task<StepRevertResult> ExecuteAsync(StepRevertRequest input, CancellationToken cancellationToken)
     {
         var row = await rollbacks.GetStepAsync(input.RollbackId, input.StepId, cancellationToken)
-            ?? new RollbackStepRecord(input.StepId, input.Kind, -1, StepStatus.Pending, 0, null, null, "");
+            ?? new RollbackStepRecord(input.StepId, input.Kind, input.Level, StepStatus.Pending, 0, null, null, "");
         if (row.Status == StepStatus.Reverted)
         {
             return StepRevertResult.Reverted(row.Detail);
@@ -39,8 +39,11 @@ public sealed class RevertStepActivity(
         }
 
         row = row with { Status = StepStatus.Reverting, Attempts = row.Attempts + 1, StartedAt = row.StartedAt ?? clock.GetUtcNow() };
-        await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
-        await audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{ReturningTo(input.Captured)}"), cancellationToken);
+        // Both land before the executor acts; neither needs the other, so they go out together (a
+        // level's reverts wait for these round trips).
+        await Task.WhenAll(
+            rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken),
+            audit.AppendAsync(Entry(input, AuditActions.StepStarted, $"attempt {row.Attempts}", $"{input.Kind} revert of {input.StepId}, attempt {row.Attempts}{ReturningTo(input.Captured)}"), cancellationToken));
 
         OrchestrationLog.StepStarted(logger, input.RollbackId, input.StepId, input.Kind, row.Attempts);
         var executor = executors.Find(input.Kind);
@@ -69,17 +72,19 @@ public sealed class RevertStepActivity(
         result = result with { Detail = redactor.Redact(result.Detail) };
 
         var status = result.StepStatus;
-        await rollbacks.PutStepAsync(
-            input.RollbackId,
-            row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail, PlanDigest = result.PlanDigest },
-            cancellationToken);
-        if (status != StepStatus.AwaitingApproval)
-        {
-            await deploys.UpdateAsync(input.DeployId, deploy => deploy.WithStepStatus(input.StepId, status, clock.GetUtcNow()), cancellationToken);
-        }
-
         OrchestrationLog.StepFinished(logger, input.RollbackId, input.StepId, result.Outcome.ToString(), result.Detail);
-        await audit.AppendAsync(Entry(input, AuditActions.StepFinished, result.Outcome.ToString(), result.Detail), cancellationToken);
+
+        // The step's row, the deploy's record and the audit row are independent writes: written
+        // together, the next level starts a few round trips sooner.
+        await Task.WhenAll(
+            rollbacks.PutStepAsync(
+                input.RollbackId,
+                row with { Status = status, FinishedAt = status == StepStatus.AwaitingApproval ? null : clock.GetUtcNow(), Detail = result.Detail, PlanDigest = result.PlanDigest },
+                cancellationToken),
+            status == StepStatus.AwaitingApproval
+                ? Task.CompletedTask
+                : (Task)deploys.UpdateAsync(input.DeployId, deploy => deploy.WithStepStatus(input.StepId, status, clock.GetUtcNow()), cancellationToken),
+            audit.AppendAsync(Entry(input, AuditActions.StepFinished, result.Outcome.ToString(), result.Detail), cancellationToken));
         return result;
     }
 

@@ -9,7 +9,33 @@ namespace RollbackFunctions.Core.Orchestration;
 /// <param name="Settings">Timing and retry tunables.</param>
 /// <param name="Approvals">Steps the policy wants approved; null (older instances) for none.</param>
 /// <param name="QuarantineFor">How long the deploy's version and artifacts are quarantined once a revert ran; null (older instances) or zero for not at all.</param>
-public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null, TimeSpan? QuarantineFor = null);
+public sealed record RollbackRequest(string RollbackId, string DeployId, int TriggerAlerts, RollbackSettings Settings, Policy.RollbackApprovals? Approvals = null, TimeSpan? QuarantineFor = null)
+{
+    /// <summary>
+    /// The order of actions of instances started now: <see cref="PageWithFirstReverts"/>. Every code
+    /// path that starts a rollback sets <see cref="ActionOrder"/> to it.
+    /// </summary>
+    public const int CurrentActionOrder = PageWithFirstReverts;
+
+    /// <summary>
+    /// Instances started before issue 21 (no <see cref="ActionOrder"/> in their input): the plan and the
+    /// paging phase are written, then the "rollback started" page is awaited, then the first level runs.
+    /// </summary>
+    public const int PageFirst = 1;
+
+    /// <summary>
+    /// The plan, the phase, the "rollback started" page and the first level's reverts all start in one
+    /// step; the page's delivery is awaited (within the page-wait limit) before the second level.
+    /// </summary>
+    public const int PageWithFirstReverts = 2;
+
+    /// <summary>
+    /// Which order of actions this instance follows. A running instance replays the order it was
+    /// started with, so changing the order never breaks one in flight; null for instances started
+    /// before the field existed (<see cref="PageFirst"/>).
+    /// </summary>
+    public int? ActionOrder { get; init; }
+}
 
 /// <summary>Timing and retry tunables of one rollback.</summary>
 /// <param name="StepMaxAttempts">Durable attempts of one step's revert activity, unless the step says otherwise.</param>
@@ -17,7 +43,7 @@ public sealed record RollbackRequest(string RollbackId, string DeployId, int Tri
 /// <param name="StepBackoffCoefficient">Each further wait is this many times longer.</param>
 /// <param name="StepDeadline">How long one step may take, all attempts included, before the rollback pages "stuck".</param>
 /// <param name="ApprovalTimeout">How long a step waits for approval before it escalates as not approved.</param>
-/// <param name="PageWaitLimit">How long the first revert waits for the "rollback started" page; a slow pager never holds the rollback back longer.</param>
+/// <param name="PageWaitLimit">How long the second revert level waits for the "rollback started" page (the first goes out with it; before action order 2, the first waited); a slow pager never holds the rollback back longer.</param>
 /// <param name="Verification">Defaults for verification, overridden by the deploy's conditions.</param>
 /// <param name="ShortestTimer">
 /// Shorter durable timers are lengthened to this. The Azure Storage provider delays a timer message by

@@ -106,6 +106,7 @@ internal sealed partial class RollbackRun
             After = step.After,
             MaybeApplied = inFlight.Contains(step.Id),
             OverrideDrift = overrideDrift,
+            Level = level,
         };
         var revert = context.CallActivityAsync<StepRevertResult>(nameof(RevertStepActivity), request, retry);
         using var cancel = new CancellationTokenSource();

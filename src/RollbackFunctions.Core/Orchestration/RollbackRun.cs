@@ -75,27 +75,16 @@ internal sealed partial class RollbackRun(TaskOrchestrationContext context, Roll
         }
 
         var held = await HoldGitOpsAsync();
-        await ProgressAsync(RollbackPhase.Paging, PlannedRows(plan, deploy.Steps), held is null ? "deploy halted; paging on-call" : $"deploy halted; GitOps: {held}; paging on-call");
         var order = string.Join(" -> ", plan.Levels.Select(level => string.Join(" + ", level)));
-        await PageAsync(PageKind.RollbackStarted, $"rollback of {DeployName} in progress: reverting {order}{(held is null ? "" : $". GitOps: {held}")}");
-
-        // The phase is recorded while the first reverts start, not before: each activity round trip
-        // before the first revert is time the incident goes on. A first step that asks for approval
-        // writes awaitingApproval meanwhile, and the two writes may land in either order, so this
-        // one only replaces paging.
-        var rollingBack = ProgressAsync(new ProgressUpdate(input.RollbackId, RollbackPhase.RollingBack, [], $"reverting {plan.InOrder.Count()} step(s)") { PhaseOnlyFrom = RollbackPhase.Paging });
-        for (var level = 0; level < plan.Levels.Count; level++)
+        var startedPage = $"rollback of {DeployName} in progress: reverting {order}{(held is null ? "" : $". GitOps: {held}")}";
+        if ((input.ActionOrder ?? RollbackRequest.PageFirst) == RollbackRequest.PageFirst)
         {
-            var index = level;
-            if (level > 0)
-            {
-                await RecheckGitOpsAsync();
-            }
-
-            await Task.WhenAll(plan.Levels[level].Select(stepId => RevertStepAsync(deploy.Steps.Single(s => s.Id == stepId), index)));
+            await RevertPagingFirstAsync(plan, held, startedPage);
         }
-
-        await rollingBack;
+        else
+        {
+            await RevertWhilePagingAsync(plan, held, startedPage);
+        }
 
         if (Aborted)
         {

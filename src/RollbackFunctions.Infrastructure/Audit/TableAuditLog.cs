@@ -28,36 +28,77 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
     private const string HeadRow = "~head";
     private const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
+    /// <summary>
+    /// Appends made at the same moment in this process (the steps of one revert level) are linked
+    /// and written together, in one transaction: with one transaction each, all but one lost the race
+    /// for the head, re-read it and tried again, a few storage round trips per step on every level.
+    /// </summary>
+    private readonly GroupCommit<PendingAppend> appends = new();
+
+    /// <summary>Rows per transaction: Table transactions take at most 100 entities, one of them the head.</summary>
+    private const int RowsPerTransaction = 99;
+
     public async Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
-        var digest = Digest(entry.Inputs);
-        var detail = redactor.Redact(entry.Detail);
+        var pending = new PendingAppend(entry, Digest(entry.Inputs), redactor.Redact(entry.Detail));
+        await appends.AddAsync(entry.Chain, pending, batch => AppendBatchAsync(entry.Chain, batch, cancellationToken));
+        return pending.Row!;
+    }
+
+    private async Task AppendBatchAsync(string chain, IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in batch.Chunk(RowsPerTransaction))
+        {
+            await AppendChunkAsync(chain, chunk, cancellationToken);
+        }
+    }
+
+    private async Task AppendChunkAsync(string chain, PendingAppend[] chunk, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(entry.Chain, HeadRow, cancellationToken: cancellationToken);
-            var previousSequence = head.HasValue ? head.Value!.GetInt64("Sequence") ?? 0 : 0;
-            var previousHash = head.HasValue ? head.Value!.GetString("Hash") : Genesis;
-            var row = Link(currentKey, previousSequence + 1, clock.GetUtcNow(), entry.Actor, entry.Action, digest, entry.Outcome, detail, previousHash);
+            var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(chain, HeadRow, cancellationToken: cancellationToken);
+            var sequence = head.HasValue ? head.Value!.GetInt64("Sequence") ?? 0 : 0;
+            var hash = head.HasValue ? head.Value!.GetString("Hash") : Genesis;
+            var rows = new List<AuditRow>(chunk.Length);
+            foreach (var pending in chunk)
+            {
+                var row = Link(currentKey, ++sequence, clock.GetUtcNow(), pending.Entry.Actor, pending.Entry.Action, pending.Digest, pending.Entry.Outcome, pending.Detail, hash);
+                rows.Add(row);
+                hash = row.Hash;
+            }
 
-            var headEntity = new TableEntity(entry.Chain, HeadRow) { ["Sequence"] = row.Sequence, ["Hash"] = row.Hash, ["KeyId"] = currentKey, ["Seal"] = Seal(currentKey, entry.Chain, row.Sequence, row.Hash) };
+            var headEntity = new TableEntity(chain, HeadRow) { ["Sequence"] = sequence, ["Hash"] = hash, ["KeyId"] = currentKey, ["Seal"] = Seal(currentKey, chain, sequence, hash) };
             TableTransactionAction moveHead = head.HasValue
                 ? new(TableTransactionActionType.UpdateReplace, headEntity, head.Value!.ETag)
                 : new(TableTransactionActionType.Add, headEntity);
             try
             {
-                await tables.Audit.SubmitTransactionAsync([new(TableTransactionActionType.Add, ToEntity(entry.Chain, row)), moveHead], cancellationToken);
-                return row;
+                await tables.Audit.SubmitTransactionAsync([.. rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(chain, row))), moveHead], cancellationToken);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
             {
-                // Another writer appended first (link to its row instead), or this append landed and
-                // its reply was lost, and the client's retry met it.
-                if (await LandedAsync(entry.Chain, row, cancellationToken))
+                // Another writer appended first (link to its rows instead), or this transaction landed
+                // and its reply was lost, and the client's retry met it (all of it, or none, landed).
+                if (!await LandedAsync(chain, rows[^1], cancellationToken))
                 {
-                    return row;
+                    continue;
                 }
             }
+
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i].Row = rows[i];
+            }
+
+            return;
         }
+    }
+
+    /// <summary>One caller's entry, prepared, and the row it became once stored.</summary>
+    private sealed record PendingAppend(AuditEntry Entry, string Digest, string Detail)
+    {
+        public AuditRow? Row { get; set; }
     }
 
     /// <summary>Whether the chain holds <paramref name="row"/> itself at its sequence (its hash covers everything in it).</summary>

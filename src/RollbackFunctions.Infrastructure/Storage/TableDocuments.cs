@@ -68,26 +68,73 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
         return stored.HasValue && stored.Value!.GetString(WriteId) == written.GetString(WriteId);
     }
 
-    /// <summary>Read, change, write under optimistic concurrency until it sticks. Null when absent.</summary>
+    /// <summary>
+    /// Changes made to one document at the same moment in this process (the steps of one revert level
+    /// each recording their status on the deploy) are applied in turn to one read and stored in one
+    /// write: each in its own read-change-write, all but one lost the ETag race and started again.
+    /// </summary>
+    private readonly GroupCommit<PendingChange> changes = new();
+
+    /// <summary>
+    /// Read, change, write under optimistic concurrency until it sticks. Null when absent; otherwise the
+    /// document as this change left it (with any changes written together with it before it).
+    /// </summary>
     public async Task<T?> UpdateAsync(string partitionKey, string rowKey, Func<T, T?> change, CancellationToken cancellationToken)
+    {
+        var pending = new PendingChange(change);
+        await changes.AddAsync($"{partitionKey}\n{rowKey}", pending, batch => ApplyAsync(partitionKey, rowKey, batch, cancellationToken));
+        pending.Failure?.Throw();
+        return pending.Result;
+    }
+
+    private async Task ApplyAsync(string partitionKey, string rowKey, IReadOnlyList<PendingChange> batch, CancellationToken cancellationToken)
     {
         while (true)
         {
-            if (await GetAsync(partitionKey, rowKey, cancellationToken) is not var (current, etag))
+            if (await GetAsync(partitionKey, rowKey, cancellationToken) is not var (document, etag))
             {
-                return null;
+                return; // absent: every result stays null
             }
 
-            if (change(current) is not { } changed)
+            var changed = false;
+            foreach (var pending in batch)
             {
-                return current;
+                try
+                {
+                    if (pending.Change(document) is { } next)
+                    {
+                        document = next;
+                        changed = true;
+                    }
+
+                    pending.Result = document;
+                }
+                catch (Exception e)
+                {
+                    // One caller's failing change is that caller's error, not the others'.
+                    pending.Failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
             }
 
-            if (await TryReplaceAsync(partitionKey, rowKey, changed, etag, cancellationToken))
+            if (!changed || await TryReplaceAsync(partitionKey, rowKey, document, etag, cancellationToken))
             {
-                return changed;
+                return;
+            }
+
+            foreach (var pending in batch)
+            {
+                pending.Failure = null;
             }
         }
+    }
+
+    private sealed class PendingChange(Func<T, T?> change)
+    {
+        public Func<T, T?> Change { get; } = change;
+
+        public T? Result { get; set; }
+
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure { get; set; }
     }
 
     public async Task<IReadOnlyList<T>> QueryAsync(string filter, CancellationToken cancellationToken)

@@ -251,7 +251,8 @@ public static class FireDrill
         var steps = rollback["steps"]!.AsArray().Select(s => s!).ToList();
         yield return $"Timeline of the drill (production broke at {brokenAt:HH:mm:ss.f}):";
         yield return $"  {At(rollback["claimedAt"])}  detected ({rollback["trigger"]!["kind"]}) and claimed: rollback {rollback["rollbackId"]}";
-        yield return $"  {At(Phase("paging"))}  deploy halted, on-call paged";
+        // Paging goes out with the first reverts (rollingBack); rollbacks started before that had a paging phase of their own.
+        yield return $"  {At(Phase("paging") ?? Phase("rollingBack"))}  deploy halted, on-call paged";
         yield return $"  {At(steps.Select(s => s["startedAt"]).Where(t => t is not null).MinBy(t => (string?)t))}  first revert started";
         yield return $"  {At(steps.Select(s => s["finishedAt"]).Where(t => t is not null).MaxBy(t => (string?)t))}  last layer reverted";
         yield return $"  {At(rollback["completedAt"])}  {rollback["phase"]}: {rollback["summary"]}";

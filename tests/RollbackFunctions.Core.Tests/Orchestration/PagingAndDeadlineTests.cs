@@ -10,17 +10,67 @@ public sealed class PagingAndDeadlineTests : IAsyncLifetime
     private readonly RollbackHarness harness = new();
 
     [Fact]
-    public async Task Run_PagesRollbackStartedBeforeTheFirstRevert_AndResolvesAtTheEnd()
+    public async Task Run_PagesRollbackStartedBeforeTheSecondLevel_AndResolvesAtTheEnd()
     {
         var result = await harness.RunAsync(Diamond());
 
         var journal = harness.Journal;
-        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:rollout"), string.Join(", ", journal.Entries));
+        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:config"), string.Join(", ", journal.Entries));
+        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:flags"), string.Join(", ", journal.Entries));
         Assert.Equal([PageKind.RollbackStarted, PageKind.RollbackSucceeded], harness.Pager.Kinds);
         var started = harness.Pager.Pages.First();
         Assert.Contains("in progress", started.Summary);
         Assert.Contains("rollout -> config + flags -> schema", started.Summary);
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
+    }
+
+    /// <summary>
+    /// Issue 21: the first revert waited for the "rollback started" page to be answered, one activity
+    /// round trip and the pager's reply before anything was undone. The page now goes out with the
+    /// first level; its delivery is still awaited before the second.
+    /// </summary>
+    [Fact]
+    public async Task Run_SlowPager_FirstLevelRevertsWhileThePageIsInFlight_SecondLevelWaitsForIt()
+    {
+        harness.Pager.Delays[PageKind.RollbackStarted] = TimeSpan.FromSeconds(1);
+        var settings = RollbackHarness.FastSettings with { PageWaitLimit = TimeSpan.FromSeconds(20) };
+
+        await harness.RunAsync(Diamond(), settings);
+
+        var journal = harness.Journal;
+        Assert.True(journal.IndexOf("revert:rollout") < journal.IndexOf("page:RollbackStarted"), string.Join(", ", journal.Entries));
+        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:config"), string.Join(", ", journal.Entries));
+    }
+
+    /// <summary>
+    /// The plan's rows are written beside the first reverts. One that landed after a revert wrote its
+    /// step's row would turn it back into "planned" on the status page.
+    /// </summary>
+    [Fact]
+    public async Task Run_PlanWriteLandsAfterTheFirstReverts_EveryStepRowSaysReverted()
+    {
+        harness.Rollbacks.BeforeStep = row => row.Status == StepStatus.Pending ? Task.Delay(TimeSpan.FromSeconds(1)) : Task.CompletedTask;
+
+        var result = await harness.RunAsync(Diamond());
+
+        var rows = await harness.Rollbacks.GetStepsAsync(result.RollbackId, default);
+        Assert.All(rows, row => Assert.Equal(StepStatus.Reverted, row.Status));
+        Assert.Equal([("rollout", 0), ("config", 1), ("flags", 1), ("schema", 2)], rows.Select(r => (r.StepId, r.Level)));
+    }
+
+    /// <summary>An instance started before issue 21 (no action order in its input) replays its own order: the page first.</summary>
+    [Fact]
+    public async Task Run_InstanceOfThePageFirstOrder_StillPagesBeforeTheFirstRevert()
+    {
+        harness.ActionOrder = null;
+        harness.Pager.Delays[PageKind.RollbackStarted] = TimeSpan.FromMilliseconds(300);
+
+        var result = await harness.RunAsync(Diamond());
+
+        var journal = harness.Journal;
+        Assert.True(journal.IndexOf("page:RollbackStarted") < journal.IndexOf("revert:rollout"), string.Join(", ", journal.Entries));
+        var head = await harness.Rollbacks.GetAsync(result.RollbackId, default);
+        Assert.Equal([RollbackPhase.Paging, RollbackPhase.RollingBack, RollbackPhase.Succeeded], head!.Timeline.Select(t => t.Phase));
     }
 
     /// <summary>Issue 9, finding 16: a page every channel refused was never sent again.</summary>
@@ -55,9 +105,11 @@ public sealed class PagingAndDeadlineTests : IAsyncLifetime
         var result = await harness.RunAsync([Step("only")]);
 
         var head = await harness.Rollbacks.GetAsync(result.RollbackId, default);
+        // Paging and the first reverts start together: the phase goes from halting straight to rollingBack.
         Assert.Equal(
-            [RollbackPhase.Paging, RollbackPhase.RollingBack, RollbackPhase.Succeeded],
+            [RollbackPhase.RollingBack, RollbackPhase.Succeeded],
             head!.Timeline.Select(t => t.Phase));
+        Assert.Contains("paging on-call", head.Timeline[0].Note);
     }
 
     [Fact]

@@ -46,6 +46,9 @@ internal sealed class RollbackHarness : IAsyncDisposable
     }
 
     public Journal Journal { get; } = new();
+
+    /// <summary>The order of actions rollbacks start with; null as in instances started before the field existed.</summary>
+    public int? ActionOrder { get; set; } = RollbackRequest.CurrentActionOrder;
     public ScriptedExecutor Executor { get; }
 
     /// <summary>Stand-in targets behind the <c>target</c> kind, with the three-state contract.</summary>
@@ -103,7 +106,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
 
         await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings, QuarantineFor: QuarantineFor),
+            new RollbackRequest(rollbackId, deploy.DeployId, alerts.Length, settings ?? FastSettings, QuarantineFor: QuarantineFor) { ActionOrder = ActionOrder },
             new StartOrchestrationOptions(rollbackId));
         return rollbackId;
     }

@@ -24,6 +24,27 @@ public sealed class TableAuditLogTests
         Assert.Equal(20, trail.Rows.Select(r => r.Detail).Distinct().Count());
     }
 
+    /// <summary>
+    /// Issue 21: the steps of one revert level append to the rollback's chain at the same moment;
+    /// each in its own transaction, all but one lost the race for the head and tried again (20
+    /// writers: 20 transactions at the very least, most of them many more). Appends made together
+    /// in one process are written together.
+    /// </summary>
+    [SkippableFact]
+    public async Task Append_ConcurrentWritersInOneProcess_ShareTransactions()
+    {
+        var transactions = new Storage.CountRequests(request => request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal));
+        var log = Log(await StorageFixture.CreateTablesAsync(transactions), new AuditOptions());
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", new { step = i }, "reverted", $"step {i}"), default)));
+        var trail = await log.ReadAsync(Identifiers.RollbackIdFor("1"), default);
+
+        Assert.True(trail.Verified, trail.Problem);
+        Assert.Equal(20, trail.Rows.Count);
+        Assert.InRange(transactions.Count, 1, 19);
+    }
+
     /// <summary>An append that landed but whose reply was lost is retried by the client and meets 409: it is not appended again.</summary>
     [SkippableFact]
     public async Task Append_WhoseReplyWasLost_IsInTheChainOnce()

@@ -55,6 +55,22 @@ internal sealed class RuntimeProcess : IAsyncDisposable
         process.WaitForExit();
     }
 
+    /// <summary>
+    /// Stops the process the way a service manager or Kubernetes does (SIGTERM), waits for it to exit
+    /// and returns its exit code.
+    /// </summary>
+    public async Task<int> StopGracefullyAsync(TimeSpan timeout)
+    {
+        using (var kill = ChildProcess.Start("kill", ["-TERM", $"{process.Id}"]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        return process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(process);
 
     private void Append(string line)

@@ -88,10 +88,13 @@ public sealed class InMemoryRollbackStore : IRollbackStore
         Change(rollbackId, head => head.MovedTo(phase, summary, at, onlyFrom));
     }
 
-    public Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken)
+    /// <summary>Runs before a step's row is stored: a test delays one write with it, as a loaded activity worker would.</summary>
+    public Func<RollbackStepRecord, Task> BeforeStep { get; set; } = _ => Task.CompletedTask;
+
+    public async Task PutStepAsync(string rollbackId, RollbackStepRecord step, CancellationToken cancellationToken)
     {
+        await BeforeStep(step);
         steps[(rollbackId, step.StepId)] = step;
-        return Task.CompletedTask;
     }
 
     public Task<RollbackStepRecord?> GetStepAsync(string rollbackId, string stepId, CancellationToken cancellationToken) =>
