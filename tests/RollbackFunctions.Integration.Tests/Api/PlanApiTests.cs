@@ -114,6 +114,9 @@ public sealed class PlanApiTests : IAsyncLifetime
         runtime = await TestRuntime.StartAsync(
             "Rollback:Policy:Environments:prod:RequireApproval:0=webhook",
             "Rollback:Policy:Environments:canary:RequireReadiness=rehearsed",
+            "Rollback:Policy:Environments:staging:AutoRollback=true", // declared: once any environment is, all must be
+            "Rollback:Executors:Sql:Databases:orders:AllowInlineDown=true",
+            "Rollback:Executors:Sql:Databases:orders:Environments:0=staging",
             "Rollback:Executors:Sql:Databases:orders:ConnectionString=Host=127.0.0.1;Port=1;Database=orders");
     }
 

@@ -269,6 +269,7 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
                     "Rollback:Executors:Kubernetes:Clusters:east:Environments:0=prod",
                     "Rollback:Executors:Kubernetes:PollInterval=00:00:00.050",
                     "Rollback:Executors:Sql:Databases:orders:ConnectionString=Host=127.0.0.1;Port=1;Database=orders;Username=owner;Password=never-used",
+                    "Rollback:Executors:Sql:Databases:orders:AllowInlineDown=true",
                     "Rollback:Executors:Sql:Databases:orders:Environments:0=prod",
                     "Rollback:Auth:Keys:pipeline:Secret=" + CheckoutCi,
                     "Rollback:Auth:Keys:pipeline:Roles:0=ci",

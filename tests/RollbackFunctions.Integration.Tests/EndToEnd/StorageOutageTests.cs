@@ -11,6 +11,7 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// senders retry), never 2xx for an alert that was not stored. Storage comes back: the retried
 /// alert is accepted and the rollback runs to the end on the same, never restarted, runtime.
 /// </summary>
+[StartsFirst]
 public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [SkippableFact]

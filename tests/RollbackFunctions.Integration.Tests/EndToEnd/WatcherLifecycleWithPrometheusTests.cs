@@ -6,13 +6,13 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
 /// <summary>
 /// Issue 16 on the local runtime with the real Prometheus scraping a service whose series the test
-/// controls (one class per case, so they run in parallel; watched every 5 s, the shortest allowed).
+/// controls (one class per case, so they run in parallel; watched every 2 s, two scrapes).
 /// </summary>
 internal static class Watching
 {
     public static string Slack(LocalReceiver receiver) => $"Rollback:Notifications:Default:SlackWebhookUrl={receiver.BaseUrl}/slack/T0/B0/x";
 
-    /// <summary>A deploy with one webhook step and one check on the test's gauge, watched every 5 s; completed unless <paramref name="complete"/> is false.</summary>
+    /// <summary>A deploy with one webhook step and one check on the test's gauge, watched every 2 s; completed unless <paramref name="complete"/> is false.</summary>
     public static async Task<string> RegisterAsync(TestRuntime runtime, LocalReceiver receiver, string service, JsonObject check, bool complete = true)
     {
         var id = $"{service}-{Guid.NewGuid():N}"[..30];
@@ -22,7 +22,7 @@ internal static class Watching
         deploy["conditions"] = new JsonObject
         {
             ["checks"] = new JsonArray(check),
-            ["watchInterval"] = "00:00:05",
+            ["watchInterval"] = "00:00:02",
             ["interval"] = "00:00:01",
             ["requiredHealthyChecks"] = 2,
             ["verifyWindow"] = "00:00:30",
@@ -136,6 +136,7 @@ public sealed class SupersededWatcherTests
 }
 
 /// <summary>Issue 16, defect 4: an open circuit or a storage fault failed the watcher for good while the deploy showed "watching".</summary>
+[StartsFirst]
 public sealed class SourceDownWatcherTests
 {
     [SkippableFact]
@@ -162,6 +163,7 @@ public sealed class SourceDownWatcherTests
 }
 
 /// <summary>Issue 16, defect 5: only failures in a row counted, so a deploy alternating bad and good samples never breached.</summary>
+[StartsFirst]
 public sealed class FlappingWatcherTests
 {
     [SkippableFact]

@@ -31,7 +31,7 @@ public sealed class WatcherRestartTests
         deploy["conditions"] = new JsonObject
         {
             ["checks"] = new JsonArray(new JsonObject { ["name"] = "errors", ["query"] = "max(checkout_error_ratio{service=\"resumed\"})", ["unhealthyAbove"] = 0.05, ["failureLimit"] = 1 }),
-            ["watchInterval"] = "00:00:05",
+            ["watchInterval"] = "00:00:02",
         };
 
         var first = await RuntimeProcess.StartAsync(settings);

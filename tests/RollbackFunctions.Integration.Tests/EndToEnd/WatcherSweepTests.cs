@@ -13,6 +13,7 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// recovers lost rollback claims. No metric source is configured: every sample is an error, which
 /// is still a sample.
 /// </summary>
+[StartsFirst]
 public sealed class WatcherSweepTests
 {
     [SkippableFact]

@@ -21,7 +21,7 @@ internal static class WatchedDeploys
         deploy["conditions"] = new JsonObject
         {
             ["checks"] = new JsonArray(new JsonObject { ["name"] = "errors", ["query"] = $"max(checkout_error_ratio{{service=\"{service}\"}})", ["unhealthyAbove"] = 0.05, ["failureLimit"] = 2 }),
-            ["watchInterval"] = "00:00:05",
+            ["watchInterval"] = "00:00:02",
             ["interval"] = "00:00:01",
             ["requiredHealthyChecks"] = 2,
             ["verifyWindow"] = "00:00:30",
