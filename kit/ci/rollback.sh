@@ -6,14 +6,15 @@
 #                                           #   exit 4 when its version or an artifact is quarantined
 #     rollback.sh gate <deployId>           # before each step: exit 3 when a rollback halted the deploy
 #                                           #   or what it carries was quarantined since
-#     rollback.sh plan <deployId>           # the rollback plan: readiness and what each step's revert needs
+#     rollback.sh plan <deployId>           # the rollback plan (needs a key with the reader role;
+#                                           #   register and rehearse print it with the ci key)
 #     rollback.sh rehearse <deployId>       # dry-run every step's revert now (changes nothing); prints the plan
 #     rollback.sh step <deployId> <stepId> applied|failed
 #     rollback.sh complete <deployId>       # after the last step: the bake window starts
 #
 # Every call retries on 429/5xx and network errors (curl --retry, honouring Retry-After); any other
 # refusal prints the problem reply and fails the job. A quarantine (exit 4) is not an error to retry:
-# the same version was just rolled back; ship a fix, or have an operator release it.
+# what this deploy ships was just rolled back; ship a fix, or have an operator release it.
 set -eu
 
 : "${ROLLBACK_URL:?set ROLLBACK_URL to the RollbackFunctions base URL}"
@@ -40,7 +41,7 @@ case "${1:-}" in
     case $(echo "$reply" | status_of) in
       200|201) echo "$reply" | sed '$d' ;;
       409) echo "$reply" >&2
-           if echo "$reply" | grep -q '"type" *: *"quarantined"'; then echo "quarantined: this version was rolled back; see the detail above" >&2; exit 4; fi
+           if echo "$reply" | grep -q '"type" *: *"quarantined"'; then echo "quarantined: a version or artifact this deploy ships was rolled back; see the detail above" >&2; exit 4; fi
            exit 1 ;;
       *) echo "$reply" >&2; exit 1 ;;
     esac ;;

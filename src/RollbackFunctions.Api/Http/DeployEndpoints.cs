@@ -284,8 +284,9 @@ public sealed class DeployEndpoints(
             return Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
         }
 
-        // Registered before another deploy's rollback quarantined what this one carries.
-        if (await QuarantinedAsync(deploy, cancellationToken) is { } entry)
+        // Registered before another deploy's rollback quarantined what this one carries. Pre-flight
+        // only, as readiness: closing the gate half-way would strand what CI applied with no rollback.
+        if (!deploy.HasApplied() && await QuarantinedAsync(deploy, cancellationToken) is { } entry)
         {
             return Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
         }

@@ -11,10 +11,10 @@ namespace RollbackFunctions.Api.Http;
 /// <summary>Know before it breaks: a deploy's rollback plan, its rehearsal, and an operator's waiver of the readiness gate.</summary>
 public sealed class PlanEndpoints(IDeployStore deploys, RollbackPlans plans, Rehearser rehearser, IAuditLog audit, ApiAccess access, ScopeGuard scope, TimeProvider clock)
 {
-    /// <summary><c>GET /api/deploys/{deployId}/plan</c> (reader, or the ci key of the pipeline that asks before it deploys).</summary>
+    /// <summary><c>GET /api/deploys/{deployId}/plan</c> (reader; a pipeline gets the plan in its registration and rehearsal replies).</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string deployId, CancellationToken cancellationToken)
     {
-        var (caller, refusal) = AuthorizeEither(request, ApiRole.Reader, ApiRole.Ci);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null || await scope.RefuseDeployAsync(caller!, deployId, cancellationToken) is { } outOfScope && (refusal = outOfScope) is not null)
         {
             return refusal;

@@ -54,11 +54,16 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
 
     private async Task QuarantineAsync(string rollbackId, DeployRecord deploy, DateTimeOffset now, TimeSpan period, CancellationToken cancellationToken)
     {
-        // The deploy it replaced: the newest one of another version registered before it (a re-run
-        // of the same version replaced nothing). Its artifacts were not this deploy's change.
-        var replaced = (await deploys.FindAsync(deploy.Service, deploy.Environment, cancellationToken))
-            .FirstOrDefault(d => d.RegisteredAt < deploy.RegisteredAt && d.Version != deploy.Version);
-        var subjects = QuarantineRule.SubjectsOf(deploy, replaced);
+        // What was live before it: the newest deploy registered earlier that applied something and
+        // was never rolled back (a stalled run of the pipeline changed nothing).
+        var before = (await deploys.FindAsync(deploy.Service, deploy.Environment, cancellationToken))
+            .FirstOrDefault(d => d.RegisteredAt < deploy.RegisteredAt && d.RollbackId is null && d.HasApplied());
+        var subjects = QuarantineRule.SubjectsOf(deploy, before);
+        if (subjects.Count == 0)
+        {
+            return; // a config-only redeploy without artifacts: nothing that could come back by itself
+        }
+
         foreach (var subject in subjects)
         {
             await quarantine.AddAsync(new QuarantineEntry(deploy.Service, deploy.Environment, subject, rollbackId, deploy.DeployId, now, now + period), cancellationToken);

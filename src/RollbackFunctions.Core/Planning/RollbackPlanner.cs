@@ -58,12 +58,15 @@ public static class RollbackPlanner
     }
 
     /// <summary>
-    /// What the gate needs before CI may go on, under the environment's <paramref name="required"/>
-    /// readiness; null when it is met. A waiver lifts it for this deploy.
+    /// What the gate needs before CI applies the deploy's first step, under the environment's
+    /// <paramref name="required"/> readiness; null when it is met, when a waiver lifts it for this
+    /// deploy, or once a step is applied.
     /// </summary>
     public static string? Unmet(RollbackPlan plan, DeployRecord deploy, RequiredReadiness required, TimeSpan rehearsalMaxAge, DateTimeOffset now)
     {
-        if (required == RequiredReadiness.None || deploy.Waiver is not null)
+        // A pre-flight requirement: once CI applied something, closing the gate would stop the
+        // pipeline half-way with nobody reverting what it applied.
+        if (required == RequiredReadiness.None || deploy.Waiver is not null || deploy.HasApplied())
         {
             return null;
         }

@@ -34,6 +34,9 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
     /// <summary>Sent once an operator approved a revert the receiver called destructive.</summary>
     public const string ApprovedHeader = "X-Rollback-Approved";
 
+    /// <summary>Sent on a rehearsal (to <c>params.rehearseUrl</c>): check, change nothing.</summary>
+    public const string RehearsalHeader = "X-Rollback-Rehearsal";
+
     /// <summary>Sent once an operator approved restoring the state from before the deploy over a drift the receiver reported.</summary>
     public const string DriftApprovedHeader = "X-Rollback-Drift-Approved";
 
@@ -60,10 +63,20 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
         return parameters["rehearseUrl"] switch
         {
             null => null,
-            JsonValue rehearse when rehearse.TryGetValue<string>(out var rehearseUrl) => CheckUrl(rehearseUrl, out _),
+            JsonValue rehearse when rehearse.TryGetValue<string>(out var rehearseUrl) => CheckUrl(rehearseUrl, out _) ?? SameEndpoint(url, rehearseUrl),
             _ => "params.rehearseUrl must be a string",
         };
     }
+
+    /// <summary>
+    /// A rehearsal must never reach the revert endpoint: a receiver built to the revert contract
+    /// (any POST reverts) would revert at registration, undoing whatever is live.
+    /// </summary>
+    private static string? SameEndpoint(string revertUrl, string rehearseUrl) =>
+        Uri.TryCreate(revertUrl, UriKind.Absolute, out var revert) && Uri.TryCreate(rehearseUrl, UriKind.Absolute, out var rehearse)
+            && Uri.Compare(revert, rehearse, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+            ? "params.rehearseUrl must not be the revert URL: a rehearsal changes nothing, the revert endpoint reverts"
+            : null;
 
     /// <summary>
     /// Sends the revert's body with <c>"rehearsal": true</c> to <c>params.rehearseUrl</c>: the
@@ -76,7 +89,7 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
             return StepRehearsal.NotRehearsable("the step names no params.rehearseUrl");
         }
 
-        if (CheckUrl(url, out var target) is { } problem)
+        if ((CheckUrl(url, out var target) ?? SameEndpoint(request.Params["revertUrl"]?.GetValue<string>() ?? "", url)) is { } problem)
         {
             return StepRehearsal.Fails(problem);
         }
@@ -88,6 +101,10 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
                 Encoding.UTF8,
                 "application/json"),
         };
+        // Told apart from a revert in the headers too, and under a key of its own, so a receiver
+        // that deduplicates on the key never answers a later real revert with the rehearsal's reply.
+        message.Headers.Add(RehearsalHeader, "true");
+        message.Headers.Add("Idempotency-Key", $"rehearsal:{request.DeployId}:{request.StepId}");
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);

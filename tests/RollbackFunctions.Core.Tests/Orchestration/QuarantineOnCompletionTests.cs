@@ -15,6 +15,8 @@ public sealed class QuarantineOnCompletionTests : IAsyncLifetime
     {
         harness.QuarantineFor = TimeSpan.FromDays(7);
         harness.Artifacts = [new Artifact("api", Api)];
+        // What was live before: another version, another image.
+        await harness.Deploys.AddAsync(Record(id: "d-before", registeredAt: T0.AddHours(-1), state: DeployState.Stable) with { Version = "1.4.1", Artifacts = [new Artifact("api", "sha256:" + new string('9', 64))] }, CancellationToken.None);
 
         var result = await harness.RunAsync([Step("rollout")]);
 

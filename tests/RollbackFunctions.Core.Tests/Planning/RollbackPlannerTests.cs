@@ -80,6 +80,21 @@ public sealed class RollbackPlannerTests
         Assert.Null(Unmet(deploy, RequiredReadiness.None, T0, maxAge));
     }
 
+    /// <summary>
+    /// Found by review: readiness is a pre-flight requirement. Once a step is applied, a gate that
+    /// closed for an aged rehearsal would stop the pipeline half-way with no rollback claimed.
+    /// </summary>
+    [Fact]
+    public void Unmet_AfterTheFirstStepApplied_ARehearsalAgeingOutDoesNotCloseTheGate()
+    {
+        var deploy = Record(steps: [Step("schema"), Step("rollout", StepStatus.Pending, dependsOn: "schema")]) with
+        {
+            Rehearsal = Rehearsed(("schema", StepRehearsal.Ok("ok")), ("rollout", StepRehearsal.Ok("ok"))),
+        };
+
+        Assert.Null(Unmet(deploy, RequiredReadiness.Rehearsed, T0.AddMinutes(61), TimeSpan.FromHours(1)));
+    }
+
     private static string? Unmet(DeployRecord deploy, RequiredReadiness required, DateTimeOffset now, TimeSpan maxAge) =>
         RollbackPlanner.Unmet(Plan(deploy), deploy, required, maxAge, now);
 

@@ -106,6 +106,20 @@ public sealed class WebhookStepExecutorTests : IAsyncLifetime
         Assert.Equal(["rb-d1:schema", "rb-d1:schema:approved"], keys);
     }
 
+    /// <summary>Found by review: a rehearsal must never reach the revert URL; a receiver built to the revert contract (any POST with the body reverts) ignores "rehearsal": true.</summary>
+    [Fact]
+    public async Task Rehearse_RehearseUrlSameAsRevertUrl_IsRefused_AndNeverPosted()
+    {
+        var parameters = new JsonObject { ["revertUrl"] = receiver.UrlFor("rollout"), ["rehearseUrl"] = receiver.UrlFor("rollout") };
+
+        var problem = executor.ValidateParams(parameters);
+        var rehearsal = await executor.RehearseAsync(Revert("rollout") with { Params = parameters }, default);
+
+        Assert.NotNull(problem);
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Fails, rehearsal.Outcome);
+        Assert.DoesNotContain(receiver.Paths, p => p.Contains("rollout", StringComparison.Ordinal));
+    }
+
     public async Task InitializeAsync()
     {
         receiver = await LocalReceiver.StartAsync();

@@ -49,6 +49,10 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
         { "POST", "/api/rollbacks/rb-d-1/gitops/resume", "operator" },
         { "GET", "/api/policy", "reader" },
         { "GET", "/api/rollbacks/rb-d-1/report", "reader" },
+        { "GET", "/api/deploys/d-1/plan", "reader" },
+        { "POST", "/api/deploys/d-1/waive", "operator" },
+        { "GET", "/api/quarantine", "reader" },
+        { "POST", "/api/quarantine/release", "operator" },
     };
 
     private static readonly Dictionary<string, string> SecretOfRole = new()

@@ -22,7 +22,9 @@ public sealed class QuarantineApiTests : IAsyncLifetime
     {
         var runtime = Runtime;
         var service = $"q-{Guid.NewGuid():N}"[..20];
-        // A first run of the pipeline registered the same version and stalled; a second run rolled out.
+        // 1.9.0 was live; a first run of the pipeline registered 2.0.0 and stalled; a second run rolled it out.
+        var live = await RegisterAsync(runtime, service, "1.9.0", Fixed, HttpStatusCode.Created);
+        (await runtime.PostJsonAsync($"/api/deploys/{live}/complete", "{}")).Dispose();
         var stalled = await RegisterAsync(runtime, service, "2.0.0", Bad, HttpStatusCode.Created);
         var rolledBack = await RollBackAsync(runtime, service, "2.0.0", Bad);
 
