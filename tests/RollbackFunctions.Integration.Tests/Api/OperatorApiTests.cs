@@ -167,6 +167,9 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         Assert.Equal(Identifiers.RollbackIdFor(id), rollbackId);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (status.StatusCode, audit.StatusCode));
         Assert.NotEqual(HttpStatusCode.NotFound, abort.StatusCode);
+        // Ended before the receiver goes: a revert still retrying would reach whichever test's
+        // receiver gets its port next (seen: a "rollout" revert in another test's receiver).
+        await runtime.WaitForTerminalRollbackAsync(rollbackId, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Issue 9, finding 3: two concurrent forced requests claimed -2 and -3 and ran two rollbacks at once.</summary>
