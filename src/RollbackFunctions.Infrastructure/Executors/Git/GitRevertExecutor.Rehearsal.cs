@@ -16,44 +16,36 @@ public sealed partial class GitRevertExecutor
             return StepRehearsal.Fails(problem);
         }
 
-        Directory.CreateDirectory(options.Value.WorkRoot);
-        var clone = Path.Combine(options.Value.WorkRoot, $"rehearsal-{request.DeployId}-{request.StepId}-{Guid.NewGuid():N}");
         try
         {
-            var cloned = await RunAsync(step, options.Value.WorkRoot, cancellationToken, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", step.Branch, "--", step.Repository.Url, clone);
-            if (cloned.ExitCode != 0)
-            {
-                return StepRehearsal.Fails($"could not clone {step.Branch} of {step.Name}: {cloned.Tail()}");
-            }
-
-            var resolved = await RunAsync(step, clone, cancellationToken, "rev-parse", "--verify", "--quiet", "--end-of-options", step.Commit + "^{commit}");
-            var commit = resolved.StandardOutput.Trim();
-            if (resolved.ExitCode != 0 || (await RunAsync(step, clone, cancellationToken, "merge-base", "--is-ancestor", commit, "HEAD")).ExitCode != 0)
-            {
-                return StepRehearsal.NotRehearsable($"commit {step.Commit} is not on {step.Branch} of {step.Name} yet: rehearse once it is");
-            }
-
-            var parents = (await RunAsync(step, clone, cancellationToken, "rev-list", "--parents", "-n", "1", commit)).StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 1;
-            string[] mainline = parents > 1 ? ["-m", "1"] : [];
-            var reverted = await RunAsync(step, clone, cancellationToken, ["revert", "--no-edit", .. mainline, commit]);
-            if (reverted.ExitCode == 0)
-            {
-                return StepRehearsal.Ok($"{commit[..12]} reverts cleanly on {step.Branch} of {step.Name} as it is now (not pushed)");
-            }
-
-            var conflicted = (await RunAsync(step, clone, cancellationToken, "diff", "--name-only", "--diff-filter=U")).StandardOutput
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return StepRehearsal.Fails(conflicted.Length > 0
-                ? $"reverting {commit[..12]} on {step.Branch} of {step.Name} conflicts in {string.Join(", ", conflicted)}"
-                : $"git revert of {commit[..12]} failed: {reverted.Tail()}");
+            return await InCloneAsync(step, $"rehearsal-{request.DeployId}-{request.StepId}", clone => RehearseInAsync(step, clone, cancellationToken),
+                cloneFailed: StepRehearsal.Fails, cancellationToken);
         }
         catch (InvalidOperationException e)
         {
             return StepRehearsal.Fails($"{step.Name}: {e.Message}");
         }
-        finally
+    }
+
+    private async Task<StepRehearsal> RehearseInAsync(GitStep step, string clone, CancellationToken cancellationToken)
+    {
+        if (await CommitOnBranchAsync(step, clone, cancellationToken) is not { } commit)
         {
-            DeleteClone(clone);
+            return StepRehearsal.NotRehearsable($"commit {step.Commit} is not on {step.Branch} of {step.Name} yet: rehearse once it is");
         }
+
+        var parents = (await RunAsync(step, clone, cancellationToken, "rev-list", "--parents", "-n", "1", commit)).StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length - 1;
+        string[] mainline = parents > 1 ? ["-m", "1"] : [];
+        var reverted = await RunAsync(step, clone, cancellationToken, ["revert", "--no-edit", .. mainline, commit]);
+        if (reverted.ExitCode == 0)
+        {
+            return StepRehearsal.Ok($"{commit[..12]} reverts cleanly on {step.Branch} of {step.Name} as it is now (not pushed)");
+        }
+
+        var conflicted = (await RunAsync(step, clone, cancellationToken, "diff", "--name-only", "--diff-filter=U")).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return StepRehearsal.Fails(conflicted.Length > 0
+            ? $"reverting {commit[..12]} on {step.Branch} of {step.Name} conflicts in {string.Join(", ", conflicted)}"
+            : $"git revert of {commit[..12]} failed: {reverted.Tail()}");
     }
 }

@@ -33,21 +33,29 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
             return StepRevertResult.Failed(problem);
         }
 
-        Directory.CreateDirectory(options.Value.WorkRoot);
-        var clone = Path.Combine(options.Value.WorkRoot, $"{request.RollbackId}-{request.StepId}-{Guid.NewGuid():N}");
         try
         {
-            var cloned = await RunAsync(step, options.Value.WorkRoot, cancellationToken, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", step.Branch, "--", step.Repository.Url, clone);
-            if (cloned.ExitCode != 0)
-            {
-                throw new StepUnavailableException($"could not clone {step.Branch} of {step.Name}: {cloned.Tail()}");
-            }
-
-            return await RevertInAsync(step, clone, request, cancellationToken);
+            return await InCloneAsync(step, $"{request.RollbackId}-{request.StepId}", clone => RevertInAsync(step, clone, request, cancellationToken),
+                cloneFailed: why => throw new StepUnavailableException(why), cancellationToken);
         }
         catch (InvalidOperationException e)
         {
             return StepRevertResult.Failed($"{step.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Clones the step's branch into a scratch folder under <c>WorkRoot</c>, runs <paramref name="work"/>
+    /// in it and removes it whatever happens; a clone that fails is answered by <paramref name="cloneFailed"/>.
+    /// </summary>
+    private async Task<T> InCloneAsync<T>(GitStep step, string name, Func<string, Task<T>> work, Func<string, T> cloneFailed, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Value.WorkRoot);
+        var clone = Path.Combine(options.Value.WorkRoot, $"{name}-{Guid.NewGuid():N}");
+        try
+        {
+            var cloned = await RunAsync(step, options.Value.WorkRoot, cancellationToken, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", step.Branch, "--", step.Repository.Url, clone);
+            return cloned.ExitCode != 0 ? cloneFailed($"could not clone {step.Branch} of {step.Name}: {cloned.Tail()}") : await work(clone);
         }
         finally
         {
@@ -55,11 +63,17 @@ public sealed partial class GitRevertExecutor(IOptions<GitOptions> options, Proc
         }
     }
 
-    private async Task<StepRevertResult> RevertInAsync(GitStep step, string clone, StepRevertRequest request, CancellationToken cancellationToken)
+    /// <summary>The deploy's commit, resolved in the clone, when it is on the branch; otherwise null.</summary>
+    private async Task<string?> CommitOnBranchAsync(GitStep step, string clone, CancellationToken cancellationToken)
     {
         var resolved = await RunAsync(step, clone, cancellationToken, "rev-parse", "--verify", "--quiet", "--end-of-options", step.Commit + "^{commit}");
         var commit = resolved.StandardOutput.Trim();
-        if (resolved.ExitCode != 0 || (await RunAsync(step, clone, cancellationToken, "merge-base", "--is-ancestor", commit, "HEAD")).ExitCode != 0)
+        return resolved.ExitCode == 0 && (await RunAsync(step, clone, cancellationToken, "merge-base", "--is-ancestor", commit, "HEAD")).ExitCode == 0 ? commit : null;
+    }
+
+    private async Task<StepRevertResult> RevertInAsync(GitStep step, string clone, StepRevertRequest request, CancellationToken cancellationToken)
+    {
+        if (await CommitOnBranchAsync(step, clone, cancellationToken) is not { } commit)
         {
             return StepRevertResult.Failed($"commit {step.Commit} is not on {step.Branch} of {step.Name}: nothing to revert there");
         }
