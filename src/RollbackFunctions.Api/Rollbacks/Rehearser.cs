@@ -17,14 +17,16 @@ public sealed class RehearsalOptions
 /// within <see cref="RehearsalOptions.Timeout"/>; stores what each found on the deploy and audits
 /// it. Nothing is changed on any target: each executor's <c>RehearseAsync</c> promises that.
 /// </summary>
-public sealed class Rehearser(StepExecutorCatalog executors, IDeployStore deploys, IAuditLog audit, IOptions<RehearsalOptions> options, TimeProvider clock)
+public sealed class Rehearser(StepExecutorCatalog executors, IDeployStore deploys, IAuditLog audit, IRedactor redactor, IOptions<RehearsalOptions> options, TimeProvider clock)
 {
     public async Task<DeployRecord> RehearseAsync(DeployRecord deploy, string actor, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.Value.Timeout);
         var candidates = deploy.Steps.Where(s => s.Status is StepStatus.Pending or StepStatus.Applied).ToList();
-        var results = await Task.WhenAll(candidates.Select(step => RehearseAsync(deploy, step, limit.Token)));
+        // The same mask as a revert's detail: what a tool or receiver printed may echo a configured secret.
+        var results = (await Task.WhenAll(candidates.Select(step => RehearseAsync(deploy, step, limit.Token))))
+            .Select(r => r with { Detail = redactor.Redact(r.Detail) }).ToArray();
         var rehearsal = new Rehearsal(clock.GetUtcNow(), candidates.Zip(results).ToDictionary(p => p.First.Id, p => p.Second));
         var stored = await deploys.UpdateAsync(deploy.DeployId, d => d with { Rehearsal = rehearsal }, cancellationToken) ?? deploy;
         await audit.AppendAsync(

@@ -36,6 +36,9 @@ public sealed class RollbackStarter(
 {
     private const int MaxForcedRollbacks = 20;
 
+    /// <summary>How long what a rollback reverted is quarantined, as every path that ends or starts one passes it on.</summary>
+    public TimeSpan QuarantineFor => policy.Policy.QuarantineFor;
+
     public async Task<RollbackStart> StartAsync(DurableTaskClient durable, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken, bool force = false)
     {
         var rollbackId = Identifiers.RollbackIdFor(deployId);

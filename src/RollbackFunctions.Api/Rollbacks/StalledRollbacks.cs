@@ -93,7 +93,8 @@ public sealed class StalledRollbacks(
             + $"step statuses: {(steps.Count == 0 ? "none recorded" : string.Join(", ", steps.Select(s => $"{s.StepId} {s.Status}")))}";
         // A planned step never started stays as the deploy has it (applied): a forced rollback retries it.
         var decided = steps.Where(s => s.Status != StepStatus.Pending).ToDictionary(s => s.StepId, s => s.Status);
-        await complete.ExecuteAsync(new CompletionRequest(head.RollbackId, head.DeployId, RollbackPhase.Failed, summary, decided), cancellationToken);
+        // What it did revert is quarantined as at any other end: a retried pipeline must not bring it back.
+        await complete.ExecuteAsync(new CompletionRequest(head.RollbackId, head.DeployId, RollbackPhase.Failed, summary, decided) { QuarantineFor = starter.QuarantineFor }, cancellationToken);
         try
         {
             await pages.ExecuteAsync(new PageRequest(head.RollbackId, PageKind.RollbackFailed, summary), cancellationToken);

@@ -83,6 +83,17 @@ public static class CapturedSummary
         };
     }
 
+    /// <summary>
+    /// One captured value as text for a sentence (a step's detail, a drift summary): true/false and
+    /// numbers as they are, anything else as its digest, since a text value may be a secret.
+    /// </summary>
+    public static string Value(JsonNode? value) => value switch
+    {
+        null => "null",
+        JsonValue scalar when scalar.TryGetValue<bool>(out _) || scalar.TryGetValue<double>(out _) => value.ToJsonString(),
+        _ => Digest(value)[..19],
+    };
+
     private static string Digest(JsonNode node) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString())));
 }

@@ -105,7 +105,12 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     public static StepRevertResult NeedsApproval(string detail) => new(RevertOutcome.NeedsApproval, detail);
     public static StepRevertResult TimedOut(string detail) => new(RevertOutcome.TimedOut, detail);
     public static StepRevertResult Unchanged(string detail) => new(RevertOutcome.Unchanged, detail);
-    public static StepRevertResult Drifted(string detail) => new(RevertOutcome.Drift, detail);
+    /// <summary>
+    /// Drift: the answer carries a digest of what was shown, so only an approval of this drift (one
+    /// that names it) restores over it, never an approval given earlier for something else.
+    /// </summary>
+    public static StepRevertResult Drifted(string detail) =>
+        new(RevertOutcome.Drift, detail) { PlanDigest = TargetState.Digest($"drift\n{detail}") };
 
     /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
     public StepStatus StepStatus => Outcome switch

@@ -57,11 +57,13 @@ internal sealed partial class RollbackRun
 
     /// <summary>
     /// Reverts one level's steps in parallel: none depends on another. Before every level after the
-    /// first, the GitOps holds are read again (an ApplicationSet or a parent app may have undone one).
+    /// first, the GitOps holds are read again (an ApplicationSet or a parent app may have undone one),
+    /// in instances started in the current order of actions.
     /// </summary>
     private async Task RevertLevelAsync(RevertPlan plan, int level)
     {
-        if (level > 0)
+        // Only in the current order: instances started before replay the activities they scheduled.
+        if (level > 0 && input.ActionOrder >= RollbackRequest.PageWithFirstReverts)
         {
             await RecheckGitOpsAsync();
         }

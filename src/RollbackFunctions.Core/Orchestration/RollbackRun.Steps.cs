@@ -47,7 +47,8 @@ internal sealed partial class RollbackRun
         {
             // The target holds what neither this deploy nor the state before it made: whoever started
             // the rollback, an operator decides; approving restores the state from before anyway.
-            if (await AwaitApprovalAsync(step, level, result.Detail, planDigest: null) is { } refusal)
+            // Bound to the drift shown: an approval raised earlier (a second operator's, for the policy ask) does not answer it.
+            if (await AwaitApprovalAsync(step, level, result.Detail, result.PlanDigest) is { } refusal)
             {
                 await RecordStepAsync(step, level, StepStatus.NotApproved, $"drift kept, not reverted: {refusal}");
                 return;

@@ -166,7 +166,7 @@ public sealed class RevertSafetyPropertyTests : IAsyncLifetime
                 if (row is { Status: StepStatus.AwaitingApproval, ApprovalDue: not null } && asked.Add(row.StepId))
                 {
                     var approve = timeline.Steps[int.Parse(row.StepId[1..], System.Globalization.CultureInfo.InvariantCulture)].ApproveDrift;
-                    await harness.RaiseAsync(rollbackId, RollbackEvents.Approval(row.StepId), new OperatorDecision(approve, "operator", "property test"));
+                    await harness.RaiseAsync(rollbackId, RollbackEvents.Approval(row.StepId), new OperatorDecision(approve, "operator", "property test", approve ? row.PlanDigest : null));
                 }
             }
 

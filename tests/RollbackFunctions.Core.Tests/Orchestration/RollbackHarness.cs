@@ -112,21 +112,7 @@ internal sealed class RollbackHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a rollback of a deploy the test built (GitOps objects, step params), without waiting.</summary>
-    public async Task<string> StartAsync(DeployRecord deploy, RollbackSettings? settings = null)
-    {
-        await Deploys.AddAsync(deploy, CancellationToken.None);
-        var rollbackId = Identifiers.RollbackIdFor(deploy.DeployId);
-        await Rollbacks.TryClaimAsync(
-            new RollbackRecord
-            {
-                RollbackId = rollbackId, DeployId = deploy.DeployId, Phase = RollbackPhase.Halting,
-                Trigger = new RollbackTrigger("manual", "test", "test", []), ClaimedAt = DateTimeOffset.UtcNow,
-            },
-            CancellationToken.None);
-        await (await HostAsync()).Client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(RollbackOrchestrator), new RollbackRequest(rollbackId, deploy.DeployId, 0, settings ?? FastSettings), new StartOrchestrationOptions(rollbackId));
-        return rollbackId;
-    }
+    public Task<string> StartAsync(DeployRecord deploy, RollbackSettings? settings = null) => StartAsync(deploy, storeDeploy: true, settings);
 
     /// <summary>
     /// The in-process engine with every task and double, started on first use. Its gRPC port is one

@@ -56,7 +56,8 @@ public sealed class ThreeStateRevertTests : IAsyncLifetime
 
         var id = await harness.StartAsync(timeline.Deploy);
         await harness.WaitForApprovalRequestAsync(id, "rollout");
-        await harness.RaiseAsync(id, RollbackEvents.Approval("rollout"), new OperatorDecision(true, "alice", "1.4.3 is broken too"));
+        var shown = (await harness.Rollbacks.GetStepAsync(id, "rollout", default))!.PlanDigest; // the drift's digest, as the approve route passes it on
+        await harness.RaiseAsync(id, RollbackEvents.Approval("rollout"), new OperatorDecision(true, "alice", "1.4.3 is broken too", shown));
         var result = await harness.WaitAsync(id);
 
         Assert.Equal(StepStatus.Reverted, result.Steps["rollout"]);

@@ -19,6 +19,32 @@ public sealed class FeatureFlagExecutorTests : IAsyncLifetime
     private async Task<StepPreparation> PrepareAsync(JsonObject parameters) =>
         await executor.PrepareAsync(new StepPrepareRequest("d1", "flag", "featureFlag", parameters), default);
 
+    /// <summary>
+    /// Found by review (SAFETY.md 10, seam of issue 18's summary rule and issue 17's three states): a text flag's
+    /// captured value is a digest in every summary, yet the revert detail and the drift sentence (step
+    /// rows: replies, ops page, pages, report) print it, and the redactor only knows configured secrets.
+    /// </summary>
+    [Fact]
+    public async Task TextFlagValue_NeverShownInRevertDetailOrDriftSentence()
+    {
+        service.Flags["db-conn"] = JsonValue.Create("Server=db;Password=hunter2-s3cret");
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "db-conn" };
+        var prepared = await PrepareAsync(parameters);
+        Assert.DoesNotContain("hunter2", CapturedSummary.Line(prepared.Captured), StringComparison.Ordinal); // the summary rule hides it
+        StepObserveRequest Observe() => new("d1", "flag", "featureFlag", parameters) { Captured = prepared.Captured };
+        service.Flags["db-conn"] = JsonValue.Create("Server=db2;Password=deploy-s3cret"); // the deploy
+        var after = (await executor.ObserveAsync(Observe(), default)).State!;
+        service.Flags["db-conn"] = JsonValue.Create("Server=db3;Password=hotfix-s3cret"); // a hotfix
+        var now = (await executor.ObserveAsync(Observe(), default)).State!;
+
+        var (judgement, why) = ThreeStates.Judge(prepared.Before, after, now, maybeApplied: false);
+        var result = await executor.RevertAsync(Revert(parameters, prepared), default);
+
+        Assert.Equal(RevertJudgement.Drift, judgement);
+        Assert.DoesNotContain("s3cret", why, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", result.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Http_Revert_PutsBackTheValueReadAtRegistration_AndConfirmsIt()
     {

@@ -126,11 +126,8 @@ public sealed partial class FeatureFlagExecutor(IOptions<FeatureFlagOptions> opt
         return new HttpFlagStore(httpClients, provider);
     }
 
-    private static string Show(JsonNode? value)
-    {
-        var text = value?.ToJsonString() ?? "null";
-        return text.Length <= 120 ? text : text[..120] + "…";
-    }
+    /// <summary>A flag's value in a detail or drift sentence: the one rule for captured values (text may be a secret).</summary>
+    private static string Show(JsonNode? value) => CapturedSummary.Value(value);
 
     private string? Read(JsonObject parameters, out FlagRef flag)
     {
