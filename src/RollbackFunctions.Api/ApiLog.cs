@@ -52,4 +52,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Deploy {DeployId}: step {StepId} reported {Status} after rollback {RollbackId} halted it; not part of that rollback")]
     public static partial void StepReportedAfterHalt(ILogger logger, string deployId, string stepId, string status, string rollbackId);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Deploy {DeployId} registered, but its rollback plan could not be read now ({Error}); GET its plan later")]
+    public static partial void PlanNotAnswered(ILogger logger, string deployId, string error);
 }

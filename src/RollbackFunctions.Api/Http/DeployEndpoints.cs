@@ -100,7 +100,7 @@ public sealed class DeployEndpoints(
             await watchers.EnsureWatchingAsync(durable, stored, clock.GetUtcNow(), cancellationToken);
             await AnnounceAsync(stored);
             // CI learns now, not mid-incident, whether this deploy can be rolled back without a person.
-            return Results.Json(view with { Plan = await plans.PlanAsync(stored, cancellationToken) }, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
+            return Results.Json(view with { Plan = await PlanOrNoneAsync(stored, cancellationToken) }, ApiJson.Replies, statusCode: StatusCodes.Status201Created);
         }
 
         return SameRegistration(stored, record);
@@ -295,6 +295,24 @@ public sealed class DeployEndpoints(
         return await plans.UnmetAsync(deploy, cancellationToken) is { } missing
             ? Results.Json(new GateReply(false, missing, null), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
+    }
+
+    /// <summary>
+    /// The plan for the registration reply, best effort: the deploy is stored by now, and a failed read
+    /// of past rollbacks must not turn its 201 into an error (CI would retry a stored registration).
+    /// <c>GET .../plan</c> answers it later.
+    /// </summary>
+    private async Task<Core.Planning.RollbackPlan?> PlanOrNoneAsync(DeployRecord deploy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await plans.PlanAsync(deploy, cancellationToken);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or IOException or TimeoutException)
+        {
+            ApiLog.PlanNotAnswered(logger, deploy.DeployId, e.GetType().Name);
+            return null;
+        }
     }
 
     private async Task<QuarantineEntry?> QuarantinedAsync(DeployRecord deploy, CancellationToken cancellationToken) =>
