@@ -35,16 +35,25 @@ internal sealed class RuntimeProcess : IAsyncDisposable
     {
         var dll = Path.Combine(Repo.BuildOutput("RollbackFunctions.Local"), "RollbackFunctions.Local.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first");
-        var runtime = new RuntimeProcess(dll, $"http://127.0.0.1:{SharedAzurite.FreePort()}", settings);
-        try
+        // A free port is free when asked, not when the child binds it: with many test classes at once
+        // another one may take it in between. The child then exits at once saying so; try a new port.
+        for (var attempt = 1; ; attempt++)
         {
-            await ChildProcess.WaitUntilReadyAsync(runtime.process, $"{runtime.BaseUrl}/api/health", TimeSpan.FromSeconds(60), () => $"the local runtime did not become healthy:\n{runtime.Output}");
-            return runtime;
-        }
-        catch
-        {
-            await runtime.DisposeAsync();
-            throw;
+            var runtime = new RuntimeProcess(dll, $"http://127.0.0.1:{SharedAzurite.FreePort()}", settings);
+            try
+            {
+                await ChildProcess.WaitUntilReadyAsync(runtime.process, $"{runtime.BaseUrl}/api/health", TimeSpan.FromSeconds(60), () => $"the local runtime did not become healthy:\n{runtime.Output}");
+                return runtime;
+            }
+            catch when (attempt < 3 && runtime.Output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                await runtime.DisposeAsync();
+            }
+            catch
+            {
+                await runtime.DisposeAsync();
+                throw;
+            }
         }
     }
 
