@@ -32,7 +32,9 @@ public sealed class PagingAndDeadlineTests : IAsyncLifetime
     [Fact]
     public async Task Run_SlowPager_FirstLevelRevertsWhileThePageIsInFlight_SecondLevelWaitsForIt()
     {
-        harness.Pager.Delays[PageKind.RollbackStarted] = TimeSpan.FromSeconds(1);
+        // Long enough that a loaded machine (three test projects on two cores) still starts the first
+        // revert within it: the order is the product's, the margin is the test's.
+        harness.Pager.Delays[PageKind.RollbackStarted] = TimeSpan.FromSeconds(5);
         var settings = RollbackHarness.FastSettings with { PageWaitLimit = TimeSpan.FromSeconds(20) };
 
         await harness.RunAsync(Diamond(), settings);
