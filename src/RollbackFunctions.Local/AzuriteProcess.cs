@@ -58,7 +58,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         Directory.CreateDirectory(dataDirectory);
-        var start = new ProcessStartInfo("node")
+        // In a session of its own (setsid execs in place, so the process is node's): Ctrl+C or a
+        // SIGTERM to the runtime's process group must not stop storage before the runtime has handed
+        // over its leases; the runtime stops Azurite itself, last.
+        var setsid = File.Exists("/usr/bin/setsid");
+        var start = new ProcessStartInfo(setsid ? "/usr/bin/setsid" : "node")
         {
             WorkingDirectory = repoRoot,
             RedirectStandardOutput = true,
@@ -69,6 +73,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         string[] persistence = inMemory ? ["--inMemoryPersistence"] : ["--location", dataDirectory];
         string[] arguments =
         [
+            .. (setsid ? ["node"] : Array.Empty<string>()),
             // Named after its data directory, so whoever started it can find it in the process list
             // even when it keeps no data there (scripts/test.sh does).
             $"--title=azurite {dataDirectory}",

@@ -91,6 +91,9 @@ public sealed class DurableEngine : IAsyncDisposable
     /// </summary>
     public Task HandOverAsync(CancellationToken cancellationToken) => handover.HandOverAsync(options.DrainTimeout, cancellationToken);
 
+    /// <summary>How long a handover may take at most: the drain, then a few passes of the lease release.</summary>
+    public TimeSpan HandoverLimit => options.DrainTimeout + TimeSpan.FromSeconds(5);
+
     public async ValueTask DisposeAsync()
     {
         // Without a host stop before (a program that only disposes), hand over here; the worker may be

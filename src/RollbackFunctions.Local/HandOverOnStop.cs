@@ -7,15 +7,21 @@ namespace RollbackFunctions.Local;
 /// </summary>
 internal sealed class HandOverOnStop(DurableEngine engine) : IHostedLifecycleService
 {
+    /// <summary>
+    /// Bounded on its own: with storage unreachable at stop the provider retries its lease writes for
+    /// as long as it is let, and a stop must not hang on it (the leases then simply run out).
+    /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(engine.HandoverLimit);
         try
         {
-            await engine.HandOverAsync(cancellationToken);
+            await engine.HandOverAsync(bound.Token);
         }
         catch (OperationCanceledException)
         {
-            // The host's shutdown timeout ran out first; disposing the engine says so.
+            // Cut short (storage unreachable, or the host's shutdown timeout); disposing the engine says so.
         }
     }
 
