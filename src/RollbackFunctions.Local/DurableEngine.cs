@@ -91,14 +91,17 @@ public sealed class DurableEngine : IAsyncDisposable
     /// </summary>
     public Task HandOverAsync(CancellationToken cancellationToken) => handover.HandOverAsync(options.DrainTimeout, cancellationToken);
 
-    /// <summary>How long a handover may take at most: the drain, then a few passes of the lease release.</summary>
-    public TimeSpan HandoverLimit => options.DrainTimeout + TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a handover may take at most: the drain, then the lease release within one visibility
+    /// timeout (past it, what was not released runs out by itself anyway).
+    /// </summary>
+    public TimeSpan HandoverLimit => options.DrainTimeout + options.VisibilityTimeout;
 
     public async ValueTask DisposeAsync()
     {
         // Without a host stop before (a program that only disposes), hand over here; the worker may be
         // gone, so running activities are given back at the drain limit.
-        using (var bound = new CancellationTokenSource(options.DrainTimeout + options.VisibilityTimeout))
+        using (var bound = new CancellationTokenSource(HandoverLimit))
         {
             try
             {
