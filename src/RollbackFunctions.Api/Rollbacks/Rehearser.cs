@@ -49,9 +49,13 @@ public sealed class Rehearser(StepExecutorCatalog executors, IDeployStore deploy
             return StepRehearsal.Fails($"no executor for kind {step.Kind}");
         }
 
+        // The rehearsal's own bound is the step's deadline: a tool stopped by it (terraform) ends
+        // gracefully, its scratch checkout removed, before the cancellation below cuts the wait.
         var request = new StepRevertRequest($"rehearsal-{deploy.DeployId}", deploy.DeployId, step.Id, step.Kind, step.Params, deploy.Version, deploy.PreviousVersion)
         {
             Captured = step.Captured,
+            WaitLimit = options.Value.Timeout,
+            DeadlineAt = clock.GetUtcNow() + options.Value.Timeout,
         };
         try
         {

@@ -38,6 +38,35 @@ public sealed class ArgoApplicationExecutorTests : IAsyncLifetime
         Assert.Equal(writes, k8s.Api.Writes.Count());
     }
 
+    /// <summary>Issue 19: the revision to return to, read back and checked to exist in what Argo CD deployed; nothing written.</summary>
+    [Fact]
+    public async Task Rehearse_RevisionInTheApplicationsHistory_IsOk_AndWritesNothing()
+    {
+        k8s.Api.SeedApplication("argocd", "payments-api", Before, automated: false);
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", Params), default);
+        k8s.Api.SetApplicationRevision("argocd", "payments-api", After);
+
+        var rehearsal = await k8s.Applications.RehearseAsync(KubernetesFixture.RevertOf("argocdApplication", Params, prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains($"deployed {Before[..12]} before", rehearsal.Detail);
+        Assert.Empty(k8s.Api.Writes);
+    }
+
+    [Fact]
+    public async Task Rehearse_RevisionArgoCdNeverDeployed_IsNotRehearsable_NotAPass()
+    {
+        k8s.Api.SeedApplication("argocd", "payments-api", After, automated: false);
+        var parameters = Params.DeepClone().AsObject();
+        parameters["revision"] = "v0.9.0";
+        var prepared = await k8s.Applications.PrepareAsync(KubernetesFixture.PrepareOf("argocdApplication", parameters), default);
+
+        var rehearsal = await k8s.Applications.RehearseAsync(KubernetesFixture.RevertOf("argocdApplication", parameters, prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.NotRehearsable, rehearsal.Outcome);
+        Assert.Contains("v0.9.0 is not in its deploy history", rehearsal.Detail);
+    }
+
     [Fact]
     public async Task Revert_SyncFails_IsAFailedStepWithArgoCdsMessage()
     {

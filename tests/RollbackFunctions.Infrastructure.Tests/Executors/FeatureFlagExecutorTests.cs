@@ -45,6 +45,37 @@ public sealed class FeatureFlagExecutorTests : IAsyncLifetime
         Assert.DoesNotContain("s3cret", result.Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 19: the flag read back, the value to restore checked to be there; nothing written, text values never shown.</summary>
+    [Fact]
+    public async Task Rehearse_ReadsTheFlagBack_WritesNothing_AndShowsNoTextValue()
+    {
+        service.Flags["db-conn"] = JsonValue.Create("Server=db;Password=hunter2-s3cret");
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "db-conn" };
+        var prepared = await PrepareAsync(parameters);
+        service.Flags["db-conn"] = JsonValue.Create("Server=db2;Password=deploy-s3cret"); // the deploy
+
+        var rehearsal = await executor.RehearseAsync(Revert(parameters, prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("the revert would write back", rehearsal.Detail);
+        Assert.DoesNotContain("s3cret", rehearsal.Detail, StringComparison.Ordinal);
+        Assert.Empty(service.Writes);
+    }
+
+    [Fact]
+    public async Task Rehearse_FlagGoneFromTheStore_Fails()
+    {
+        service.Flags["new-checkout"] = JsonValue.Create(false);
+        var parameters = new JsonObject { ["provider"] = "flags", ["flag"] = "new-checkout" };
+        var prepared = await PrepareAsync(parameters);
+        service.Flags.TryRemove("new-checkout", out _);
+
+        var rehearsal = await executor.RehearseAsync(Revert(parameters, prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Fails, rehearsal.Outcome);
+        Assert.Contains("does not exist", rehearsal.Detail);
+    }
+
     [Fact]
     public async Task Http_Revert_PutsBackTheValueReadAtRegistration_AndConfirmsIt()
     {

@@ -117,6 +117,59 @@ public sealed class KubernetesConfigMapAndArgoTests : IAsyncLifetime
         Assert.Empty(k8s.Api.Writes);
     }
 
+    /// <summary>Issue 19: the restore sent as a server-side dry run; the stand-in records dryRun=All and stores nothing.</summary>
+    [Fact]
+    public async Task ConfigMap_Rehearse_SendsTheRestoreAsADryRun_AndChangesNothing()
+    {
+        k8s.Api.SeedConfigMap("shop", "checkout-config", Before);
+        k8s.Api.SeedWorkload("deployments", "shop", "checkout", 2, "registry/checkout:1.4.2");
+        var prepared = await k8s.ConfigMaps.PrepareAsync(KubernetesFixture.PrepareOf("kubernetesConfigMap", ConfigMapParams("checkout")), default);
+        k8s.Api.SetConfigMapData("shop", "checkout-config", After);
+        var stored = k8s.Api.Get("/api/v1", "shop", "configmaps", "checkout-config")!.ToJsonString();
+
+        var rehearsal = await k8s.ConfigMaps.RehearseAsync(KubernetesFixture.RevertOf("kubernetesConfigMap", ConfigMapParams("checkout"), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("accepts restoring the 2 key(s)", rehearsal.Detail);
+        Assert.DoesNotContain("2s", rehearsal.Detail); // values stay out of details
+        var patch = Assert.Single(k8s.Api.Writes);
+        Assert.Equal(("PATCH", "/api/v1/namespaces/shop/configmaps/checkout-config?dryRun=All"), (patch.Method, patch.Path));
+        Assert.Equal("2s", (string?)patch.Json![0]!["value"]!["PAYMENTS_TIMEOUT"]);
+        Assert.Equal(stored, k8s.Api.Get("/api/v1", "shop", "configmaps", "checkout-config")!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task ConfigMap_Rehearse_RestartTargetMissing_Fails()
+    {
+        k8s.Api.SeedConfigMap("shop", "checkout-config", Before);
+        var prepared = await k8s.ConfigMaps.PrepareAsync(KubernetesFixture.PrepareOf("kubernetesConfigMap", ConfigMapParams("checkout")), default);
+
+        var rehearsal = await k8s.ConfigMaps.RehearseAsync(KubernetesFixture.RevertOf("kubernetesConfigMap", ConfigMapParams("checkout"), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Fails, rehearsal.Outcome);
+        Assert.Contains("Deployment shop/checkout", rehearsal.Detail);
+        Assert.Empty(k8s.Api.Writes);
+    }
+
+    [Fact]
+    public async Task Argo_Rehearse_SendsTheTemplateAsADryRun_NoAbort_AndChangesNothing()
+    {
+        k8s.Api.SeedRollout("shop", "checkout", "registry/checkout:1.4.2");
+        var prepared = await k8s.Rollouts.PrepareAsync(KubernetesFixture.PrepareOf("argoRollout", RolloutParams()), default);
+        k8s.Api.StartCanary("shop", "checkout", "registry/checkout:1.4.3");
+        var stored = k8s.Api.Get("/apis/argoproj.io/v1alpha1", "shop", "rollouts", "checkout")!;
+
+        var rehearsal = await k8s.Rollouts.RehearseAsync(KubernetesFixture.RevertOf("argoRollout", RolloutParams(), prepared), default);
+
+        Assert.Equal(Core.Deploys.RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("registry/checkout:1.4.2", rehearsal.Detail);
+        var patch = Assert.Single(k8s.Api.Writes);
+        Assert.Equal(("PATCH", "/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts/checkout?dryRun=All"), (patch.Method, patch.Path));
+        var after = k8s.Api.Get("/apis/argoproj.io/v1alpha1", "shop", "rollouts", "checkout")!;
+        Assert.Equal(stored["spec"]!.ToJsonString(), after["spec"]!.ToJsonString());
+        Assert.Equal(stored["metadata"]!["resourceVersion"]!.ToJsonString(), after["metadata"]!["resourceVersion"]!.ToJsonString());
+    }
+
     public async Task InitializeAsync() => k8s = await KubernetesFixture.StartAsync();
 
     public async Task DisposeAsync() => await k8s.DisposeAsync();

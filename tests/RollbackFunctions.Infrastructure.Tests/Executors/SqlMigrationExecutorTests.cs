@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Executors.Sql;
 using RollbackFunctions.Infrastructure.Executors.Processes;
@@ -58,11 +59,11 @@ public sealed class SqlMigrationExecutorTests
         Assert.Equal([flyway.Folder, "-configFiles=conf/prod.conf", "undo", "-target=20261127.1"], call);
     }
 
-    private static async Task<(SqlMigrationExecutor Executor, string Connection)> ArrangeAsync()
+    private static async Task<(SqlMigrationExecutor Executor, string Connection)> ArrangeAsync(bool rehearse = false)
     {
         var connection = await SharedPostgres.NewDatabaseAsync();
         await SharedPostgres.ExecuteAsync(connection, Up);
-        var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection, AllowInlineDown = true } } };
+        var options = new SqlOptions { Databases = { ["orders"] = new SqlDatabaseOptions { ConnectionString = connection, AllowInlineDown = true, Rehearse = rehearse } } };
         return (new SqlMigrationExecutor(Options.Create(options), Processes), connection);
     }
 
@@ -100,6 +101,45 @@ public sealed class SqlMigrationExecutorTests
 
         Assert.False(current.SameAs(after));
         Assert.Equal(["table public.orders"], after.DifferingParts(current));
+    }
+
+    /// <summary>Issue 19: the down migration in a transaction always rolled back, its effect judged as the revert judges it (SAFETY.md 3).</summary>
+    [SkippableFact]
+    public async Task Rehearse_DownThatDropsAColumn_SaysWouldNeedApproval_WithTheEffect_AndKeepsEverything()
+    {
+        var (executor, connection) = await ArrangeAsync(rehearse: true);
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params(DestructiveDown)), default);
+
+        Assert.Equal(RehearsalOutcome.WouldNeedApproval, rehearsal.Outcome);
+        Assert.Contains("drops column public.orders.discount_code", rehearsal.Detail);
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'discount_code'"));
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+        Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_tables WHERE tablename = 'rollback_functions_reverted_migrations'"));
+    }
+
+    [SkippableFact]
+    public async Task Rehearse_GentleDown_IsOk_AndIsRolledBack()
+    {
+        var (executor, connection) = await ArrangeAsync(rehearse: true);
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params(GentleDown)), default);
+
+        Assert.Equal(RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("no data lost", rehearsal.Detail);
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_created_idx'"));
+    }
+
+    [SkippableFact]
+    public async Task Rehearse_DatabaseNotOpenToRehearsals_IsNotRehearsable_AndRunsNothing()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params("DROP TABLE orders;")), default);
+
+        Assert.Equal(RehearsalOutcome.NotRehearsable, rehearsal.Outcome);
+        Assert.Contains("Rollback:Executors:Sql:Databases:orders:Rehearse", rehearsal.Detail);
+        Assert.Equal(2L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM orders"));
     }
 
     [SkippableFact]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors.Processes;
@@ -21,11 +22,21 @@ public sealed class TerraformExecutorTests : IDisposable
           init) echo "Terraform has been successfully initialized!";;
           plan)
             cp main.tf "$state/planned-main.tf"
+            locks=true; detailed=false
+            for a in "$@"; do case "$a" in -lock=false) locks=false;; -detailed-exitcode) detailed=true;; esac; done
+            # As terraform: a plan that locks fails while another run (a CI apply) holds the state lock.
+            if $locks && [ -f "$state/lock-held" ]; then echo "Error: Error acquiring the state lock: ConditionalCheckFailedException" >&2; exit 1; fi
+            if [ -f "$state/plan-stderr" ]; then cat "$state/plan-stderr" >&2; exit 1; fi
             for a in "$@"; do case "$a" in
               -out=*) cp "$state/plan.json" "${a#-out=}";; # a saved plan holds its changes: another plan, another digest
               -var-file=*) cat "${a#-var-file=}" >> "$state/var-files-read";;
             esac; done
-            echo "Plan: 1 to add, 1 to change, 0 to destroy.";;
+            # -detailed-exitcode: 0 no changes, 2 changes present (1 is an error).
+            if grep -qE '"(create|update|delete)"' "$state/plan.json"; then
+              echo "Plan: 1 to add, 1 to change, 0 to destroy."; if $detailed; then exit 2; fi
+            else
+              echo "No changes. Your infrastructure matches the configuration."
+            fi;;
           show) cat "${@: -1}";;
           apply)
             sha256sum "${@: -1}" | cut -d' ' -f1 > "$state/applied-sha256"
@@ -117,6 +128,72 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Contains($"ARM_CLIENT_SECRET={Secret}", terraform.Read("env-apply.txt"));
         Assert.Empty(Directory.GetDirectories(workRoot));
         Assert.DoesNotContain("rb-d1", repository.Git("worktree", "list"));
+    }
+
+    private async Task<StepRehearsal> RehearseAsync()
+    {
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
+        return await executor.RehearseAsync(new StepRevertRequest("rehearsal-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2") { Captured = prepared.Captured }, default);
+    }
+
+    /// <summary>Issue 19: judged by effect as the revert judges it (SAFETY.md 3), while CI's apply holds the state lock, applying nothing.</summary>
+    [Fact]
+    public async Task Rehearse_PlanDeletesAResource_SaysWouldNeedApproval_WithThePlanSummary_AndTakesNoLock()
+    {
+        terraform.Write("plan.json", Fixture("plan-delete-unprotected.json"));
+        terraform.Write("lock-held", "");
+
+        var rehearsal = await RehearseAsync();
+
+        Assert.Equal(RehearsalOutcome.WouldNeedApproval, rehearsal.Outcome);
+        Assert.Contains("would delete azurerm_monitor_metric_alert.checkout_latency", rehearsal.Detail);
+        Assert.Contains("0 to replace, 1 to destroy", rehearsal.Detail);
+        var calls = terraform.Calls;
+        Assert.Equal(["init", "plan", "show"], calls.Select(c => c[1]));
+        Assert.Equal(["init", "-input=false", "-no-color", "-lock=false"], calls[0][1..]);
+        Assert.Equal(["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
+        Assert.Equal("# checkout 1.4.2\n", terraform.Read("planned-main.tf"));
+        Assert.Empty(Directory.GetDirectories(workRoot));
+        Assert.DoesNotContain("rehearsal-d1", repository.Git("worktree", "list"));
+    }
+
+    [Fact]
+    public async Task Rehearse_PlanOnlyUpdates_IsOk_WithTheChangesByAddress()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+
+        var rehearsal = await RehearseAsync();
+
+        Assert.Equal(RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("deletes and replaces nothing", rehearsal.Detail);
+        Assert.Contains("updates azurerm_linux_web_app.checkout", rehearsal.Detail);
+        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+    }
+
+    [Fact]
+    public async Task Rehearse_PlanHasNoChanges_IsOk_FromTheExitCode_WithoutReadingThePlan()
+    {
+        terraform.Write("plan.json", Fixture("plan-no-changes.json"));
+
+        var rehearsal = await RehearseAsync();
+
+        Assert.Equal(RehearsalOutcome.Ok, rehearsal.Outcome);
+        Assert.Contains("no changes", rehearsal.Detail);
+        Assert.Equal(["init", "plan"], terraform.Calls.Select(c => c[1]));
+    }
+
+    [Fact]
+    public async Task Rehearse_PlanFails_FailsWithTerraformsWords_SecretsMasked()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+        terraform.Write("plan-stderr", $"Error: building account: client secret {Secret} was rejected (AADSTS7000215)");
+
+        var rehearsal = await RehearseAsync();
+
+        Assert.Equal(RehearsalOutcome.Fails, rehearsal.Outcome);
+        Assert.Contains("AADSTS7000215", rehearsal.Detail);
+        Assert.DoesNotContain(Secret, rehearsal.Detail);
+        Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
     [Fact]

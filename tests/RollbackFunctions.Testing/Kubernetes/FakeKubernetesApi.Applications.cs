@@ -119,7 +119,7 @@ public sealed partial class FakeKubernetesApi
             var status = application["status"] as JsonObject ?? [];
             status["sync"] = sync;
             status["health"] = new JsonObject { ["status"] = "Healthy" };
-            status["history"] = new JsonArray(new JsonObject { ["id"] = 1, ["revision"] = revision });
+            AddHistory(status, sync);
             application["status"] = status;
             Bump(application);
         }
@@ -183,7 +183,33 @@ public sealed partial class FakeKubernetesApi
         Finish(key, application, new JsonObject { ["phase"] = "Succeeded", ["syncResult"] = sync.DeepClone() });
         status["sync"] = sync;
         status["health"] = new JsonObject { ["status"] = "Healthy" };
-        (status["history"] as JsonArray)?.Add(new JsonObject { ["revision"] = revision });
+        AddHistory(status, sync);
+    }
+
+    /// <summary>
+    /// As Argo CD's controller after every sync: a <c>status.history</c> entry (id, revision or
+    /// revisions, deployedAt) appended, the oldest dropped past <c>revisionHistoryLimit</c> (10).
+    /// </summary>
+    private static void AddHistory(JsonObject status, JsonObject sync)
+    {
+        var history = status["history"] as JsonArray ?? [];
+        var entry = new JsonObject { ["id"] = history.Count == 0 ? 0 : JsonNumbers.Long(history[^1]!["id"]) + 1, ["deployedAt"] = Now() };
+        if (sync["revisions"] is JsonArray revisions)
+        {
+            entry["revisions"] = revisions.DeepClone();
+        }
+        else
+        {
+            entry["revision"] = sync["revision"]?.DeepClone();
+        }
+
+        history.Add(entry);
+        while (history.Count > 10)
+        {
+            history.RemoveAt(0);
+        }
+
+        status["history"] = history;
     }
 
     /// <summary>The operation is over: its state kept (with the operation), the operation removed.</summary>

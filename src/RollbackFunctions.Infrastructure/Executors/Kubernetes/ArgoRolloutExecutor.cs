@@ -12,7 +12,7 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 /// Idempotent: a Rollout already there is left alone, and a retry recognises the rollout it started
 /// by the rollback id it wrote (<see cref="RollbackAnnotation"/>) and never aborts it.
 /// </summary>
-public sealed class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
+public sealed partial class ArgoRolloutExecutor(KubernetesClusters clusters, KubernetesApi api, TimeProvider clock) : IStepExecutor
 {
     /// <summary>The annotation a revert leaves on the Rollout it restored: the rollback's id.</summary>
     public const string RollbackAnnotation = "rollbackfunctions.io/rollback";

@@ -63,11 +63,14 @@ public sealed class KubernetesApi
 
     /// <summary>
     /// The same patch as a server-side dry run (<c>dryRun=All</c>): admission webhooks and validation
-    /// run, nothing is stored. For resources of a named API group (workloads, Rollouts).
+    /// run, nothing is stored. For ConfigMaps (the core group) and resources of a named API group
+    /// (workloads, Rollouts).
     /// </summary>
     public Task DryRunPatchAsync(string cluster, KubeResource resource, string ns, string name, V1Patch patch, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(
-            async token => await clusters.ClientFor(cluster).CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name, dryRun: "All", cancellationToken: token),
+            async token => resource == KubeResource.ConfigMap
+                ? await clusters.ClientFor(cluster).CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, dryRun: "All", cancellationToken: token)
+                : await clusters.ClientFor(cluster).CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, ns, resource.Plural, name, dryRun: "All", cancellationToken: token),
             cancellationToken).AsTask();
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 /// <c>kubectl rollout restart</c> does and waits for them. Idempotent: equal data is not written,
 /// and a Deployment already restarted for this rollback is not restarted again.
 /// </summary>
-public sealed class KubernetesConfigMapExecutor(KubernetesClusters clusters, KubernetesApi api, KubernetesWorkloadExecutor workloads, TimeProvider clock) : IStepExecutor
+public sealed partial class KubernetesConfigMapExecutor(KubernetesClusters clusters, KubernetesApi api, KubernetesWorkloadExecutor workloads, TimeProvider clock) : IStepExecutor
 {
     /// <summary>Marks a restart as done for one rollback, so a retried revert does not restart again.</summary>
     public const string RestartedForAnnotation = "rollbackfunctions.io/restarted-for";

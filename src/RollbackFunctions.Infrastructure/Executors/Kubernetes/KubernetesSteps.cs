@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using k8s.Autorest;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 
 namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
@@ -49,6 +51,23 @@ public static class KubernetesSteps
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return TargetObservation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
+        }
+    }
+
+    /// <summary>
+    /// Runs a rehearsal (reads and server-side dry runs only): whatever the API answers instead,
+    /// a refusal or a fault left after the in-call retries, the revert would meet too, so it is
+    /// <c>fails</c> with the answer.
+    /// </summary>
+    public static async Task<StepRehearsal> RehearseAsync(object target, Func<Task<StepRehearsal>> rehearse)
+    {
+        try
+        {
+            return await rehearse();
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+        {
+            return StepRehearsal.Fails($"{target}: {KubernetesApi.Describe(e)}");
         }
     }
 

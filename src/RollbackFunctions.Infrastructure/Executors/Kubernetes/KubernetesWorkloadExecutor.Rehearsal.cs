@@ -1,4 +1,3 @@
-using k8s.Autorest;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
 
@@ -18,7 +17,7 @@ public sealed partial class KubernetesWorkloadExecutor
             return StepRehearsal.Fails(problem);
         }
 
-        try
+        return await KubernetesSteps.RehearseAsync(target, async () =>
         {
             var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
             if (workload is null)
@@ -39,10 +38,6 @@ public sealed partial class KubernetesWorkloadExecutor
 
             await api.DryRunPatchAsync(target.Cluster, target.Resource, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
             return StepRehearsal.Ok($"the API server accepts restoring {target} to revision {revision} ({KubeTemplates.Images(template)}) in a dry run");
-        }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
-        {
-            return StepRehearsal.Fails($"{target}: {KubernetesApi.Describe(e)}");
-        }
+        });
     }
 }

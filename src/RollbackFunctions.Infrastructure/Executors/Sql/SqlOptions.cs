@@ -79,4 +79,11 @@ public sealed class SqlDatabaseOptions
 
     /// <summary>Folder of the down migrations, one file per migration id: <c>&lt;id&gt;.down.sql</c>.</summary>
     public string? MigrationsPath { get; set; }
+
+    /// <summary>
+    /// <c>Rollback:Executors:Sql:Databases:&lt;name&gt;:Rehearse</c>: a rehearsal may run down migrations
+    /// here, inside a transaction that is always rolled back. Meant for a staging copy: even rolled
+    /// back, a down migration takes its locks while it runs. Off by default (<c>notRehearsable</c>).
+    /// </summary>
+    public bool Rehearse { get; set; }
 }

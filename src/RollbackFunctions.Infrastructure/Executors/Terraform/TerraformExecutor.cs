@@ -106,13 +106,11 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         }
 
         // Approved before any plan was shown (revert mode approval) or for another plan: nobody saw this one.
-        var destructive = plan.Destructive(options.Value.ProtectedTypes);
+        var destructive = DestructiveEffect(plan);
         var digest = Digest(run.SavedPlan)!;
-        if ((destructive.Count > 0 || request.Approved) && request.PlanDigest != digest)
+        if ((destructive is not null || request.Approved) && request.PlanDigest != digest)
         {
-            var why = destructive.Count > 0
-                ? $"would {string.Join(", ", destructive.Select(c => $"{c.Verb} {c.Address}"))}"
-                : "was approved before any plan was shown";
+            var why = destructive ?? "was approved before any plan was shown";
             await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
             return (StepRevertResult.NeedsApproval(
                 $"the plan of {run.What} {why}; plan sha256:{digest}: {plan.ByAddress} ({plan.Summary}); approve with this planDigest to apply exactly this plan", digest), true);
@@ -123,7 +121,22 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         return (result.Stale ? StepRevertResult.Failed($"the plan of {run.What} went stale as it was made: {result.Result.Detail}") : result.Result, false);
     }
 
-    private async Task<(TerraformPlan? Plan, StepRevertResult? Failure)> PlanAsync(TerraformRun run, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one judgement of a plan by effect (SAFETY.md 3), for the revert and its rehearsal alike:
+    /// "would replace a, delete b" when it deletes or replaces anything, or updates a protected type;
+    /// null when an operator need not see it.
+    /// </summary>
+    private string? DestructiveEffect(TerraformPlan plan) =>
+        plan.Destructive(options.Value.ProtectedTypes) is { Count: > 0 } destructive
+            ? $"would {string.Join(", ", destructive.Select(c => $"{c.Verb} {c.Address}"))}"
+            : null;
+
+    /// <summary>
+    /// init, plan (saved) and show -json in the run's checkout. A rehearsal takes no state lock
+    /// (<c>-lock=false</c>: it writes no state, and must not stall a CI apply holding the lock) and
+    /// plans with <c>-detailed-exitcode</c>, whose 0 means no changes and 2 changes.
+    /// </summary>
+    private async Task<(TerraformPlan? Plan, StepRevertResult? Failure)> PlanAsync(TerraformRun run, CancellationToken cancellationToken, bool rehearsal = false)
     {
         if (!Directory.Exists(run.Directory))
         {
@@ -135,17 +148,24 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return (null, StepRevertResult.Failed($"params.varFiles '{outside}' is not a file inside {run.Step.Path} of {run.Commit}"));
         }
 
-        var init = await TerraformAsync(run, cancellationToken, ["init", "-input=false", "-no-color", .. run.Step.BackendConfig.Select(b => $"-backend-config={b}")]);
+        string[] locking = rehearsal ? ["-lock=false"] : [];
+        var init = await TerraformAsync(run, cancellationToken, ["init", "-input=false", "-no-color", .. locking, .. run.Step.BackendConfig.Select(b => $"-backend-config={b}")]);
         if (init.ExitCode != 0)
         {
             return (null, Ended(init, $"terraform init of {run.What}"));
         }
 
+        string[] planning = rehearsal ? ["-lock=false", "-detailed-exitcode"] : [LockTimeout];
         var plan = await TerraformAsync(run, cancellationToken,
-            ["plan", "-input=false", "-no-color", LockTimeout, $"-out={PlanFile}",
+            ["plan", "-input=false", "-no-color", .. planning, $"-out={PlanFile}",
                 .. run.Step.VarFiles.Select(f => $"-var-file={f}"),
                 .. run.Step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
-        if (plan.ExitCode != 0)
+        if (rehearsal && plan is { ExitCode: 0, TimedOut: false })
+        {
+            return (new TerraformPlan([]), null);
+        }
+
+        if (plan.ExitCode != 0 && !(rehearsal && plan is { ExitCode: 2, TimedOut: false }))
         {
             return (null, Ended(plan, $"terraform plan of {run.What}"));
         }
