@@ -12,10 +12,14 @@ namespace RollbackFunctions.Api.Rollbacks;
 /// environment's policy and the revert times of this service's past rollbacks), and whether the
 /// gate's readiness requirement is met.
 /// </summary>
-public sealed class RollbackPlans(IDeployStore deploys, IRollbackStore rollbacks, IOptions<PolicyOptions> policy, TimeProvider clock)
+public sealed class RollbackPlans(IDeployStore deploys, IRollbackStore rollbacks, StepExecutorCatalog executors, IOptions<PolicyOptions> policy, TimeProvider clock)
 {
     public async Task<RollbackPlan> PlanAsync(DeployRecord deploy, CancellationToken cancellationToken) =>
-        RollbackPlanner.Plan(deploy, policy.Value.For(deploy.Environment).RequireApproval, step => CapturedSummary.Of(step.Captured), await ExpectedAsync(deploy, cancellationToken));
+        RollbackPlanner.Plan(
+            deploy,
+            PlanRules.For(policy.Value, deploy, step => executors.Find(step.Kind)?.AsksApprovalWhen(step.Params)),
+            step => CapturedSummary.Of(step.Captured),
+            await ExpectedAsync(deploy, cancellationToken));
 
     /// <summary>What the environment's readiness requirement still needs, or null when the gate may open.</summary>
     public async Task<string?> UnmetAsync(DeployRecord deploy, CancellationToken cancellationToken)

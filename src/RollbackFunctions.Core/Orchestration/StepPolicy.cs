@@ -65,11 +65,10 @@ public static class StepPolicy
             return StepDecision.Leave(StepStatus.Blocked, $"not reverted: the GitOps hold on cluster {name} failed ({holdFailure}); an active controller would undo the revert");
         }
 
-        return step.RevertMode switch
+        return RevertGate.Of(step, approvals) switch
         {
-            RevertMode.Manual => StepDecision.Leave(StepStatus.Manual, "revert mode is manual: work for a human"),
-            RevertMode.Approval => new StepDecision(StepAction.AskApproval, StepStatus.AwaitingApproval, "revert mode is approval"),
-            _ when approvals.Why(step) is { } why => new StepDecision(StepAction.AskApproval, StepStatus.AwaitingApproval, why),
+            (RevertGateKind.Manual, var why) => StepDecision.Leave(StepStatus.Manual, why),
+            (RevertGateKind.Approval, var why) => new StepDecision(StepAction.AskApproval, StepStatus.AwaitingApproval, why),
             _ => StepDecision.Revert,
         };
     }

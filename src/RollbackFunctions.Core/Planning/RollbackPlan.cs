@@ -38,4 +38,8 @@ public sealed record PlannedStep(string StepId, string Kind, PlannedRevert Rever
 /// What a rollback of the deploy would do now, answered to CI at registration and on request:
 /// the reverse plan level by level, each step's revert and why, and the readiness that sums it up.
 /// </summary>
-public sealed record RollbackPlan(Readiness Readiness, IReadOnlyList<IReadOnlyList<PlannedStep>> Levels, Rehearsal? Rehearsal);
+public sealed record RollbackPlan(Readiness Readiness, IReadOnlyList<IReadOnlyList<PlannedStep>> Levels, Rehearsal? Rehearsal)
+{
+    /// <summary>The sentence behind <see cref="Readiness"/>: which steps, or which policy, and why.</summary>
+    public string Why { get; init; } = "";
+}

@@ -1,60 +1,86 @@
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Policy;
 
 namespace RollbackFunctions.Core.Planning;
 
 /// <summary>
 /// Plans a deploy's rollback before it is needed, as pure code: every step that is or may yet be
 /// applied, in the reverse order the rollback would run them, with what would stop each from being
-/// reverted automatically. The same rules the rollback applies, read ahead of time: a manual step,
-/// an approval-mode step, a kind the environment's policy wants approved, an irreversible step (an
-/// executor captured <c>irreversible: true</c>), and what the last rehearsal found.
+/// reverted automatically. The same rules the rollback applies, read ahead of time: the step's
+/// revert mode and the environment's policy (<see cref="RevertGate"/>, as the rollback applies
+/// them), an irreversible step (an executor captured <c>irreversible: true</c>), whether an alert
+/// would start the rollback at all, and what the last rehearsal found. A step whose executor judges
+/// by effect at run time (a terraform plan, a down migration, a receiver) is planned
+/// <c>automatic</c> with the condition under which it would ask instead, until a rehearsal of what
+/// was applied shows that effect (then <c>approval</c>) or its absence.
 /// </summary>
 public static class RollbackPlanner
 {
     /// <param name="deploy">The deploy as stored.</param>
-    /// <param name="requireApproval">Step kinds the deploy's environment always wants approved.</param>
+    /// <param name="rules">The policy and executor rules the rollback would run under.</param>
     /// <param name="restores">The secret-free summary of a step's captured state.</param>
     /// <param name="expected">Median revert seconds by step kind, from past rollbacks of this service.</param>
-    public static RollbackPlan Plan(DeployRecord deploy, IReadOnlyCollection<string> requireApproval, Func<DeployStep, JsonObject?> restores, IReadOnlyDictionary<string, double> expected)
+    public static RollbackPlan Plan(DeployRecord deploy, PlanRules rules, Func<DeployStep, JsonObject?> restores, IReadOnlyDictionary<string, double> expected)
     {
         // As if every step that may change its target had done so: at registration nothing has yet.
         var steps = deploy.Steps.Select(s => s.Status is StepStatus.Pending ? s with { Status = StepStatus.Applied } : s).ToList();
         var plan = ReversePlanner.Plan(steps);
         var levels = plan.Levels
-            .Select(level => (IReadOnlyList<PlannedStep>)level.Select(id => PlanStep(deploy, deploy.FindStep(id)!, requireApproval, restores, expected)).ToList())
+            .Select(level => (IReadOnlyList<PlannedStep>)level.Select(id => PlanStep(deploy, deploy.FindStep(id)!, rules, restores, expected)).ToList())
             .ToList();
         var planned = levels.SelectMany(l => l).ToList();
-        var fails = deploy.Rehearsal?.Steps.Where(r => r.Value.Outcome == RehearsalOutcome.Fails && planned.Any(p => p.StepId == r.Key)).Any() == true;
-        var readiness = planned.Any(p => p.Revert == PlannedRevert.Irreversible) || fails ? Readiness.NotReversible
-            : planned.Any(p => p.Revert is PlannedRevert.Approval or PlannedRevert.Manual) ? Readiness.NeedsHuman
-            : Readiness.Ready;
-        return new RollbackPlan(readiness, levels, deploy.Rehearsal);
+        var blocking = planned.Where(p => p.Revert == PlannedRevert.Irreversible || RehearsalOf(deploy, p.StepId)?.Outcome == RehearsalOutcome.Fails).ToList();
+        var human = planned.Where(p => p.Revert is PlannedRevert.Approval or PlannedRevert.Manual).ToList();
+        var (readiness, why) = blocking.Count > 0 ? (Readiness.NotReversible, Listed(blocking))
+            : human.Count > 0 || rules.OperatorStarts is not null ? (Readiness.NeedsHuman, string.Join("; ", new[] { rules.OperatorStarts, human.Count > 0 ? Listed(human) : null }.OfType<string>()))
+            : (Readiness.Ready, "every step is reverted by its executor, and an alert or a breach starts the rollback");
+        return new RollbackPlan(readiness, levels, deploy.Rehearsal) { Why = why };
     }
 
-    private static PlannedStep PlanStep(DeployRecord deploy, DeployStep step, IReadOnlyCollection<string> requireApproval, Func<DeployStep, JsonObject?> restores, IReadOnlyDictionary<string, double> expected)
+    private static string Listed(IEnumerable<PlannedStep> steps) => string.Join("; ", steps.Select(p => $"{p.StepId}: {p.Why}"));
+
+    private static StepRehearsal? RehearsalOf(DeployRecord deploy, string stepId) => deploy.Rehearsal?.Steps.GetValueOrDefault(stepId);
+
+    private static PlannedStep PlanStep(DeployRecord deploy, DeployStep step, PlanRules rules, Func<DeployStep, JsonObject?> restores, IReadOnlyDictionary<string, double> expected)
     {
-        var (revert, why) = RevertOf(deploy, step, requireApproval);
+        var (revert, why) = RevertOf(deploy, step, rules);
         return new PlannedStep(step.Id, step.Kind, revert, why, restores(step), expected.TryGetValue(step.Kind, out var seconds) ? seconds : null);
     }
 
-    private static (PlannedRevert, string) RevertOf(DeployRecord deploy, DeployStep step, IReadOnlyCollection<string> requireApproval)
+    private static (PlannedRevert, string) RevertOf(DeployRecord deploy, DeployStep step, PlanRules rules)
     {
         if (step.Captured?["irreversible"] is JsonValue flag && flag.TryGetValue<bool>(out var irreversible) && irreversible)
         {
             return (PlannedRevert.Irreversible, "step: marked irreversible, there is nothing to run back");
         }
 
-        var rehearsed = deploy.Rehearsal?.Steps.GetValueOrDefault(step.Id);
-        return step.RevertMode switch
+        var (gate, gateWhy) = RevertGate.Of(step, rules.Approvals);
+        if (gate != RevertGateKind.Automatic)
         {
-            RevertMode.Manual => (PlannedRevert.Manual, "step setting: revert mode is manual (work for a human)"),
-            RevertMode.Approval => (PlannedRevert.Approval, "step setting: revert mode is approval"),
-            _ when requireApproval.Contains(step.Kind, StringComparer.OrdinalIgnoreCase) => (PlannedRevert.Approval, $"policy: {step.Kind} steps in {deploy.Environment} always need approval"),
-            _ when rehearsed?.Outcome == RehearsalOutcome.WouldNeedApproval => (PlannedRevert.Approval, $"destructive effect found by the rehearsal: {rehearsed.Detail}"),
-            _ when rehearsed?.Outcome == RehearsalOutcome.Fails => (PlannedRevert.Automatic, $"the rehearsal failed: {rehearsed.Detail}"),
-            _ => (PlannedRevert.Automatic, "reverted by its executor"),
-        };
+            return (gate == RevertGateKind.Manual ? PlannedRevert.Manual : PlannedRevert.Approval, step.RevertMode == RevertMode.Auto ? gateWhy : $"step setting: {gateWhy}");
+        }
+
+        var rehearsed = RehearsalOf(deploy, step.Id);
+        if (rehearsed?.Outcome == RehearsalOutcome.WouldNeedApproval)
+        {
+            return (PlannedRevert.Approval, $"destructive effect found by the rehearsal at {deploy.Rehearsal!.At:u}: {rehearsed.Detail}");
+        }
+
+        if (rehearsed?.Outcome == RehearsalOutcome.Fails)
+        {
+            return (PlannedRevert.Automatic, $"the rehearsal failed: {rehearsed.Detail}");
+        }
+
+        if (rules.AsksApprovalWhen(step) is not { } condition)
+        {
+            return (PlannedRevert.Automatic, gateWhy);
+        }
+
+        // Only a dry run of what was applied shows the revert's effect: before the apply there is nothing to revert.
+        return rehearsed?.Outcome == RehearsalOutcome.Ok && step.Status == StepStatus.Applied && step.UpdatedAt <= deploy.Rehearsal!.At
+            ? (PlannedRevert.Automatic, $"{gateWhy}; it would wait for approval if {condition}, and the rehearsal at {deploy.Rehearsal.At:u}, after the step was applied, found no such effect")
+            : (PlannedRevert.Automatic, $"{gateWhy} unless {condition}: then it waits for an operator's approval of that exact effect; known when the revert runs, or from a rehearsal after the step is applied (POST /api/deploys/{deploy.DeployId}/rehearse)");
     }
 
     /// <summary>
@@ -74,7 +100,7 @@ public static class RollbackPlanner
         if (required == RequiredReadiness.Plan || plan.Readiness == Readiness.NotReversible)
         {
             return plan.Readiness == Readiness.NotReversible
-                ? $"readiness is notReversible ({string.Join("; ", plan.Levels.SelectMany(l => l).Where(p => p.Revert == PlannedRevert.Irreversible || deploy.Rehearsal?.Steps.GetValueOrDefault(p.StepId)?.Outcome == RehearsalOutcome.Fails).Select(p => $"{p.StepId}: {p.Why}"))}); fix the deploy, or have an operator waive it: POST /api/deploys/{deploy.DeployId}/waive"
+                ? $"readiness is notReversible ({plan.Why}); fix the deploy, or have an operator waive it: POST /api/deploys/{deploy.DeployId}/waive"
                 : null;
         }
 

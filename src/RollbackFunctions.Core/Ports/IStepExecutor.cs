@@ -38,6 +38,13 @@ public interface IStepExecutor
         Task.FromResult(StepRehearsal.NotRehearsable($"{Kind} steps offer no dry run"));
 
     /// <summary>
+    /// When this step's revert may still stop for an operator at run time, judged by effect
+    /// (SAFETY.md 3), in words for the plan ("its plan deletes or replaces a resource"); null for
+    /// kinds whose revert never asks on its own (drift, which any kind may find, aside).
+    /// </summary>
+    string? AsksApprovalWhen(JsonObject parameters) => null;
+
+    /// <summary>
     /// Reads what the target holds now, in the form <see cref="StepPreparation.Before"/> has. Kinds
     /// whose target cannot be read keep this default and judge inside their revert (webhook).
     /// </summary>

@@ -48,6 +48,9 @@ public sealed class WebhookStepExecutor(IHttpClientFactory httpClients, IOptions
 
     public string Kind => "webhook";
 
+    /// <summary>A receiver that calls the revert destructive answers 428, and the step waits for an operator.</summary>
+    public string? AsksApprovalWhen(JsonObject parameters) => "the receiver answers 428 (it calls this revert destructive)";
+
     public string? ValidateParams(JsonObject parameters)
     {
         if (parameters["revertUrl"] is not JsonValue value || !value.TryGetValue<string>(out var url))

@@ -50,6 +50,15 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
 
     public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
 
+    /// <summary>
+    /// A down migration run here stops when <see cref="DataLoss"/> finds a loss; one run by a
+    /// migration tool never asks (the tool's judgement is its own), nor does an irreversible one (manual).
+    /// </summary>
+    public string? AsksApprovalWhen(JsonObject parameters) =>
+        Read(parameters, out var migration) is null && migration.Tool is null && !migration.Irreversible
+            ? "the down migration loses data (drops or rewrites a table, drops or retypes a column, deletes or updates rows)"
+            : null;
+
     public async Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
     {
         if (Read(request.Params, out var migration) is { } problem)

@@ -28,6 +28,10 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
     public string? ValidateParams(JsonObject parameters) => Read(parameters, out _);
 
+    /// <summary>What <see cref="DestructiveEffect"/> stops for, in words for the plan.</summary>
+    public string? AsksApprovalWhen(JsonObject parameters) =>
+        $"its plan deletes or replaces a resource{(options.Value.ProtectedTypes.Count > 0 ? $", or updates a protected type ({string.Join(", ", options.Value.ProtectedTypes.Order(StringComparer.Ordinal))})" : "")}";
+
     /// <summary>Fetches, then pins <c>previousRef</c> to its commit now: a branch that moves later must not change what the revert applies.</summary>
     public async Task<StepPreparation> PrepareAsync(StepPrepareRequest request, CancellationToken cancellationToken)
     {
