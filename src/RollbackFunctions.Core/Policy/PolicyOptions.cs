@@ -36,8 +36,11 @@ public sealed class PolicyOptions
     /// <summary>How recent a rehearsal must be for an environment requiring <c>rehearsed</c> readiness.</summary>
     public TimeSpan RehearsalMaxAge { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Per environment (case-insensitive); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.</summary>
-    public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Per environment, matched exactly as registration, correlation and quarantine match it
+    /// (<see cref="DeclaredEnvironment"/>); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.
+    /// </summary>
+    public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.Ordinal);
 
     public EnvironmentPolicy For(string environment) => Environments.GetValueOrDefault(environment) ?? EnvironmentPolicy.Default;
 
