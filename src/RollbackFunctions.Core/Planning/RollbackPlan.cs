@@ -40,6 +40,6 @@ public sealed record PlannedStep(string StepId, string Kind, PlannedRevert Rever
 /// </summary>
 public sealed record RollbackPlan(Readiness Readiness, IReadOnlyList<IReadOnlyList<PlannedStep>> Levels, Rehearsal? Rehearsal)
 {
-    /// <summary>The sentence behind <see cref="Readiness"/>: which steps, or which policy, and why.</summary>
+    /// <summary>The sentence behind the readiness: which steps, or which policy, and why.</summary>
     public string Why { get; init; } = "";
 }

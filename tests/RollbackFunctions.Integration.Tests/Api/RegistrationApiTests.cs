@@ -70,6 +70,8 @@ public sealed class RegistrationApiTests(RuntimeFixture fixture) : IClassFixture
         { "divergence without volumes", Watched("bad-21", """{"name":"canary","divergence":{"canary":"c","baseline":"b"}}"""), "canaryRequests" },
         { "CR LF in a revert URL", Deploy("bad-22", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\r\nX-Injected: 1"}}"""), "control characters" },
         { "tab in a revert URL", Deploy("bad-23", """{"id":"a","kind":"webhook","params":{"revertUrl":"http://127.0.0.1/a\tb"}}"""), "control characters" },
+        { "gitRevert fallback other than pullRequest", Deploy("bad-24", """{"id":"a","kind":"gitRevert","params":{"repository":"config","commit":"abcdef1","branch":"main","mode":"push","fallback":"force"}}"""), "params.fallback may only be 'pullRequest'" },
+        { "gitRevert fallback without mode push", Deploy("bad-25", """{"id":"a","kind":"gitRevert","params":{"repository":"config","commit":"abcdef1","branch":"main","fallback":"pullRequest"}}"""), "params.fallback may only be 'pullRequest', with mode 'push'" },
         { "deeply nested", """{"deployId":"bad-12","conditions":""" + new string('[', 500) + new string(']', 500) + "}", "depth" },
     };
 
