@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Api.Rollbacks;
+using RollbackFunctions.Core.Audit;
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Infrastructure.Audit;
+using RollbackFunctions.Infrastructure.Executors.Processes;
+using RollbackFunctions.Infrastructure.Executors.Terraform;
+using static RollbackFunctions.Testing.DeployBuilder;
+
+namespace RollbackFunctions.Integration.Tests.Api;
+
+/// <summary>
+/// The rehearsal of a deploy with terraform steps: the dry runs run side by side, a plan that hangs
+/// is ended gracefully by <c>Rollback:Rehearsal:Timeout</c>, and the result is stored and audited.
+/// terraform is a stand-in at the wire; git is real.
+/// </summary>
+public sealed class RehearserTests : IDisposable
+{
+    /// <summary>
+    /// Steps a and b each plan only once the other's plan has started (one waits for ever if they
+    /// run one after the other); c's plan hangs until terraform's SIGINT.
+    /// </summary>
+    private const string Script = """
+        case "$1" in
+          init) echo "Terraform has been successfully initialized!";;
+          plan)
+            step=$(basename "$PWD"); touch "$state/started-$step"
+            if [ "$step" = c ]; then
+              trap 'echo INT >> "$state/signals"; exit 1' INT
+              while true; do sleep 0.05; done
+            fi
+            other=$([ "$step" = a ] && echo b || echo a)
+            until [ -f "$state/started-$other" ]; do sleep 0.05; done
+            for arg in "$@"; do case "$arg" in -out=*) cp "$state/plan.json" "${arg#-out=}";; esac; done
+            echo "Plan: 0 to add, 1 to change, 0 to destroy."; exit 2;;
+          show) cat "${@: -1}";;
+          *) echo "unexpected terraform command: $1" >&2; exit 64;;
+        esac
+        """;
+
+    private readonly StandIn terraform = StandIn.Create("terraform", Script);
+    private readonly GitRepository repository = GitRepository.Create();
+    private readonly string workRoot = Path.Combine(Path.GetTempPath(), $"tf-rehearse-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Rehearse_TerraformSteps_RunSideBySide_AHangingPlanEndsAtTheTimeout_AndAllIsStoredAndAudited()
+    {
+        var commit = repository.Commit("infra", ("a/main.tf", "# a\n"), ("b/main.tf", "# b\n"), ("c/main.tf", "# c\n"));
+        terraform.Write("plan.json", """{"resource_changes":[{"address":"azurerm_linux_web_app.a","type":"azurerm_linux_web_app","change":{"actions":["update"]}}]}""");
+        var options = new TerraformOptions { Path = terraform.Path, Workspaces = { ["platform"] = repository.Path }, WorkRoot = workRoot };
+        var processes = new ProcessRunner(new SecretRedactor([]), Options.Create(new ProcessOptions { GracePeriod = TimeSpan.FromMilliseconds(500) }));
+        var executors = new StepExecutorCatalog([new TerraformExecutor(Options.Create(options), processes)]);
+        var deploy = Record(steps: [Infra("a", commit), Infra("b", commit), Infra("c", commit)]);
+        var deploys = new InMemoryDeployStore();
+        await deploys.AddAsync(deploy, default);
+        var audit = new InMemoryAuditLog();
+        var rehearser = new Rehearser(executors, deploys, audit, new SecretRedactor([]), Options.Create(new RehearsalOptions { Timeout = TimeSpan.FromSeconds(3) }), TimeProvider.System);
+
+        var stored = await rehearser.RehearseAsync(deploy, "ci:pipeline", default);
+
+        var steps = stored.Rehearsal!.Steps;
+        Assert.Equal(RehearsalOutcome.Ok, steps["a"].Outcome);
+        Assert.Equal(RehearsalOutcome.Ok, steps["b"].Outcome);
+        Assert.Equal(RehearsalOutcome.Fails, steps["c"].Outcome);
+        Assert.Contains("did not finish", steps["c"].Detail);
+        Assert.Equal(["INT"], File.ReadAllLines(Path.Combine(terraform.Folder, "signals"))); // ended as terraform should be: it releases what it holds
+        Assert.Empty(Directory.GetDirectories(workRoot));
+        var entry = Assert.Single(audit.Entries);
+        Assert.Equal(AuditActions.Rehearsed, entry.Action);
+        Assert.Equal("notPassed", entry.Outcome);
+        Assert.Contains("c: Fails", entry.Detail);
+    }
+
+    private static DeployStep Infra(string id, string commit) =>
+        Step(id, StepStatus.Pending) with
+        {
+            Kind = "terraform",
+            Params = new JsonObject { ["workspace"] = "platform", ["path"] = id, ["previousRef"] = "main" },
+            Captured = new JsonObject { ["commit"] = commit, ["previousRef"] = "main" },
+        };
+
+    public void Dispose()
+    {
+        terraform.Dispose();
+        repository.Dispose();
+        if (Directory.Exists(workRoot))
+        {
+            Directory.Delete(workRoot, recursive: true);
+        }
+    }
+}
