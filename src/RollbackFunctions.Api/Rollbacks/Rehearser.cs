@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Executors;
+using RollbackFunctions.Core.Planning;
 using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Api.Rollbacks;
@@ -23,7 +24,8 @@ public sealed class Rehearser(StepExecutorCatalog executors, IDeployStore deploy
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.Value.Timeout);
-        var candidates = deploy.Steps.Where(s => s.Status is StepStatus.Pending or StepStatus.Applied).ToList();
+        // The steps the plan lists: a failed step may have changed its target too.
+        var candidates = RollbackPlanner.StepsToRevert(deploy);
         // The same mask as a revert's detail: what a tool or receiver printed may echo a configured secret.
         var results = (await Task.WhenAll(candidates.Select(step => RehearseAsync(deploy, step, limit.Token))))
             .Select(r => r with { Detail = redactor.Redact(r.Detail) }).ToArray();

@@ -23,10 +23,7 @@ public static class RollbackPlanner
     /// <param name="expected">Median revert seconds by step kind, from past rollbacks of this service.</param>
     public static RollbackPlan Plan(DeployRecord deploy, PlanRules rules, Func<DeployStep, JsonObject?> restores, IReadOnlyDictionary<string, double> expected)
     {
-        // As if every step that may change its target had done so: at registration nothing has yet.
-        var steps = deploy.Steps.Select(s => s.Status is StepStatus.Pending ? s with { Status = StepStatus.Applied } : s).ToList();
-        var plan = ReversePlanner.Plan(steps);
-        var levels = plan.Levels
+        var levels = Reverse(deploy).Levels
             .Select(level => (IReadOnlyList<PlannedStep>)level.Select(id => PlanStep(deploy, deploy.FindStep(id)!, rules, restores, expected)).ToList())
             .ToList();
         var planned = levels.SelectMany(l => l).ToList();
@@ -37,6 +34,14 @@ public static class RollbackPlanner
             : (Readiness.Ready, "every step is reverted by its executor, and an alert or a breach starts the rollback");
         return new RollbackPlan(readiness, levels, deploy.Rehearsal) { Why = why };
     }
+
+    /// <summary>The steps the plan lists, which are the steps a rehearsal dry-runs.</summary>
+    public static IReadOnlyList<DeployStep> StepsToRevert(DeployRecord deploy) =>
+        Reverse(deploy).Levels.SelectMany(level => level).Select(id => deploy.FindStep(id)!).ToList();
+
+    /// <summary>As if every step that may change its target had done so: at registration nothing has yet.</summary>
+    private static RevertPlan Reverse(DeployRecord deploy) =>
+        ReversePlanner.Plan(deploy.Steps.Select(s => s.Status is StepStatus.Pending ? s with { Status = StepStatus.Applied } : s).ToList());
 
     private static string Listed(IEnumerable<PlannedStep> steps) => string.Join("; ", steps.Select(p => $"{p.StepId}: {p.Why}"));
 
