@@ -85,7 +85,7 @@ public static class RollbackPlanner
         // Only a dry run of what was applied shows the revert's effect: before the apply there is nothing to revert.
         return rehearsed?.Outcome == RehearsalOutcome.Ok && step.Status == StepStatus.Applied && step.UpdatedAt <= deploy.Rehearsal!.At
             ? (PlannedRevert.Automatic, $"{gateWhy}; it would wait for approval if {condition}, and the rehearsal at {deploy.Rehearsal.At:u}, after the step was applied, found no such effect")
-            : (PlannedRevert.Automatic, $"{gateWhy} unless {condition}: then it waits for an operator's approval of that exact effect; known when the revert runs, or from a rehearsal after the step is applied (POST /api/deploys/{deploy.DeployId}/rehearse)");
+            : (PlannedRevert.Automatic, $"{gateWhy} unless {condition}: then it waits for an operator's approval; known when the revert runs, or from a rehearsal after the step is applied (POST /api/deploys/{deploy.DeployId}/rehearse)");
     }
 
     /// <summary>
