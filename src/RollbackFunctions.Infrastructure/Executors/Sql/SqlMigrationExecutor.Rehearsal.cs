@@ -69,8 +69,7 @@ public sealed partial class SqlMigrationExecutor
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {Milliseconds(options.Value.LockTimeout)}", cancellationToken);
-            await ExecuteAsync(connection, transaction, $"SET LOCAL statement_timeout = {Milliseconds(options.Value.CommandTimeout)}", cancellationToken);
+            await BoundAsync(connection, transaction, cancellationToken);
             await ExecuteAsync(connection, transaction, "SAVEPOINT rehearsal_down", cancellationToken);
             var lost = await RunAndCompareAsync(connection, transaction, migration, cancellationToken);
             if (lost.Count == 0)

@@ -182,8 +182,7 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {Milliseconds(options.Value.LockTimeout)}", cancellationToken);
-        await ExecuteAsync(connection, transaction, $"SET LOCAL statement_timeout = {Milliseconds(options.Value.CommandTimeout)}", cancellationToken);
+        await BoundAsync(connection, transaction, cancellationToken);
 
         // One revert at a time per database, held to the commit: two concurrent CREATE TABLE IF NOT
         // EXISTS collide in PostgreSQL's catalog, and two reverts of one migration must not both run.
@@ -282,6 +281,13 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             { TimedOut: true } => StepRevertResult.TimedOut($"{name} did not finish reverting {migrationId}: {result.Tail()}"),
             _ => StepRevertResult.Failed($"{name} exited {result.ExitCode} reverting {migrationId}: {result.Tail()}"),
         };
+    }
+
+    /// <summary>The transaction's bounds: how long it waits for a lock, and how long one statement may run.</summary>
+    private async Task BoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, $"SET LOCAL lock_timeout = {Milliseconds(options.Value.LockTimeout)}", cancellationToken);
+        await ExecuteAsync(connection, transaction, $"SET LOCAL statement_timeout = {Milliseconds(options.Value.CommandTimeout)}", cancellationToken);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
