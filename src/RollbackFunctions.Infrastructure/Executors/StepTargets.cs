@@ -48,7 +48,6 @@ public sealed class StepTargets(
     private static string? Text(JsonObject parameters, string field) =>
         parameters[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    /// <summary>Lists, also when one app setting holds several as <c>prod,prod-eu</c>.</summary>
-    private static string[] Split(IEnumerable<string> values) =>
-        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+    /// <summary>Lists, also when one entry holds several as <c>prod,prod-eu</c> (options built by hand, not bound).</summary>
+    private static string[] Split(IEnumerable<string> values) => [.. Configuration.SettingList.Split(values)];
 }
