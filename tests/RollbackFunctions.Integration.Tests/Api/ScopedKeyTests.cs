@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -46,9 +49,10 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var complete = await SendAsync(runtime, "POST", $"/api/deploys/{cart}/complete", CheckoutCi);
         using var gate = await SendAsync(runtime, "GET", $"/api/deploys/{cart}/gate", CheckoutCi);
 
-        Assert.Equal(HttpStatusCode.Forbidden, report.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, complete.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, gate.StatusCode);
+        // Not 403: a deploy outside the key's scope answers as one that does not exist (S4).
+        Assert.Equal(HttpStatusCode.NotFound, report.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, complete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, gate.StatusCode);
         var stored = await ReadDeployAsync(runtime, cart);
         Assert.Equal("active", stored["state"]!.GetValue<string>());
         Assert.All(stored["steps"]!.AsArray(), s => Assert.Equal("pending", s!["status"]!.GetValue<string>()));
@@ -64,10 +68,69 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var list = await SendAsync(runtime, "GET", "/api/deploys?state=all", CartReader);
         using var rollback = await SendAsync(runtime, "POST", $"/api/deploys/{checkout}/rollback", CartOncall, new JsonObject { ["reason"] = "not mine" });
 
-        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.DoesNotContain(checkout, await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, rollback.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, rollback.StatusCode);
         Assert.Null((await ReadDeployAsync(runtime, checkout))["rollbackId"]);
+    }
+
+    [SkippableFact]
+    public async Task ScopedKey_ADeployOrRollbackItCannotProveInScope_AnswersExactlyAsOneThatDoesNotExist()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var checkout = await RegisterAsync(runtime, receiver, "checkout", "staging");
+        var absent = Repo.UniqueName("scope");
+        // A rollback whose deploy record is gone (retention pruned it, or a claim for a deploy never registered).
+        var orphan = Identifiers.RollbackIdFor(Repo.UniqueName("gone"));
+        Assert.True(await runtime.Services.GetRequiredService<IRollbackStore>().TryClaimAsync(
+            new RollbackRecord
+            {
+                RollbackId = orphan,
+                DeployId = Repo.UniqueName("gone"),
+                Phase = RollbackPhase.AwaitingApproval,
+                Trigger = new RollbackTrigger("manual", "someone", "a claim without its deploy", []),
+                ClaimedAt = DateTimeOffset.UtcNow,
+                ScheduledAt = DateTimeOffset.UtcNow, // not a lost claim for the sweep to schedule
+            },
+            default));
+
+        using var outOfScope = await SendAsync(runtime, "GET", $"/api/deploys/{checkout}/plan", CartReader);
+        using var missing = await SendAsync(runtime, "GET", $"/api/deploys/{absent}/plan", CartReader);
+        using var orphanRead = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}", CartReader);
+        using var orphanAudit = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}/audit", CartReader);
+        using var orphanAbort = await SendAsync(runtime, "POST", $"/api/rollbacks/{orphan}/abort", CartOncall, new JsonObject { ["reason"] = "not mine" });
+        using var orphanApprove = await SendAsync(runtime, "POST", $"/api/rollbacks/{orphan}/steps/schema/approve", CartOncall, new JsonObject { ["reason"] = "not mine" });
+        using var unscoped = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}", Reader);
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, outOfScope.StatusCode);
+        Assert.Equal(await ProblemAsync(missing, absent), await ProblemAsync(outOfScope, checkout));
+        Assert.DoesNotContain("checkout", await outOfScope.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.All([orphanRead, orphanAudit, orphanAbort, orphanApprove], reply => Assert.Equal(HttpStatusCode.NotFound, reply.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, unscoped.StatusCode);
+        Assert.Equal(RollbackPhase.AwaitingApproval, (await runtime.Services.GetRequiredService<IRollbackStore>().GetAsync(orphan, default))!.Phase);
+    }
+
+    [SkippableFact]
+    public async Task Policy_ShowsTheCallingKeysRolesAndScope_AndNoOtherKey()
+    {
+        var (runtime, _, _) = fixture.Require();
+
+        using var reply = await SendAsync(runtime, "GET", "/api/policy", CartReader);
+
+        var text = await reply.Content.ReadAsStringAsync();
+        Assert.True(reply.IsSuccessStatusCode, text);
+        var key = JsonNode.Parse(text)!["key"]!;
+        Assert.Equal("cartdash", key["name"]!.GetValue<string>());
+        Assert.Equal(["reader"], key["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(["cart"], key["services"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Empty(key["environments"]!.AsArray());
+        foreach (var other in new[] { "pipeline", "anyci", "dashboard", "cartoncall", "oncall", "cartalerts" })
+        {
+            Assert.DoesNotContain($"\"{other}\"", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(CartReader, text, StringComparison.Ordinal);
     }
 
     [SkippableTheory]
@@ -209,6 +272,14 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, Payloads.DiamondDeploy(id, receiver, service, environment));
         Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
         return id;
+    }
+
+    /// <summary>A problem reply without what differs per request (its trace id), the deploy id written as ID.</summary>
+    private static async Task<string> ProblemAsync(HttpResponseMessage reply, string id)
+    {
+        var problem = JsonNode.Parse(await reply.Content.ReadAsStringAsync())!.AsObject();
+        problem.Remove("traceId");
+        return problem.ToJsonString().Replace(id, "ID", StringComparison.Ordinal);
     }
 
     private static async Task<JsonObject> ReadDeployAsync(TestRuntime runtime, string id)
