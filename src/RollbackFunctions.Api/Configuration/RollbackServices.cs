@@ -47,7 +47,11 @@ public static class RollbackServices
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection("Rollback:Policy")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>>(new ProblemsValidator<PolicyOptions>(o => o.Problems()));
         services.AddSingleton<PolicyGate>();
-        services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, sp.GetRequiredService<IOptions<PolicyOptions>>().Value.ClockSkew));
+        services.AddSingleton(sp =>
+        {
+            var policy = sp.GetRequiredService<IOptions<PolicyOptions>>().Value;
+            return new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, policy.ClockSkew, policy.DeclaredEnvironment);
+        });
         services.AddSingleton<RegistrationValidator>();
         services.AddSingleton(sp => new DeployEnvironments(sp.GetRequiredService<IOptions<PolicyOptions>>().Value, sp.GetRequiredService<IStepTargets>()));
         services.AddSingleton<StepCapture>();

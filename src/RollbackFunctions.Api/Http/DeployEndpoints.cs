@@ -56,7 +56,9 @@ public sealed class DeployEndpoints(
             return Problems.Unprocessable("the deploy's environment is not declared; nothing was stored", allowed.Problems);
         }
 
-        if (!caller!.Permits(registration!.Service, registration.Environment))
+        // Stored as declared: PROD registers as prod.
+        registration = registration! with { Environment = allowed.Environment };
+        if (!caller!.Permits(registration.Service, registration.Environment))
         {
             return Problems.OutOfScope(registration.Service, registration.Environment);
         }

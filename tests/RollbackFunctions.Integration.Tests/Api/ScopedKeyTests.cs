@@ -133,9 +133,36 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         Assert.DoesNotContain(CartReader, text, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task Register_DeclaredEnvironmentInAnotherCase_IsStoredAsDeclared()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = Repo.UniqueName("env");
+
+        using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, Payloads.DiamondDeploy(id, receiver, "checkout", "STAGING"));
+
+        Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+        Assert.Equal("staging", (await ReadDeployAsync(runtime, id))["environment"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task Alert_DeclaredEnvironmentInAnotherCase_MatchesThatEnvironmentsDeploy()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = await RegisterAsync(runtime, receiver, "cart", "prod");
+        using var completed = await SendAsync(runtime, "POST", $"/api/deploys/{id}/complete", AnyCi);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+
+        using var alert = await SendAsync(runtime, "POST", "/api/alerts/alertmanager", CartAlerts, Payloads.AlertmanagerFiring("cart", "PROD"));
+
+        var text = await alert.Content.ReadAsStringAsync();
+        Assert.True(alert.StatusCode == HttpStatusCode.Accepted, $"{(int)alert.StatusCode} {text}");
+        // Matched (prod's AutoRollback=false then refuses to act, which the reply says).
+        Assert.Contains(JsonNode.Parse(text)!["deploys"]!.AsArray(), d => d!["deployId"]!.GetValue<string>() == id);
+    }
+
     [SkippableTheory]
     [InlineData("production")]
-    [InlineData("PROD")]
     [InlineData("prod ")]
     public async Task Register_UndeclaredEnvironment_Is422AndStoresNothing(string environment)
     {
