@@ -30,8 +30,8 @@ public sealed class StepTargets(
         _ when ClusterKinds.Contains(kind) => Cluster(Text(parameters, "cluster") ?? OnlyCluster()),
         "sqlMigration" when Text(parameters, "database") is { } name && sql.Value.Databases.TryGetValue(name, out var database) =>
             new($"database {name}", $"Rollback:Executors:Sql:Databases:{name}:Environments", Split(database.Environments)),
-        "terraform" when Text(parameters, "workspace") is { } name && terraform.Value.Workspaces.ContainsKey(name) =>
-            new($"terraform workspace {name}", $"Rollback:Executors:Terraform:WorkspaceEnvironments:{name}", Split(terraform.Value.WorkspaceEnvironments.GetValueOrDefault(name) ?? [])),
+        "terraform" when TerraformExecutor.CheckoutOf(parameters, terraform.Value.Workspaces) is { } name && terraform.Value.Workspaces.ContainsKey(name) =>
+            new($"terraform checkout {name}", $"Rollback:Executors:Terraform:WorkspaceEnvironments:{name}", Split(terraform.Value.WorkspaceEnvironments.GetValueOrDefault(name) ?? [])),
         "gitRevert" when Text(parameters, "repository") is { } name && git.Value.Repositories.TryGetValue(name, out var repository) =>
             new($"git repository {name}", $"Rollback:Executors:Git:Repositories:{name}:Environments", Split(repository.Environments)),
         _ => null,

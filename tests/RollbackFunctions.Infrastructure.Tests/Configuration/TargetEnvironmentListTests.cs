@@ -31,7 +31,7 @@ public sealed class TargetEnvironmentListTests
         Assert.Equal(["prod", "staging"], targets.TargetOf("sqlMigration", new JsonObject { ["database"] = "orders" })!.Environments);
         Assert.Equal(["prod", "staging"], targets.Cluster("east")!.Environments);
         Assert.Equal(["prod", "staging"], targets.TargetOf("gitRevert", new JsonObject { ["repository"] = "config" })!.Environments);
-        Assert.Equal(["prod", "staging"], targets.TargetOf("terraform", new JsonObject { ["workspace"] = "infra" })!.Environments);
+        Assert.Equal(["prod", "staging"], targets.TargetOf("terraform", new JsonObject { ["checkout"] = "infra", ["workspace"] = "prod" })!.Environments);
     }
 
     [Fact]
@@ -47,6 +47,7 @@ public sealed class TargetEnvironmentListTests
         });
 
         Assert.Equal(["prod", "staging"], targets.TargetOf("sqlMigration", new JsonObject { ["database"] = "orders" })!.Environments);
+        // Stored before params.checkout existed: params.workspace named the checkout.
         Assert.Equal(["prod"], targets.TargetOf("terraform", new JsonObject { ["workspace"] = "infra" })!.Environments);
     }
 
