@@ -134,6 +134,23 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
     }
 
     [SkippableFact]
+    public async Task Register_WebhookUrlWithATokenInItsQuery_ReadersSeeItsDigestOnly()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = Repo.UniqueName("url");
+        var deploy = Payloads.DiamondDeploy(id, receiver, "checkout", "staging");
+        var step = deploy["steps"]![0]!;
+        step["params"]!["revertUrl"] = step["params"]!["revertUrl"]!.GetValue<string>() + "?token=hook-secret-42";
+
+        using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, deploy);
+        using var read = await SendAsync(runtime, "GET", $"/api/deploys/{id}", Reader);
+
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        Assert.DoesNotContain("hook-secret-42", await registered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hook-secret-42", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Register_DeclaredEnvironmentInAnotherCase_IsStoredAsDeclared()
     {
         var (runtime, receiver, _) = fixture.Require();
