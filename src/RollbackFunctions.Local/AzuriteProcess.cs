@@ -62,12 +62,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
         // SIGTERM to the runtime's process group must not stop storage before the runtime has handed
         // over its leases; the runtime stops Azurite itself, last.
         var setsid = File.Exists("/usr/bin/setsid");
-        var start = new ProcessStartInfo(setsid ? "/usr/bin/setsid" : "node")
-        {
-            WorkingDirectory = repoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = LocalChildProcess.StartInfo(setsid ? "/usr/bin/setsid" : "node", repoRoot);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         // Azurite refuses a location together with in-memory persistence.
         string[] persistence = inMemory ? ["--inMemoryPersistence"] : ["--location", dataDirectory];
@@ -166,7 +163,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private static async Task RunToEndAsync(string fileName, string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory };
+        var start = LocalChildProcess.StartInfo(fileName, workingDirectory);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -5,6 +5,7 @@ using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Api.Http;
 using OpenTelemetry.Metrics;
 using RollbackFunctions.Core.Orchestration;
+using RollbackFunctions.Infrastructure.Audit;
 
 namespace RollbackFunctions.Local;
 
@@ -35,7 +36,8 @@ public sealed class LocalRuntime : IAsyncDisposable
         // Settings ship beside the binary, so the runtime behaves the same whatever directory it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var owned = new List<IAsyncDisposable>();
-        using var bootLogging = LoggerFactory.Create(logging => logging.AddConsole());
+        // Before the container exists (Azurite's stderr, the listening check): masked by what the settings name secret.
+        using var bootLogging = new RedactingLoggerFactory(LoggerFactory.Create(logging => logging.AddConsole()), () => SecretRedactor.FromSettings(builder.Configuration));
         var say = bootLogging.CreateLogger("RollbackFunctions.Local");
         ChooseUrls(builder, message => say.LogWarning("{Message}", message));
         try

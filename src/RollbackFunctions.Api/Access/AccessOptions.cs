@@ -76,6 +76,5 @@ public sealed class ApiKeyOptions
     /// <summary>The scope, also when one setting lists several as <c>checkout,cart</c>.</summary>
     public KeyScope Scope => KeyScope.Of(Split(Services), Split(Environments));
 
-    private static IEnumerable<string> Split(List<string> values) =>
-        values.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    private static IEnumerable<string> Split(List<string> values) => RollbackFunctions.Infrastructure.Configuration.SettingList.Split(values);
 }

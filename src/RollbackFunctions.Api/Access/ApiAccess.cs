@@ -32,9 +32,18 @@ public sealed class ApiAccess
     /// <summary>Whether requests must carry a key (some are configured, or the host demands them).</summary>
     public bool KeysInUse => keys.Count > 0 || requireKeys;
 
-    /// <summary>The configured keys and their roles, without secrets, for <c>GET /api/policy</c>.</summary>
-    public IReadOnlyDictionary<string, string[]> Describe() =>
-        keys.ToDictionary(k => k.Name, k => k.Roles.Select(r => r.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal).ToArray());
+    /// <summary>
+    /// What the calling key may do, for <c>GET /api/policy</c>: its name, roles and scope (empty lists
+    /// mean all); never its secret, and nothing of any other key. Null without keys (loopback only).
+    /// </summary>
+    public KeyView? Describe(Caller caller) =>
+        keys.FirstOrDefault(k => k.Name == caller.KeyName) is { } key
+            ? new KeyView(
+                key.Name,
+                [.. key.Roles.Select(r => r.ToString().ToLowerInvariant()).Order(StringComparer.Ordinal)],
+                [.. key.Scope.Services.Order(StringComparer.Ordinal)],
+                [.. key.Scope.Environments.Order(StringComparer.Ordinal)])
+            : null;
 
     /// <summary>
     /// Who is calling, if they may use a route that needs <paramref name="role"/>; otherwise the

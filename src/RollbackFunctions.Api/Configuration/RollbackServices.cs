@@ -32,7 +32,7 @@ public static class RollbackServices
 
         services.AddOptions<AccessOptions>()
             .Bind(configuration.GetSection("Rollback:Auth"))
-            .PostConfigure(access => AddScalarRoles(access, configuration.GetSection("Rollback:Auth:Keys")))
+            .PostConfigure(access => ReadKeyLists(access, configuration.GetSection("Rollback:Auth:Keys")))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AccessOptions>>(sp => new ProblemsValidator<AccessOptions>(o => o.Problems(sp.GetRequiredService<IOptions<PolicyOptions>>().Value)));
         services.AddSingleton<ApiAccess>();
@@ -47,7 +47,11 @@ public static class RollbackServices
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection("Rollback:Policy")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>>(new ProblemsValidator<PolicyOptions>(o => o.Problems()));
         services.AddSingleton<PolicyGate>();
-        services.AddSingleton(sp => new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, sp.GetRequiredService<IOptions<PolicyOptions>>().Value.ClockSkew));
+        services.AddSingleton(sp =>
+        {
+            var policy = sp.GetRequiredService<IOptions<PolicyOptions>>().Value;
+            return new Correlator(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, policy.ClockSkew, policy.DeclaredEnvironment);
+        });
         services.AddSingleton<RegistrationValidator>();
         services.AddSingleton(sp => new DeployEnvironments(sp.GetRequiredService<IOptions<PolicyOptions>>().Value, sp.GetRequiredService<IStepTargets>()));
         services.AddSingleton<StepCapture>();
@@ -77,15 +81,18 @@ public static class RollbackServices
     /// <c>Rollback__Auth__Keys__ci__Roles=ci,reader</c> (and <c>Services</c>, <c>Environments</c>), one app
     /// setting, as in Azure: the binder fills a list only from <c>Roles:0</c>, <c>Roles:1</c>, so a single value is added here.
     /// </summary>
-    private static void AddScalarRoles(AccessOptions access, IConfigurationSection keys)
+    private static void ReadKeyLists(AccessOptions access, IConfigurationSection keys)
     {
         foreach (var (name, key) in access.Keys)
         {
             foreach (var (setting, list) in new[] { ("Roles", key.Roles), ("Services", key.Services), ("Environments", key.Environments) })
             {
-                if (keys.GetSection(name)[setting] is { Length: > 0 } value && !list.Contains(value))
+                // Keys added in code (tests, hosts) have no section: their lists stay as given.
+                if (keys.GetSection(name).GetSection(setting) is { } section && section.Exists())
                 {
-                    list.Add(value);
+                    var read = SettingList.Read(section);
+                    list.Clear();
+                    list.AddRange(read);
                 }
             }
         }

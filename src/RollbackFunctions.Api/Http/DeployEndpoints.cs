@@ -56,7 +56,9 @@ public sealed class DeployEndpoints(
             return Problems.Unprocessable("the deploy's environment is not declared; nothing was stored", allowed.Problems);
         }
 
-        if (!caller!.Permits(registration!.Service, registration.Environment))
+        // Stored as declared: PROD registers as prod.
+        registration = registration! with { Environment = allowed.Environment };
+        if (!caller!.Permits(registration.Service, registration.Environment))
         {
             return Problems.OutOfScope(registration.Service, registration.Environment);
         }
@@ -121,9 +123,8 @@ public sealed class DeployEndpoints(
             return refusal;
         }
 
-        return await FindAsync(deployId, cancellationToken) is not { } deploy ? Problems.NotFound($"no deploy {deployId}")
-            : !caller!.Permits(deploy.Service, deploy.Environment) ? Problems.OutOfScope(deploy.Service, deploy.Environment)
-            : Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies);
+        var deploy = await FindAsync(deployId, cancellationToken);
+        return ScopeGuard.Permits(caller!, deploy) ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies) : ScopeGuard.DeployNotFound(deployId);
     }
 
     /// <summary>How far back <c>GET /api/deploys</c> looks, and how many it lists at most.</summary>
@@ -179,14 +180,10 @@ public sealed class DeployEndpoints(
             return Problems.BadRequest("status must be 'applied', 'failed' or 'running'");
         }
 
-        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        var deploy = await FindAsync(deployId, cancellationToken);
+        if (!ScopeGuard.Permits(caller!, deploy))
         {
-            return Problems.NotFound($"no deploy {deployId}");
-        }
-
-        if (!caller!.Permits(deploy.Service, deploy.Environment))
-        {
-            return Problems.OutOfScope(deploy.Service, deploy.Environment);
+            return ScopeGuard.DeployNotFound(deployId);
         }
 
         if (deploy.FindStep(stepId) is not { } step)
@@ -200,14 +197,14 @@ public sealed class DeployEndpoints(
         var updated = await deploys.UpdateAsync(deployId, d => d.Reported(stepId, report.Status, after, clock.GetUtcNow()), cancellationToken);
         if (updated!.RollbackId is not { } rollbackId)
         {
-            await AuditAsync(deployId, caller, AuditActions.StepReported, new { deployId, stepId, report.Status }, report.Status.ToString(), $"step {stepId} of deploy {deployId} reported {report.Status}", cancellationToken);
+            await AuditAsync(deployId, caller!, AuditActions.StepReported, new { deployId, stepId, report.Status }, report.Status.ToString(), $"step {stepId} of deploy {deployId} reported {report.Status}", cancellationToken);
             return Results.Json(DeployView.Of(updated, clock.GetUtcNow()), ApiJson.Replies);
         }
 
         // A step in flight at the halt is in the rollback's plan as maybe applied; any other is not.
         var warning = $"deploy {deployId} was halted by rollback {rollbackId}; step {stepId} reported {report.Status} after the halt is recorded. If {rollbackId} planned it as in flight (see its status), it compares the target with the state before the deploy; otherwise revert it by hand, or force a new rollback once {rollbackId} ends";
         ApiLog.StepReportedAfterHalt(logger, deployId, stepId, report.Status.ToString(), rollbackId);
-        await audit.AppendAsync(new AuditEntry(rollbackId, caller.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
+        await audit.AppendAsync(new AuditEntry(rollbackId, caller!.ActorFor(null, RollbackActors.Ci), AuditActions.StepReportedAfterHalt, new { deployId, stepId, report.Status }, report.Status.ToString(), warning), cancellationToken);
         return Problems.Conflict(warning);
     }
 
@@ -220,14 +217,10 @@ public sealed class DeployEndpoints(
             return refusal;
         }
 
-        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        var deploy = await FindAsync(deployId, cancellationToken);
+        if (!ScopeGuard.Permits(caller!, deploy))
         {
-            return Problems.NotFound($"no deploy {deployId}");
-        }
-
-        if (!caller!.Permits(deploy.Service, deploy.Environment))
-        {
-            return Problems.OutOfScope(deploy.Service, deploy.Environment);
+            return ScopeGuard.DeployNotFound(deployId);
         }
 
         // Completion reports every pending or running step applied: read the state each made.
@@ -253,7 +246,7 @@ public sealed class DeployEndpoints(
         // Audited when this call completed it; a re-sent complete changes nothing and says nothing.
         if (deploy.CompletedAt is null)
         {
-            await AuditAsync(deployId, caller, AuditActions.DeployCompleted, new { deployId }, updated.State.ToString(), $"deploy {deployId} completed; watching until {updated.WatchUntil:O}", cancellationToken);
+            await AuditAsync(deployId, caller!, AuditActions.DeployCompleted, new { deployId }, updated.State.ToString(), $"deploy {deployId} completed; watching until {updated.WatchUntil:O}", cancellationToken);
         }
 
         return Results.Json(DeployView.Of(updated, now), ApiJson.Replies);
@@ -268,14 +261,10 @@ public sealed class DeployEndpoints(
             return refusal;
         }
 
-        if (await FindAsync(deployId, cancellationToken) is not { } deploy)
+        var deploy = await FindAsync(deployId, cancellationToken);
+        if (!ScopeGuard.Permits(caller!, deploy))
         {
-            return Problems.NotFound($"no deploy {deployId}");
-        }
-
-        if (!caller!.Permits(deploy.Service, deploy.Environment))
-        {
-            return Problems.OutOfScope(deploy.Service, deploy.Environment);
+            return ScopeGuard.DeployNotFound(deployId);
         }
 
         var state = deploy.StateAt(clock.GetUtcNow());

@@ -54,7 +54,7 @@ public sealed record DeployView(
         return new DeployView(
             deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, deploy.PreviousVersion, deploy.Labels,
             deploy.WatchMinutes, deploy.StateAt(now), deploy.RegisteredAt, deploy.CompletedAt, deploy.WatchUntil, deploy.RollbackId,
-            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, s.Params, new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, CapturedSummary.Of(s.Captured))).ToList(),
+            deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, CapturedSummary.Params(s.Params), new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, CapturedSummary.Of(s.Captured))).ToList(),
             deploy.Conditions, deploy.Mode, deploy.Watch, links)
         {
             WatchStale = WatchFreshness.IsStale(deploy, now),

@@ -6,12 +6,12 @@ using RollbackFunctions.Core.Policy;
 
 namespace RollbackFunctions.Api.Http;
 
-/// <summary><c>GET /api/policy</c>: the guardrails, correlation labels and key names in force, never a secret.</summary>
+/// <summary><c>GET /api/policy</c>: the guardrails and correlation labels in force, and what the calling key may do; never a secret, nothing of other keys.</summary>
 public sealed class PolicyEndpoint(IOptions<PolicyOptions> policy, IOptions<CorrelationOptions> correlation, ApiAccess access)
 {
     public IResult Get(HttpRequest request)
     {
-        var (_, refusal) = access.Authorize(request, ApiRole.Reader);
+        var (caller, refusal) = access.Authorize(request, ApiRole.Reader);
         if (refusal is not null)
         {
             return refusal;
@@ -26,14 +26,14 @@ public sealed class PolicyEndpoint(IOptions<PolicyOptions> policy, IOptions<Corr
                 Describe(EnvironmentPolicy.Default),
                 p.Environments.ToDictionary(e => e.Key, e => Describe(e.Value)),
                 new CorrelationLabels(correlation.Value.ServiceLabels, correlation.Value.EnvironmentLabels),
-                access.KeysInUse ? access.Describe() : null),
+                access.Describe(caller!)),
             ApiJson.Replies);
     }
 
     private static EnvironmentRules Describe(EnvironmentPolicy environment) => new(environment.AutoRollback, environment.RequireApproval);
 }
 
-/// <summary>The guardrails in force; <c>keys</c> names each API key and its roles, never its secret.</summary>
+/// <summary>The guardrails in force; <c>key</c> is the calling key (null on a runtime without keys).</summary>
 public sealed record PolicyReply(
     RollbackLimit AutomaticRollbacks,
     MassAlertLimit MassAlert,
@@ -41,7 +41,10 @@ public sealed record PolicyReply(
     EnvironmentRules DefaultEnvironment,
     IReadOnlyDictionary<string, EnvironmentRules> Environments,
     CorrelationLabels Correlation,
-    IReadOnlyDictionary<string, string[]>? Keys);
+    KeyView? Key);
+
+/// <summary>An API key as its holder may see it: name, roles, and the services and environments it is scoped to (empty: all).</summary>
+public sealed record KeyView(string Name, IReadOnlyList<string> Roles, IReadOnlyList<string> Services, IReadOnlyList<string> Environments);
 
 /// <summary>At most <c>max</c> automatic rollbacks within <c>window</c>.</summary>
 public sealed record RollbackLimit(int Max, TimeSpan Window);

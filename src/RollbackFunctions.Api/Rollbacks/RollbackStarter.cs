@@ -36,8 +36,12 @@ public sealed class RollbackStarter(
 {
     private const int MaxForcedRollbacks = 20;
 
-    /// <summary>How long what a rollback reverted is quarantined, as every path that ends or starts one passes it on.</summary>
-    public TimeSpan QuarantineFor => policy.Policy.QuarantineFor;
+    /// <summary>
+    /// How long what <paramref name="head"/> reverts is quarantined: the policy fixed at its claim, so a
+    /// rollback restarted or ended by a sweep keeps the rule it started under (S5); heads claimed before
+    /// the claim recorded it take today's policy.
+    /// </summary>
+    public TimeSpan QuarantineOf(RollbackRecord head) => head.QuarantineFor ?? policy.Policy.QuarantineFor;
 
     public async Task<RollbackStart> StartAsync(DurableTaskClient durable, string deployId, RollbackTrigger trigger, CancellationToken cancellationToken, bool force = false)
     {
@@ -62,11 +66,14 @@ public sealed class RollbackStarter(
         }
 
         var approvals = deploy is null ? RollbackApprovals.None : RollbackApprovals.For(policy.Policy, deploy, decision);
+        var quarantineFor = policy.Policy.QuarantineFor;
         // A re-sent alert of a rollback that exists skips the insert that would only fail.
-        var claimed = existing is null && await TryClaimAsync(rollbackId, deployId, trigger, approvals, decision, cancellationToken);
+        var claimed = existing is null && await TryClaimAsync(rollbackId, deployId, trigger, approvals, quarantineFor, decision, cancellationToken);
         if (!claimed && await TryRecoverLostClaimAsync(durable, rollbackId, cancellationToken))
         {
-            approvals = (await rollbacks.GetAsync(rollbackId, cancellationToken))?.Approvals ?? approvals;
+            var recovered = await rollbacks.GetAsync(rollbackId, cancellationToken);
+            approvals = recovered?.Approvals ?? approvals;
+            quarantineFor = recovered is null ? quarantineFor : QuarantineOf(recovered);
             claimed = true;
         }
 
@@ -77,7 +84,7 @@ public sealed class RollbackStarter(
                 return new RollbackStart(deployId, deploy?.RollbackId ?? rollbackId, Started: false);
             }
 
-            var forced = await TryClaimForcedAsync(deployId, trigger, approvals, decision, cancellationToken);
+            var forced = await TryClaimForcedAsync(deployId, trigger, approvals, quarantineFor, decision, cancellationToken);
             if (forced.Refusal is not null)
             {
                 return forced;
@@ -86,7 +93,7 @@ public sealed class RollbackStarter(
             rollbackId = forced.RollbackId;
         }
 
-        await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, approvals, cancellationToken);
+        await ScheduleAsync(durable, rollbackId, deployId, trigger.Alerts.Count, approvals, quarantineFor, cancellationToken);
         ApiLog.RollbackStarted(logger, rollbackId, deployId, trigger.Kind, trigger.Reason);
         return new RollbackStart(deployId, rollbackId, Started: true);
     }
@@ -136,7 +143,7 @@ public sealed class RollbackStarter(
         {
             if (head.ScheduledAt is null && head.ClaimedAt < staleBefore && await TryRecoverLostClaimAsync(durable, head.RollbackId, cancellationToken))
             {
-                await ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, head.Approvals ?? RollbackApprovals.None, cancellationToken);
+                await ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, head.Approvals ?? RollbackApprovals.None, QuarantineOf(head), cancellationToken);
                 recovered++;
             }
         }
@@ -145,19 +152,19 @@ public sealed class RollbackStarter(
     }
 
     /// <summary>Schedules the orchestration of a claimed rollback (again, for the stalled-rollback sweep), from what its record holds.</summary>
-    internal async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, RollbackApprovals approvals, CancellationToken cancellationToken)
+    internal async Task ScheduleAsync(DurableTaskClient durable, string rollbackId, string deployId, int triggerAlerts, RollbackApprovals approvals, TimeSpan quarantineFor, CancellationToken cancellationToken)
     {
         // Halt before scheduling so the gate refuses the next step from the moment the claim answers.
         await deploys.UpdateAsync(deployId, d => d.HaltedBy(rollbackId), cancellationToken);
         await durable.ScheduleNewOrchestrationInstanceAsync(
             nameof(RollbackOrchestrator),
-            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings(), approvals, policy.Policy.QuarantineFor) { ActionOrder = RollbackRequest.CurrentActionOrder },
+            new RollbackRequest(rollbackId, deployId, triggerAlerts, options.Value.ToSettings(), approvals, quarantineFor) { ActionOrder = RollbackRequest.CurrentActionOrder },
             new StartOrchestrationOptions(rollbackId),
             cancellationToken);
         await rollbacks.MarkScheduledAsync(rollbackId, clock.GetUtcNow(), cancellationToken);
     }
 
-    private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, RollbackApprovals approvals, GuardDecision decision, CancellationToken cancellationToken)
+    private async Task<bool> TryClaimAsync(string rollbackId, string deployId, RollbackTrigger trigger, RollbackApprovals approvals, TimeSpan quarantineFor, GuardDecision decision, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var head = new RollbackRecord
@@ -169,6 +176,7 @@ public sealed class RollbackStarter(
             ClaimedAt = now,
             ClaimToken = Guid.NewGuid().ToString("N"),
             Approvals = approvals,
+            QuarantineFor = quarantineFor,
             Timeline = [new PhaseChange(RollbackPhase.Halting, now, $"claimed by {trigger.Actor} ({trigger.Kind}): {trigger.Reason}")],
         };
         if (!await rollbacks.TryClaimAsync(head, cancellationToken)
@@ -185,7 +193,7 @@ public sealed class RollbackStarter(
     }
 
     /// <summary>A forced rollback runs only after the previous one ended: two rollbacks reverting one deploy at once would fight.</summary>
-    private async Task<RollbackStart> TryClaimForcedAsync(string deployId, RollbackTrigger trigger, RollbackApprovals approvals, GuardDecision decision, CancellationToken cancellationToken)
+    private async Task<RollbackStart> TryClaimForcedAsync(string deployId, RollbackTrigger trigger, RollbackApprovals approvals, TimeSpan quarantineFor, GuardDecision decision, CancellationToken cancellationToken)
     {
         var current = (await deploys.GetAsync(deployId, cancellationToken))?.RollbackId ?? Identifiers.RollbackIdFor(deployId);
         if (await rollbacks.GetAsync(current, cancellationToken) is { Phase: var phase } && !phase.IsTerminal())
@@ -203,7 +211,7 @@ public sealed class RollbackStarter(
 
         var forcedTrigger = trigger with { Kind = TriggerKinds.ManualForced, Reason = $"forced after {current}: {trigger.Reason}" };
         var id = $"{Identifiers.RollbackIdFor(deployId)}-{next}";
-        return await TryClaimAsync(id, deployId, forcedTrigger, approvals, decision, cancellationToken)
+        return await TryClaimAsync(id, deployId, forcedTrigger, approvals, quarantineFor, decision, cancellationToken)
             ? new RollbackStart(deployId, id, true)
             : new RollbackStart(deployId, id, false, $"rollback {id} was just started by another request");
     }

@@ -81,7 +81,7 @@ public sealed class StalledRollbacks(
         await audit.AppendAsync(
             new AuditEntry(head.RollbackId, RollbackActors.System, AuditActions.RollbackRestarted, new { state, restart }, "restarted", $"orchestration {state} while the rollback was {head.Phase}; restarted from its record (restart {restart} of at most {options.Value.StalledRestartLimit})"),
             cancellationToken);
-        await starter.ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, head.Approvals ?? RollbackApprovals.None, cancellationToken);
+        await starter.ScheduleAsync(durable, head.RollbackId, head.DeployId, head.Trigger.Alerts.Count, head.Approvals ?? RollbackApprovals.None, starter.QuarantineOf(head), cancellationToken);
     }
 
     /// <summary>Fails the rollback the way the orchestration would, and pages with the evidence.</summary>
@@ -94,7 +94,7 @@ public sealed class StalledRollbacks(
         // A planned step never started stays as the deploy has it (applied): a forced rollback retries it.
         var decided = steps.Where(s => s.Status != StepStatus.Pending).ToDictionary(s => s.StepId, s => s.Status);
         // What it did revert is quarantined as at any other end: a retried pipeline must not bring it back.
-        await complete.ExecuteAsync(new CompletionRequest(head.RollbackId, head.DeployId, RollbackPhase.Failed, summary, decided) { QuarantineFor = starter.QuarantineFor }, cancellationToken);
+        await complete.ExecuteAsync(new CompletionRequest(head.RollbackId, head.DeployId, RollbackPhase.Failed, summary, decided) { QuarantineFor = starter.QuarantineOf(head) }, cancellationToken);
         try
         {
             await pages.ExecuteAsync(new PageRequest(head.RollbackId, PageKind.RollbackFailed, summary), cancellationToken);

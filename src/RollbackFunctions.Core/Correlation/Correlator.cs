@@ -7,9 +7,10 @@ namespace RollbackFunctions.Core.Correlation;
 /// Ties an alert to the deploy that most plausibly caused it. An alert matches a deploy when
 /// service and environment match, every deploy label the alert also carries has the same value,
 /// and the alert did not start before the deploy did (give or take <paramref name="clockSkew"/>,
-/// how far the alert source's clock may be behind ours). Pure code.
+/// how far the alert source's clock may be behind ours). An alert's environment is read as declared
+/// (<paramref name="declaredEnvironment"/>: <c>PROD</c> is <c>prod</c>), as deploys are stored. Pure code.
 /// </summary>
-public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = default)
+public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = default, Func<string?, string?>? declaredEnvironment = null)
 {
     /// <summary>
     /// Whether <paramref name="deploy"/> supersedes every older deploy of its service and
@@ -19,7 +20,7 @@ public sealed class Correlator(CorrelationOptions options, TimeSpan clockSkew = 
 
     /// <summary>The service and environment an alert names, or null for each it does not.</summary>
     public (string? Service, string? Environment) KeysOf(AlertSignal alert) =>
-        (FirstLabel(alert, options.ServiceLabels), FirstLabel(alert, options.EnvironmentLabels));
+        (FirstLabel(alert, options.ServiceLabels), FirstLabel(alert, options.EnvironmentLabels) is { } environment ? declaredEnvironment?.Invoke(environment) ?? environment : null);
 
     /// <summary>
     /// Chooses among <paramref name="deploys"/> of the alert's service and environment. A deploy is a

@@ -15,15 +15,14 @@ public sealed record EnvironmentCheck(string? Environment, IReadOnlyDictionary<s
 /// </summary>
 public sealed class DeployEnvironments(PolicyOptions policy, IStepTargets targets)
 {
-    /// <summary>The environment, or null when environments are declared and this is not exactly one of them.</summary>
+    /// <summary>The environment as declared (case aside), or null when environments are declared and this is not one of them.</summary>
     public string? Declared(string? environment) => policy.DeclaredEnvironment(environment);
 
     /// <summary>A sentence for an environment that is not declared.</summary>
     public string Undeclared(string? environment)
     {
         var declared = policy.Environments.Keys.Order(StringComparer.Ordinal).ToList();
-        var meant = declared.FirstOrDefault(d => string.Equals(d, environment, StringComparison.OrdinalIgnoreCase));
-        return $"'{environment}' is not a declared environment{(meant is null ? "" : $" (did you mean '{meant}'?)")}; declared in Rollback:Policy:Environments: {string.Join(", ", declared)}";
+        return $"'{environment}' is not a declared environment; declared in Rollback:Policy:Environments: {string.Join(", ", declared)}";
     }
 
     public EnvironmentCheck Check(DeployRegistration registration)

@@ -94,6 +94,46 @@ public static class CapturedSummary
         _ => Digest(value)[..19],
     };
 
+    /// <summary>
+    /// A step's params as every reader sees them (the deploy, the registration reply). CI wrote them,
+    /// but some carry values that may be secrets: a text flag's <c>previousValue</c>, Terraform
+    /// <c>vars</c> (<c>db_password</c>) and <c>backendConfig</c> values (<c>access_key</c>,
+    /// <c>sas_token</c>), a webhook URL's user info and query (<c>?token=</c>). Those are shown as
+    /// digests; names, targets, refs and paths as they are. The params are stored whole.
+    /// </summary>
+    public static JsonObject Params(JsonObject parameters)
+    {
+        var shown = new JsonObject();
+        foreach (var (name, value) in parameters)
+        {
+            shown[name] = (name, value) switch
+            {
+                ("previousValue", _) => ShownValue(value),
+                ("vars", JsonObject vars) => new JsonObject(vars.Select(v => KeyValuePair.Create(v.Key, ShownValue(v.Value)))),
+                ("backendConfig", JsonArray settings) => new JsonArray(settings.Select(s => (JsonNode?)JsonValue.Create(Setting(s))).ToArray()),
+                ("revertUrl" or "rehearseUrl", JsonValue url) when url.TryGetValue<string>(out var text) => JsonValue.Create(Url(text)),
+                _ => value?.DeepClone(),
+            };
+        }
+
+        return shown;
+    }
+
+    /// <summary>true/false and numbers as they are (they cannot hold a secret); anything else as its short digest.</summary>
+    private static JsonNode? ShownValue(JsonNode? value) =>
+        value is JsonValue scalar && (scalar.TryGetValue<bool>(out _) || scalar.TryGetValue<double>(out _)) ? value.DeepClone() : value is null ? null : JsonValue.Create(Value(value));
+
+    /// <summary><c>key=value</c> with the value as its digest.</summary>
+    private static string Setting(JsonNode? setting) =>
+        setting is JsonValue text && text.TryGetValue<string>(out var pair) && pair.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
+            ? $"{pair[..at]}={Value(JsonValue.Create(pair[(at + 1)..]))}"
+            : setting is null ? "null" : Value(setting);
+
+    /// <summary>Scheme, host and path; the user info dropped and the query as its digest.</summary>
+    private static string Url(string text) =>
+        !Uri.TryCreate(text, UriKind.Absolute, out var uri) ? Value(JsonValue.Create(text))
+        : $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}{(uri.Query.Length > 1 ? "?" + Value(JsonValue.Create(uri.Query)) : "")}";
+
     private static string Digest(JsonNode node) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString())));
 }

@@ -51,12 +51,15 @@ public sealed class PolicyOptions
     public bool DeclaresEnvironments => Environments.Count > 0;
 
     /// <summary>
-    /// <paramref name="environment"/> when it is declared exactly so, or when none are declared; otherwise null.
-    /// Exactly: deploys and alerts are matched by their environment as written, so <c>PROD</c> for a
-    /// declared <c>prod</c> is refused rather than stored beside it (splitting rate limits and correlation).
+    /// The declared spelling of <paramref name="environment"/>, matched ignoring case as policy, key
+    /// scopes and targets match it (<c>PROD</c> is <c>prod</c>); <paramref name="environment"/> itself
+    /// when none are declared; null when it is not declared. Deploys and alerts carry the declared
+    /// spelling from here on, so one environment is never stored under two names (which would split
+    /// rate limits and correlation), and nothing escapes its policy by spelling (<c>production</c>).
     /// </summary>
     public string? DeclaredEnvironment(string? environment) =>
-        environment is null || !DeclaresEnvironments || Environments.Keys.Contains(environment, StringComparer.Ordinal) ? environment : null;
+        environment is null || !DeclaresEnvironments ? environment
+        : Environments.Keys.FirstOrDefault(declared => string.Equals(declared, environment, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Why these options cannot be used, or nothing when they can.</summary>
     public IEnumerable<string> Problems()

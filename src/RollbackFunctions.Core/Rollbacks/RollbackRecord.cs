@@ -38,6 +38,13 @@ public sealed record RollbackRecord
     public Policy.RollbackApprovals? Approvals { get; init; }
 
     /// <summary>
+    /// How long what it reverts is quarantined (<c>Rollback:Policy:QuarantineFor</c>), fixed at the claim
+    /// so a restart after a crash or a policy change keeps the rule it started under; null on heads
+    /// claimed before this was recorded.
+    /// </summary>
+    public TimeSpan? QuarantineFor { get; init; }
+
+    /// <summary>
     /// How often the stalled-rollback sweep restarted this rollback's orchestration after it stopped
     /// (Failed, Terminated or gone) while the rollback was not finished; bounded, then escalated.
     /// </summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -16,8 +17,37 @@ public sealed partial class SecretRedactor : RollbackFunctions.Core.Ports.IRedac
     private const string Mask = "***";
     private readonly List<string> secrets;
 
+    /// <param name="knownSecrets">Each secret; a connection string among them also has its key or password masked on its own.</param>
     public SecretRedactor(IEnumerable<string?> knownSecrets) =>
-        secrets = knownSecrets.Where(s => s is { Length: >= 6 }).Select(s => s!).Distinct().OrderByDescending(s => s.Length).ToList();
+        secrets = knownSecrets.Where(s => s is { Length: >= 6 }).SelectMany(s => ConnectionStringSecrets(s!).Prepend(s!))
+            .Where(s => s.Length >= 6).Distinct().OrderByDescending(s => s.Length).ToList();
+
+    /// <summary>
+    /// A redactor for when the configured one cannot be built (its settings fail validation): every
+    /// setting whose name says it is secret (<c>Token</c>, <c>Secret</c>, <c>Password</c>, a
+    /// <c>ConnectionString</c>, the audit's <c>Keys</c>, the host's storage) is masked, with the
+    /// keys and passwords inside connection strings.
+    /// </summary>
+    public static SecretRedactor FromSettings(IConfiguration configuration) =>
+        new(configuration.AsEnumerable()
+            .Where(setting => setting.Value is not null && IsSecretSetting(setting.Key))
+            .Select(setting => setting.Value));
+
+    /// <summary>The account key, SAS and password parts of a connection string, which errors may quote on their own.</summary>
+    public static IEnumerable<string> ConnectionStringSecrets(string connectionString) =>
+        connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .Where(pair => pair.Length == 2 && SecretPart().IsMatch(pair[0].Trim()))
+            .Select(pair => pair[1].Trim());
+
+    private static bool IsSecretSetting(string key) =>
+        SecretName().IsMatch(key)
+        || key.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Rollback:Audit:Keys:", StringComparison.OrdinalIgnoreCase);
+
+    [GeneratedRegex("^(AccountKey|SharedAccessSignature|Password|Pwd)$", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretPart();
 
     [GeneratedRegex("(token|secret|password|passwd|routing_?key|api_?key|authorization|signature|webhook_?url)", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();

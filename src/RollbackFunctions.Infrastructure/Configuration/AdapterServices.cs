@@ -39,6 +39,7 @@ public static class AdapterServices
                 .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())
                 .Concat(HostSecrets(configuration, sp.GetRequiredService<IOptions<AuditOptions>>().Value, sp.GetRequiredService<IOptions<StorageOptions>>().Value))));
         services.AddSingleton<IRedactor>(sp => sp.GetRequiredService<SecretRedactor>());
+        RedactingLoggerFactory.Decorate(services, configuration);
 
         services.AddSingleton<StorageTables>();
         services.AddHostedService<StorageTablesInitializer>();
@@ -89,9 +90,7 @@ public static class AdapterServices
     private static IEnumerable<string?> HostSecrets(IConfiguration configuration, AuditOptions audit, StorageOptions storage) =>
         configuration.GetSection("Rollback:Auth:Keys").GetChildren().Select(key => key["Secret"])
             .Concat(audit.Keys.Values)
-            .Concat(storage.ConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Where(part => part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
-                .Select(part => part[(part.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+            .Concat(SecretRedactor.ConnectionStringSecrets(storage.ConnectionString));
 
     private static void FromHostStorage(StorageOptions options, IConfiguration configuration)
     {
@@ -138,16 +137,46 @@ public static class AdapterServices
             .Bind(configuration.GetSection("Rollback:Notifications"))
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
             .ValidateOnStart();
-        services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes"))
+            .PostConfigure(o => ReadEnvironments(o.Clusters, configuration.GetSection("Rollback:Executors:Kubernetes:Clusters"), (c, list) => c.Environments = list))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HelmOptions>().Bind(configuration.GetSection("Rollback:Executors:Helm")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<GitOptions>().Bind(configuration.GetSection("Rollback:Executors:Git")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GitOptions>().Bind(configuration.GetSection("Rollback:Executors:Git"))
+            .PostConfigure(o => ReadEnvironments(o.Repositories, configuration.GetSection("Rollback:Executors:Git:Repositories"), (r, list) => r.Environments = list))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProcessOptions>().Bind(configuration.GetSection("Rollback:Executors:Processes")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TerraformOptions>().Bind(configuration.GetSection("Rollback:Executors:Terraform"))
+            .PostConfigure(o =>
+            {
+                foreach (var workspace in configuration.GetSection("Rollback:Executors:Terraform:WorkspaceEnvironments").GetChildren())
+                {
+                    o.WorkspaceEnvironments[workspace.Key] = SettingList.Read(workspace);
+                }
+            })
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeatureFlagOptions>().Bind(configuration.GetSection("Rollback:Executors:FeatureFlags")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SqlOptions>().Bind(configuration.GetSection("Rollback:Executors:Sql"))
+            .PostConfigure(o => ReadEnvironments(o.Databases, configuration.GetSection("Rollback:Executors:Sql:Databases"), (d, list) => d.Environments = list))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LokiOptions>().Bind(configuration.GetSection("Rollback:Loki")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatadogOptions>().Bind(configuration.GetSection("Rollback:Datadog")).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection("Rollback:Prometheus")).ValidateDataAnnotations().ValidateOnStart();
+    }
+
+    /// <summary>
+    /// The environments each named target serves, read with <see cref="SettingList"/>: a comma-separated
+    /// app setting counts as much as a list (the binder alone would drop it, and the target would serve none).
+    /// </summary>
+    private static void ReadEnvironments<T>(Dictionary<string, T> targets, IConfigurationSection section, Action<T, List<string>> set)
+    {
+        foreach (var (name, target) in targets)
+        {
+            // Targets added in code (tests, hosts) have no section: their lists stay as given.
+            if (section.GetSection(name).GetSection("Environments") is { } environments && environments.Exists())
+            {
+                set(target, SettingList.Read(environments));
+            }
+        }
     }
 
     /// <summary>

@@ -30,8 +30,8 @@ public sealed class StepTargets(
         _ when ClusterKinds.Contains(kind) => Cluster(Text(parameters, "cluster") ?? OnlyCluster()),
         "sqlMigration" when Text(parameters, "database") is { } name && sql.Value.Databases.TryGetValue(name, out var database) =>
             new($"database {name}", $"Rollback:Executors:Sql:Databases:{name}:Environments", Split(database.Environments)),
-        "terraform" when Text(parameters, "workspace") is { } name && terraform.Value.Workspaces.ContainsKey(name) =>
-            new($"terraform workspace {name}", $"Rollback:Executors:Terraform:WorkspaceEnvironments:{name}", Split(terraform.Value.WorkspaceEnvironments.GetValueOrDefault(name) ?? [])),
+        "terraform" when TerraformExecutor.CheckoutOf(parameters, terraform.Value.Workspaces) is { } name && terraform.Value.Workspaces.ContainsKey(name) =>
+            new($"terraform checkout {name}", $"Rollback:Executors:Terraform:WorkspaceEnvironments:{name}", Split(terraform.Value.WorkspaceEnvironments.GetValueOrDefault(name) ?? [])),
         "gitRevert" when Text(parameters, "repository") is { } name && git.Value.Repositories.TryGetValue(name, out var repository) =>
             new($"git repository {name}", $"Rollback:Executors:Git:Repositories:{name}:Environments", Split(repository.Environments)),
         _ => null,
@@ -48,7 +48,6 @@ public sealed class StepTargets(
     private static string? Text(JsonObject parameters, string field) =>
         parameters[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    /// <summary>Lists, also when one app setting holds several as <c>prod,prod-eu</c>.</summary>
-    private static string[] Split(IEnumerable<string> values) =>
-        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+    /// <summary>Lists, also when one entry holds several as <c>prod,prod-eu</c> (options built by hand, not bound).</summary>
+    private static string[] Split(IEnumerable<string> values) => [.. Configuration.SettingList.Split(values)];
 }

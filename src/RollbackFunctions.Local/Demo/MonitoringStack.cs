@@ -100,7 +100,9 @@ public sealed class MonitoringStack : IAsyncDisposable
 
     private static Process Start(string binary, params string[] arguments)
     {
-        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = LocalChildProcess.StartInfo(binary, Directory.GetCurrentDirectory());
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -59,4 +59,32 @@ public sealed class CapturedSummaryTests
         Assert.StartsWith("sha256:", summary["nested"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain("anything-at-all", CapturedSummary.Line(captured), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A step's params are shown to every reader (the deploy, the registration reply): values that may
+    /// be secrets (a text flag's previous value, Terraform vars, backend settings such as access_key or
+    /// sas_token, a webhook URL's query) are shown as digests; names and targets as they are.
+    /// </summary>
+    [Fact]
+    public void Params_ValuesThatMayBeSecrets_AreShownAsDigests_TargetsAsTheyAre()
+    {
+        var parameters = JsonNode.Parse("""
+            {"checkout":"platform","path":"infra","previousRef":"release-1.4.2",
+             "vars":{"db_password":"pw-tf-1","replicas":3},"backendConfig":["storage_account_name=tfstate","sas_token=sv-sas-2"],
+             "provider":"appconfig","flag":"checkout.banner","previousValue":"conn-str-3",
+             "revertUrl":"https://hooks.example/revert/checkout?token=hook-tok-4"}
+            """)!.AsObject();
+
+        var shown = CapturedSummary.Params(parameters);
+
+        var text = shown.ToJsonString();
+        Assert.All(new[] { "pw-tf-1", "sv-sas-2", "conn-str-3", "hook-tok-4", "tfstate" }, secret => Assert.DoesNotContain(secret, text, StringComparison.Ordinal));
+        Assert.Equal("platform", shown["checkout"]!.GetValue<string>());
+        Assert.Equal("release-1.4.2", shown["previousRef"]!.GetValue<string>());
+        Assert.Equal(3, shown["vars"]!["replicas"]!.GetValue<int>());
+        Assert.StartsWith("sha256:", shown["vars"]!["db_password"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("sas_token=sha256:", shown["backendConfig"]![1]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("https://hooks.example/revert/checkout?sha256:", shown["revertUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("conn-str-3", parameters["previousValue"]!.GetValue<string>()); // the stored params are untouched
+    }
 }

@@ -33,4 +33,13 @@ public sealed class SecretRedactorTests
 
         Assert.Equal("tool said: *** *** *** *** and nothing else", masked);
     }
+
+    [Fact]
+    public void Redact_ConnectionStringAmongTheSecrets_AlsoMasksItsPasswordWhereItAppearsAlone()
+    {
+        // Npgsql and tools quote parts of a connection string, not always the whole of it.
+        var redactor = new RollbackFunctions.Infrastructure.Audit.SecretRedactor(["Host=db;Database=orders;Username=owner;Password=pw-orders-7781"]);
+
+        Assert.Equal("login with *** failed", redactor.Redact("login with pw-orders-7781 failed"));
+    }
 }

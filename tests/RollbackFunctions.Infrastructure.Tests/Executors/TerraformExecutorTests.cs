@@ -78,7 +78,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
     private static JsonObject Params(string previousRef = "release-1.4.2") => new()
     {
-        ["workspace"] = "platform",
+        ["checkout"] = "platform",
         ["path"] = "infra/checkout",
         ["previousRef"] = previousRef,
         ["vars"] = new JsonObject { ["image_tag"] = "1.4.2", ["replicas"] = 3 },
@@ -305,7 +305,7 @@ public sealed class TerraformExecutorTests : IDisposable
         repository.Git("tag", "-f", "release-1.4.2");
         terraform.Write("plan.json", Fixture("plan-update.json"));
         var parameters = Params();
-        parameters["terraformWorkspace"] = "prod-westeurope";
+        parameters["workspace"] = "prod-westeurope";
         parameters["varFiles"] = new JsonArray("env/prod.tfvars");
         parameters["backendConfig"] = new JsonArray("key=checkout/prod.tfstate", "container_name=tfstate");
 
@@ -319,17 +319,59 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Contains("TF_WORKSPACE=prod-westeurope", terraform.Read("env-apply.txt"));
     }
 
+    /// <summary>
+    /// Registrations stored before <c>checkout</c> existed named the checkout <c>workspace</c> and the
+    /// Terraform workspace <c>terraformWorkspace</c>; their rollbacks must still revert the same way.
+    /// </summary>
+    [Fact]
+    public async Task Revert_StoredBeforeCheckoutWasNamed_WorkspaceNamingTheCheckout_RevertsAsBefore()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+        var parameters = Params();
+        parameters.Remove("checkout");
+        parameters["workspace"] = "platform";
+        parameters["terraformWorkspace"] = "prod-westeurope";
+
+        Assert.Null(executor.ValidateParams(parameters));
+        var result = await RevertAsync(parameters: parameters);
+
+        Assert.Equal(RevertOutcome.Reverted, result.Outcome);
+        Assert.Contains("TF_WORKSPACE=prod-westeurope", terraform.Read("env-apply.txt"));
+    }
+
+    [Fact]
+    public void ValidateParams_DeprecatedTerraformWorkspace_IsTheWorkspace_AndBothDisagreeingIsRefused()
+    {
+        var parameters = Params();
+        parameters["terraformWorkspace"] = "prod-westeurope";
+        Assert.Null(executor.ValidateParams(parameters));
+
+        parameters["workspace"] = "prod-northeurope";
+        Assert.Contains("params.terraformWorkspace", executor.ValidateParams(parameters));
+    }
+
+    [Fact]
+    public void ValidateParams_NoCheckout_NamesWhatToSet()
+    {
+        var parameters = Params();
+        parameters.Remove("checkout");
+        parameters["workspace"] = "prod";
+
+        Assert.Contains("params.checkout is required", executor.ValidateParams(parameters));
+    }
+
     [Theory]
     [InlineData("varFiles", "../../etc/secrets.tfvars")]
     [InlineData("varFiles", "/etc/secrets.tfvars")]
     [InlineData("varFiles", "-var=x")]
     [InlineData("backendConfig", "no-equals-sign")]
     [InlineData("backendConfig", "key=a\nb")]
+    [InlineData("workspace", "-prod")]
     [InlineData("terraformWorkspace", "-prod")]
     public void ValidateParams_HostileListsAndWorkspace_AreRefused(string field, string value)
     {
         var parameters = Params();
-        parameters[field] = field == "terraformWorkspace" ? value : new JsonArray(value);
+        parameters[field] = field.EndsWith("orkspace", StringComparison.Ordinal) ? value : new JsonArray(value);
 
         Assert.Contains($"params.{field}", executor.ValidateParams(parameters));
     }
@@ -389,7 +431,8 @@ public sealed class TerraformExecutorTests : IDisposable
     [InlineData("previousRef", "--upload-pack=touch /tmp/pwned", "params.previousRef")]
     [InlineData("previousRef", "main..evil", "params.previousRef")]
     [InlineData("previousRef", "$(reboot)", "params.previousRef")]
-    [InlineData("workspace", "billing", "params.workspace 'billing' is not a configured workspace")]
+    [InlineData("checkout", "billing", "params.checkout 'billing' is not a configured checkout")]
+    [InlineData("checkout", "-billing", "params.checkout")]
     public void ValidateParams_HostileValues_AreRefused(string field, string value, string named)
     {
         var parameters = Params();

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
 
 namespace RollbackFunctions.Integration.Tests.Api;
 
@@ -46,9 +49,10 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var complete = await SendAsync(runtime, "POST", $"/api/deploys/{cart}/complete", CheckoutCi);
         using var gate = await SendAsync(runtime, "GET", $"/api/deploys/{cart}/gate", CheckoutCi);
 
-        Assert.Equal(HttpStatusCode.Forbidden, report.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, complete.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, gate.StatusCode);
+        // Not 403: a deploy outside the key's scope answers as one that does not exist (S4).
+        Assert.Equal(HttpStatusCode.NotFound, report.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, complete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, gate.StatusCode);
         var stored = await ReadDeployAsync(runtime, cart);
         Assert.Equal("active", stored["state"]!.GetValue<string>());
         Assert.All(stored["steps"]!.AsArray(), s => Assert.Equal("pending", s!["status"]!.GetValue<string>()));
@@ -64,15 +68,118 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var list = await SendAsync(runtime, "GET", "/api/deploys?state=all", CartReader);
         using var rollback = await SendAsync(runtime, "POST", $"/api/deploys/{checkout}/rollback", CartOncall, new JsonObject { ["reason"] = "not mine" });
 
-        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.DoesNotContain(checkout, await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, rollback.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, rollback.StatusCode);
         Assert.Null((await ReadDeployAsync(runtime, checkout))["rollbackId"]);
+    }
+
+    [SkippableFact]
+    public async Task ScopedKey_ADeployOrRollbackItCannotProveInScope_AnswersExactlyAsOneThatDoesNotExist()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var checkout = await RegisterAsync(runtime, receiver, "checkout", "staging");
+        var absent = Repo.UniqueName("scope");
+        // A rollback whose deploy record is gone (retention pruned it, or a claim for a deploy never registered).
+        var orphan = Identifiers.RollbackIdFor(Repo.UniqueName("gone"));
+        Assert.True(await runtime.Services.GetRequiredService<IRollbackStore>().TryClaimAsync(
+            new RollbackRecord
+            {
+                RollbackId = orphan,
+                DeployId = Repo.UniqueName("gone"),
+                Phase = RollbackPhase.AwaitingApproval,
+                Trigger = new RollbackTrigger("manual", "someone", "a claim without its deploy", []),
+                ClaimedAt = DateTimeOffset.UtcNow,
+                ScheduledAt = DateTimeOffset.UtcNow, // not a lost claim for the sweep to schedule
+            },
+            default));
+
+        using var outOfScope = await SendAsync(runtime, "GET", $"/api/deploys/{checkout}/plan", CartReader);
+        using var missing = await SendAsync(runtime, "GET", $"/api/deploys/{absent}/plan", CartReader);
+        using var orphanRead = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}", CartReader);
+        using var orphanAudit = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}/audit", CartReader);
+        using var orphanAbort = await SendAsync(runtime, "POST", $"/api/rollbacks/{orphan}/abort", CartOncall, new JsonObject { ["reason"] = "not mine" });
+        using var orphanApprove = await SendAsync(runtime, "POST", $"/api/rollbacks/{orphan}/steps/schema/approve", CartOncall, new JsonObject { ["reason"] = "not mine" });
+        using var unscoped = await SendAsync(runtime, "GET", $"/api/rollbacks/{orphan}", Reader);
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, outOfScope.StatusCode);
+        Assert.Equal(await ProblemAsync(missing, absent), await ProblemAsync(outOfScope, checkout));
+        Assert.DoesNotContain("checkout", await outOfScope.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.All([orphanRead, orphanAudit, orphanAbort, orphanApprove], reply => Assert.Equal(HttpStatusCode.NotFound, reply.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, unscoped.StatusCode);
+        Assert.Equal(RollbackPhase.AwaitingApproval, (await runtime.Services.GetRequiredService<IRollbackStore>().GetAsync(orphan, default))!.Phase);
+    }
+
+    [SkippableFact]
+    public async Task Policy_ShowsTheCallingKeysRolesAndScope_AndNoOtherKey()
+    {
+        var (runtime, _, _) = fixture.Require();
+
+        using var reply = await SendAsync(runtime, "GET", "/api/policy", CartReader);
+
+        var text = await reply.Content.ReadAsStringAsync();
+        Assert.True(reply.IsSuccessStatusCode, text);
+        var key = JsonNode.Parse(text)!["key"]!;
+        Assert.Equal("cartdash", key["name"]!.GetValue<string>());
+        Assert.Equal(["reader"], key["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(["cart"], key["services"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Empty(key["environments"]!.AsArray());
+        foreach (var other in new[] { "pipeline", "anyci", "dashboard", "cartoncall", "oncall", "cartalerts" })
+        {
+            Assert.DoesNotContain($"\"{other}\"", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(CartReader, text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Register_WebhookUrlWithATokenInItsQuery_ReadersSeeItsDigestOnly()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = Repo.UniqueName("url");
+        var deploy = Payloads.DiamondDeploy(id, receiver, "checkout", "staging");
+        var step = deploy["steps"]![0]!;
+        step["params"]!["revertUrl"] = step["params"]!["revertUrl"]!.GetValue<string>() + "?token=hook-secret-42";
+
+        using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, deploy);
+        using var read = await SendAsync(runtime, "GET", $"/api/deploys/{id}", Reader);
+
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        Assert.DoesNotContain("hook-secret-42", await registered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hook-secret-42", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Register_DeclaredEnvironmentInAnotherCase_IsStoredAsDeclared()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = Repo.UniqueName("env");
+
+        using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, Payloads.DiamondDeploy(id, receiver, "checkout", "STAGING"));
+
+        Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+        Assert.Equal("staging", (await ReadDeployAsync(runtime, id))["environment"]!.GetValue<string>());
+    }
+
+    [SkippableFact]
+    public async Task Alert_DeclaredEnvironmentInAnotherCase_MatchesThatEnvironmentsDeploy()
+    {
+        var (runtime, receiver, _) = fixture.Require();
+        var id = await RegisterAsync(runtime, receiver, "cart", "prod");
+        using var completed = await SendAsync(runtime, "POST", $"/api/deploys/{id}/complete", AnyCi);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+
+        using var alert = await SendAsync(runtime, "POST", "/api/alerts/alertmanager", CartAlerts, Payloads.AlertmanagerFiring("cart", "PROD"));
+
+        var text = await alert.Content.ReadAsStringAsync();
+        Assert.True(alert.StatusCode == HttpStatusCode.Accepted, $"{(int)alert.StatusCode} {text}");
+        // Matched (prod's AutoRollback=false then refuses to act, which the reply says).
+        Assert.Contains(JsonNode.Parse(text)!["deploys"]!.AsArray(), d => d!["deployId"]!.GetValue<string>() == id);
     }
 
     [SkippableTheory]
     [InlineData("production")]
-    [InlineData("PROD")]
     [InlineData("prod ")]
     public async Task Register_UndeclaredEnvironment_Is422AndStoresNothing(string environment)
     {
@@ -209,6 +316,14 @@ public sealed class ScopedKeyTests(ScopedKeyTests.ScopedRuntime fixture) : IClas
         using var registered = await SendAsync(runtime, "POST", "/api/deploys", AnyCi, Payloads.DiamondDeploy(id, receiver, service, environment));
         Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
         return id;
+    }
+
+    /// <summary>A problem reply without what differs per request (its trace id), the deploy id written as ID.</summary>
+    private static async Task<string> ProblemAsync(HttpResponseMessage reply, string id)
+    {
+        var problem = JsonNode.Parse(await reply.Content.ReadAsStringAsync())!.AsObject();
+        problem.Remove("traceId");
+        return problem.ToJsonString().Replace(id, "ID", StringComparison.Ordinal);
     }
 
     private static async Task<JsonObject> ReadDeployAsync(TestRuntime runtime, string id)

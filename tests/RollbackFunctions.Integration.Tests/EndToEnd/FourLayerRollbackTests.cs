@@ -150,7 +150,7 @@ public sealed class FourLayerRollbackTests
             ["deployId"] = id, ["service"] = "checkout", ["environment"] = "prod", ["version"] = "1.4.2",
             ["steps"] = new JsonArray(
                 new JsonObject { ["id"] = "rollout", ["kind"] = "kubernetesDeployment", ["params"] = new JsonObject { ["namespace"] = "shop; rm -rf /", ["name"] = "checkout" } },
-                new JsonObject { ["id"] = "infra", ["kind"] = "terraform", ["params"] = new JsonObject { ["workspace"] = "platform", ["path"] = "../../etc", ["previousRef"] = "--upload-pack=x" } },
+                new JsonObject { ["id"] = "infra", ["kind"] = "terraform", ["params"] = new JsonObject { ["checkout"] = "platform", ["path"] = "../../etc", ["previousRef"] = "--upload-pack=x" } },
                 new JsonObject { ["id"] = "schema", ["kind"] = "sqlMigration", ["params"] = new JsonObject { ["database"] = "nope", ["migration"] = "m1", ["down"] = "DROP TABLE x" } }),
         };
 
@@ -207,7 +207,7 @@ public sealed class FourLayerRollbackTests
             new JsonObject
             {
                 ["id"] = "infra", ["kind"] = "terraform", ["dependsOn"] = new JsonArray("schema"),
-                ["params"] = new JsonObject { ["workspace"] = "platform", ["path"] = "checkout", ["previousRef"] = previousCommit },
+                ["params"] = new JsonObject { ["checkout"] = "platform", ["path"] = "checkout", ["previousRef"] = previousCommit },
             },
             new JsonObject
             {

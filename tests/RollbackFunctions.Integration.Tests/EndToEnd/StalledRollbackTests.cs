@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using RollbackFunctions.Core.Deploys;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Policy;
 using RollbackFunctions.Core.Ports;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
@@ -17,12 +19,13 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 public sealed class StalledRollbackTests
 {
     [SkippableFact]
-    public async Task TerminatedMidRollback_IsRestartedFromItsRecord_WithoutRevertingAStepAgain()
+    public async Task TerminatedMidRollback_IsRestartedFromItsRecord_WithoutRevertingAStepAgain_UnderThePolicyItStartedWith()
     {
         await using var receiver = await LocalReceiver.StartAsync();
         await using var runtime = await StartAsync(restartLimit: 1);
         var id = await StartWaitingOnApprovalAsync(runtime, receiver);
         var rollbackId = Identifiers.RollbackIdFor(id);
+        TurnQuarantineOffAfterTheClaim(runtime);
 
         await runtime.Services.GetRequiredService<DurableTaskClient>().TerminateInstanceAsync(rollbackId, "killed mid-rollback by the test");
         await Eventually.HoldsAsync(async () => (await HeadAsync(runtime, rollbackId)).Restarts == 1 && await IsRunningAsync(runtime, rollbackId), TimeSpan.FromSeconds(60), () => "the sweep never restarted the rollback");
@@ -37,6 +40,7 @@ public sealed class StalledRollbackTests
         Assert.Equal("reverted", steps["schema"]);
         var audit = await runtime.GetJsonAsync($"/api/rollbacks/{rollbackId}/audit");
         Assert.Contains(audit["rows"]!.AsArray(), r => r!["action"]!.GetValue<string>() == "rollback.restarted");
+        await AssertQuarantinedForTheClaimsPeriodAsync(runtime, rollbackId);
     }
 
     [SkippableFact]
@@ -46,9 +50,11 @@ public sealed class StalledRollbackTests
         await using var runtime = await StartAsync(restartLimit: 0);
         var id = await StartWaitingOnApprovalAsync(runtime, receiver);
         var rollbackId = Identifiers.RollbackIdFor(id);
+        TurnQuarantineOffAfterTheClaim(runtime);
 
         await runtime.Services.GetRequiredService<DurableTaskClient>().TerminateInstanceAsync(rollbackId, "killed mid-rollback by the test");
         var rollback = await runtime.WaitForTerminalRollbackAsync(rollbackId, TimeSpan.FromSeconds(60));
+        await AssertQuarantinedForTheClaimsPeriodAsync(runtime, rollbackId);
 
         Assert.Equal("failed", rollback["phase"]!.GetValue<string>());
         Assert.Contains("Terminated after 0 restart(s); manual intervention needed", rollback["summary"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -62,7 +68,26 @@ public sealed class StalledRollbackTests
         Assert.Equal(DeployState.RollbackFailed, (await runtime.Services.GetRequiredService<IDeployStore>().GetAsync(id, default))!.State);
     }
 
+    /// <summary>The quarantine period in force when the rollback is claimed.</summary>
+    private static readonly TimeSpan QuarantineAtClaim = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// S5: the policy changes while the rollback waits (a redeploy of the app with new settings, here
+    /// the same options object the running host reads): a restart or escalation must keep the period
+    /// the rollback was claimed under, not take today's.
+    /// </summary>
+    private static void TurnQuarantineOffAfterTheClaim(TestRuntime runtime) =>
+        runtime.Services.GetRequiredService<IOptions<PolicyOptions>>().Value.QuarantineFor = TimeSpan.Zero;
+
+    private static async Task AssertQuarantinedForTheClaimsPeriodAsync(TestRuntime runtime, string rollbackId)
+    {
+        var entries = (await runtime.Services.GetRequiredService<IQuarantineStore>().ListAsync(default)).Where(e => e.RollbackId == rollbackId).ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, e => Assert.Equal(QuarantineAtClaim, e.Until - e.QuarantinedAt));
+    }
+
     private static Task<TestRuntime> StartAsync(int restartLimit) => TestRuntime.StartAsync(
+        $"Rollback:Policy:QuarantineFor={QuarantineAtClaim}",
         "Rollback:Orchestration:StalledAfter=00:00:01",
         "Rollback:Orchestration:StalledSweepInterval=00:00:01",
         $"Rollback:Orchestration:StalledRestartLimit={restartLimit}");

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Infrastructure.Storage;
@@ -32,6 +33,21 @@ public sealed class FunctionsHostTests
         // Every orchestrator and activity the Core registers has a trigger in the app, by name.
         var functionNames = functionClasses.SelectMany(t => t.GetMethods()).Select(m => m.GetCustomAttribute<FunctionAttribute>()?.Name).OfType<string>().ToHashSet();
         Assert.All(RollbackTasks.Activities.Append(typeof(RollbackOrchestrator)), task => Assert.Contains(task.Name, functionNames));
+    }
+
+    [Fact]
+    public void Build_AsProgramDoes_EveryLogLineOfTheWorkerIsRedacted()
+    {
+        const string token = "ghp_workertoken0123456789abcdef";
+        using var host = FunctionsApp.Build(["--AzureWebJobsStorage=UseDevelopmentStorage=true", "--Rollback:Executors:Git:Repositories:config:Url=https://git.example/config.git", $"--Rollback:Executors:Git:Repositories:config:Token={token}"]);
+        var logs = new RecordingLoggerProvider();
+        host.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
+        host.Services.GetRequiredService<ILogger<FunctionsHostTests>>().LogWarning(new InvalidOperationException($"push to https://x:{token}@git.example failed"), "push failed with {Token}", token);
+
+        var entry = Assert.Single(logs.Entries);
+        Assert.DoesNotContain(token, entry);
+        Assert.Contains("push failed with ***", entry);
     }
 
     [Fact]

@@ -40,5 +40,20 @@ public static class ChildEnvironment
         return result;
     }
 
+    /// <summary>
+    /// The same for a child started with <see cref="System.Diagnostics.ProcessStartInfo"/> (whose
+    /// environment starts as the host's): every variable not allowed, nor by <paramref name="alsoAllowed"/>, is removed.
+    /// </summary>
+    public static void ApplyTo(System.Diagnostics.ProcessStartInfo start, Func<string, bool>? alsoAllowed = null)
+    {
+        foreach (var name in start.Environment.Keys.ToList())
+        {
+            if (!IsAllowed(name) && alsoAllowed?.Invoke(name) != true)
+            {
+                start.Environment.Remove(name);
+            }
+        }
+    }
+
     private static bool IsAllowed(string name) => Allowed.Contains(name) || name.StartsWith("LC_", StringComparison.Ordinal);
 }

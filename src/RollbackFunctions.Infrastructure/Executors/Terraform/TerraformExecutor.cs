@@ -43,12 +43,12 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         var checkout = Checkout(step);
         if (await checkout.FetchAsync(cancellationToken) is { } fetchProblem)
         {
-            return StepPreparation.Failed($"could not fetch workspace {step.Workspace}: {fetchProblem}", transient: true);
+            return StepPreparation.Failed($"could not fetch checkout {step.Checkout}: {fetchProblem}", transient: true);
         }
 
         return await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is { } commit
             ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef })
-            : StepPreparation.Failed($"workspace {step.Workspace} has no commit '{step.PreviousRef}'", transient: false);
+            : StepPreparation.Failed($"checkout {step.Checkout} has no commit '{step.PreviousRef}'", transient: false);
     }
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
@@ -95,7 +95,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         await run.Checkout.RemoveWorktreeAsync(run.Worktree);
         if (await run.Checkout.AddWorktreeAsync(run.Worktree, run.Commit, cancellationToken) is { } checkoutProblem)
         {
-            return (StepRevertResult.Failed($"could not check out {run.Commit} of workspace {run.Step.Workspace}: {checkoutProblem}"), false);
+            return (StepRevertResult.Failed($"could not check out {run.Commit} of checkout {run.Step.Checkout}: {checkoutProblem}"), false);
         }
 
         var (plan, failure) = await PlanAsync(run, cancellationToken);
@@ -144,7 +144,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
     {
         if (!Directory.Exists(run.Directory))
         {
-            return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of workspace {run.Step.Workspace}"));
+            return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of checkout {run.Step.Checkout}"));
         }
 
         if (run.Step.VarFiles.FirstOrDefault(file => !InsideCheckout(run, file)) is { } outside)
@@ -273,6 +273,6 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         /// <summary>The saved plan's summary, kept beside it for the detail of the apply that may come after an approval.</summary>
         public string SavedSummary => System.IO.Path.Combine(Worktree, ".rollback-plan-summary");
 
-        public string What => $"{Step.Workspace}/{Step.Path} at {Commit[..Math.Min(12, Commit.Length)]}";
+        public string What => $"{Step.Checkout}/{Step.Path} at {Commit[..Math.Min(12, Commit.Length)]}";
     }
 }
