@@ -37,10 +37,12 @@ public sealed class PolicyOptions
     public TimeSpan RehearsalMaxAge { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Per environment, matched exactly as registration, correlation and quarantine match it
-    /// (<see cref="DeclaredEnvironment"/>); environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.
+    /// Per environment, ignoring case: deploys and alerts carry the declared spelling
+    /// (<see cref="DeclaredEnvironment"/>), and the lookup ignores case as well so that no deploy
+    /// escapes its environment's policy by spelling (<c>PROD</c> gets prod's policy even when none
+    /// are declared). Environments not listed get <see cref="EnvironmentPolicy"/>'s defaults.
     /// </summary>
-    public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, EnvironmentPolicy> Environments { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
     public EnvironmentPolicy For(string environment) => Environments.GetValueOrDefault(environment) ?? EnvironmentPolicy.Default;
 

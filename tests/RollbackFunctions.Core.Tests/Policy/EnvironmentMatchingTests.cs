@@ -6,9 +6,8 @@ using static RollbackFunctions.Testing.DeployBuilder;
 namespace RollbackFunctions.Core.Tests.Policy;
 
 /// <summary>
-/// Found by review of issue 19: environments are matched exactly everywhere else (registration
-/// refuses <c>PROD</c> for a declared <c>prod</c>; correlation, the deploy index and quarantine compare
-/// ordinally), but the policy lookup behind the plan and the gate ignored case.
+/// One rule for environment names: matched ignoring case, stored as declared. A deploy spelled
+/// <c>PROD</c> is prod's deploy, under prod's policy, in the plan and the gate as in the rollback.
 /// </summary>
 public sealed class EnvironmentMatchingTests
 {
@@ -18,17 +17,17 @@ public sealed class EnvironmentMatchingTests
     };
 
     [Fact]
-    public void For_OtherCasing_IsNotTheDeclaredEnvironmentsPolicy()
+    public void For_OtherCasing_IsTheDeclaredEnvironmentsPolicy()
     {
-        Assert.Equal(RequiredReadiness.Rehearsed, Policy.For("prod").RequireReadiness);
-        Assert.Same(EnvironmentPolicy.Default, Policy.For("PROD"));
-        Assert.Null(Policy.DeclaredEnvironment("PROD"));
+        Assert.Equal(RequiredReadiness.Rehearsed, Policy.For("PROD").RequireReadiness);
+        Assert.Equal("prod", Policy.DeclaredEnvironment("PROD"));
+        Assert.Null(Policy.DeclaredEnvironment("production"));
     }
 
     [Fact]
-    public void Plan_UsesThePolicyOfTheEnvironmentAsWritten()
+    public void Plan_OtherCasing_UsesTheDeclaredEnvironmentsPolicy()
     {
-        var deploy = Record(steps: [Step("rollout", StepStatus.Pending)]);
+        var deploy = Record(steps: [Step("rollout", StepStatus.Pending)]) with { Environment = "PROD" };
 
         var plan = RollbackPlanner.Plan(deploy, PlanRules.For(Policy, deploy, _ => null), _ => null, new Dictionary<string, double>());
 
