@@ -242,7 +242,7 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
     }
 
     /// <summary>A deploy whose top step needs approval, rolled back by hand, waiting on that step.</summary>
-    private static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, LocalReceiver receiver)
+    internal static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, LocalReceiver receiver)
     {
         var id = $"op-{Guid.NewGuid():N}";
         var deploy = Payloads.DiamondDeploy(id, receiver, "operator");
