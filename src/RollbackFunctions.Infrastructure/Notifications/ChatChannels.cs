@@ -62,14 +62,22 @@ public sealed class SlackChannel(IHttpClientFactory httpClients, IOptionsMonitor
 
     protected override JsonObject Message(string title, string text, string? link, string? opsPage)
     {
-        var message = new JsonObject { ["text"] = $"*{title}*\n{text}" };
+        var body = $"*{Escape(title)}*\n{Escape(text)}";
+        var message = new JsonObject { ["text"] = body };
         if (opsPage is not null)
         {
-            message["blocks"] = new JsonArray(Section($"*{title}*\n{text}"), Section($"<{opsPage}|Open the ops page>"));
+            message["blocks"] = new JsonArray(Section(body), Section($"<{opsPage}|Open the ops page>"));
         }
 
         return message;
     }
+
+    /// <summary>
+    /// Slack's three control characters, escaped as Slack asks: alert labels and executor output
+    /// are not ours, and an unescaped <c>&lt;url|text&gt;</c> in them would render as a link beside our buttons.
+    /// </summary>
+    private static string Escape(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
     protected override JsonObject PageMessage(Page page, PageLinks links)
     {
@@ -83,7 +91,7 @@ public sealed class SlackChannel(IHttpClientFactory httpClients, IOptionsMonitor
         var blocks = message["blocks"]!.AsArray();
         foreach (var step in page.Steps.Where(s => s.Status == StepStatus.AwaitingApproval))
         {
-            blocks.Add(Section($"Step `{step.StepId}` ({step.Kind}) waits for approval: {step.Detail}" + (step.PlanDigest is null ? "" : $"\nplan sha256 `{step.PlanDigest}`")));
+            blocks.Add(Section($"Step `{Escape(step.StepId)}` ({Escape(step.Kind)}) waits for approval: {Escape(step.Detail)}" + (step.PlanDigest is null ? "" : $"\nplan sha256 `{step.PlanDigest}`")));
             blocks.Add(SlackApprovalButtons.For(step, page.Rollback.RollbackId, links.OpsPage));
         }
 
