@@ -55,4 +55,13 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Deploy {DeployId} registered, but its rollback plan could not be read now ({Error}); GET its plan later")]
     public static partial void PlanNotAnswered(ILogger logger, string deployId, string error);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "A request to the Slack interaction route was refused: no valid, recent Slack signature")]
+    public static partial void SlackSignatureRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "{Actor} clicked a decision on step {StepId} of rollback {RollbackId} but is not in Rollback:Slack:Operators; refused")]
+    public static partial void SlackUserRefused(ILogger logger, string actor, string rollbackId, string stepId);
+
+    [LoggerMessage(EventId = 2042, Level = LogLevel.Error, Message = "A Slack decision on step {StepId} of rollback {RollbackId} failed after Slack was answered")]
+    public static partial void SlackInteractionFailed(ILogger logger, Exception exception, string rollbackId, string stepId);
 }

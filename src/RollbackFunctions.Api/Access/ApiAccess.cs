@@ -51,20 +51,33 @@ public sealed class ApiAccess
     /// </summary>
     public (Caller? Caller, IResult? Refusal) Authorize(HttpRequest request, ApiRole role)
     {
+        var (caller, roles, refusal) = Identify(request);
+        return refusal is not null ? (null, refusal)
+            : !roles.Contains(role) ? (null, Problems.Forbidden())
+            : (caller, null);
+    }
+
+    /// <summary>
+    /// Who is calling and every role their key holds (all of them without keys, loopback only), or
+    /// the 401 to send: what the ops page asks to decide which buttons to offer.
+    /// </summary>
+    public (Caller? Caller, IReadOnlySet<ApiRole> Roles, IResult? Refusal) Identify(HttpRequest request)
+    {
         if (!KeysInUse)
         {
             // Keyless only on loopback: the local runtime binds there. A reverse proxy on the same host
             // connects from loopback too, so a request that says it was forwarded is not a local caller.
             return request.HttpContext.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote) || WasForwarded(request)
-                ? (null, Problems.Unauthorized())
-                : (Caller.Unauthenticated, null);
+                ? (null, NoRoles, Problems.Unauthorized())
+                : (Caller.Unauthenticated, AllRoles, null);
         }
 
         var key = Match(PresentedSecret(request));
-        return key is null ? (null, Problems.Unauthorized())
-            : !key.Roles.Contains(role) ? (null, Problems.Forbidden())
-            : (new Caller(key.Name, key.Scope), null);
+        return key is null ? (null, NoRoles, Problems.Unauthorized()) : (new Caller(key.Name, key.Scope), key.Roles, null);
     }
+
+    private static readonly IReadOnlySet<ApiRole> NoRoles = new HashSet<ApiRole>();
+    private static readonly IReadOnlySet<ApiRole> AllRoles = Enum.GetValues<ApiRole>().ToHashSet();
 
     /// <summary>Headers a proxy adds (RFC 7239 and the de-facto ones); any of them means the caller is elsewhere.</summary>
     private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "X-Original-For", "X-Client-IP"];

@@ -67,6 +67,9 @@ public static class RollbackServices
         services.AddSingleton<AlertEndpoints>();
         services.AddSingleton<RollbackEndpoints>();
         services.AddSingleton<OperatorEndpoints>();
+        services.AddSingleton<ApprovalDecisions>();
+        services.AddSingleton<SlackInteractionEndpoint>();
+        services.AddSingleton<AccessEndpoint>();
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
         services.AddSingleton<QuarantineEndpoints>();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Rollbacks;
 
@@ -69,8 +70,13 @@ public static class ApiRoutes
             .Replies<List<QuarantineView>>(200).Problems(400);
         keyed.MapPost("quarantine/release", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, ct))
             .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
+        keyed.MapGet("access", (HttpRequest r, [FromServices] AccessEndpoint e) => e.Get(r))
+            .Replies<AccessReply>(200);
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
+        // Authenticated by Slack's signature, not by a key; 404 while Rollback:Slack:SigningSecret is not set.
+        api.MapPost("slack/interactions", (HttpRequest r, [FromServices] SlackInteractionEndpoint e, [FromServices] DurableTaskClient d, CancellationToken ct) => e.HandleAsync(r, d, ct))
+            .Accepts<SlackInteractionForm>("application/x-www-form-urlencoded").Produces(200).Problems(400, 401, 404, 413);
         // The ops page holds no data (its script reads the routes above with the operator's key).
         api.MapGet("ui", (HttpRequest r) => OpsPage.Serve(r)).Produces<string>(200, "text/html");
         // The one route that asks for no key, so load balancers and uptime checks can probe it.

@@ -26,9 +26,29 @@ public static class JsonBody
             return (null, Problems.UnsupportedMediaType(request.ContentType));
         }
 
+        var (bytes, tooLarge) = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return (null, tooLarge);
+        }
+
+        try
+        {
+            var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            return (document, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest($"malformed JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>The raw body, capped at <paramref name="maxBytes"/> before it is all buffered (a signed body is verified byte for byte).</summary>
+    public static async Task<(byte[] Bytes, IResult? TooLarge)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > maxBytes)
         {
-            return (null, Problems.TooLarge(maxBytes));
+            return ([], Problems.TooLarge(maxBytes));
         }
 
         var buffer = new MemoryStream();
@@ -38,21 +58,13 @@ public static class JsonBody
         {
             if (buffer.Length + read > maxBytes)
             {
-                return (null, Problems.TooLarge(maxBytes));
+                return ([], Problems.TooLarge(maxBytes));
             }
 
             buffer.Write(chunk, 0, read);
         }
 
-        try
-        {
-            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            return (document, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.BadRequest($"malformed JSON: {e.Message}"));
-        }
+        return (buffer.ToArray(), null);
     }
 
     /// <summary>Reads, parses and binds the body to <typeparamref name="T"/>; on failure <c>Problem</c> holds the reply to send.</summary>

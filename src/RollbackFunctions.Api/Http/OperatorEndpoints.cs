@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using RollbackFunctions.Api.Access;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Audit;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Orchestration;
@@ -10,7 +11,7 @@ using RollbackFunctions.Core.Rollbacks;
 namespace RollbackFunctions.Api.Http;
 
 /// <summary>On-call's levers on a running rollback: approve or reject a waiting step, abort.</summary>
-public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, ScopeGuard scope, TimeProvider clock)
+public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore deploys, IGitOpsControllers gitOps, IAuditLog audit, ApiAccess access, ScopeGuard scope, ApprovalDecisions decisions)
 {
     /// <summary>
     /// <c>POST /api/rollbacks/{rollbackId}/steps/{stepId}/approve</c> or <c>/reject</c>, optional body
@@ -29,40 +30,8 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
             return outOfScope;
         }
 
-        if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
-        {
-            return notRunning;
-        }
-
-        var step = Identifiers.IsValid(stepId) ? await rollbacks.GetStepAsync(rollbackId, stepId, cancellationToken) : null;
-        if (step is null)
-        {
-            return Problems.NotFound($"rollback {rollbackId} has no step {stepId}");
-        }
-
-        if (step.Status != StepStatus.AwaitingApproval)
-        {
-            return Problems.Conflict($"step {stepId} is {step.Status}, not waiting for approval");
-        }
-
-        // The timer may have fired before the row says so: past the window the decision would be ignored.
-        if (step.ApprovalDue <= clock.GetUtcNow())
-        {
-            return Problems.Conflict($"the approval window of step {stepId} closed at {step.ApprovalDue:O}; it escalates as not approved. Force a new rollback to revert it");
-        }
-
-        // An approval binds to the plan or effect the step showed (SAFETY.md 3): naming another one,
-        // or none, approves something nobody was shown.
-        if (approve && step.PlanDigest is { } shown && !string.Equals(body!.PlanDigest?.Trim(), shown, StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.Conflict(body.PlanDigest is null
-                ? $"step {stepId} waits for approval of the plan with sha256 {shown}: send it as planDigest"
-                : $"planDigest {body.PlanDigest} is not the plan step {stepId} waits for (sha256 {shown}): read the step again and approve what it shows");
-        }
-
-        var decision = new OperatorDecision(approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason ?? (approve ? "approved" : "rejected"), approve ? step.PlanDigest : null);
-        await durable.RaiseEventAsync(rollbackId, RollbackEvents.Approval(stepId), decision, cancellationToken);
-        return Results.Json(new DecisionReply(rollbackId, stepId, approve ? "approved" : "rejected", decision.Actor), ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
+        var outcome = await decisions.DecideAsync(durable, rollbackId, stepId, approve, OperatorRequest.ActorOf(request, caller!, body!.Actor), body.Reason, body.PlanDigest, cancellationToken);
+        return Reply(outcome) ?? Results.Json(outcome.Reply, ApiJson.Replies, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary><c>POST /api/rollbacks/{rollbackId}/abort</c>: no further reverts; reverts already running finish.</summary>
@@ -79,7 +48,7 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
             return outOfScope;
         }
 
-        if (await RunningAsync(rollbackId, cancellationToken) is { } notRunning)
+        if (Reply(await decisions.RefuseUnlessRunningAsync(rollbackId, cancellationToken)) is { } notRunning)
         {
             return notRunning;
         }
@@ -130,13 +99,13 @@ public sealed class OperatorEndpoints(IRollbackStore rollbacks, IDeployStore dep
         return Results.Json(new GitOpsResumeReply(rollbackId, outcomes.Select(o => new GitOpsResumed(o.Target.ToString(), o.Done, o.Detail)).ToList(), actor), ApiJson.Replies);
     }
 
-    private async Task<IResult?> RunningAsync(string rollbackId, CancellationToken cancellationToken)
+    /// <summary>A refused decision as its problem reply; null when it was sent.</summary>
+    private static IResult? Reply(DecisionOutcome? outcome) => outcome?.Refusal switch
     {
-        var head = Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;
-        return head is null ? Problems.NotFound($"no rollback {rollbackId}")
-            : head.Phase.IsTerminal() ? Problems.Conflict($"rollback {rollbackId} already ended ({head.Phase})")
-            : null;
-    }
+        null => null,
+        StatusCodes.Status404NotFound => Problems.NotFound(outcome.Detail!),
+        _ => Problems.Conflict(outcome.Detail!),
+    };
 }
 
 /// <summary>Optional body of an operator action.</summary>
@@ -148,9 +117,6 @@ public sealed record OperatorAction
     /// <summary>With an approve: the SHA-256 of the plan or effect the step shows (its <c>planDigest</c>).</summary>
     public string? PlanDigest { get; init; }
 }
-
-/// <summary>Reply to an approval or a rejection: the decision is on its way to the rollback.</summary>
-public sealed record DecisionReply(string RollbackId, string StepId, string Decision, string Actor);
 
 /// <summary>Reply to an abort: the rollback stops before its next step.</summary>
 public sealed record AbortReply(string RollbackId, bool Aborting, string Actor);

@@ -14,6 +14,10 @@ public static class Problems
     public static IResult Unauthorized() =>
         new WithHeader(Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "send a valid API key"), "WWW-Authenticate", "Bearer");
 
+    /// <summary>A Slack interaction without a valid, fresh Slack signature; the reply does not say what was wrong.</summary>
+    public static IResult NotSignedBySlack() =>
+        Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "the request does not carry a valid, recent Slack signature");
+
     /// <summary>A valid key without the role this route needs.</summary>
     public static IResult Forbidden() => Problem(StatusCodes.Status403Forbidden, "Forbidden", "this key may not use this route");
 

@@ -25,6 +25,9 @@ public static class AuditActions
     public const string ApprovalDecided = "approval.decided";
     public const string ApprovalTimedOut = "approval.timedOut";
     public const string ApprovalAbandoned = "approval.abandoned";
+
+    /// <summary>Someone not allowed to decide clicked Approve or Reject (a Slack user not in <c>Rollback:Slack:Operators</c>); nothing was done.</summary>
+    public const string ApprovalRefused = "approval.refused";
     public const string VerificationSample = "verification.sample";
     public const string RollbackCompleted = "rollback.completed";
     public const string RollbackRestarted = "rollback.restarted";

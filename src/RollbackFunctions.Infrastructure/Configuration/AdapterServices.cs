@@ -15,6 +15,7 @@ using RollbackFunctions.Infrastructure.Executors.Git;
 using RollbackFunctions.Infrastructure.Executors.Terraform;
 using RollbackFunctions.Infrastructure.Executors.Sql;
 using RollbackFunctions.Infrastructure.Notifications;
+using RollbackFunctions.Infrastructure.Notifications.Slack;
 using RollbackFunctions.Infrastructure.Storage;
 using RollbackFunctions.Infrastructure.Verification;
 
@@ -37,6 +38,7 @@ public static class AdapterServices
                 .Concat(sp.GetRequiredService<IOptions<FeatureFlagOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<LokiOptions>>().Value.Secrets())
                 .Concat(sp.GetRequiredService<IOptions<DatadogOptions>>().Value.Secrets())
+                .Append(sp.GetRequiredService<IOptions<SlackOptions>>().Value.SigningSecret)
                 .Concat(HostSecrets(configuration, sp.GetRequiredService<IOptions<AuditOptions>>().Value, sp.GetRequiredService<IOptions<StorageOptions>>().Value))));
         services.AddSingleton<IRedactor>(sp => sp.GetRequiredService<SecretRedactor>());
         RedactingLoggerFactory.Decorate(services, configuration);
@@ -74,6 +76,7 @@ public static class AdapterServices
         services.AddSingleton<INotificationChannel, PagerDutyChannel>();
         services.AddSingleton<INotificationChannel, SlackChannel>();
         services.AddSingleton<INotificationChannel, TeamsChannel>();
+        services.AddSingleton<SlackResponder>();
         services.AddSingleton<IPager, Pager>();
         AddHttpClients(services);
         return services;
@@ -137,6 +140,8 @@ public static class AdapterServices
             .Bind(configuration.GetSection("Rollback:Notifications"))
             .Validate(o => o.AreUsable(), "Rollback:Notifications: PublicBaseUrl, PagerDutyEventsUrl and every Slack/Teams webhook URL must be absolute http(s) URLs")
             .ValidateOnStart();
+        services.AddOptions<SlackOptions>().Bind(configuration.GetSection("Rollback:Slack")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SlackOptions>>(new ProblemsValidator<SlackOptions>(o => o.Problems()));
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection("Rollback:Executors:Kubernetes"))
             .PostConfigure(o => ReadEnvironments(o.Clusters, configuration.GetSection("Rollback:Executors:Kubernetes:Clusters"), (c, list) => c.Environments = list))
             .ValidateDataAnnotations().ValidateOnStart();

@@ -1,21 +1,24 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Notifications;
+using RollbackFunctions.Infrastructure.Notifications.Slack;
 
 namespace RollbackFunctions.Infrastructure.Notifications;
 
-/// <summary>A chat incoming webhook: one message per page, the evidence as text.</summary>
+/// <summary>A chat incoming webhook: one message per page, the evidence as text, a link to the ops page.</summary>
 public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificationChannel
 {
     public abstract string Name { get; }
 
     public bool IsConfigured(NotificationRoute route) => !string.IsNullOrEmpty(UrlOf(route));
 
-    public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken) =>
-        PostAsync(UrlOf(route)!, Message($"[{page.Kind}] {page.Deploy.Service} {page.Deploy.Environment}", Evidence.AsText(page, statusUrl), statusUrl), cancellationToken);
+    public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, PageLinks links, CancellationToken cancellationToken) =>
+        PostAsync(UrlOf(route)!, PageMessage(page, links), cancellationToken);
 
     public Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken) =>
-        PostAsync(UrlOf(route)!, Message($"[{notice.Kind}] {notice.Service} {notice.Environment}", notice.Summary, notice.Link), cancellationToken);
+        PostAsync(UrlOf(route)!, Message($"[{notice.Kind}] {notice.Service} {notice.Environment}", notice.Summary, notice.Link, null), cancellationToken);
 
     /// <summary>Chat rooms hear about rollbacks through pages; a message per deploy would be noise.</summary>
     public Task<ChannelOutcome?> AnnounceAsync(ChangeNotice notice, NotificationRoute route, CancellationToken cancellationToken) =>
@@ -23,7 +26,14 @@ public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificatio
 
     protected abstract string? UrlOf(NotificationRoute route);
 
-    protected abstract JsonObject Message(string title, string text, string? link);
+    /// <summary>A message with a title, text, the status link and, for pages, the ops page link.</summary>
+    protected abstract JsonObject Message(string title, string text, string? link, string? opsPage);
+
+    /// <summary>The message of a page; a channel adds what it can (Slack: buttons on a waiting step).</summary>
+    protected virtual JsonObject PageMessage(Page page, PageLinks links) =>
+        Message(Title(page), Evidence.AsText(page, links.Status), links.Status, links.OpsPage);
+
+    protected static string Title(Page page) => $"[{page.Kind}] {page.Deploy.Service} {page.Deploy.Environment}";
 
     private async Task<ChannelOutcome> PostAsync(string url, JsonObject body, CancellationToken cancellationToken)
     {
@@ -33,17 +43,66 @@ public abstract class ChatChannel(IHttpClientFactory httpClients) : INotificatio
     }
 }
 
-/// <summary>Slack incoming webhook.</summary>
-public sealed class SlackChannel(IHttpClientFactory httpClients) : ChatChannel(httpClients)
+/// <summary>
+/// Slack incoming webhook. The text stays for notifications and old clients; Block Kit carries the
+/// same text, the ops page link and, when the Slack app's interactions are on
+/// (<c>Rollback:Slack:SigningSecret</c>), Approve and Reject on every step waiting for approval.
+/// </summary>
+public sealed class SlackChannel(IHttpClientFactory httpClients, IOptionsMonitor<SlackOptions> slack) : ChatChannel(httpClients)
 {
     /// <summary>Name of its HTTP client, and of the channel in audit rows.</summary>
     public const string HttpClientName = "slack";
+
+    /// <summary>Block Kit's limit on a section's text.</summary>
+    private const int MaxSectionText = 3000;
 
     public override string Name => HttpClientName;
 
     protected override string? UrlOf(NotificationRoute route) => route.SlackWebhookUrl;
 
-    protected override JsonObject Message(string title, string text, string? link) => new() { ["text"] = $"*{title}*\n{text}" };
+    protected override JsonObject Message(string title, string text, string? link, string? opsPage)
+    {
+        var body = $"*{Escape(title)}*\n{Escape(text)}";
+        var message = new JsonObject { ["text"] = body };
+        if (opsPage is not null)
+        {
+            message["blocks"] = new JsonArray(Section(body), Section($"<{opsPage}|Open the ops page>"));
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// Slack's three control characters, escaped as Slack asks: alert labels and executor output
+    /// are not ours, and an unescaped <c>&lt;url|text&gt;</c> in them would render as a link beside our buttons.
+    /// </summary>
+    private static string Escape(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    protected override JsonObject PageMessage(Page page, PageLinks links)
+    {
+        var message = base.PageMessage(page, links);
+        if (page.Kind != PageKind.ApprovalNeeded || !slack.CurrentValue.Enabled)
+        {
+            return message;
+        }
+
+        // Every step still waiting gets its buttons: two steps may wait at once, and each page shows them all.
+        var blocks = message["blocks"]!.AsArray();
+        foreach (var step in page.Steps.Where(s => s.Status == StepStatus.AwaitingApproval))
+        {
+            blocks.Add(Section($"Step `{Escape(step.StepId)}` ({Escape(step.Kind)}) waits for approval: {Escape(step.Detail)}" + (step.PlanDigest is null ? "" : $"\nplan sha256 `{step.PlanDigest}`")));
+            blocks.Add(SlackApprovalButtons.For(step, page.Rollback.RollbackId, links.OpsPage));
+        }
+
+        return message;
+    }
+
+    private static JsonObject Section(string markdown) => new()
+    {
+        ["type"] = "section",
+        ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = markdown.Length <= MaxSectionText ? markdown : markdown[..(MaxSectionText - 1)] + "…" },
+    };
 }
 
 /// <summary>Microsoft Teams incoming webhook (MessageCard).</summary>
@@ -56,7 +115,7 @@ public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(h
 
     protected override string? UrlOf(NotificationRoute route) => route.TeamsWebhookUrl;
 
-    protected override JsonObject Message(string title, string text, string? link)
+    protected override JsonObject Message(string title, string text, string? link, string? opsPage)
     {
         var card = new JsonObject
         {
@@ -66,14 +125,23 @@ public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(h
             ["title"] = title,
             ["text"] = text.Replace("\n", "<br>", StringComparison.Ordinal),
         };
-        if (link is not null)
+        var actions = new JsonArray();
+        foreach (var (name, uri) in new[] { ("Open the ops page", opsPage), ("Rollback status", link) })
         {
-            card["potentialAction"] = new JsonArray(new JsonObject
+            if (uri is not null)
             {
-                ["@type"] = "OpenUri",
-                ["name"] = "Rollback status",
-                ["targets"] = new JsonArray(new JsonObject { ["os"] = "default", ["uri"] = link }),
-            });
+                actions.Add(new JsonObject
+                {
+                    ["@type"] = "OpenUri",
+                    ["name"] = name,
+                    ["targets"] = new JsonArray(new JsonObject { ["os"] = "default", ["uri"] = uri }),
+                });
+            }
+        }
+
+        if (actions.Count > 0)
+        {
+            card["potentialAction"] = actions;
         }
 
         return card;

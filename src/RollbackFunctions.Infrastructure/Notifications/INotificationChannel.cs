@@ -9,7 +9,8 @@ public interface INotificationChannel
 
     bool IsConfigured(NotificationRoute route);
 
-    Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken);
+    /// <summary>Sends a page; <paramref name="links"/> are its status and ops page links.</summary>
+    Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, PageLinks links, CancellationToken cancellationToken);
 
     /// <summary>Sends a warning (observe mode, a check that cannot be evaluated).</summary>
     Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken);

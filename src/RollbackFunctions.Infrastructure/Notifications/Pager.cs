@@ -19,8 +19,8 @@ public sealed class Pager(
 {
     public async Task<IReadOnlyList<ChannelOutcome>> PageAsync(Page page, CancellationToken cancellationToken)
     {
-        var statusUrl = $"{options.CurrentValue.PublicBaseUrl.TrimEnd('/')}/api/rollbacks/{page.Rollback.RollbackId}";
-        var outcomes = await SendAsync(page.Deploy.Service, page.Deploy.Environment, async (channel, route) => await channel.PageAsync(page, route, statusUrl, cancellationToken));
+        var links = PageLinks.For(options.CurrentValue.PublicBaseUrl, page);
+        var outcomes = await SendAsync(page.Deploy.Service, page.Deploy.Environment, async (channel, route) => await channel.PageAsync(page, route, links, cancellationToken));
         if (page.Kind != PageKind.RollbackStarted)
         {
             return outcomes;
@@ -33,7 +33,7 @@ public sealed class Pager(
             $"rollback {page.Rollback.RollbackId} of {page.Deploy.Service} {page.Deploy.Version} started",
             page.Rollback.ClaimedAt,
             new Dictionary<string, string> { ["rollbackId"] = page.Rollback.RollbackId, ["deployId"] = page.Deploy.DeployId, ["trigger"] = page.Rollback.Trigger.Reason },
-            statusUrl);
+            links.Status);
         return [.. outcomes, .. await AnnounceAsync(change, cancellationToken)];
     }
 

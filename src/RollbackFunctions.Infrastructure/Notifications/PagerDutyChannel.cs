@@ -24,8 +24,8 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClients, IOptionsMon
 
     public bool IsConfigured(NotificationRoute route) => !string.IsNullOrEmpty(route.PagerDutyRoutingKey);
 
-    public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, string statusUrl, CancellationToken cancellationToken) =>
-        PostAsync("/v2/enqueue", EventFor(page, route.PagerDutyRoutingKey!, statusUrl), cancellationToken);
+    public Task<ChannelOutcome> PageAsync(Page page, NotificationRoute route, PageLinks links, CancellationToken cancellationToken) =>
+        PostAsync("/v2/enqueue", EventFor(page, route.PagerDutyRoutingKey!, links.Status, links.OpsPage), cancellationToken);
 
     /// <summary>A warning-severity trigger, deduplicated on the notice's key.</summary>
     public Task<ChannelOutcome> WarnAsync(Notice notice, NotificationRoute route, CancellationToken cancellationToken)
@@ -77,8 +77,11 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClients, IOptionsMon
         return await PostAsync("/v2/change/enqueue", change, cancellationToken);
     }
 
-    /// <summary>The Events v2 body for a page: trigger, or resolve when the rollback succeeded.</summary>
-    public static JsonObject EventFor(Page page, string routingKey, string statusUrl)
+    /// <summary>
+    /// The Events v2 body for a page: trigger, or resolve when the rollback succeeded. The ops page
+    /// link comes first when given: it is where the responder approves or aborts.
+    /// </summary>
+    public static JsonObject EventFor(Page page, string routingKey, string statusUrl, string? opsPageUrl = null)
     {
         var dedupKey = Truncate(page.Rollback.RollbackId, MaxDedupKey);
         if (page.Kind == PageKind.RollbackSucceeded)
@@ -86,7 +89,13 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClients, IOptionsMon
             return new JsonObject { ["routing_key"] = routingKey, ["event_action"] = "resolve", ["dedup_key"] = dedupKey };
         }
 
-        var links = new JsonArray(new JsonObject { ["href"] = statusUrl, ["text"] = "Rollback status" });
+        var links = new JsonArray();
+        if (opsPageUrl is not null)
+        {
+            links.Add(new JsonObject { ["href"] = opsPageUrl, ["text"] = page.Kind == PageKind.ApprovalNeeded ? "Approve or reject on the ops page" : "Ops page" });
+        }
+
+        links.Add(new JsonObject { ["href"] = statusUrl, ["text"] = "Rollback status" });
         foreach (var alert in page.Rollback.Trigger.Alerts.Where(a => Uri.IsWellFormedUriString(a.Link, UriKind.Absolute)).Take(5))
         {
             links.Add(new JsonObject { ["href"] = alert.Link, ["text"] = $"Alert {alert.Name}" });

@@ -6,7 +6,7 @@ using RollbackFunctions.Api.Http;
 namespace RollbackFunctions.Api;
 
 /// <summary>Operator-facing reads; each delegates to a shared handler.</summary>
-public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health, PolicyEndpoint policy)
+public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint health, PolicyEndpoint policy, AccessEndpoint access)
 {
     [Function("ListRollbacks")]
     public Task<IResult> ListRollbacks(
@@ -30,6 +30,9 @@ public sealed class StatusFunctions(RollbackEndpoints rollbacks, HealthEndpoint 
 
     [Function("GetPolicy")]
     public IResult GetPolicy([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "policy")] HttpRequest request) => policy.Get(request);
+
+    [Function("GetAccess")]
+    public IResult GetAccess([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "access")] HttpRequest request) => access.Get(request);
 
     // The ops page: HTML only, its script reads the API with the operator's key.
     [Function("OpsPage")]

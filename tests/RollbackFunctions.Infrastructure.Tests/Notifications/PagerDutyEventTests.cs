@@ -47,6 +47,22 @@ public sealed class PagerDutyEventTests
         Assert.Equal(Identifiers.RollbackIdFor("d1"), body["dedup_key"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void EventFor_ApprovalNeeded_LinksTheOpsPageOfTheWaitingStepFirst()
+    {
+        var page = Page(PageKind.ApprovalNeeded, "approval needed") with
+        {
+            Steps = [new RollbackStepRecord("rollout", "webhook", 0, StepStatus.AwaitingApproval, 0, null, null, "policy asks")],
+        };
+        var links = PageLinks.For("https://rollback.example/", page);
+
+        var body = PagerDutyChannel.EventFor(page, Key, links.Status, links.OpsPage);
+
+        PagerDutySchema.AssertValid(body);
+        Assert.Equal($"https://rollback.example/api/ui#rollback={Identifiers.RollbackIdFor("d1")}&step=rollout", body["links"]![0]!["href"]!.GetValue<string>());
+        Assert.Equal(links.Status, body["links"]![1]!["href"]!.GetValue<string>());
+    }
+
     private static Page Page(PageKind kind, string summary)
     {
         var alert = new AlertSignal(AlertSource.Alertmanager, "k", "HighErrorRate", AlertStatus.Firing,

@@ -132,6 +132,24 @@ public sealed class AccessApiTests(AccessApiTests.KeyedRuntime fixture) : IClass
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
+    /// <summary>What the ops page asks before it offers buttons: any valid key learns its own roles, and only its own.</summary>
+    [SkippableFact]
+    public async Task Access_AnyValidKey_LearnsItsOwnRoles_NoKeyIs401()
+    {
+        var runtime = fixture.Require();
+
+        using var none = await SendAsync(runtime, "GET", "/api/access", secret: null);
+        using var oncall = await SendAsync(runtime, "GET", "/api/access", OncallSecret);
+        using var reader = await SendAsync(runtime, "GET", "/api/access", ReaderSecret);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        var asOncall = JsonNode.Parse(await oncall.Content.ReadAsStringAsync())!;
+        Assert.Equal("oncall", asOncall["key"]!.GetValue<string>());
+        Assert.Equal(["operator"], asOncall["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(["reader"], JsonNode.Parse(await reader.Content.ReadAsStringAsync())!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.DoesNotContain(OncallSecret, asOncall.ToJsonString());
+    }
+
     [SkippableFact]
     public async Task Register_WithoutTheCiRole_WritesNothing()
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Http;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Rollbacks;
 
@@ -36,7 +37,7 @@ public sealed class ApprovalWindowTests
             default);
         await rollbacks.PutStepAsync("rb-d", new RollbackStepRecord("a", "webhook", 0, StepStatus.AwaitingApproval, 0, null, null, "revert mode is approval") { ApprovalDue = Now.AddSeconds(dueInSeconds) }, default);
         var deploys = new InMemoryDeployStore();
-        var endpoints = new OperatorEndpoints(rollbacks, deploys, gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new ScopeGuard(deploys, rollbacks), new FixedClock(Now));
+        var endpoints = new OperatorEndpoints(rollbacks, deploys, gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new ScopeGuard(deploys, rollbacks), new ApprovalDecisions(rollbacks, new FixedClock(Now)));
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Loopback;
 

@@ -241,8 +241,20 @@ public sealed class OperatorApiTests(RuntimeFixture fixture) : IClassFixture<Run
         Assert.Equal([false, true], receiver.Received.Select(r => r.Approved));
     }
 
+    /// <summary>The Slack route is off until a signing secret is configured: nothing can act through it unsigned.</summary>
+    [SkippableFact]
+    public async Task SlackInteractions_WithoutASigningSecret_Is404()
+    {
+        var runtime = fixture.Require();
+
+        using var reply = await runtime.Http.PostAsync("/api/slack/interactions", new FormUrlEncodedContent([new("payload", """{"type":"block_actions"}""")]));
+
+        Assert.Equal(HttpStatusCode.NotFound, reply.StatusCode);
+        Assert.Contains("Rollback:Slack:SigningSecret", await reply.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A deploy whose top step needs approval, rolled back by hand, waiting on that step.</summary>
-    private static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, LocalReceiver receiver)
+    internal static async Task<string> StartWithApprovalStepAsync(TestRuntime runtime, LocalReceiver receiver)
     {
         var id = $"op-{Guid.NewGuid():N}";
         var deploy = Payloads.DiamondDeploy(id, receiver, "operator");

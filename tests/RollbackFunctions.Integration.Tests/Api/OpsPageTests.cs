@@ -14,6 +14,7 @@ public sealed class OpsPageTests
     public async Task RunningRollback_ShowsGraphEvidenceAndApproval_ThenRefreshesToTheEnd()
     {
         await using var browser = await HeadlessChromium.StartAsync();
+        await browser.WatchPolicyViolationsAsync();
         await using var receiver = await LocalReceiver.StartAsync();
         await using var runtime = await TestRuntime.StartAsync();
         var id = $"checkout-{Guid.NewGuid():N}"[..24];
@@ -38,9 +39,10 @@ public sealed class OpsPageTests
         Assert.Equal("reverted@0", (string?)statuses["rollout"]);
         Assert.Equal("awaitingApproval@2", (string?)statuses["schema"]);
         Assert.Equal(4, (await browser.EvaluateAsync("document.querySelectorAll('#graph line[data-edge]').length"))!.GetValue<int>());
-        var approval = (await browser.EvaluateAsync("document.querySelector('#approvals [data-waiting=\"schema\"]').textContent"))!.GetValue<string>();
-        Assert.Contains($"/api/rollbacks/{rollbackId}/steps/schema/approve", approval);
-        Assert.Contains($"/api/rollbacks/{rollbackId}/steps/schema/reject", approval);
+        // Keyless (loopback) every caller is an operator: the waiting step offers its buttons, and the rollback its abort.
+        Assert.Equal(
+            new[] { $"abort:{rollbackId}", $"approve:{rollbackId}:schema", $"reject:{rollbackId}:schema" },
+            (await browser.EvaluateAsync("[...document.querySelectorAll('[data-action]')].map(b => b.dataset.action).sort()"))!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.Contains("CheckoutErrorBudgetBurn", (await browser.EvaluateAsync("document.querySelector('#evidence').textContent"))!.GetValue<string>());
         Assert.Equal(new[] { "http" }, (await browser.EvaluateAsync("[...document.querySelectorAll('#evidence a')].map(a => new URL(a.href).protocol.replace(':', ''))"))!.AsArray().Select(p => p!.GetValue<string>()));
         Assert.Contains("awaitingApproval", (await browser.EvaluateAsync("document.querySelector('#timeline').textContent"))!.GetValue<string>());
@@ -65,6 +67,7 @@ public sealed class OpsPageTests
         await browser.EvaluateAsync("document.getElementById('report-button').click()");
         await browser.WaitForAsync("document.getElementById('report-text').textContent.includes('# Rollback')", TimeSpan.FromSeconds(10), "the report");
         Assert.DoesNotContain(browser.Console, c => c.Contains("exceptionDetails", StringComparison.Ordinal) || c.Contains("Content Security Policy", StringComparison.Ordinal));
+        Assert.Empty(await browser.PolicyViolationsAsync());
     }
 
     [SkippableFact]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RollbackFunctions.Api.Access;
 using RollbackFunctions.Api.Http;
+using RollbackFunctions.Api.Rollbacks;
 using RollbackFunctions.Core.Deploys;
 using RollbackFunctions.Core.Rollbacks;
 
@@ -65,7 +66,7 @@ public sealed class PlanDigestApprovalTests
             default);
         await rollbacks.PutStepAsync("rb-d", Waiting(), default);
         var deploys = new InMemoryDeployStore();
-        return new OperatorEndpoints(rollbacks, deploys, gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new ScopeGuard(deploys, rollbacks), TimeProvider.System);
+        return new OperatorEndpoints(rollbacks, deploys, gitOps: null!, new InMemoryAuditLog(), new ApiAccess(Options.Create(new AccessOptions())), new ScopeGuard(deploys, rollbacks), new ApprovalDecisions(rollbacks, TimeProvider.System));
     }
 
     private static HttpRequest Request(string body)

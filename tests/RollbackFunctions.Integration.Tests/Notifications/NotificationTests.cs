@@ -61,7 +61,9 @@ public sealed class NotificationTests
         Assert.Contains("reverting schema", slack["text"]!.GetValue<string>());
         var teams = JsonNode.Parse(receiver.Received.First(r => r.Path.StartsWith("teams", StringComparison.Ordinal)).Body)!;
         Assert.Equal("MessageCard", teams["@type"]!.GetValue<string>());
-        Assert.EndsWith($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}", teams["potentialAction"]![0]!["targets"]![0]!["uri"]!.GetValue<string>());
+        // The ops page first: where an operator acts; then the JSON status.
+        Assert.EndsWith($"/api/ui#rollback={Identifiers.RollbackIdFor(id)}", teams["potentialAction"]![0]!["targets"]![0]!["uri"]!.GetValue<string>());
+        Assert.EndsWith($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}", teams["potentialAction"]![1]!["targets"]![0]!["uri"]!.GetValue<string>());
 
         var audit = await runtime.GetJsonAsync($"/api/rollbacks/{Identifiers.RollbackIdFor(id)}/audit");
         var pages = audit["rows"]!.AsArray().Where(r => r!["action"]!.GetValue<string>() == "page.sent").ToList();

@@ -62,6 +62,20 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Console messages, uncaught exceptions and the browser's log entries (CSP violations among them).</summary>
     public ConcurrentQueue<string> Console { get; } = new();
 
+    /// <summary>
+    /// From the next navigation on, every content security policy violation in the page is recorded
+    /// (the <c>securitypolicyviolation</c> event), for <see cref="PolicyViolationsAsync"/>. Scripts the
+    /// DevTools protocol injects are not subject to the page's policy, so the listener itself is not one.
+    /// </summary>
+    public Task WatchPolicyViolationsAsync() => SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject
+    {
+        ["source"] = "window.__policyViolations = []; document.addEventListener('securitypolicyviolation', e => window.__policyViolations.push(`${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`));",
+    });
+
+    /// <summary>The violations recorded in the current document since it loaded.</summary>
+    public async Task<IReadOnlyList<string>> PolicyViolationsAsync() =>
+        (await EvaluateAsync("window.__policyViolations || ['the violation listener was not installed']"))!.AsArray().Select(v => v!.GetValue<string>()).ToList();
+
     public Task NavigateAsync(string url) => SendAsync("Page.navigate", new JsonObject { ["url"] = url });
 
     /// <summary>Evaluates <paramref name="expression"/> in the page (awaiting a promise) and returns its JSON value.</summary>
