@@ -64,6 +64,13 @@ public sealed record TargetState
 /// <param name="Transient">The problem may go away on a retry.</param>
 public sealed record TargetObservation(TargetState? State, string? Problem = null, bool Transient = false)
 {
+    /// <summary>
+    /// The target's version as read (a Kubernetes resourceVersion, an ETag): the revert sends it as
+    /// its write's precondition (<see cref="StepRevertRequest.ObservedVersion"/>), so a change made
+    /// after this read is refused by the target rather than overwritten. Null when the target has none.
+    /// </summary>
+    public string? Version { get; init; }
+
     /// <summary>The kind has no state this product can read (a webhook receiver owns it): its revert judges for itself.</summary>
     public static TargetObservation NotObservable { get; } = new(State: null);
 
