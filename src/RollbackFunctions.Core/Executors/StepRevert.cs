@@ -116,8 +116,10 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     /// Drift: the answer carries a digest of what was shown, so only an approval of this drift (one
     /// that names it) restores over it, never an approval given earlier for something else.
     /// </summary>
-    public static StepRevertResult Drifted(string detail) =>
-        new(RevertOutcome.Drift, detail) { PlanDigest = TargetState.Digest($"drift\n{detail}") };
+    /// <param name="detail">The three states, as the operator reads them.</param>
+    /// <param name="state">The <see cref="TargetState.Fingerprint"/> of the state found, when read: two drifts the sentence cannot tell apart (hidden values) get different digests.</param>
+    public static StepRevertResult Drifted(string detail, string? state = null) =>
+        new(RevertOutcome.Drift, detail) { PlanDigest = TargetState.Digest(state is null ? $"drift\n{detail}" : $"drift\n{detail}\n{state}") };
 
     /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
     public StepStatus StepStatus => Outcome switch

@@ -37,6 +37,13 @@ public sealed record TargetState
         return parts.Count == 0 ? "(nothing)" : string.Join(", ", parts);
     }
 
+    /// <summary>
+    /// A digest of every part and value (hidden ones as their digests): equal for states that are
+    /// <see cref="SameAs"/>, so a judgement can name the exact state it was made for.
+    /// </summary>
+    public string Fingerprint() => Digest(string.Join("\n",
+        Shown.Select(p => $"shown {p.Key}={p.Value}").Concat(Hidden.Select(p => $"hidden {p.Key}={p.Value}")).Order(StringComparer.Ordinal)));
+
     /// <summary>The names of the parts that differ between two states.</summary>
     public IReadOnlyList<string> DifferingParts(TargetState other) =>
         Shown.Keys.Concat(other.Shown.Keys).Concat(Hidden.Keys).Concat(other.Hidden.Keys)
