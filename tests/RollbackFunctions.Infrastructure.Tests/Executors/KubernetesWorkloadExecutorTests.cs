@@ -89,8 +89,11 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         var patch = Assert.Single(k8s.Api.Writes);
         Assert.Equal(("PATCH", "/apis/apps/v1/namespaces/shop/deployments/checkout"), (patch.Method, patch.Path));
         Assert.StartsWith("application/json-patch+json", patch.ContentType);
-        var op = Assert.Single(patch.Json!.AsArray())!;
+        var ops = patch.Json!.AsArray();
+        var op = ops[0]!;
         Assert.Equal(("replace", "/spec/template"), ((string)op["op"]!, (string)op["path"]!));
+        Assert.Equal(("replace", "/metadata/resourceVersion"), ((string)ops[1]!["op"]!, (string)ops[1]!["path"]!)); // only over the version read
+        Assert.Equal(2, ops.Count);
         Assert.Equal("registry/checkout:1.4.2", (string)op["value"]!["spec"]!["containers"]![0]!["image"]!);
         Assert.Null(op["value"]!["metadata"]!["labels"]!["pod-template-hash"]);
         var deployment = k8s.Api.Deployment("shop", "checkout");

@@ -43,7 +43,7 @@ public static class KubernetesSteps
         try
         {
             return await api.GetAsync(cluster, resource, ns, name, cancellationToken) is { } found
-                ? new TargetObservation(state(found))
+                ? new TargetObservation(state(found)) { Version = found.Metadata.ResourceVersion }
                 : TargetObservation.Failed($"{target} no longer exists", transient: false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -51,6 +51,13 @@ public static class KubernetesSteps
             return TargetObservation.Failed($"{target}: {KubernetesApi.Describe(e)}", transient: !KubeTemplates.IsAnswer(e));
         }
     }
+
+    /// <summary>
+    /// The resourceVersion a revert's first write carries as its precondition: the one the
+    /// three-state rule judged, else the one the executor just read.
+    /// </summary>
+    public static string VersionToWrite(StepRevertRequest request, KubeObject read) =>
+        request.ObservedVersion ?? read.Metadata.ResourceVersion;
 
     /// <summary>
     /// Runs a revert: an API refusal is a failed revert (an outcome); a fault left after the
@@ -61,6 +68,10 @@ public static class KubernetesSteps
         try
         {
             return await revert();
+        }
+        catch (TargetChangedException)
+        {
+            throw; // nothing written: the revert reads and judges again
         }
         catch (Exception e) when (KubeTemplates.IsAnswer(e))
         {
