@@ -42,10 +42,62 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return StepPreparation.Failed($"could not fetch workspace {step.Workspace}: {fetchProblem}", transient: true);
         }
 
-        return await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is { } commit
-            ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef })
-            : StepPreparation.Failed($"workspace {step.Workspace} has no commit '{step.PreviousRef}'", transient: false);
+        if (await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is not { } commit)
+        {
+            return StepPreparation.Failed($"workspace {step.Workspace} has no commit '{step.PreviousRef}'", transient: false);
+        }
+
+        // "before" of the three-state rule: the infrastructure as it is now, refreshed from the real resources.
+        var observed = await ObserveAtAsync(step, commit, cancellationToken);
+        return observed.State is { } before
+            ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef }) { Before = before }
+            : StepPreparation.Failed(observed.Problem!, observed.Transient);
     }
+
+    /// <summary>
+    /// The infrastructure now (the <c>after</c> and <c>current</c> of the three-state rule), so a
+    /// change made since this deploy applied (a hotfix in the console, another apply) is drift, asked
+    /// about, never silently planned away: <see cref="TerraformState"/>.
+    /// </summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken) =>
+        Read(request.Params, out var step) is { } problem
+            ? TargetObservation.Failed(problem, transient: false)
+            : await ObserveAtAsync(step, (string?)request.Captured?["commit"] ?? step.PreviousRef, cancellationToken);
+
+    /// <summary>
+    /// <c>plan -refresh-only -lock=false</c> in a scratch worktree of <paramref name="commit"/> (the
+    /// configuration names the providers to refresh with): it reads every real resource, writes no
+    /// state and takes no lock; then <c>show -json</c> of that plan. Failures are transient (a
+    /// provider or the backend that did not answer); the worktree is always removed.
+    /// </summary>
+    private async Task<TargetObservation> ObserveAtAsync(TerraformStep step, string commit, CancellationToken cancellationToken)
+    {
+        const string refreshed = "observe.tfplan";
+        var run = new TerraformRun(step, commit, Checkout(step), Path.Combine(options.Value.WorkRoot, $"observe-{Guid.NewGuid():N}"), time.GetUtcNow() + ObserveLimit);
+        try
+        {
+            if (await run.Checkout.AddWorktreeAsync(run.Worktree, commit, cancellationToken) is { } checkoutProblem)
+            {
+                return TargetObservation.Failed($"could not check out {commit} of workspace {step.Workspace}: {checkoutProblem}", transient: true);
+            }
+
+            var (shown, failure) = await ShowPlanAsync(run, ["-refresh-only", "-lock=false", $"-out={refreshed}"], refreshed, "refresh-only plan", cancellationToken);
+            return shown is null
+                ? TargetObservation.Failed($"could not read the infrastructure of {run.What}: {failure!.Detail}", transient: true)
+                : new TargetObservation(TerraformState.Parse(shown));
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            return TargetObservation.Failed($"the refresh-only plan of {run.What} could not be read: {e.Message}", transient: false);
+        }
+        finally
+        {
+            await run.Checkout.RemoveWorktreeAsync(run.Worktree);
+        }
+    }
+
+    /// <summary>How long one read of the infrastructure may take (the caller's token may end it sooner).</summary>
+    private static readonly TimeSpan ObserveLimit = TimeSpan.FromMinutes(5);
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
@@ -125,12 +177,31 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
     private async Task<(TerraformPlan? Plan, StepRevertResult? Failure)> PlanAsync(TerraformRun run, CancellationToken cancellationToken)
     {
+        var (shown, failure) = await ShowPlanAsync(run, [LockTimeout, $"-out={PlanFile}"], PlanFile, "plan", cancellationToken);
+        if (shown is null)
+        {
+            return (null, failure);
+        }
+
+        try
+        {
+            return (TerraformPlan.Parse(shown), null);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            return (null, StepRevertResult.Failed($"the plan of {run.What} could not be read: {e.Message}"));
+        }
+    }
+
+    /// <summary><c>init</c>, <c>plan</c> with <paramref name="mode"/> and the step's variables, then <c>show -json</c> of <paramref name="file"/>: the document, or why not.</summary>
+    private async Task<(string? Shown, StepRevertResult? Failure)> ShowPlanAsync(TerraformRun run, string[] mode, string file, string what, CancellationToken cancellationToken)
+    {
         if (!Directory.Exists(run.Directory))
         {
             return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of workspace {run.Step.Workspace}"));
         }
 
-        if (run.Step.VarFiles.FirstOrDefault(file => !InsideCheckout(run, file)) is { } outside)
+        if (run.Step.VarFiles.FirstOrDefault(f => !InsideCheckout(run, f)) is { } outside)
         {
             return (null, StepRevertResult.Failed($"params.varFiles '{outside}' is not a file inside {run.Step.Path} of {run.Commit}"));
         }
@@ -142,28 +213,16 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         }
 
         var plan = await TerraformAsync(run, cancellationToken,
-            ["plan", "-input=false", "-no-color", LockTimeout, $"-out={PlanFile}",
+            ["plan", "-input=false", "-no-color", .. mode,
                 .. run.Step.VarFiles.Select(f => $"-var-file={f}"),
                 .. run.Step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
         if (plan.ExitCode != 0)
         {
-            return (null, Ended(plan, $"terraform plan of {run.What}"));
+            return (null, Ended(plan, $"terraform {what} of {run.What}"));
         }
 
-        var shown = await TerraformAsync(run, cancellationToken, ["show", "-json", "-no-color", PlanFile]);
-        if (shown.ExitCode != 0)
-        {
-            return (null, Ended(shown, $"terraform show of the plan of {run.What}"));
-        }
-
-        try
-        {
-            return (TerraformPlan.Parse(shown.StandardOutput), null);
-        }
-        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
-        {
-            return (null, StepRevertResult.Failed($"the plan of {run.What} could not be read: {e.Message}"));
-        }
+        var shown = await TerraformAsync(run, cancellationToken, ["show", "-json", "-no-color", file]);
+        return shown.ExitCode == 0 ? (shown.StandardOutput, null) : (null, Ended(shown, $"terraform show of the {what} of {run.What}"));
     }
 
     /// <summary>Applies the saved plan file; <c>Stale</c> when terraform refuses it because the state moved since the plan.</summary>
