@@ -73,6 +73,31 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         Assert.Contains("422", rehearsal.Detail);
     }
 
+    /// <summary>
+    /// kubernetes/kubernetes#67250: under OrderedReady the controller waits for a crash-looping pod of
+    /// the bad revision before replacing it, so the rollback's revision never rolls out. The revert
+    /// says so at once, naming the pod and what to do, rather than waiting out its deadline; it never
+    /// deletes the pod itself (SAFETY.md: a destructive action is a human's).
+    /// </summary>
+    [Fact]
+    public async Task Revert_OrderedReadyStatefulSetWithACrashLoopingPod_IsReportedStuckAtOnce_NamingThePod_WithoutDeletingIt()
+    {
+        k8s.Api.SeedWorkload("statefulsets", "shop", "ledger", 3, "registry/ledger:1.4.2");
+        var prepared = await k8s.Workloads.PrepareAsync(KubernetesFixture.PrepareOf(Kind, Params("ledger", "StatefulSet")), default);
+        k8s.Api.SetImage("statefulsets", "shop", "ledger", "registry/ledger:1.4.3"); // the deploy: ledger-2 crashes on it
+        k8s.Api.StickStatefulSetPod("shop", "ledger", ordinal: 2);
+
+        var result = await k8s.Workloads.RevertAsync(KubernetesFixture.RevertOf(Kind, Params("ledger", "StatefulSet"), prepared, waitLimit: TimeSpan.FromMinutes(10)), default);
+
+        Assert.Equal(RevertOutcome.TimedOut, result.Outcome);
+        Assert.Contains("restored revision", result.Detail);
+        Assert.Contains("pod ledger-2", result.Detail);
+        Assert.Contains("CrashLoopBackOff", result.Detail);
+        Assert.Contains("kubernetes/kubernetes#67250", result.Detail);
+        Assert.Contains("kubectl delete pod -n shop ledger-2", result.Detail);
+        Assert.DoesNotContain(k8s.Api.Requests, r => r.Method == "DELETE");
+    }
+
     [Fact]
     public async Task Revert_AfterADeploy_RestoresTheCapturedTemplateWithOneJsonPatch_AndWaitsForTheRollout()
     {

@@ -16,6 +16,7 @@ public sealed partial class FakeKubernetesApi
         ["replicasets"] = ("ReplicaSet", "/apis/apps/v1"),
         ["controllerrevisions"] = ("ControllerRevision", "/apis/apps/v1"),
         ["configmaps"] = ("ConfigMap", "/api/v1"),
+        ["pods"] = ("Pod", "/api/v1"),
         ["rollouts"] = ("Rollout", "/apis/argoproj.io/v1alpha1"),
         ["applications"] = ("Application", "/apis/argoproj.io/v1alpha1"),
         ["kustomizations"] = ("Kustomization", "/apis/kustomize.toolkit.fluxcd.io/v1"),
