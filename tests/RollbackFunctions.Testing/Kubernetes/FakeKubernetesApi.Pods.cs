@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using RollbackFunctions.Infrastructure.Executors;
 
 namespace RollbackFunctions.Testing;
 

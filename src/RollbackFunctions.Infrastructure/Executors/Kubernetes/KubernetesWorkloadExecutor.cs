@@ -155,6 +155,12 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
                 return StepRevertResult.TimedOut($"{action}; rollout not complete: {progress.Detail}");
             }
 
+            if (target.Resource == KubeResource.StatefulSet && StuckOrderedPod.Applies(workload)
+                && StuckOrderedPod.Find(workload, await api.ListAsync(target.Cluster, KubeResource.Pod, target.Namespace, KubeTemplates.SelectorOf(workload), cancellationToken)) is { } stuck)
+            {
+                return StepRevertResult.TimedOut($"{action}; rollout not complete: {progress.Detail}; {stuck}");
+            }
+
             await Task.Delay(clusters.Options.PollInterval, clock, cancellationToken);
         }
     }
