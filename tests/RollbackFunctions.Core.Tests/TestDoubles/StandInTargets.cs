@@ -94,12 +94,6 @@ internal sealed class StandInTargets : IStepExecutor
         BeforeRevert?.Invoke(request.StepId);
         var target = Name(request.Params);
         var wanted = (string?)request.Captured?["value"] ?? "";
-        var crash = crashOnce.TryRemove(target, out var afterWriting);
-        if (crash && !afterWriting)
-        {
-            throw new InvalidOperationException($"stand-in crash before writing {target}");
-        }
-
         if (Destructive.ContainsKey(target))
         {
             var effect = TargetState.Digest($"restore {target} to {wanted}");
@@ -107,6 +101,12 @@ internal sealed class StandInTargets : IStepExecutor
             {
                 return Task.FromResult(StepRevertResult.NeedsApproval($"restoring {target} is destructive; effect sha256:{effect}", effect));
             }
+        }
+
+        var crash = crashOnce.TryRemove(target, out var afterWriting);
+        if (crash && !afterWriting)
+        {
+            throw new InvalidOperationException($"stand-in crash before writing {target}");
         }
 
         if (changeBeforeWrite.TryRemove(target, out var meanwhile))
