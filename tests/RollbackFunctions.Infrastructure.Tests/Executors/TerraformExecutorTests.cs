@@ -137,6 +137,28 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.DoesNotContain(RevertCalls, c => c[1] is "plan" or "apply");
     }
 
+    /// <summary>The window between the three-state read and the plan: the plan's refreshed state (prior_state) must be the one judged.</summary>
+    [Fact]
+    public async Task Revert_InfrastructureChangedBetweenTheReadAndThePlan_IsThrownToBeJudgedAgain_NothingApplied()
+    {
+        Live("registry/checkout:1.4.3");
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
+        var observed = await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()) { Captured = prepared.Captured }, default);
+        var plan = JsonNode.Parse(Fixture("plan-update.json"))!.AsObject();
+        plan["prior_state"] = JsonNode.Parse(TerraformDocuments.Refreshed(("azurerm_linux_web_app.checkout", App("registry/checkout:1.4.3-hotfix"))))!["prior_state"]!.DeepClone();
+        terraform.Write("plan.json", plan.ToJsonString()); // a hotfix landed after the read, before the plan
+
+        await Assert.ThrowsAsync<TargetChangedException>(() => executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        {
+            Captured = prepared.Captured,
+            ObservedVersion = observed.Version,
+        }, default));
+
+        Assert.NotNull(observed.Version);
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.Empty(Directory.GetDirectories(workRoot));
+    }
+
     [Fact]
     public async Task Revert_InfrastructureAsTheDeployLeftIt_PlansAndAppliesThePreviousCommit()
     {

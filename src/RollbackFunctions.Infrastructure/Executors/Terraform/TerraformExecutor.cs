@@ -84,7 +84,7 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             var (shown, failure) = await ShowPlanAsync(run, ["-refresh-only", "-lock=false", $"-out={refreshed}"], refreshed, "refresh-only plan", cancellationToken);
             return shown is null
                 ? TargetObservation.Failed($"could not read the infrastructure of {run.What}: {failure!.Detail}", transient: true)
-                : new TargetObservation(TerraformState.Parse(shown));
+                : Observed(TerraformState.Parse(shown));
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
         {
@@ -95,6 +95,9 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             await run.Checkout.RemoveWorktreeAsync(run.Worktree);
         }
     }
+
+    /// <summary>The state with its fingerprint as its version: the revert's plan must start from exactly this state.</summary>
+    private static TargetObservation Observed(TargetState state) => new(state) { Version = state.Fingerprint() };
 
     /// <summary>How long one read of the infrastructure may take (the caller's token may end it sooner).</summary>
     private static readonly TimeSpan ObserveLimit = TimeSpan.FromMinutes(5);
@@ -150,6 +153,12 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         if (plan is null)
         {
             return (failure!, false);
+        }
+
+        // Only over what was judged: the plan's refreshed state must be the one the three-state read saw.
+        if (request.ObservedVersion is { } judged && plan.PriorState is { } planned && planned.Fingerprint() != judged)
+        {
+            throw new TargetChangedException($"the infrastructure of {run.What} changed between the three-state read and the plan; nothing applied");
         }
 
         if (!plan.HasChanges)
