@@ -52,6 +52,13 @@ public sealed record StepRevertRequest(
     /// <summary>An operator approved restoring the state from before the deploy over a drift.</summary>
     public bool OverrideDrift { get; init; }
 
+    /// <summary>
+    /// The version of the target the three-state rule judged (<see cref="TargetObservation.Version"/>):
+    /// the executor's write carries it as a precondition and throws <see cref="TargetChangedException"/>
+    /// when the target refuses it. Null when the target was not read or has no version.
+    /// </summary>
+    public string? ObservedVersion { get; init; }
+
     /// <summary>The step's revert level in the plan, for its row on the rollback; -1 when not known (older instances).</summary>
     public int Level { get; init; } = -1;
 }
@@ -109,8 +116,10 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
     /// Drift: the answer carries a digest of what was shown, so only an approval of this drift (one
     /// that names it) restores over it, never an approval given earlier for something else.
     /// </summary>
-    public static StepRevertResult Drifted(string detail) =>
-        new(RevertOutcome.Drift, detail) { PlanDigest = TargetState.Digest($"drift\n{detail}") };
+    /// <param name="detail">The three states, as the operator reads them.</param>
+    /// <param name="state">The <see cref="TargetState.Fingerprint"/> of the state found, when read: two drifts the sentence cannot tell apart (hidden values) get different digests.</param>
+    public static StepRevertResult Drifted(string detail, string? state = null) =>
+        new(RevertOutcome.Drift, detail) { PlanDigest = TargetState.Digest(state is null ? $"drift\n{detail}" : $"drift\n{detail}\n{state}") };
 
     /// <summary>The step's status after this result: the one mapping from executor outcome to step status.</summary>
     public StepStatus StepStatus => Outcome switch
@@ -128,3 +137,10 @@ public sealed record StepRevertResult(RevertOutcome Outcome, string Detail)
 /// thrown, so the Durable retry runs the whole step again; expected failures are outcomes instead.
 /// </summary>
 public sealed class StepUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The target refused the revert's write because it changed since it was read and judged (a
+/// Kubernetes 409 Conflict on the resourceVersion precondition, a 412 on If-Match): nothing was
+/// written; the revert reads and judges again.
+/// </summary>
+public sealed class TargetChangedException(string message, Exception? inner = null) : Exception(message, inner);

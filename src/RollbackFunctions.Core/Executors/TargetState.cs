@@ -37,6 +37,13 @@ public sealed record TargetState
         return parts.Count == 0 ? "(nothing)" : string.Join(", ", parts);
     }
 
+    /// <summary>
+    /// A digest of every part and value (hidden ones as their digests): equal for states that are
+    /// <see cref="SameAs"/>, so a judgement can name the exact state it was made for.
+    /// </summary>
+    public string Fingerprint() => Digest(string.Join("\n",
+        Shown.Select(p => $"shown {p.Key}={p.Value}").Concat(Hidden.Select(p => $"hidden {p.Key}={p.Value}")).Order(StringComparer.Ordinal)));
+
     /// <summary>The names of the parts that differ between two states.</summary>
     public IReadOnlyList<string> DifferingParts(TargetState other) =>
         Shown.Keys.Concat(other.Shown.Keys).Concat(Hidden.Keys).Concat(other.Hidden.Keys)
@@ -64,6 +71,13 @@ public sealed record TargetState
 /// <param name="Transient">The problem may go away on a retry.</param>
 public sealed record TargetObservation(TargetState? State, string? Problem = null, bool Transient = false)
 {
+    /// <summary>
+    /// The target's version as read (a Kubernetes resourceVersion, an ETag): the revert sends it as
+    /// its write's precondition (<see cref="StepRevertRequest.ObservedVersion"/>), so a change made
+    /// after this read is refused by the target rather than overwritten. Null when the target has none.
+    /// </summary>
+    public string? Version { get; init; }
+
     /// <summary>The kind has no state this product can read (a webhook receiver owns it): its revert judges for itself.</summary>
     public static TargetObservation NotObservable { get; } = new(State: null);
 

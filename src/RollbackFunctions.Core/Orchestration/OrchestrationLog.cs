@@ -21,6 +21,9 @@ internal static partial class OrchestrationLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Rollback {RollbackId}: step {StepId} {Outcome}: {Detail}")]
     public static partial void StepFinished(ILogger logger, string rollbackId, string stepId, string outcome, string detail);
 
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Rollback {RollbackId}: step {StepId}'s target changed after it was read (read {Reads}); reading and judging it again: {Detail}")]
+    public static partial void TargetChanged(ILogger logger, string rollbackId, string stepId, int reads, string detail);
+
     [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Watcher of deploy {DeployId}: {Breach}")]
     public static partial void WatchBreached(ILogger logger, string deployId, string breach);
 

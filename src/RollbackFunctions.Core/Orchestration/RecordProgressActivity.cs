@@ -71,6 +71,7 @@ public sealed class RecordProgressActivity(IRollbackStore rollbacks, IAuditLog a
             StartedAt = decided.StartedAt ?? existing?.StartedAt,
             FinishedAt = decided.FinishedAt ?? (open ? null : clock.GetUtcNow()),
             Judgement = decided.Judgement ?? existing?.Judgement,
+            JudgedState = decided.JudgedState ?? existing?.JudgedState,
         };
     }
 }

@@ -54,11 +54,7 @@ public sealed class RevertStepActivity(
         }
         else
         {
-            (result, row) = await JudgeAsync(executor, input, row, cancellationToken) switch
-            {
-                (null, var judged) => (await executor.RevertAsync(input, cancellationToken), judged),
-                var (decided, judged) => (decided, judged),
-            };
+            (result, row) = await JudgedRevertAsync(executor, input, row, cancellationToken);
             if (result.Outcome == RevertOutcome.Unchanged && row.Judgement is null && row.Attempts > 1)
             {
                 // An executor that judges for itself (terraform, git, webhook) cannot tell its own
@@ -92,47 +88,99 @@ public sealed class RevertStepActivity(
     private static string ReturningTo(System.Text.Json.Nodes.JsonObject? captured) =>
         captured is null ? "" : $"; returning to what was captured at registration: {CapturedSummary.Line(captured)}";
 
+    /// <summary>How many times one attempt reads, judges and writes when the target keeps changing in between.</summary>
+    private const int MaxReads = 3;
+
     /// <summary>
-    /// The three-state rule before the executor writes anything: reads the target once and returns
-    /// the result when nothing may be written (unchanged, drift, unreadable), or null to go on. The
-    /// decision to restore is stored on the row first, so a retry after a crash restores on.
+    /// Judges, then lets the executor write with the version it judged as its precondition. A target
+    /// that changed in between refuses the write (nothing written): it is read and judged again, a
+    /// bounded number of times, then the attempt fails as transient and the retry policy takes over.
     /// </summary>
-    private async Task<(StepRevertResult? Result, RollbackStepRecord Row)> JudgeAsync(IStepExecutor executor, StepRevertRequest input, RollbackStepRecord row, CancellationToken cancellationToken)
+    private async Task<(StepRevertResult Result, RollbackStepRecord Row)> JudgedRevertAsync(IStepExecutor executor, StepRevertRequest input, RollbackStepRecord row, CancellationToken cancellationToken)
     {
-        if (row.Judgement == RevertJudgement.Restore)
+        for (var reads = 1; ; reads++)
         {
-            return (null, row);
-        }
+            var (decided, judged, version) = await JudgeAsync(executor, input, row, cancellationToken);
+            row = judged;
+            if (decided is not null)
+            {
+                return (decided, row);
+            }
 
-        if (input.OverrideDrift)
-        {
-            row = row with { Judgement = RevertJudgement.Restore };
-            await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
-            return (null, row);
-        }
+            try
+            {
+                var result = await executor.RevertAsync(input with { ObservedVersion = version }, cancellationToken);
 
+                // The executor asked first and wrote nothing: the judgement is made again, from a
+                // fresh read, once the answer comes, however long the wait (review item S1).
+                return (result, result.Outcome == RevertOutcome.NeedsApproval ? row with { Judgement = null } : row);
+            }
+            catch (TargetChangedException changed)
+            {
+                OrchestrationLog.TargetChanged(logger, input.RollbackId, input.StepId, reads, changed.Message);
+                row = row with { Judgement = null }; // nothing written: that judgement was for a state that is gone
+                if (reads >= MaxReads)
+                {
+                    throw new StepUnavailableException($"{input.StepId}'s target changed between the read and the write {MaxReads} times: {changed.Message}", changed);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The three-state rule before the executor writes anything: reads the target and returns the
+    /// result when nothing may be written (unchanged, drift, unreadable), or null to go on with the
+    /// version read. The decision, with the state it was made for, is stored on the row first.
+    /// </summary>
+    private async Task<(StepRevertResult? Result, RollbackStepRecord Row, string? Version)> JudgeAsync(IStepExecutor executor, StepRevertRequest input, RollbackStepRecord row, CancellationToken cancellationToken)
+    {
         var observed = await executor.ObserveAsync(new StepObserveRequest(input.DeployId, input.StepId, input.Kind, input.Params) { Captured = input.Captured }, cancellationToken);
         if (observed.Problem is { } problem)
         {
             return observed.Transient
                 ? throw new StepUnavailableException($"could not read {input.StepId}'s target before reverting it: {problem}")
-                : (StepRevertResult.Failed($"could not read the target before reverting it: {problem}"), row);
+                : (StepRevertResult.Failed($"could not read the target before reverting it: {problem}"), row, null);
         }
 
         if (observed.State is not { } current)
         {
-            return (null, row); // not observable: the executor judges inside its revert
+            // Not observable: the executor judges inside its revert, an approved drift included.
+            return (null, row, null);
         }
 
-        var (judgement, why) = ThreeStates.Judge(input.Before, input.After, current, input.MaybeApplied);
-        row = row with { Judgement = judgement };
+        var (judgement, why) = Rejudge(input, row, current);
+        row = row with { Judgement = judgement, JudgedState = current.Fingerprint() };
         await rollbacks.PutStepAsync(input.RollbackId, row, cancellationToken);
         return judgement switch
         {
-            RevertJudgement.Unchanged => (StepRevertResult.Unchanged($"nothing to revert: the target {why}"), row),
-            RevertJudgement.Drift => (StepRevertResult.Drifted(why), row),
-            _ => (null, row),
+            RevertJudgement.Unchanged => (StepRevertResult.Unchanged($"nothing to revert: the target {why}"), row, null),
+            RevertJudgement.Drift => (StepRevertResult.Drifted(why, row.JudgedState), row, null),
+            _ => (null, row, observed.Version),
         };
+    }
+
+    /// <summary>
+    /// The three-state rule, and what this rollback decided before: a restore decided earlier (it may
+    /// have written before a crash) or a drift an operator approved holds only while the target holds
+    /// exactly the state that decision was made for; anything since is drift again.
+    /// </summary>
+    private static (RevertJudgement Judgement, string Why) Rejudge(StepRevertRequest input, RollbackStepRecord row, TargetState current)
+    {
+        var (judgement, why) = ThreeStates.Judge(input.Before, input.After, current, input.MaybeApplied);
+        var asJudged = row.JudgedState == current.Fingerprint();
+        var holdsWhatTheDeployMade = input.After is not null && current.SameAs(input.After);
+        if (row.Judgement == RevertJudgement.Restore)
+        {
+            return judgement == RevertJudgement.Unchanged
+                ? (RevertJudgement.Restore, $"an earlier attempt of this rollback restored it ({why}); finishing that revert")
+                : asJudged || holdsWhatTheDeployMade
+                    ? (RevertJudgement.Restore, why)
+                    : (RevertJudgement.Drift, $"drift: changed since this rollback judged it; {ThreeStates.Drift(input.Before!, input.After, current)["drift: ".Length..]}");
+        }
+
+        return input.OverrideDrift && judgement == RevertJudgement.Drift && asJudged
+            ? (RevertJudgement.Restore, $"an operator approved restoring over this drift: {why}")
+            : (judgement, why);
     }
 
     private static AuditEntry Entry(StepRevertRequest input, string action, string outcome, string detail) =>

@@ -43,36 +43,48 @@ internal sealed partial class RollbackRun
 
         var overrideDrift = false;
         var result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null, overrideDrift);
-        if (result.Drift)
+
+        // Every ask waits for a human, so none of this is an automatic loop; each kind of ask is
+        // bounded. A drift ask: the target holds what neither this deploy nor the state before it
+        // made; whoever started the rollback, an operator decides, bound to the drift shown (an
+        // approval raised earlier does not answer it), and approving restores the state from
+        // before anyway, only while the target still holds that drift: changed again during the
+        // wait, the activity finds a new drift and it is asked again (review item S1). A plan ask:
+        // the executor found the revert destructive at run time and did nothing yet; an approval
+        // binds to the plan or effect shown (SAFETY.md 3), so one given before any plan was shown
+        // (revert mode approval), or for a plan that went stale, is asked again with the new one.
+        var (driftAsks, planAsks) = (0, 0);
+        while (result.Status == StepStatus.AwaitingApproval)
         {
-            // The target holds what neither this deploy nor the state before it made: whoever started
-            // the rollback, an operator decides; approving restores the state from before anyway.
-            // Bound to the drift shown: an approval raised earlier (a second operator's, for the policy ask) does not answer it.
+            var drift = result.Drift;
+            if (drift ? driftAsks++ >= MaxApprovalAsks
+                : planAsks++ >= MaxApprovalAsks || (approved && (result.PlanDigest is null || result.PlanDigest == result.RanWith)))
+            {
+                break;
+            }
+
             if (await AwaitApprovalAsync(step, level, result.Detail, result.PlanDigest) is { } refusal)
             {
-                await RecordStepAsync(step, level, StepStatus.NotApproved, $"drift kept, not reverted: {refusal}");
+                await RecordStepAsync(step, level, StepStatus.NotApproved, drift ? $"drift kept, not reverted: {refusal}" : refusal);
                 return;
             }
 
-            overrideDrift = true;
-            result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null, overrideDrift);
+            if (drift)
+            {
+                overrideDrift = true;
+                result = await RevertWithDeadlineAsync(step, level, approved, planDigest: null, overrideDrift);
+            }
+            else
+            {
+                approved = true;
+                result = await RevertWithDeadlineAsync(step, level, approved, result.PlanDigest, overrideDrift);
+            }
         }
 
-        // The executor found the revert destructive at run time and did nothing yet. An approval binds
-        // to the plan or effect it showed (SAFETY.md 3): one given before any plan was shown (revert
-        // mode approval), or for a plan that went stale, is asked again with the new one, a bounded
-        // number of times; every ask waits for a human, so this is never an automatic loop.
-        for (var asks = 0; result.Status == StepStatus.AwaitingApproval && asks < MaxApprovalAsks
-            && (!approved || (result.PlanDigest is not null && result.PlanDigest != result.RanWith)); asks++)
+        if (result.Drift)
         {
-            if (await AwaitApprovalAsync(step, level, result.Detail, result.PlanDigest) is { } refusal)
-            {
-                await RecordStepAsync(step, level, StepStatus.NotApproved, refusal);
-                return;
-            }
-
-            approved = true;
-            result = await RevertWithDeadlineAsync(step, level, approved, result.PlanDigest, overrideDrift);
+            await RecordStepAsync(step, level, StepStatus.NotApproved, $"drift kept, not reverted: the target changed again during each of {MaxApprovalAsks} approval waits; {result.Detail}");
+            return;
         }
 
         // The revert activity already wrote the step's row; only the run's own tally changes here.

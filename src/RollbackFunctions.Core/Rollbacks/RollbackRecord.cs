@@ -110,4 +110,11 @@ public sealed record RollbackStepRecord(
     /// finding "the state from before" and calling its own work unchanged.
     /// </summary>
     public Executors.RevertJudgement? Judgement { get; init; }
+
+    /// <summary>
+    /// The <see cref="Executors.TargetState.Fingerprint"/> of the state <see cref="Judgement"/> was
+    /// made for: a later attempt (after an approval wait, a crash, a restart) acts on that judgement
+    /// only while the target still holds exactly that state.
+    /// </summary>
+    public string? JudgedState { get; init; }
 }

@@ -67,12 +67,23 @@ public sealed class RevertSafetyPropertyTests : IAsyncLifetime
             {
                 world.CrashOnce(Target(i), plan.Crash == Crash.AfterWriting);
             }
+
+            if (plan.Window == Window.ChangedBeforeWrite)
+            {
+                world.ChangeBeforeWrite(Target(i), "sneaked-in");
+            }
+
+            if (plan.Window == Window.DestructiveChangedDuringApproval)
+            {
+                world.Destructive[Target(i)] = true;
+            }
         }
 
         var atHalt = timeline.Steps.Select((_, i) => world[Target(i)]).ToArray();
         var id = await harness.StartAsync(deploy.Deploy);
         var asked = new HashSet<string>();
-        var answering = AnswerApprovalsAsync(id, timeline, asked);
+        var approvedOver = timeline.Steps.Select(_ => new HashSet<string>()).ToArray();
+        var answering = AnswerApprovalsAsync(id, timeline, asked, approvedOver, Target);
         var result = await harness.WaitAsync(id);
         await answering;
 
@@ -89,13 +100,14 @@ public sealed class RevertSafetyPropertyTests : IAsyncLifetime
             Assert.True(mine.Count <= 1, $"{stepId}: {mine.Count} writes under one Idempotency-Key");
 
             // 1. Only what this deploy changed: a write restores "before", over what the deploy made,
-            // over an in-flight change, or over a drift an operator approved.
+            // over an in-flight change, or over the very state an operator saw when approving (not
+            // one that came during the wait or after the read: S1 and the read-write gap).
             foreach (var write in mine)
             {
                 Assert.Equal(before, write.To);
                 var allowed = write.From == after
                     || (after is null && write.From != before)
-                    || (plan.ApproveDrift && asked.Contains(stepId));
+                    || approvedOver[i].Contains(write.From);
                 Assert.True(allowed, $"{stepId}: wrote over '{write.From}', which this deploy did not make (after '{after}', before '{before}')");
             }
 
@@ -156,17 +168,32 @@ public sealed class RevertSafetyPropertyTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Answers each approval request as the timeline says, until the rollback ends.</summary>
-    private async Task AnswerApprovalsAsync(string rollbackId, RevertTimeline timeline, HashSet<string> asked)
+    /// <summary>
+    /// Answers each approval request (each ask once) as the timeline says, noting what the target
+    /// held when the operator approved; a step whose window says so changes during its first wait.
+    /// </summary>
+    private async Task AnswerApprovalsAsync(string rollbackId, RevertTimeline timeline, HashSet<string> asked, HashSet<string>[] approvedOver, Func<int, string> target)
     {
+        var answered = new HashSet<string>();
         while ((await harness.Rollbacks.GetAsync(rollbackId, default))?.Phase.IsTerminal() == false)
         {
             foreach (var row in await harness.Rollbacks.GetStepsAsync(rollbackId, default))
             {
-                if (row is { Status: StepStatus.AwaitingApproval, ApprovalDue: not null } && asked.Add(row.StepId))
+                if (row is { Status: StepStatus.AwaitingApproval, ApprovalDue: not null } && answered.Add($"{row.StepId}:{row.PlanDigest}:{row.ApprovalDue:O}"))
                 {
-                    var approve = timeline.Steps[int.Parse(row.StepId[1..], System.Globalization.CultureInfo.InvariantCulture)].ApproveDrift;
-                    await harness.RaiseAsync(rollbackId, RollbackEvents.Approval(row.StepId), new OperatorDecision(approve, "operator", "property test", approve ? row.PlanDigest : null));
+                    var index = int.Parse(row.StepId[1..], System.Globalization.CultureInfo.InvariantCulture);
+                    var plan = timeline.Steps[index];
+                    if (plan.ApproveDrift)
+                    {
+                        approvedOver[index].Add(harness.Targets[target(index)]);
+                    }
+
+                    if (asked.Add(row.StepId) && plan.Window is Window.ChangedDuringApproval or Window.DestructiveChangedDuringApproval)
+                    {
+                        harness.Targets[target(index)] = "during-the-wait";
+                    }
+
+                    await harness.RaiseAsync(rollbackId, RollbackEvents.Approval(row.StepId), new OperatorDecision(plan.ApproveDrift, "operator", "property test", plan.ApproveDrift ? row.PlanDigest : null));
                 }
             }
 

@@ -32,18 +32,34 @@ internal enum Crash
     AfterWriting,
 }
 
+/// <summary>A change of the target inside the revert's own windows (review item S1, the read-write gap).</summary>
+internal enum Window
+{
+    None,
+
+    /// <summary>Someone writes the target between the revert's read and its write.</summary>
+    ChangedBeforeWrite,
+
+    /// <summary>Someone writes the target while the first approval of the step is awaited.</summary>
+    ChangedDuringApproval,
+
+    /// <summary>The restore is destructive (asks for its effect first), and the target changes during that wait.</summary>
+    DestructiveChangedDuringApproval,
+}
+
 /// <summary>One step of a generated timeline.</summary>
 /// <param name="DependsOn">Indexes of earlier steps (CI applies in index order).</param>
 /// <param name="RegisteredLate">The deploy was registered after this step's change landed.</param>
 /// <param name="Hotfix">A person changed the target between applied and the alert.</param>
 /// <param name="NewerDeploy">An overlapping deploy of the same service changed the target after this one.</param>
 /// <param name="ApproveDrift">What the operator answers if the step waits for approval.</param>
-internal sealed record StepPlan(int[] DependsOn, Progress Progress, bool RegisteredLate, bool Hotfix, bool NewerDeploy, Crash Crash, bool ApproveDrift)
+/// <param name="Window">What happens to the target after the revert judged it, if anything.</param>
+internal sealed record StepPlan(int[] DependsOn, Progress Progress, bool RegisteredLate, bool Hotfix, bool NewerDeploy, Crash Crash, bool ApproveDrift, Window Window = Window.None)
 {
     public bool Landed => Progress is Progress.Applied or Progress.FailedHalfway or Progress.RunningLanded or Progress.PendingLanded;
 
     public override string ToString() =>
-        $"[{Progress}{(DependsOn.Length == 0 ? "" : $" after {string.Join("+", DependsOn.Select(d => $"s{d}"))}")}{(RegisteredLate ? ", registered late" : "")}{(Hotfix ? ", hotfix" : "")}{(NewerDeploy ? ", newer deploy" : "")}{(Crash == Crash.None ? "" : $", crash {Crash}")}{(ApproveDrift ? ", operator approves" : ", operator rejects")}]";
+        $"[{Progress}{(DependsOn.Length == 0 ? "" : $" after {string.Join("+", DependsOn.Select(d => $"s{d}"))}")}{(RegisteredLate ? ", registered late" : "")}{(Hotfix ? ", hotfix" : "")}{(NewerDeploy ? ", newer deploy" : "")}{(Crash == Crash.None ? "" : $", crash {Crash}")}{(Window == Window.None ? "" : $", {Window}")}{(ApproveDrift ? ", operator approves" : ", operator rejects")}]";
 }
 
 /// <summary>A generated timeline: steps s0..sn of one deploy, what happened to each before the alert.</summary>
@@ -61,7 +77,7 @@ internal sealed record RevertTimeline(StepPlan[] Steps)
             Gen.Select(
                 Gen.Int[0, 7].Array[count],
                 Gen.Enum<Progress>().Array[count],
-                Gen.Int[0, 5].Array[count],
+                Gen.Int[0, 8].Array[count],
                 Gen.Enum<Crash>().Array[count],
                 Gen.Bool.Array[count],
                 (edges, progress, twist, crash, approve) => new RevertTimeline(Enumerable.Range(0, count).Select(i =>
@@ -75,6 +91,7 @@ internal sealed record RevertTimeline(StepPlan[] Steps)
                         Hotfix: landed && twist[i] == 2,
                         NewerDeploy: landed && twist[i] == 3,
                         crash[i],
-                        approve[i]);
+                        approve[i],
+                        landed ? twist[i] switch { 6 => Window.ChangedBeforeWrite, 7 => Window.ChangedDuringApproval, 8 => Window.DestructiveChangedDuringApproval, _ => Window.None } : Window.None);
                 }).ToArray()))));
 }

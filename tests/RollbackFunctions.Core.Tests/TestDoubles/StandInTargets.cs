@@ -18,7 +18,17 @@ internal sealed class StandInTargets : IStepExecutor
 {
     private readonly ConcurrentDictionary<string, string> values = new();
     private readonly ConcurrentDictionary<string, bool> crashOnce = new();
+    private readonly ConcurrentDictionary<string, long> versions = new();
+    private readonly ConcurrentDictionary<string, string> changeBeforeWrite = new();
     private long sequence;
+
+    /// <summary>Targets whose revert is destructive: it asks for approval of its effect (by digest) first, as a DROP does.</summary>
+    public ConcurrentDictionary<string, bool> Destructive { get; } = new();
+
+    /// <summary>How many reverts were refused because the target changed after it was read (the 409 of a precondition).</summary>
+    public int Conflicts => conflicts;
+
+    private int conflicts;
 
     public string Kind => "target";
 
@@ -37,8 +47,15 @@ internal sealed class StandInTargets : IStepExecutor
     public string this[string target]
     {
         get => values.GetValueOrDefault(target, "");
-        set => values[target] = value;
+        set
+        {
+            values[target] = value;
+            versions.AddOrUpdate(target, 1, (_, v) => v + 1);
+        }
     }
+
+    /// <summary>Between the revert's read and its write, someone sets <paramref name="target"/> to <paramref name="value"/> (once).</summary>
+    public void ChangeBeforeWrite(string target, string value) => changeBeforeWrite[target] = value;
 
     /// <summary>The next revert of <paramref name="target"/> throws once: before writing, or after.</summary>
     public void CrashOnce(string target, bool afterWriting) => crashOnce[target] = afterWriting;
@@ -58,8 +75,17 @@ internal sealed class StandInTargets : IStepExecutor
         return Task.FromResult(new StepPreparation(new JsonObject { ["value"] = value }) { Before = State(value) });
     }
 
-    public Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult(new TargetObservation(State(this[Name(request.Params)])));
+    /// <summary>Reads the value with its version, which a write takes as its precondition (as a resourceVersion or an ETag).</summary>
+    public Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken)
+    {
+        lock (values)
+        {
+            var target = Name(request.Params);
+            return Task.FromResult(new TargetObservation(State(this[target])) { Version = Version(target) });
+        }
+    }
+
+    private string Version(string target) => versions.GetValueOrDefault(target).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
@@ -68,19 +94,39 @@ internal sealed class StandInTargets : IStepExecutor
         BeforeRevert?.Invoke(request.StepId);
         var target = Name(request.Params);
         var wanted = (string?)request.Captured?["value"] ?? "";
+        if (Destructive.ContainsKey(target))
+        {
+            var effect = TargetState.Digest($"restore {target} to {wanted}");
+            if (!request.Approved || request.PlanDigest != effect)
+            {
+                return Task.FromResult(StepRevertResult.NeedsApproval($"restoring {target} is destructive; effect sha256:{effect}", effect));
+            }
+        }
+
         var crash = crashOnce.TryRemove(target, out var afterWriting);
         if (crash && !afterWriting)
         {
             throw new InvalidOperationException($"stand-in crash before writing {target}");
         }
 
+        if (changeBeforeWrite.TryRemove(target, out var meanwhile))
+        {
+            this[target] = meanwhile;
+        }
+
         string detail;
         lock (values)
         {
+            if (request.ObservedVersion is { } read && read != Version(target))
+            {
+                Interlocked.Increment(ref conflicts);
+                throw new TargetChangedException($"{target} changed since it was read (version {read}, now {Version(target)})");
+            }
+
             var from = this[target];
             if (from != wanted)
             {
-                values[target] = wanted;
+                this[target] = wanted;
                 Writes.Enqueue(new TargetWrite(target, from, wanted, key, Interlocked.Increment(ref sequence)));
                 detail = $"{target}: {from} -> {wanted}";
             }

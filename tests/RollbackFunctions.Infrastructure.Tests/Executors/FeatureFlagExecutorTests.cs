@@ -178,6 +178,27 @@ public sealed class FeatureFlagExecutorTests : IAsyncLifetime
         Assert.Equal($"PUT {key} If-Match=\"{etag}\"", Assert.Single(service.Writes));
     }
 
+    /// <summary>The read-write window: the write's If-Match is the ETag the three-state rule judged, and a 412 is not read again and written over.</summary>
+    [Fact]
+    public async Task AppConfiguration_ChangedAfterTheJudgedRead_WriteRefusedWith412_NotWrittenOver()
+    {
+        const string key = ".appconfig.featureflag/new-checkout";
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":false}""";
+        var parameters = new JsonObject { ["provider"] = "appconfig", ["flag"] = key, ["label"] = "prod" };
+        var prepared = await PrepareAsync(parameters);
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":true}""";
+        var observed = await executor.ObserveAsync(new StepObserveRequest("d1", "flag", "featureFlag", parameters), default);
+        var judged = service.ETagOf(key, "prod");
+        service.KeyValues[(key, "prod")] = """{"id":"new-checkout","enabled":true,"hotfix":1}""";
+
+        var refused = await Assert.ThrowsAsync<TargetChangedException>(() => executor.RevertAsync(Revert(parameters, prepared) with { ObservedVersion = observed.Version }, default));
+
+        Assert.Equal(judged, observed.Version);
+        Assert.Contains("412", refused.Message);
+        Assert.Empty(service.Writes);
+        Assert.Contains("hotfix", service.KeyValues[(key, "prod")]);
+    }
+
     [Theory]
     [InlineData("""{"provider":"unleash","flag":"x"}""", "params.provider 'unleash' is not a configured provider")]
     [InlineData("""{"provider":"flags","flag":"../admin"}""", "params.flag")]

@@ -76,6 +76,31 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         Assert.Contains("422", rehearsal.Detail);
     }
 
+    /// <summary>
+    /// kubernetes/kubernetes#67250: under OrderedReady the controller waits for a crash-looping pod of
+    /// the bad revision before replacing it, so the rollback's revision never rolls out. The revert
+    /// says so at once, naming the pod and what to do, rather than waiting out its deadline; it never
+    /// deletes the pod itself (SAFETY.md: a destructive action is a human's).
+    /// </summary>
+    [Fact]
+    public async Task Revert_OrderedReadyStatefulSetWithACrashLoopingPod_IsReportedStuckAtOnce_NamingThePod_WithoutDeletingIt()
+    {
+        k8s.Api.SeedWorkload("statefulsets", "shop", "ledger", 3, "registry/ledger:1.4.2");
+        var prepared = await k8s.Workloads.PrepareAsync(KubernetesFixture.PrepareOf(Kind, Params("ledger", "StatefulSet")), default);
+        k8s.Api.SetImage("statefulsets", "shop", "ledger", "registry/ledger:1.4.3"); // the deploy: ledger-2 crashes on it
+        k8s.Api.StickStatefulSetPod("shop", "ledger", ordinal: 2);
+
+        var result = await k8s.Workloads.RevertAsync(KubernetesFixture.RevertOf(Kind, Params("ledger", "StatefulSet"), prepared, waitLimit: TimeSpan.FromMinutes(10)), default);
+
+        Assert.Equal(RevertOutcome.TimedOut, result.Outcome);
+        Assert.Contains("restored revision", result.Detail);
+        Assert.Contains("pod ledger-2", result.Detail);
+        Assert.Contains("CrashLoopBackOff", result.Detail);
+        Assert.Contains("kubernetes/kubernetes#67250", result.Detail);
+        Assert.Contains("kubectl delete pod -n shop ledger-2", result.Detail);
+        Assert.DoesNotContain(k8s.Api.Requests, r => r.Method == "DELETE");
+    }
+
     [Fact]
     public async Task Revert_AfterADeploy_RestoresTheCapturedTemplateWithOneJsonPatch_AndWaitsForTheRollout()
     {
@@ -92,8 +117,11 @@ public sealed class KubernetesWorkloadExecutorTests : IAsyncLifetime
         var patch = Assert.Single(k8s.Api.Writes);
         Assert.Equal(("PATCH", "/apis/apps/v1/namespaces/shop/deployments/checkout"), (patch.Method, patch.Path));
         Assert.StartsWith("application/json-patch+json", patch.ContentType);
-        var op = Assert.Single(patch.Json!.AsArray())!;
+        var ops = patch.Json!.AsArray();
+        var op = ops[0]!;
         Assert.Equal(("replace", "/spec/template"), ((string)op["op"]!, (string)op["path"]!));
+        Assert.Equal(("replace", "/metadata/resourceVersion"), ((string)ops[1]!["op"]!, (string)ops[1]!["path"]!)); // only over the version read
+        Assert.Equal(2, ops.Count);
         Assert.Equal("registry/checkout:1.4.2", (string)op["value"]!["spec"]!["containers"]![0]!["image"]!);
         Assert.Null(op["value"]!["metadata"]!["labels"]!["pod-template-hash"]);
         var deployment = k8s.Api.Deployment("shop", "checkout");

@@ -5,6 +5,7 @@ using RollbackFunctions.Core.Executors;
 using RollbackFunctions.Infrastructure.Audit;
 using RollbackFunctions.Infrastructure.Executors.Processes;
 using RollbackFunctions.Infrastructure.Executors.Terraform;
+using RollbackFunctions.Testing;
 
 namespace RollbackFunctions.Infrastructure.Tests.Executors;
 
@@ -16,26 +17,26 @@ public sealed class TerraformExecutorTests : IDisposable
 {
     private const string Secret = "ARM-CLIENT-SECRET-0123456789";
 
-    private const string Script = """
+    private static readonly string Script = """
         env | grep -E '^(TF_|ARM_)' | sort > "$state/env-$1.txt"
         case "$1" in
           init) echo "Terraform has been successfully initialized!";;
           plan)
-            cp main.tf "$state/planned-main.tf"
             locks=true; detailed=false
             for a in "$@"; do case "$a" in -lock=false) locks=false;; -detailed-exitcode) detailed=true;; esac; done
             # As terraform: a plan that locks fails while another run (a CI apply) holds the state lock.
             if $locks && [ -f "$state/lock-held" ]; then echo "Error: Error acquiring the state lock: ConditionalCheckFailedException" >&2; exit 1; fi
-            if [ -f "$state/plan-stderr" ]; then cat "$state/plan-stderr" >&2; exit 1; fi
-            for a in "$@"; do case "$a" in
-              -out=*) cp "$state/plan.json" "${a#-out=}";; # a saved plan holds its changes: another plan, another digest
-              -var-file=*) cat "${a#-var-file=}" >> "$state/var-files-read";;
-            esac; done
-            # -detailed-exitcode: 0 no changes, 2 changes present (1 is an error).
-            if grep -qE '"(create|update|delete)"' "$state/plan.json"; then
-              echo "Plan: 1 to add, 1 to change, 0 to destroy."; if $detailed; then exit 2; fi
-            else
-              echo "No changes. Your infrastructure matches the configuration."
+            __SAVE_PLAN__
+            if [ $refresh = 0 ]; then
+              if [ -f "$state/plan-stderr" ]; then cat "$state/plan-stderr" >&2; exit 1; fi
+              cp main.tf "$state/planned-main.tf"
+              for a in "$@"; do case "$a" in -var-file=*) cat "${a#-var-file=}" >> "$state/var-files-read";; esac; done
+              # -detailed-exitcode: 0 no changes, 2 changes present (1 is an error).
+              if grep -qE '"(create|update|delete)"' "$state/plan.json"; then
+                echo "Plan: 1 to add, 1 to change, 0 to destroy."; if $detailed; then exit 2; fi
+              else
+                echo "No changes. Your infrastructure matches the configuration."
+              fi
             fi;;
           show) cat "${@: -1}";;
           apply)
@@ -47,10 +48,11 @@ public sealed class TerraformExecutorTests : IDisposable
             fi
             if [ -f "$state/apply-stderr" ]; then cat "$state/apply-stderr" >&2; exit 1; fi
             cp "$state/plan-after-apply.json" "$state/plan.json"
+            if [ -f "$state/live-after-apply.json" ]; then cp "$state/live-after-apply.json" "$state/live.json"; fi
             echo "Apply complete! Resources: 1 added, 1 changed, 0 destroyed.";;
           *) echo "unexpected terraform command: $1" >&2; exit 64;;
         esac
-        """;
+        """.Replace("__SAVE_PLAN__", TerraformDocuments.SavePlan, StringComparison.Ordinal);
 
     private readonly StandIn terraform = StandIn.Create("terraform", Script);
     private readonly GitRepository repository = GitRepository.Create();
@@ -73,6 +75,9 @@ public sealed class TerraformExecutorTests : IDisposable
         executor = new TerraformExecutor(Options.Create(options), new ProcessRunner(new SecretRedactor(options.Secrets()), Options.Create(new ProcessOptions { GracePeriod = TimeSpan.FromSeconds(2) })));
         terraform.Write("plan-after-apply.json", Fixture("plan-no-changes.json"));
     }
+
+    /// <summary>The calls of reverts, without those of reading the infrastructure (registration, the three-state reads).</summary>
+    private IReadOnlyList<string[]> RevertCalls => terraform.Calls.Where(c => !c[0].Contains("/observe-", StringComparison.Ordinal)).ToList();
 
     private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "terraform", name));
 
@@ -98,6 +103,107 @@ public sealed class TerraformExecutorTests : IDisposable
         }, default);
     }
 
+    private static readonly JsonObject Sessions = new() { ["name"] = "sessions", ["sku_name"] = "Standard" };
+
+    private static JsonObject App(string image) => new() { ["name"] = "checkout", ["image"] = image, ["connection_string"] = "Server=db;Password=tf-s3cret" };
+
+    /// <summary>The real resources as a refresh reads them.</summary>
+    private void Live(string image) =>
+        terraform.Write("live.json", TerraformDocuments.Refreshed(("azurerm_linux_web_app.checkout", App(image)), ("azurerm_redis_cache.sessions", Sessions)));
+
+    /// <summary>Registration (before), the deploy's apply, CI's applied report (after), then <paramref name="meanwhile"/>, then the revert activity as the rollback runs it.</summary>
+    private async Task<StepRevertResult> JudgedRevertAsync(Action meanwhile)
+    {
+        Live("registry/checkout:1.4.2");
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
+        Live("registry/checkout:1.4.3"); // the deploy's terraform apply
+        var after = (await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()) { Captured = prepared.Captured }, default)).State;
+        meanwhile();
+        var activity = new Core.Orchestration.RevertStepActivity(
+            new StepExecutorCatalog([executor]), new InMemoryRollbackStore(), new InMemoryDeployStore(), new InMemoryAuditLog(), new SecretRedactor([Secret]),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Orchestration.RevertStepActivity>.Instance);
+        return await activity.ExecuteAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        {
+            Captured = prepared.Captured,
+            Before = prepared.Before,
+            After = after,
+            DeadlineAt = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10),
+        }, default);
+    }
+
+    /// <summary>Issue 17's Terraform drift: a resource changed after this deploy applied (a hotfix in the portal) is asked about, not planned away.</summary>
+    [Fact]
+    public async Task Revert_ResourceChangedSinceTheDeployApplied_IsDrift_NothingPlannedOrApplied()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+
+        var result = await JudgedRevertAsync(() => Live("registry/checkout:1.4.3-hotfix"));
+
+        Assert.Equal(RevertOutcome.Drift, result.Outcome);
+        Assert.NotNull(result.PlanDigest);
+        Assert.StartsWith("drift:", result.Detail);
+        Assert.Contains("changed since the deploy: resource azurerm_linux_web_app.checkout", result.Detail);
+        Assert.DoesNotContain("tf-s3cret", result.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("hotfix", result.Detail, StringComparison.Ordinal); // resource values are compared as digests, never shown
+        Assert.DoesNotContain(RevertCalls, c => c[1] is "plan" or "apply");
+    }
+
+    /// <summary>The window between the three-state read and the plan: the plan's refreshed state (prior_state) must be the one judged.</summary>
+    [Fact]
+    public async Task Revert_InfrastructureChangedBetweenTheReadAndThePlan_IsThrownToBeJudgedAgain_NothingApplied()
+    {
+        Live("registry/checkout:1.4.3");
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
+        var observed = await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()) { Captured = prepared.Captured }, default);
+        var plan = JsonNode.Parse(Fixture("plan-update.json"))!.AsObject();
+        plan["prior_state"] = JsonNode.Parse(TerraformDocuments.Refreshed(("azurerm_linux_web_app.checkout", App("registry/checkout:1.4.3-hotfix"))))!["prior_state"]!.DeepClone();
+        terraform.Write("plan.json", plan.ToJsonString()); // a hotfix landed after the read, before the plan
+
+        await Assert.ThrowsAsync<TargetChangedException>(() => executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        {
+            Captured = prepared.Captured,
+            ObservedVersion = observed.Version,
+        }, default));
+
+        Assert.NotNull(observed.Version);
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.Empty(Directory.GetDirectories(workRoot));
+    }
+
+    [Fact]
+    public async Task Revert_InfrastructureAsTheDeployLeftIt_PlansAndAppliesThePreviousCommit()
+    {
+        terraform.Write("plan.json", Fixture("plan-update.json"));
+
+        var result = await JudgedRevertAsync(() => { });
+
+        Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
+        Assert.Single(RevertCalls, c => c[1] == "apply");
+    }
+
+    [Fact]
+    public async Task Revert_InfrastructureAlreadyBackAsBeforeTheDeploy_IsUnchanged_WithoutPlanning()
+    {
+        var result = await JudgedRevertAsync(() => Live("registry/checkout:1.4.2"));
+
+        Assert.Equal(RevertOutcome.Unchanged, result.Outcome);
+        Assert.DoesNotContain(RevertCalls, c => c[1] is "plan" or "apply");
+    }
+
+    [Fact]
+    public async Task Observe_RefreshOnlyWithoutALock_InAScratchWorktreeThatIsRemoved()
+    {
+        Live("registry/checkout:1.4.2");
+
+        var observed = await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()), default);
+
+        Assert.Equal("azurerm_linux_web_app.checkout azurerm_redis_cache.sessions", observed.State!.Shown["resources"]);
+        Assert.Equal(2, observed.State.Hidden.Count);
+        var plan = Assert.Single(terraform.Calls, c => c[1] == "plan");
+        Assert.Equal(["plan", "-input=false", "-no-color", "-refresh-only", "-lock=false", "-out=observe.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], plan[1..]);
+        Assert.Empty(Directory.GetDirectories(workRoot));
+    }
+
     [Fact]
     public async Task Prepare_PinsThePreviousRefToItsCommit()
     {
@@ -118,7 +224,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
         Assert.Contains("1 to add, 1 to change, 0 to replace, 0 to destroy", result.Detail);
         Assert.Equal("# checkout 1.4.2\n", terraform.Read("planned-main.tf")); // ...the commit pinned at registration is what ran
-        var calls = terraform.Calls;
+        var calls = RevertCalls;
         Assert.Equal(["init", "plan", "show", "apply"], calls.Select(c => c[1]));
         Assert.Equal(["plan", "-input=false", "-no-color", "-lock-timeout=60s", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
         Assert.Equal(["apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=60s", "rollback.tfplan"], calls[3][1..]);
@@ -206,7 +312,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.Unchanged, second.Outcome);
         Assert.Contains("no changes", second.Detail);
-        Assert.Single(terraform.Calls, c => c[1] == "apply");
+        Assert.Single(RevertCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -221,7 +327,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", asked.Detail);
         Assert.Contains("0 to add, 1 to change, 1 to replace, 0 to destroy", asked.Detail);
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
-        Assert.Single(terraform.Calls, c => c[1] == "apply");
+        Assert.Single(RevertCalls, c => c[1] == "apply");
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
@@ -234,7 +340,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var asked = await RevertAsync();
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
-        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
         Assert.Matches("^[0-9a-f]{64}$", asked.PlanDigest);
         Assert.Contains($"plan sha256:{asked.PlanDigest}", asked.Detail);
         Assert.Contains("replaces azurerm_kubernetes_cluster.checkout", asked.Detail);
@@ -253,7 +359,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
         Assert.Equal(asked.PlanDigest, terraform.Read("applied-sha256").Trim());
-        Assert.Equal(["init", "plan", "show", "apply"], terraform.Calls.Select(c => c[1]));
+        Assert.Equal(["init", "plan", "show", "apply"], RevertCalls.Select(c => c[1]));
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
@@ -269,7 +375,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RevertOutcome.NeedsApproval, again.Outcome);
         Assert.NotEqual(asked.PlanDigest, again.PlanDigest);
         Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", again.Detail);
-        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -281,7 +387,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
         Assert.Contains("approved before any plan was shown", asked.Detail);
-        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -312,7 +418,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var result = await RevertAsync(parameters: parameters);
 
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
-        var calls = terraform.Calls;
+        var calls = RevertCalls;
         Assert.Equal(["init", "-input=false", "-no-color", "-backend-config=key=checkout/prod.tfstate", "-backend-config=container_name=tfstate"], calls[0][1..]);
         Assert.Contains("-var-file=env/prod.tfvars", calls[1]);
         Assert.Equal("replicas = 6\n", terraform.Read("var-files-read"));

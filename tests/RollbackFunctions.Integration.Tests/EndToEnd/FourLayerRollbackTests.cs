@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Testing;
 
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
@@ -16,14 +17,19 @@ public sealed class FourLayerRollbackTests
         CREATE INDEX orders_created_idx ON orders (created_at);
         """;
 
-    private const string Terraform = """
+    private static readonly string Terraform = """
         case "$1" in
           init) echo "Terraform has been successfully initialized!";;
-          plan) for a in "$@"; do case "$a" in -out=*) echo plan > "${a#-out=}";; esac; done;;
-          show) cat "$state/plan.json";;
-          apply) date +%s%N > "$state/applied-at"; cp "$state/plan-after-apply.json" "$state/plan.json";;
+          plan)
+            __SAVE_PLAN__;;
+          show) cat "${@: -1}";;
+          apply) date +%s%N > "$state/applied-at"; cp "$state/plan-after-apply.json" "$state/plan.json"; cp "$state/live-before.json" "$state/live.json";;
         esac
-        """;
+        """.Replace("__SAVE_PLAN__", TerraformDocuments.SavePlan, StringComparison.Ordinal);
+
+    /// <summary>The real resources, as a refresh reads them: the web app runs <paramref name="image"/>.</summary>
+    private static string Live(string image) =>
+        TerraformDocuments.Refreshed(("azurerm_linux_web_app.checkout", new JsonObject { ["name"] = "checkout", ["image"] = image }));
 
     [SkippableFact]
     public async Task Rollback_FourLayerDeploy_RevertsFlagThenRolloutThenTerraformThenSchema()
@@ -38,6 +44,8 @@ public sealed class FourLayerRollbackTests
         using var terraform = StandIn.Create("terraform", Terraform);
         terraform.Write("plan.json", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "terraform", "plan-update.json")));
         terraform.Write("plan-after-apply.json", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "terraform", "plan-no-changes.json")));
+        terraform.Write("live.json", Live("registry/checkout:1.4.1"));
+        terraform.Write("live-before.json", Live("registry/checkout:1.4.1"));
         using var infra = GitRepository.Create();
         var before = infra.Commit("checkout 1.4.1", ("checkout/main.tf", "# 1.4.1\n"));
         infra.Commit("checkout 1.4.2", ("checkout/main.tf", "# 1.4.2\n"));
@@ -68,6 +76,7 @@ public sealed class FourLayerRollbackTests
         await SharedPostgres.ExecuteAsync(database, "ALTER TABLE orders ALTER COLUMN note SET DEFAULT ''");
         kubernetes.SetImage("deployments", "shop", "checkout", "registry/checkout:1.4.2");
         flags.Flags["new-checkout"] = JsonValue.Create(true);
+        terraform.Write("live.json", Live("registry/checkout:1.4.2"));
         (await runtime.Http.PostAsync($"/api/deploys/{id}/complete", null)).Dispose();
 
         (await runtime.PostJsonAsync($"/api/deploys/{id}/rollback", """{"actor":"alice","reason":"checkout errors after 1.4.2"}""")).Dispose();

@@ -16,6 +16,7 @@ public sealed partial class FakeKubernetesApi
         ["replicasets"] = ("ReplicaSet", "/apis/apps/v1"),
         ["controllerrevisions"] = ("ControllerRevision", "/apis/apps/v1"),
         ["configmaps"] = ("ConfigMap", "/api/v1"),
+        ["pods"] = ("Pod", "/api/v1"),
         ["rollouts"] = ("Rollout", "/apis/argoproj.io/v1alpha1"),
         ["applications"] = ("Application", "/apis/argoproj.io/v1alpha1"),
         ["kustomizations"] = ("Kustomization", "/apis/kustomize.toolkit.fluxcd.io/v1"),
@@ -120,16 +121,18 @@ public sealed partial class FakeKubernetesApi
         else if (media is "application/merge-patch+json" or "application/strategic-merge-patch+json")
         {
             var patch = JsonNode.Parse(body)!.AsObject();
-            if ((string?)patch["metadata"]?["resourceVersion"] is { } precondition && precondition != (string?)stored["metadata"]!["resourceVersion"])
-            {
-                return (409, Status(409, $"Operation cannot be fulfilled on {plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
-            }
-
-            JsonPatches.ApplyMergePatch(patched, statusOnly ? new JsonObject { ["status"] = patch["status"]?.DeepClone() } : patch);
+            JsonPatches.ApplyMergePatch(patched, statusOnly ? StatusPart(patch) : patch);
         }
         else
         {
             return (415, Status(415, $"the body of the request was in an unknown format: {contentType}"));
+        }
+
+        // As the API server does for every patch type: a resourceVersion the patch sets is a
+        // precondition, checked against the stored object (optimistic concurrency).
+        if ((string?)patched["metadata"]?["resourceVersion"] != (string?)stored["metadata"]!["resourceVersion"])
+        {
+            return (409, Status(409, $"Operation cannot be fulfilled on {plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
         }
 
         if (dryRun)
@@ -156,6 +159,18 @@ public sealed partial class FakeKubernetesApi
         }
 
         return (200, Store(prefix, ns, plural, name, stored, patched));
+    }
+
+    /// <summary>What a patch of the status subresource may change: the status, and a resourceVersion precondition.</summary>
+    private static JsonObject StatusPart(JsonObject patch)
+    {
+        var part = new JsonObject { ["status"] = patch["status"]?.DeepClone() };
+        if (patch["metadata"]?["resourceVersion"] is { } precondition)
+        {
+            part["metadata"] = new JsonObject { ["resourceVersion"] = precondition.DeepClone() };
+        }
+
+        return part;
     }
 
     /// <summary>Argo CD's Application CRD has no status subresource: its server and controller write status with the object.</summary>

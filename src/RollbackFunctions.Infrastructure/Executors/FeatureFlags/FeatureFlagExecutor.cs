@@ -57,7 +57,7 @@ public sealed partial class FeatureFlagExecutor(IOptions<FeatureFlagOptions> opt
         try
         {
             var current = await StoreFor(flag).ReadAsync(flag.Name, flag.Label, cancellationToken);
-            return new TargetObservation(current.Exists ? StateOf(current.Value) : TargetState.Of(("value", "(absent)")));
+            return new TargetObservation(current.Exists ? StateOf(current.Value) : TargetState.Of(("value", "(absent)"))) { Version = current.ETag };
         }
         catch (FlagStoreRefusedException e)
         {
@@ -98,7 +98,7 @@ public sealed partial class FeatureFlagExecutor(IOptions<FeatureFlagOptions> opt
                 return StepRevertResult.Reverted($"{flag} is already {Show(wanted)}");
             }
 
-            await store.WriteAsync(flag.Name, flag.Label, wanted, cancellationToken);
+            await store.WriteAsync(flag.Name, flag.Label, wanted, request.ObservedVersion, cancellationToken);
             var after = await store.ReadAsync(flag.Name, flag.Label, cancellationToken);
             return JsonNode.DeepEquals(after.Value, wanted)
                 ? StepRevertResult.Reverted($"{flag} back to {Show(wanted)} (was {Show(current.Value)})")

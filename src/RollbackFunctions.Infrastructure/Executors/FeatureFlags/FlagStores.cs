@@ -1,11 +1,15 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using RollbackFunctions.Core.Executors;
 
 namespace RollbackFunctions.Infrastructure.Executors.FeatureFlags;
 
 /// <summary>A flag's value as its store reports it; <see cref="Exists"/> false when the store does not know the flag.</summary>
-public sealed record FlagValue(bool Exists, JsonNode? Value);
+/// <param name="Exists">The store knows the flag.</param>
+/// <param name="Value">Its value.</param>
+/// <param name="ETag">The store's version of what was read, for a compare-and-set write; null when the store has none.</param>
+public sealed record FlagValue(bool Exists, JsonNode? Value, string? ETag = null);
 
 /// <summary>The store answered, and the answer is final (401, 403, 400): retrying will not help.</summary>
 public sealed class FlagStoreRefusedException(string message) : Exception(message);
@@ -24,7 +28,11 @@ public abstract class FlagStore(IHttpClientFactory httpClients)
 
     public abstract Task<FlagValue> ReadAsync(string flag, string? label, CancellationToken cancellationToken);
 
-    public abstract Task WriteAsync(string flag, string? label, JsonNode? value, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the value; with <paramref name="expectedETag"/> only over that version of the flag (a
+    /// store that can compare and set throws <see cref="TargetChangedException"/> when it changed).
+    /// </summary>
+    public abstract Task WriteAsync(string flag, string? label, JsonNode? value, string? expectedETag, CancellationToken cancellationToken);
 
     /// <summary>Sends; a 404 is null, another non-success answer throws (refused for 4xx, HttpRequestException for the rest).</summary>
     protected async Task<string?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -68,7 +76,8 @@ public sealed class HttpFlagStore(IHttpClientFactory httpClients, FlagProviderOp
         return new FlagValue(true, Pointer(reply, provider.ValuePointer)?.DeepClone());
     }
 
-    public override async Task WriteAsync(string flag, string? label, JsonNode? value, CancellationToken cancellationToken)
+    /// <summary>A configured request template has no compare-and-set: <paramref name="expectedETag"/> cannot be sent (the executor's read just before is all there is).</summary>
+    public override async Task WriteAsync(string flag, string? label, JsonNode? value, string? expectedETag, CancellationToken cancellationToken)
     {
         using var request = Request(new HttpMethod(provider.SetMethod), provider.SetPath, flag);
         var body = provider.SetBody.Replace("\"{value}\"", value?.ToJsonString() ?? "null", StringComparison.Ordinal);
@@ -118,8 +127,8 @@ public sealed class AppConfigurationFlagStore(IHttpClientFactory httpClients, Ap
     public override async Task<FlagValue> ReadAsync(string flag, string? label, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, flag, label, "");
-        return await SendAsync(request, cancellationToken) is { } body
-            ? new FlagValue(true, JsonValue.Create((string?)JsonNode.Parse(body)?["value"]))
+        return await SendAsync(request, cancellationToken) is { } body && JsonNode.Parse(body) is { } kv
+            ? new FlagValue(true, JsonValue.Create((string?)kv["value"]), (string?)kv["etag"])
             : new FlagValue(false, null);
     }
 
@@ -129,9 +138,11 @@ public sealed class AppConfigurationFlagStore(IHttpClientFactory httpClients, Ap
     /// <summary>
     /// A PUT replaces the whole key-value: the content type (what makes a key a feature flag) and the
     /// tags go back as read, and <c>If-Match</c> with the read's ETag writes only over what was read
-    /// (<c>If-None-Match: *</c> when there was nothing); a concurrent change (412) reads again.
+    /// (<c>If-None-Match: *</c> when there was nothing); a concurrent change (412) reads again, unless
+    /// the write is bound to the version the three-state rule judged (<paramref name="expectedETag"/>):
+    /// then a 412 is that version gone, thrown as <see cref="TargetChangedException"/>, never written over.
     /// </summary>
-    public override async Task WriteAsync(string flag, string? label, JsonNode? value, CancellationToken cancellationToken)
+    public override async Task WriteAsync(string flag, string? label, JsonNode? value, string? expectedETag, CancellationToken cancellationToken)
     {
         // App Configuration values are strings: a JSON value that is not one is stored as its JSON text.
         var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "";
@@ -148,11 +159,15 @@ public sealed class AppConfigurationFlagStore(IHttpClientFactory httpClients, Ap
             using var request = Request(HttpMethod.Put, flag, label, body);
             request.Content = new StringContent(body, Encoding.UTF8);
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(KeyValueMediaType);
-            request.Headers.TryAddWithoutValidation(current is null ? "If-None-Match" : "If-Match", current is null ? "*" : $"\"{(string?)current["etag"]}\"");
+            request.Headers.TryAddWithoutValidation(current is null && expectedETag is null ? "If-None-Match" : "If-Match", current is null && expectedETag is null ? "*" : $"\"{expectedETag ?? (string?)current!["etag"]}\"");
             try
             {
                 await SendAsync(request, cancellationToken);
                 return;
+            }
+            catch (FlagPreconditionFailedException e) when (expectedETag is not null)
+            {
+                throw new TargetChangedException($"{flag} changed since the version judged (ETag {expectedETag}): {e.Message}", e);
             }
             catch (FlagPreconditionFailedException) when (attempt < WriteAttempts)
             {

@@ -62,7 +62,7 @@ public sealed partial class ArgoApplicationExecutor(KubernetesClusters clusters,
         }
 
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        var sync = new ArgoApplicationSync(api, target, wanted, request.RollbackId, clusters.Options.PollInterval, clock);
+        var sync = new ArgoApplicationSync(api, target, wanted, request.RollbackId, clusters.Options.PollInterval, clock, request.ObservedVersion);
         return await KubernetesSteps.RevertAsync(target, () => sync.RunAsync(waitUntil, cancellationToken), cancellationToken);
     }
 

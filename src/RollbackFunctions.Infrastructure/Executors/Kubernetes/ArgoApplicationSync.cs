@@ -39,8 +39,15 @@ public sealed record ArgoRevisions(string? Revision, IReadOnlyList<string>? Revi
 /// operation's failure is never reported as its own. An operation already syncing to the captured
 /// revision, whoever started it, is waited for, not terminated.
 /// </summary>
-internal sealed class ArgoApplicationSync(KubernetesApi api, ApplicationTarget target, ArgoRevisions wanted, string rollbackId, TimeSpan pollInterval, TimeProvider clock)
+/// <remarks>
+/// Only over what was judged: the first write (a terminate or the sync) is refused when the
+/// Application changed since the three-state read (<paramref name="judgedVersion"/>); the sync
+/// patch always carries the resourceVersion read, so the API server answers 409 to a change in between.
+/// </remarks>
+internal sealed class ArgoApplicationSync(KubernetesApi api, ApplicationTarget target, ArgoRevisions wanted, string rollbackId, TimeSpan pollInterval, TimeProvider clock, string? judgedVersion = null)
 {
+    private string? firstWriteVersion = judgedVersion;
+
     private readonly string initiator = $"rollbackfunctions:{rollbackId}";
     private readonly List<string> actions = [];
 
@@ -59,6 +66,12 @@ internal sealed class ArgoApplicationSync(KubernetesApi api, ApplicationTarget t
             {
                 if (!wanted.Matches(running["sync"]) && state is not null && (string?)state["phase"] != "Terminating")
                 {
+                    if (firstWriteVersion is { } judged && judged != application.Metadata.ResourceVersion)
+                    {
+                        throw new TargetChangedException($"{target} changed since resourceVersion {judged} was read (now {application.Metadata.ResourceVersion})");
+                    }
+
+                    firstWriteVersion = null;
                     await TerminateAsync(cancellationToken);
                 }
             }
@@ -74,7 +87,9 @@ internal sealed class ArgoApplicationSync(KubernetesApi api, ApplicationTarget t
                 {
                     ["operation"] = new JsonObject { ["initiatedBy"] = new JsonObject { ["username"] = initiator }, ["sync"] = wanted.ToSync() },
                 };
-                await api.PatchAsync(target.Cluster, KubeResource.ArgoApplication, target.Namespace, target.Name, new V1Patch(operation.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
+                await api.PatchAtVersionAsync(target.Cluster, KubeResource.ArgoApplication, target.Namespace, target.Name, new V1Patch(operation.ToJsonString(), V1Patch.PatchType.MergePatch),
+                    firstWriteVersion ?? application.Metadata.ResourceVersion, cancellationToken);
+                firstWriteVersion = null;
                 actions.Add($"requested a sync to {wanted}");
                 continue;
             }

@@ -65,7 +65,7 @@ public sealed partial class ArgoRolloutExecutor(KubernetesClusters clusters, Kub
             return StepRevertResult.Failed($"{target}: nothing was captured at registration");
         }
 
-        var restore = new ArgoRestore(template, (string?)request.Captured["stableRS"], request.RollbackId, target.Walk);
+        var restore = new ArgoRestore(template, (string?)request.Captured["stableRS"], request.RollbackId, target.Walk, request.ObservedVersion);
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
         return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, restore, waitUntil, cancellationToken), cancellationToken);
     }

@@ -10,7 +10,8 @@ namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 /// <param name="StableRS">The stable ReplicaSet's hash captured at registration (<c>status.stableRS</c>), or null.</param>
 /// <param name="RollbackId">The rollback reverting; written on the Rollout so a retry recognises its own rollout.</param>
 /// <param name="Walk"><c>params.canary: walk</c>: let the restored version walk the canary steps instead of promoting it fully.</param>
-public sealed record ArgoRestore(JsonObject Template, string? StableRS, string RollbackId, bool Walk);
+/// <param name="Version">The resourceVersion the three-state rule judged: the precondition of the first write; null to use the one read.</param>
+public sealed record ArgoRestore(JsonObject Template, string? StableRS, string RollbackId, bool Walk, string? Version = null);
 
 /// <summary>
 /// The steps of an <c>argoRollout</c> revert, from what the Rollout holds now:
@@ -48,14 +49,17 @@ internal sealed class ArgoRolloutRestore(KubernetesApi api, ArgoTarget target, A
             return (null, actions);
         }
 
+        // Each write only over the version before it: the judged one first, so a change since is refused with 409, not overwritten.
+        var version = restore.Version ?? rollout.Metadata.ResourceVersion;
         if (StableIsCaptured(rollout) && !mine)
         {
             // The safe state first: the stable ReplicaSet is the version from before the deploy.
-            await PatchStatusAsync(new JsonObject { ["abort"] = true }, cancellationToken);
+            var aborted = await api.PatchAtVersionAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, StatusPatch(new JsonObject { ["abort"] = true }), version, cancellationToken, status: true);
+            version = aborted.Metadata.ResourceVersion;
             actions.Add("aborted (traffic to stable)");
         }
 
-        await api.PatchAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, MarkedTemplatePatch(rollout), cancellationToken);
+        await api.PatchAtVersionAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, MarkedTemplatePatch(rollout), version, cancellationToken);
         actions.Add($"restored the template from before the deploy ({KubeTemplates.Images(restore.Template)}), marked {ArgoRolloutExecutor.RollbackAnnotation}={restore.RollbackId}");
         return (null, actions);
     }
@@ -124,5 +128,7 @@ internal sealed class ArgoRolloutRestore(KubernetesApi api, ArgoTarget target, A
     }
 
     private Task PatchStatusAsync(JsonObject status, CancellationToken cancellationToken) =>
-        api.PatchStatusAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, new V1Patch(new JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch), cancellationToken);
+        api.PatchStatusAsync(target.Cluster, KubeResource.ArgoRollout, target.Namespace, target.Name, StatusPatch(status), cancellationToken);
+
+    private static V1Patch StatusPatch(JsonObject status) => new(new JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch);
 }

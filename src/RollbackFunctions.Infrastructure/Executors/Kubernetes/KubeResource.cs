@@ -9,6 +9,7 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
     public static KubeResource ReplicaSet { get; } = new("apps", "v1", "replicasets", "ReplicaSet");
     public static KubeResource ControllerRevision { get; } = new("apps", "v1", "controllerrevisions", "ControllerRevision");
     public static KubeResource ConfigMap { get; } = new("", "v1", "configmaps", "ConfigMap");
+    public static KubeResource Pod { get; } = new("", "v1", "pods", "Pod");
     public static KubeResource ArgoRollout { get; } = new("argoproj.io", "v1alpha1", "rollouts", "Rollout");
     public static KubeResource ArgoApplication { get; } = new("argoproj.io", "v1alpha1", "applications", "Application");
     public static KubeResource FluxKustomization { get; } = new("kustomize.toolkit.fluxcd.io", "v1", "kustomizations", "Kustomization");

@@ -6,6 +6,7 @@ using k8s.Models;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using RollbackFunctions.Core.Executors;
 
 namespace RollbackFunctions.Infrastructure.Executors.Kubernetes;
 
@@ -62,6 +63,51 @@ public sealed class KubernetesApi
         retry.ExecuteAsync(async token => await Generic(cluster, resource).PatchNamespacedAsync<KubeObject>(patch, ns, name, token), cancellationToken).AsTask();
 
     /// <summary>
+    /// The same patch with <paramref name="resourceVersion"/> as its precondition, in the body where
+    /// the API server checks it (for every patch type): a 409 means the object changed since that
+    /// version was read, nothing was written, and it is thrown as <see cref="TargetChangedException"/>
+    /// for the caller to read and judge again, never retried with the same version.
+    /// </summary>
+    public Task<KubeObject> PatchAtVersionAsync(string cluster, KubeResource resource, string ns, string name, V1Patch patch, string resourceVersion, CancellationToken cancellationToken, bool status = false)
+    {
+        var guarded = WithResourceVersion(patch, resourceVersion);
+        return retry.ExecuteAsync(async token =>
+        {
+            try
+            {
+                return status
+                    ? KubeObjectOf(await clusters.ClientFor(cluster).CustomObjects.PatchNamespacedCustomObjectStatusAsync(guarded, resource.Group, resource.Version, ns, resource.Plural, name, cancellationToken: token))
+                    : await Generic(cluster, resource).PatchNamespacedAsync<KubeObject>(guarded, ns, name, token);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                throw new TargetChangedException($"{resource.Kind} {ns}/{name} changed since resourceVersion {resourceVersion} was read: {Describe(e)}", e);
+            }
+        }, cancellationToken).AsTask();
+    }
+
+    /// <summary>The patch, also setting metadata.resourceVersion (a JSON patch gains an op, a merge patch the field).</summary>
+    private static V1Patch WithResourceVersion(V1Patch patch, string resourceVersion)
+    {
+        var body = JsonNode.Parse((string)patch.Content)!;
+        if (body is JsonArray operations)
+        {
+            operations.Add(new JsonObject { ["op"] = "replace", ["path"] = "/metadata/resourceVersion", ["value"] = resourceVersion });
+        }
+        else
+        {
+            var metadata = body["metadata"] as JsonObject ?? new JsonObject();
+            metadata["resourceVersion"] = resourceVersion;
+            body["metadata"] = metadata;
+        }
+
+        return new V1Patch(body.ToJsonString(), patch.Type);
+    }
+
+    private static KubeObject KubeObjectOf(object answer) =>
+        KubernetesJson.Deserialize<KubeObject>(answer is System.Text.Json.JsonElement json ? json.GetRawText() : KubernetesJson.Serialize(answer));
+
+    /// <summary>
     /// The same patch as a server-side dry run (<c>dryRun=All</c>): admission webhooks and validation
     /// run, nothing is stored. For ConfigMaps (the core group) and resources of a named API group
     /// (workloads, Rollouts).
@@ -74,10 +120,12 @@ public sealed class KubernetesApi
             cancellationToken).AsTask();
 
     /// <summary>
-    /// Reads a ConfigMap, lets <paramref name="change"/> edit it, and replaces it with the read's
-    /// resourceVersion; a conflict (someone wrote in between) re-reads and tries again. Null when it does not exist.
+    /// Reads a ConfigMap, lets <paramref name="change"/> edit it, and replaces it only at
+    /// <paramref name="judgedVersion"/> (else the read's resourceVersion): a 409 means it changed
+    /// since, nothing was written, and it is thrown as <see cref="TargetChangedException"/> for the
+    /// caller to read and judge again. Null when it does not exist.
     /// </summary>
-    public Task<V1ConfigMap?> UpdateConfigMapAsync(string cluster, string ns, string name, Func<V1ConfigMap, bool> change, CancellationToken cancellationToken) =>
+    public Task<V1ConfigMap?> UpdateConfigMapAsync(string cluster, string ns, string name, string? judgedVersion, Func<V1ConfigMap, bool> change, CancellationToken cancellationToken) =>
         retry.ExecuteAsync(async token =>
         {
             var core = clusters.ClientFor(cluster).CoreV1;
@@ -91,7 +139,20 @@ public sealed class KubernetesApi
                 return null;
             }
 
-            return change(current) ? await core.ReplaceNamespacedConfigMapAsync(current, name, ns, cancellationToken: token) : current;
+            if (!change(current))
+            {
+                return current;
+            }
+
+            current.Metadata.ResourceVersion = judgedVersion ?? current.Metadata.ResourceVersion;
+            try
+            {
+                return await core.ReplaceNamespacedConfigMapAsync(current, name, ns, cancellationToken: token);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                throw new TargetChangedException($"ConfigMap {ns}/{name} changed since resourceVersion {current.Metadata.ResourceVersion} was read: {Describe(e)}", e);
+            }
         }, cancellationToken).AsTask();
 
     /// <summary>

@@ -80,15 +80,15 @@ public sealed partial class KubernetesConfigMapExecutor(KubernetesClusters clust
         }
 
         var waitUntil = clock.GetUtcNow() + KubernetesWorkloadExecutor.WaitBudget(request.WaitLimit);
-        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, captured, request.RollbackId, waitUntil, cancellationToken), cancellationToken);
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, captured, request.RollbackId, request.ObservedVersion, waitUntil, cancellationToken), cancellationToken);
     }
 
     /// <summary>The data first, then the restarts, each waited for.</summary>
-    private async Task<StepRevertResult> RestoreAsync(ConfigMapTarget target, JsonObject captured, string rollbackId, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    private async Task<StepRevertResult> RestoreAsync(ConfigMapTarget target, JsonObject captured, string rollbackId, string? judgedVersion, DateTimeOffset waitUntil, CancellationToken cancellationToken)
     {
         var (data, binaryData) = (Strings(captured["data"]), Strings(captured["binaryData"]));
         var changed = false;
-        var configMap = await api.UpdateConfigMapAsync(target.Cluster, target.Namespace, target.Name, current =>
+        var configMap = await api.UpdateConfigMapAsync(target.Cluster, target.Namespace, target.Name, judgedVersion, current =>
         {
             var currentBinary = (current.BinaryData ?? new Dictionary<string, byte[]>()).ToDictionary(b => b.Key, b => Convert.ToBase64String(b.Value));
             changed = !SameEntries(current.Data, data) || !SameEntries(currentBinary, binaryData);

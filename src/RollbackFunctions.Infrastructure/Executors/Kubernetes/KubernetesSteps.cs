@@ -45,7 +45,7 @@ public static class KubernetesSteps
         try
         {
             return await api.GetAsync(cluster, resource, ns, name, cancellationToken) is { } found
-                ? new TargetObservation(state(found))
+                ? new TargetObservation(state(found)) { Version = found.Metadata.ResourceVersion }
                 : TargetObservation.Failed($"{target} no longer exists", transient: false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -72,6 +72,13 @@ public static class KubernetesSteps
     }
 
     /// <summary>
+    /// The resourceVersion a revert's first write carries as its precondition: the one the
+    /// three-state rule judged, else the one the executor just read.
+    /// </summary>
+    public static string VersionToWrite(StepRevertRequest request, KubeObject read) =>
+        request.ObservedVersion ?? read.Metadata.ResourceVersion;
+
+    /// <summary>
     /// Runs a revert: an API refusal is a failed revert (an outcome); a fault left after the
     /// in-call retries throws <see cref="StepUnavailableException"/>, so the Durable retry runs the step again.
     /// </summary>
@@ -80,6 +87,10 @@ public static class KubernetesSteps
         try
         {
             return await revert();
+        }
+        catch (TargetChangedException)
+        {
+            throw; // nothing written: the revert reads and judges again
         }
         catch (Exception e) when (KubeTemplates.IsAnswer(e))
         {

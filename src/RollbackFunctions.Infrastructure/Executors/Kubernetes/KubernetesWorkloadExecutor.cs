@@ -96,10 +96,10 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
         }
 
         var waitUntil = clock.GetUtcNow() + WaitBudget(request.WaitLimit);
-        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, request.Captured, waitUntil, cancellationToken), cancellationToken);
+        return await KubernetesSteps.RevertAsync(target, () => RestoreAsync(target, request, waitUntil, cancellationToken), cancellationToken);
     }
 
-    private async Task<StepRevertResult> RestoreAsync(WorkloadTarget target, JsonObject? captured, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    private async Task<StepRevertResult> RestoreAsync(WorkloadTarget target, StepRevertRequest request, DateTimeOffset waitUntil, CancellationToken cancellationToken)
     {
         var workload = await api.GetAsync(target.Cluster, target.Resource, target.Namespace, target.Name, cancellationToken);
         if (workload is null)
@@ -112,7 +112,7 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
             return StepRevertResult.Failed($"{target} is paused: resume it (kubectl rollout resume) or revert it by hand");
         }
 
-        var (template, revision) = await TargetTemplateAsync(target, workload, captured, cancellationToken);
+        var (template, revision) = await TargetTemplateAsync(target, workload, request.Captured, cancellationToken);
         if (template is null)
         {
             return StepRevertResult.Failed(revision);
@@ -125,7 +125,8 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
         }
         else
         {
-            await api.PatchAsync(target.Cluster, target.Resource, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), cancellationToken);
+            // Only over the version judged: a change since (a hotfix, a newer deploy) is refused with 409, not overwritten.
+            await api.PatchAtVersionAsync(target.Cluster, target.Resource, target.Namespace, target.Name, KubeTemplates.ReplaceTemplate(template), KubernetesSteps.VersionToWrite(request, workload), cancellationToken);
             action = $"restored revision {revision}";
         }
 
@@ -152,6 +153,12 @@ public sealed partial class KubernetesWorkloadExecutor(KubernetesClusters cluste
             if (progress.Stalled || clock.GetUtcNow() >= waitUntil)
             {
                 return StepRevertResult.TimedOut($"{action}; rollout not complete: {progress.Detail}");
+            }
+
+            if (target.Resource == KubeResource.StatefulSet && StuckOrderedPod.Applies(workload)
+                && StuckOrderedPod.Find(workload, await api.ListAsync(target.Cluster, KubeResource.Pod, target.Namespace, KubeTemplates.SelectorOf(workload), cancellationToken)) is { } stuck)
+            {
+                return StepRevertResult.TimedOut($"{action}; rollout not complete: {progress.Detail}; {stuck}");
             }
 
             await Task.Delay(clusters.Options.PollInterval, clock, cancellationToken);

@@ -46,10 +46,65 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return StepPreparation.Failed($"could not fetch checkout {step.Checkout}: {fetchProblem}", transient: true);
         }
 
-        return await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is { } commit
-            ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef })
-            : StepPreparation.Failed($"checkout {step.Checkout} has no commit '{step.PreviousRef}'", transient: false);
+        if (await checkout.ResolveAsync(step.PreviousRef, cancellationToken) is not { } commit)
+        {
+            return StepPreparation.Failed($"checkout {step.Checkout} has no commit '{step.PreviousRef}'", transient: false);
+        }
+
+        // "before" of the three-state rule: the infrastructure as it is now, refreshed from the real resources.
+        var observed = await ObserveAtAsync(step, commit, cancellationToken);
+        return observed.State is { } before
+            ? new StepPreparation(new JsonObject { ["commit"] = commit, ["previousRef"] = step.PreviousRef }) { Before = before }
+            : StepPreparation.Failed(observed.Problem!, observed.Transient);
     }
+
+    /// <summary>
+    /// The infrastructure now (the <c>after</c> and <c>current</c> of the three-state rule), so a
+    /// change made since this deploy applied (a hotfix in the console, another apply) is drift, asked
+    /// about, never silently planned away: <see cref="TerraformState"/>.
+    /// </summary>
+    public async Task<TargetObservation> ObserveAsync(StepObserveRequest request, CancellationToken cancellationToken) =>
+        Read(request.Params, out var step) is { } problem
+            ? TargetObservation.Failed(problem, transient: false)
+            : await ObserveAtAsync(step, (string?)request.Captured?["commit"] ?? step.PreviousRef, cancellationToken);
+
+    /// <summary>
+    /// <c>plan -refresh-only -lock=false</c> in a scratch worktree of <paramref name="commit"/> (the
+    /// configuration names the providers to refresh with): it reads every real resource, writes no
+    /// state and takes no lock; then <c>show -json</c> of that plan. Failures are transient (a
+    /// provider or the backend that did not answer); the worktree is always removed.
+    /// </summary>
+    private async Task<TargetObservation> ObserveAtAsync(TerraformStep step, string commit, CancellationToken cancellationToken)
+    {
+        const string refreshed = "observe.tfplan";
+        var run = new TerraformRun(step, commit, Checkout(step), Path.Combine(options.Value.WorkRoot, $"observe-{Guid.NewGuid():N}"), time.GetUtcNow() + ObserveLimit);
+        try
+        {
+            if (await run.Checkout.AddWorktreeAsync(run.Worktree, commit, cancellationToken) is { } checkoutProblem)
+            {
+                return TargetObservation.Failed($"could not check out {commit} of checkout {step.Checkout}: {checkoutProblem}", transient: true);
+            }
+
+            var (shown, failure) = await ShowPlanAsync(run, ["-refresh-only", "-lock=false", $"-out={refreshed}"], refreshed, "refresh-only plan", cancellationToken);
+            return shown is null
+                ? TargetObservation.Failed($"could not read the infrastructure of {run.What}: {failure!.Detail}", transient: true)
+                : Observed(TerraformState.Parse(shown));
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            return TargetObservation.Failed($"the refresh-only plan of {run.What} could not be read: {e.Message}", transient: false);
+        }
+        finally
+        {
+            await run.Checkout.RemoveWorktreeAsync(run.Worktree);
+        }
+    }
+
+    /// <summary>The state with its fingerprint as its version: the revert's plan must start from exactly this state.</summary>
+    private static TargetObservation Observed(TargetState state) => new(state) { Version = state.Fingerprint() };
+
+    /// <summary>How long one read of the infrastructure may take (the caller's token may end it sooner).</summary>
+    private static readonly TimeSpan ObserveLimit = TimeSpan.FromMinutes(5);
 
     public async Task<StepRevertResult> RevertAsync(StepRevertRequest request, CancellationToken cancellationToken)
     {
@@ -104,6 +159,12 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             return (failure!, false);
         }
 
+        // Only over what was judged: the plan's refreshed state must be the one the three-state read saw.
+        if (request.ObservedVersion is { } judged && plan.PriorState is { } planned && planned.Fingerprint() != judged)
+        {
+            throw new TargetChangedException($"the infrastructure of {run.What} changed between the three-state read and the plan; nothing applied");
+        }
+
         if (!plan.HasChanges)
         {
             return (StepRevertResult.Unchanged($"{run.What}: no changes, the infrastructure already matches the state from before the deploy"), false);
@@ -136,59 +197,78 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
             : null;
 
     /// <summary>
-    /// init, plan (saved) and show -json in the run's checkout. A rehearsal takes no state lock
-    /// (<c>-lock=false</c>: it writes no state, and must not stall a CI apply holding the lock) and
-    /// plans with <c>-detailed-exitcode</c>, whose 0 means no changes and 2 changes.
+    /// The plan (saved) of the run's checkout, read. A rehearsal takes no state lock (<c>-lock=false</c>:
+    /// it writes no state, and must not stall a CI apply holding the lock) and plans with
+    /// <c>-detailed-exitcode</c>, so a plan without changes is not shown.
     /// </summary>
     private async Task<(TerraformPlan? Plan, StepRevertResult? Failure)> PlanAsync(TerraformRun run, CancellationToken cancellationToken, bool rehearsal = false)
     {
-        if (!Directory.Exists(run.Directory))
+        string[] mode = rehearsal ? ["-lock=false", DetailedExitCode, $"-out={PlanFile}"] : [LockTimeout, $"-out={PlanFile}"];
+        var (shown, failure) = await ShowPlanAsync(run, mode, PlanFile, "plan", cancellationToken);
+        if (shown is null)
         {
-            return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of checkout {run.Step.Checkout}"));
+            return (null, failure);
         }
 
-        if (run.Step.VarFiles.FirstOrDefault(file => !InsideCheckout(run, file)) is { } outside)
-        {
-            return (null, StepRevertResult.Failed($"params.varFiles '{outside}' is not a file inside {run.Step.Path} of {run.Commit}"));
-        }
-
-        string[] locking = rehearsal ? ["-lock=false"] : [];
-        var init = await TerraformAsync(run, cancellationToken, ["init", "-input=false", "-no-color", .. locking, .. run.Step.BackendConfig.Select(b => $"-backend-config={b}")]);
-        if (init.ExitCode != 0)
-        {
-            return (null, Ended(init, $"terraform init of {run.What}"));
-        }
-
-        string[] planning = rehearsal ? ["-lock=false", "-detailed-exitcode"] : [LockTimeout];
-        var plan = await TerraformAsync(run, cancellationToken,
-            ["plan", "-input=false", "-no-color", .. planning, $"-out={PlanFile}",
-                .. run.Step.VarFiles.Select(f => $"-var-file={f}"),
-                .. run.Step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
-        if (rehearsal && plan is { ExitCode: 0, TimedOut: false })
+        if (shown.Length == 0)
         {
             return (new TerraformPlan([]), null);
         }
 
-        if (plan.ExitCode != 0 && !(rehearsal && plan is { ExitCode: 2, TimedOut: false }))
-        {
-            return (null, Ended(plan, $"terraform plan of {run.What}"));
-        }
-
-        var shown = await TerraformAsync(run, cancellationToken, ["show", "-json", "-no-color", PlanFile]);
-        if (shown.ExitCode != 0)
-        {
-            return (null, Ended(shown, $"terraform show of the plan of {run.What}"));
-        }
-
         try
         {
-            return (TerraformPlan.Parse(shown.StandardOutput), null);
+            return (TerraformPlan.Parse(shown), null);
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
         {
             return (null, StepRevertResult.Failed($"the plan of {run.What} could not be read: {e.Message}"));
         }
     }
+
+    /// <summary>
+    /// <c>init</c>, <c>plan</c> with <paramref name="mode"/> and the step's variables, then <c>show -json</c>
+    /// of <paramref name="file"/>: the document, empty when a <c>-detailed-exitcode</c> plan said it has
+    /// no changes (exit 0; 2 means changes), or why not. A mode with <c>-lock=false</c> takes no lock in init either.
+    /// </summary>
+    private async Task<(string? Shown, StepRevertResult? Failure)> ShowPlanAsync(TerraformRun run, string[] mode, string file, string what, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(run.Directory))
+        {
+            return (null, StepRevertResult.Failed($"{run.Step.Path} does not exist in {run.Commit} of checkout {run.Step.Checkout}"));
+        }
+
+        if (run.Step.VarFiles.FirstOrDefault(f => !InsideCheckout(run, f)) is { } outside)
+        {
+            return (null, StepRevertResult.Failed($"params.varFiles '{outside}' is not a file inside {run.Step.Path} of {run.Commit}"));
+        }
+
+        string[] locking = mode.Contains("-lock=false") ? ["-lock=false"] : [];
+        var init = await TerraformAsync(run, cancellationToken, ["init", "-input=false", "-no-color", .. locking, .. run.Step.BackendConfig.Select(b => $"-backend-config={b}")]);
+        if (init.ExitCode != 0)
+        {
+            return (null, Ended(init, $"terraform init of {run.What}"));
+        }
+
+        var detailed = mode.Contains(DetailedExitCode);
+        var plan = await TerraformAsync(run, cancellationToken,
+            ["plan", "-input=false", "-no-color", .. mode,
+                .. run.Step.VarFiles.Select(f => $"-var-file={f}"),
+                .. run.Step.Vars.SelectMany(v => new[] { "-var", $"{v.Key}={v.Value}" })]);
+        if (detailed && plan is { ExitCode: 0, TimedOut: false })
+        {
+            return (string.Empty, null);
+        }
+
+        if (plan.ExitCode != 0 && !(detailed && plan is { ExitCode: 2, TimedOut: false }))
+        {
+            return (null, Ended(plan, $"terraform {what} of {run.What}"));
+        }
+
+        var shown = await TerraformAsync(run, cancellationToken, ["show", "-json", "-no-color", file]);
+        return shown.ExitCode == 0 ? (shown.StandardOutput, null) : (null, Ended(shown, $"terraform show of the {what} of {run.What}"));
+    }
+
+    private const string DetailedExitCode = "-detailed-exitcode";
 
     /// <summary>Applies the saved plan file; <c>Stale</c> when terraform refuses it because the state moved since the plan.</summary>
     private async Task<(StepRevertResult Result, bool Stale)> ApplyAsync(TerraformRun run, CancellationToken cancellationToken)

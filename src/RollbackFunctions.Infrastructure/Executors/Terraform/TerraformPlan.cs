@@ -23,6 +23,9 @@ public sealed record ResourceChange(string Address, string Type, IReadOnlyList<s
 /// </summary>
 public sealed record TerraformPlan(IReadOnlyList<ResourceChange> Changes)
 {
+    /// <summary>The refreshed state the plan was made from (<c>prior_state</c>), when the document has one.</summary>
+    public Core.Executors.TargetState? PriorState { get; init; }
+
     public static TerraformPlan Parse(string json)
     {
         var root = JsonNode.Parse(json) ?? throw new FormatException("empty plan document");
@@ -34,7 +37,7 @@ public sealed record TerraformPlan(IReadOnlyList<ResourceChange> Changes)
                 (c["change"]?["actions"] as JsonArray ?? []).Select(a => (string?)a ?? "").ToList()))
             .Where(c => !c.Actions.All(a => a is "no-op" or "read"))
             .ToList();
-        return new TerraformPlan(changes);
+        return new TerraformPlan(changes) { PriorState = root["prior_state"] is null ? null : TerraformState.Parse(json) };
     }
 
     public bool HasChanges => Changes.Count > 0;
