@@ -69,6 +69,8 @@ public static class ApiRoutes
             .Replies<List<QuarantineView>>(200).Problems(400);
         keyed.MapPost("quarantine/release", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, ct))
             .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
+        keyed.MapGet("insights", (HttpRequest r, [FromServices] InsightsEndpoint e, CancellationToken ct) => e.GetAsync(r, ct))
+            .Replies<Core.Insights.InsightsReply>(200).Problems(400);
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
         // The ops page holds no data (its script reads the routes above with the operator's key).

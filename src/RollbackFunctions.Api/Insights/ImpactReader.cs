@@ -1,0 +1,44 @@
+using RollbackFunctions.Core.Deploys;
+using RollbackFunctions.Core.Insights;
+using RollbackFunctions.Core.Ports;
+
+namespace RollbackFunctions.Api.Insights;
+
+/// <summary>
+/// Reads what the impact figures of a period are computed from: the deploys registered and the
+/// rollbacks claimed in it (through the stores' day indexes), each rollback's step rows, and the
+/// deploy a rollback reverts when it was registered before the period. The cost is bounded by the
+/// period (at most 90 days) and by <see cref="MaxDeploys"/> and <see cref="MaxRollbacks"/>.
+/// </summary>
+public sealed class ImpactReader(IDeployStore deploys, IRollbackStore rollbacks)
+{
+    /// <summary>The newest deploys a period counts; far beyond a team's 90 days, and a bound on a request's reads.</summary>
+    public const int MaxDeploys = 5000;
+
+    /// <summary>The newest rollbacks a period counts.</summary>
+    public const int MaxRollbacks = 1000;
+
+    /// <summary>The figures of [<paramref name="from"/>, <paramref name="to"/>], of what <paramref name="permits"/> lets the caller see.</summary>
+    public async Task<InsightsReply> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken)
+    {
+        var registered = (await deploys.ListRegisteredAsync(from, to, service, environment, MaxDeploys, cancellationToken))
+            .Where(d => permits(d.Service, d.Environment)).ToList();
+        var byId = registered.ToDictionary(d => d.DeployId, StringComparer.Ordinal);
+        var impacts = new List<RollbackImpact>();
+        foreach (var head in await rollbacks.ListClaimedAsync(from, to, MaxRollbacks, cancellationToken))
+        {
+            var deploy = byId.GetValueOrDefault(head.DeployId) ?? await deploys.GetAsync(head.DeployId, cancellationToken);
+            if (deploy is null || !Selected(deploy, service, environment) || !permits(deploy.Service, deploy.Environment))
+            {
+                continue;
+            }
+
+            impacts.Add(RollbackImpact.Of(deploy, head, await rollbacks.GetStepsAsync(head.RollbackId, cancellationToken)));
+        }
+
+        return ImpactFigures.Of(from, to, registered, impacts);
+    }
+
+    private static bool Selected(DeployRecord deploy, string? service, string? environment) =>
+        (service is null || deploy.Service == service) && (environment is null || deploy.Environment == environment);
+}
