@@ -55,4 +55,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Deploy {DeployId} registered, but its rollback plan could not be read now ({Error}); GET its plan later")]
     public static partial void PlanNotAnswered(ILogger logger, string deployId, string error);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "The impact figures for /metrics could not be read; the gauges keep the last ones and the next scrape tries again")]
+    public static partial void ImpactFiguresFailed(ILogger logger, Exception exception);
 }

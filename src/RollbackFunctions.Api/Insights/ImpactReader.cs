@@ -19,7 +19,7 @@ public sealed class ImpactReader(IDeployStore deploys, IRollbackStore rollbacks)
     public const int MaxRollbacks = 1000;
 
     /// <summary>The figures of [<paramref name="from"/>, <paramref name="to"/>], of what <paramref name="permits"/> lets the caller see.</summary>
-    public async Task<InsightsReply> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken)
+    public async Task<InsightsReply> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken, bool perService = true)
     {
         var registered = (await deploys.ListRegisteredAsync(from, to, service, environment, MaxDeploys, cancellationToken))
             .Where(d => permits(d.Service, d.Environment)).ToList();
@@ -36,7 +36,7 @@ public sealed class ImpactReader(IDeployStore deploys, IRollbackStore rollbacks)
             impacts.Add(RollbackImpact.Of(deploy, head, await rollbacks.GetStepsAsync(head.RollbackId, cancellationToken)));
         }
 
-        return ImpactFigures.Of(from, to, registered, impacts);
+        return ImpactFigures.Of(from, to, registered, impacts, perService);
     }
 
     private static bool Selected(DeployRecord deploy, string? service, string? environment) =>

@@ -8,16 +8,21 @@ namespace RollbackFunctions.Core.Insights;
 /// </summary>
 public static class ImpactFigures
 {
-    /// <summary>The reply for the period [<paramref name="from"/>, <paramref name="to"/>].</summary>
-    public static InsightsReply Of(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<DeployRecord> deploys, IReadOnlyList<RollbackImpact> rollbacks)
+    /// <summary>
+    /// The reply for the period [<paramref name="from"/>, <paramref name="to"/>]: a group per service
+    /// and environment, or with <paramref name="perService"/> false one per environment (service
+    /// null), as <c>/metrics</c> shows them.
+    /// </summary>
+    public static InsightsReply Of(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<DeployRecord> deploys, IReadOnlyList<RollbackImpact> rollbacks, bool perService = true)
     {
         var days = Math.Max((to - from).TotalDays, 1.0 / 24);
-        var groups = deploys.Select(d => (d.Service, d.Environment)).Concat(rollbacks.Select(r => (r.Service, r.Environment)))
+        string? ServiceOf(string service) => perService ? service : null;
+        var groups = deploys.Select(d => (Service: ServiceOf(d.Service), d.Environment)).Concat(rollbacks.Select(r => (Service: ServiceOf(r.Service), r.Environment)))
             .Distinct()
             .OrderBy(g => g.Environment, StringComparer.Ordinal).ThenBy(g => g.Service, StringComparer.Ordinal)
             .Select(g => Group(g.Service, g.Environment, days,
-                deploys.Where(d => d.Service == g.Service && d.Environment == g.Environment).ToList(),
-                rollbacks.Where(r => r.Service == g.Service && r.Environment == g.Environment).ToList()))
+                deploys.Where(d => ServiceOf(d.Service) == g.Service && d.Environment == g.Environment).ToList(),
+                rollbacks.Where(r => ServiceOf(r.Service) == g.Service && r.Environment == g.Environment).ToList()))
             .ToList();
         return new InsightsReply(from, to, groups, Group(null, null, days, deploys, rollbacks));
     }
