@@ -70,7 +70,8 @@ public static class ApiRoutes
         keyed.MapPost("quarantine/release", (HttpRequest r, [FromServices] QuarantineEndpoints e, CancellationToken ct) => e.ReleaseAsync(r, ct))
             .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
         keyed.MapGet("insights", (HttpRequest r, [FromServices] InsightsEndpoint e, CancellationToken ct) => e.GetAsync(r, ct))
-            .Replies<Core.Insights.InsightsReply>(200).Problems(400);
+            .Replies<Core.Insights.InsightsReply>(200).Problems(400)
+            .WithName("getInsights").WithSummary("Impact figures of the last days, per service and environment (reader)");
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
         // The ops page holds no data (its script reads the routes above with the operator's key).
