@@ -11,26 +11,31 @@ namespace RollbackFunctions.Api.Insights;
 /// label set is bounded, where a service label could take any name a registration sends. A scrape
 /// reads the last computed figures and, when they are older than <see cref="MaxAge"/>, starts one
 /// recomputation in the background, so scrapes never wait on storage and cost one read per minute at most.
+/// The instruments are created once per process (a meter listener sees every meter of a name, and
+/// a second instrument of the same name is dropped as a duplicate); each host's figures feed them.
 /// </summary>
 public sealed class ImpactGauges : IDisposable
 {
     public const int Days = 30;
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 
+    private static readonly Meter Meter = new(RollbackTelemetry.Name);
+
+    /// <summary>The hosts of this process whose figures the instruments report (one outside tests).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ImpactGauges, object> Hosts = new();
+
     private readonly ImpactReader reader;
     private readonly TimeProvider clock;
     private readonly ILogger<ImpactGauges> logger;
-    private readonly Meter meter = new(RollbackTelemetry.Name);
     private readonly Lock gate = new();
-    private InsightsReply? figures;
+    private volatile InsightsReply? figures;
     private DateTimeOffset computedAt = DateTimeOffset.MinValue;
     private Task refreshing = Task.CompletedTask;
 
-    public ImpactGauges(ImpactReader reader, TimeProvider clock, ILogger<ImpactGauges> logger)
+    static ImpactGauges()
     {
-        (this.reader, this.clock, this.logger) = (reader, clock, logger);
         Gauge("rollback.impact.deploys", "{deploy}", "Deploys registered in the last 30 days", g => g.Deploys);
-        meter.CreateObservableGauge("rollback.impact.rollbacks", () => Observe(g => ImpactTriggers.All.Select(t => Measure(ByTrigger(g.RollbacksByTrigger, t), g, ("trigger", t)))), "{rollback}", "Rollbacks claimed in the last 30 days, by trigger");
+        Meter.CreateObservableGauge("rollback.impact.rollbacks", () => Observe(g => ImpactTriggers.All.Select(t => Measure(ByTrigger(g.RollbacksByTrigger, t), g, ("trigger", t)))), "{rollback}", "Rollbacks claimed in the last 30 days, by trigger");
         Gauge("rollback.impact.change_failure_rate", "1", "Share of the last 30 days' deploys that were rolled back", g => g.ChangeFailureRate);
         Spread("rollback.impact.time_to_detect", "First bad sample or alert start to the claim", g => g.TimeToDetect);
         Spread("rollback.impact.time_to_first_revert", "First bad signal (or the claim) to the first revert started", g => g.TimeToFirstRevert);
@@ -42,13 +47,19 @@ public sealed class ImpactGauges : IDisposable
         Gauge("rollback.impact.deployment_frequency", "{deploy}/d", "Deploys per day", g => g.DeploymentFrequency);
     }
 
-    public void Dispose() => meter.Dispose();
+    public ImpactGauges(ImpactReader reader, TimeProvider clock, ILogger<ImpactGauges> logger)
+    {
+        (this.reader, this.clock, this.logger) = (reader, clock, logger);
+        Hosts.AddOrUpdate(this, this);
+    }
 
-    private void Gauge(string name, string unit, string description, Func<ImpactGroup, double?> value) =>
-        meter.CreateObservableGauge(name, () => Observe(g => [Measure(value(g), g)]), unit, description);
+    public void Dispose() => Hosts.Remove(this);
 
-    private void Spread(string name, string description, Func<ImpactGroup, DurationSpread> spread) =>
-        meter.CreateObservableGauge(name, () => Observe(g => [Measure(spread(g).P50, g, ("quantile", "0.5")), Measure(spread(g).P90, g, ("quantile", "0.9"))]), "s", description);
+    private static void Gauge(string name, string unit, string description, Func<ImpactGroup, double?> value) =>
+        Meter.CreateObservableGauge(name, () => Observe(g => [Measure(value(g), g)]), unit, description);
+
+    private static void Spread(string name, string description, Func<ImpactGroup, DurationSpread> spread) =>
+        Meter.CreateObservableGauge(name, () => Observe(g => [Measure(spread(g).P50, g, ("quantile", "0.5")), Measure(spread(g).P90, g, ("quantile", "0.9"))]), "s", description);
 
     private static int ByTrigger(RollbacksByTrigger counts, string trigger) => trigger switch
     {
@@ -62,10 +73,14 @@ public sealed class ImpactGauges : IDisposable
             ? new Measurement<double>(v, tags.Select(t => new KeyValuePair<string, object?>(t.Key, t.Value)).Prepend(new("environment", group.Environment)))
             : null;
 
-    private IEnumerable<Measurement<double>> Observe(Func<ImpactGroup, IEnumerable<Measurement<double>?>> measure)
+    private static List<Measurement<double>> Observe(Func<ImpactGroup, IEnumerable<Measurement<double>?>> measure) =>
+        Hosts.SelectMany(host => host.Key.Groups()).SelectMany(measure).OfType<Measurement<double>>().ToList();
+
+    /// <summary>The last figures' groups; starts a recomputation when they are stale.</summary>
+    private IReadOnlyList<ImpactGroup> Groups()
     {
         RefreshIfStale();
-        return (figures?.Groups ?? []).SelectMany(measure).OfType<Measurement<double>>().ToList();
+        return figures?.Groups ?? [];
     }
 
     private void RefreshIfStale()
@@ -87,7 +102,10 @@ public sealed class ImpactGauges : IDisposable
         try
         {
             figures = await reader.ReadAsync(now.AddDays(-Days), now, null, null, (_, _) => true, CancellationToken.None, perService: false);
-            computedAt = now;
+            lock (gate)
+            {
+                computedAt = now;
+            }
         }
         catch (Exception e)
         {

@@ -9,10 +9,13 @@ namespace RollbackFunctions.Integration.Tests.Api;
 /// The impact figures end to end: rollbacks of three kinds on one runtime (the watcher on a real
 /// Prometheus, an Alertmanager alert, an operator's request with a step left to a human), read back
 /// from <c>GET /api/insights</c>, drawn by the ops page's Impact view in headless Chromium under its
-/// content security policy, and exported on <c>/metrics</c> per environment.
+/// content security policy, and exported on <c>/metrics</c> per environment. The environment is
+/// the test's own: every runtime in this process feeds the same meter, and only this one has it.
 /// </summary>
 public sealed class ImpactViewTests
 {
+    private const string Environment = "impact";
+
     [SkippableFact]
     public async Task RollbacksOfThreeKinds_ShowTheirFiguresInTheApiTheImpactViewAndMetrics()
     {
@@ -27,7 +30,7 @@ public sealed class ImpactViewTests
         await prometheus.WaitForValueAsync(0.0, TimeSpan.FromSeconds(30));
 
         // Watcher: the deploy breaks production once the watcher samples it.
-        var (watched, _) = await WatchedDeploys.RegisterAsync(runtime, watchedReceiver, "impact-w");
+        var (watched, _) = await WatchedDeploys.RegisterAsync(runtime, watchedReceiver, "impact-w", environment: Environment);
         await Eventually.HoldsAsync(
             async () => (await runtime.GetJsonAsync($"/api/deploys/{watched}"))["watch"]?["state"]?.GetValue<string>() == "watching",
             TimeSpan.FromSeconds(30), () => "the watcher never sampled");
@@ -35,13 +38,13 @@ public sealed class ImpactViewTests
 
         // Alert: firing since a minute before it arrives; resolved once the reverts are done.
         var alerted = $"impact-a-{Guid.NewGuid():N}"[..24];
-        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(alerted, receiver, "impact-a"));
-        var firing = Payloads.AlertmanagerFiring("impact-a", "prod", startsAt: DateTimeOffset.UtcNow.AddMinutes(-1));
+        await AlertIntakeApiTests.RegisterCompletedAsync(runtime, Payloads.DiamondDeploy(alerted, receiver, "impact-a", Environment));
+        var firing = Payloads.AlertmanagerFiring("impact-a", Environment, startsAt: DateTimeOffset.UtcNow.AddMinutes(-1));
         (await runtime.PostJsonAsync("/api/alerts/alertmanager", firing)).Dispose();
 
         // Operator: committed an hour ago; its schema step is reverted by hand only.
         var asked = $"impact-o-{Guid.NewGuid():N}"[..24];
-        var deploy = Payloads.DiamondDeploy(asked, receiver, "impact-o");
+        var deploy = Payloads.DiamondDeploy(asked, receiver, "impact-o", Environment);
         deploy["steps"] = new JsonArray(
             new JsonObject { ["id"] = "schema", ["kind"] = "webhook", ["params"] = new JsonObject { ["revertUrl"] = receiver.UrlFor("schema") }, ["revert"] = new JsonObject { ["mode"] = "manual" } },
             Payloads.Step("rollout", receiver, "schema"));
@@ -83,20 +86,21 @@ public sealed class ImpactViewTests
         Assert.Contains("webhook ×1", (await browser.EvaluateAsync("document.querySelector('#impact-total tr[data-figure=\"partial rollbacks\"]').textContent"))!.GetValue<string>());
         foreach (var (service, counts) in new[] { ("impact-w", "1 (1/0/0)"), ("impact-a", "1 (0/1/0)"), ("impact-o", "1 (0/0/1)") })
         {
-            Assert.Equal(counts, (await browser.EvaluateAsync($"document.querySelector('#impact-groups tr[data-group=\"{service}/prod\"] td:nth-child(4)').textContent"))!.GetValue<string>());
+            Assert.Equal(counts, (await browser.EvaluateAsync($"document.querySelector('#impact-groups tr[data-group=\"{service}/{Environment}\"] td:nth-child(4)').textContent"))!.GetValue<string>());
         }
         Assert.DoesNotContain(browser.Console, c => c.Contains("exceptionDetails", StringComparison.Ordinal) || c.Contains("Content Security Policy", StringComparison.Ordinal));
 
         // /metrics: the same aggregates per environment, never per service.
+        var scraped = "";
         var impact = await Eventually.ReturnsAsync(
-            async () => ImpactGauges(await runtime.Http.GetStringAsync("/metrics")) is { Count: > 0 } lines && lines.Any(l => l.Contains("trigger=\"watcher\"", StringComparison.Ordinal)) ? lines : null,
-            TimeSpan.FromSeconds(30), () => "the impact gauges on /metrics");
+            async () => ImpactGauges(scraped = await runtime.Http.GetStringAsync("/metrics")) is { Count: > 0 } lines && lines.Any(l => l.Contains("trigger=\"watcher\"", StringComparison.Ordinal) && l.Contains($"environment=\"{Environment}\"", StringComparison.Ordinal)) ? lines : null,
+            TimeSpan.FromSeconds(30), () => $"the impact gauges on /metrics; it showed: {string.Join('\n', scraped.Split('\n').Where(l => l.StartsWith("rollback", StringComparison.Ordinal)))}");
         foreach (var trigger in new[] { "watcher", "alert", "operator" })
         {
-            Assert.Contains(impact, l => l.StartsWith("rollback_impact_rollbacks", StringComparison.Ordinal) && l.Contains($"trigger=\"{trigger}\"", StringComparison.Ordinal) && l.Contains("environment=\"prod\"", StringComparison.Ordinal) && Value(l) == 1);
+            Assert.Contains(impact, l => l.StartsWith("rollback_impact_rollbacks", StringComparison.Ordinal) && l.Contains($"trigger=\"{trigger}\"", StringComparison.Ordinal) && l.Contains($"environment=\"{Environment}\"", StringComparison.Ordinal) && Value(l) == 1);
         }
 
-        Assert.Contains(impact, l => l.StartsWith("rollback_impact_partial_rollbacks", StringComparison.Ordinal) && Value(l) == 1);
+        Assert.Contains(impact, l => l.StartsWith("rollback_impact_partial_rollbacks", StringComparison.Ordinal) && l.Contains($"environment=\"{Environment}\"", StringComparison.Ordinal) && Value(l) == 1);
         Assert.DoesNotContain(impact, l => l.Contains("service=", StringComparison.Ordinal));
     }
 
