@@ -18,25 +18,31 @@ public sealed class ImpactReader(IDeployStore deploys, IRollbackStore rollbacks)
     /// <summary>The newest rollbacks a period counts.</summary>
     public const int MaxRollbacks = 1000;
 
+    /// <summary>How many rollbacks' rows are read at once.</summary>
+    private const int ReadsInParallel = 16;
+
     /// <summary>The figures of [<paramref name="from"/>, <paramref name="to"/>], of what <paramref name="permits"/> lets the caller see.</summary>
     public async Task<InsightsReply> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken, bool perService = true)
     {
         var registered = (await deploys.ListRegisteredAsync(from, to, service, environment, MaxDeploys, cancellationToken))
             .Where(d => permits(d.Service, d.Environment)).ToList();
         var byId = registered.ToDictionary(d => d.DeployId, StringComparer.Ordinal);
-        var impacts = new List<RollbackImpact>();
-        foreach (var head in await rollbacks.ListClaimedAsync(from, to, MaxRollbacks, cancellationToken))
-        {
-            var deploy = byId.GetValueOrDefault(head.DeployId) ?? await deploys.GetAsync(head.DeployId, cancellationToken);
-            if (deploy is null || !Selected(deploy, service, environment) || !permits(deploy.Service, deploy.Environment))
+        var heads = await rollbacks.ListClaimedAsync(from, to, MaxRollbacks, cancellationToken);
+        var impacts = new RollbackImpact?[heads.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, heads.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = ReadsInParallel, CancellationToken = cancellationToken },
+            async (i, ct) =>
             {
-                continue;
-            }
+                var head = heads[i];
+                var deploy = byId.GetValueOrDefault(head.DeployId) ?? await deploys.GetAsync(head.DeployId, ct);
+                if (deploy is not null && Selected(deploy, service, environment) && permits(deploy.Service, deploy.Environment))
+                {
+                    impacts[i] = RollbackImpact.Of(deploy, head, await rollbacks.GetStepsAsync(head.RollbackId, ct));
+                }
+            });
 
-            impacts.Add(RollbackImpact.Of(deploy, head, await rollbacks.GetStepsAsync(head.RollbackId, cancellationToken)));
-        }
-
-        return ImpactFigures.Of(from, to, registered, impacts, perService);
+        return ImpactFigures.Of(from, to, registered, impacts.OfType<RollbackImpact>().ToList(), perService);
     }
 
     private static bool Selected(DeployRecord deploy, string? service, string? environment) =>

@@ -38,6 +38,8 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
     {
         // The index row first: a crash between the two leaves a row without a head (skipped when
         // read), never a rollback the impact figures cannot find. Racing claimers write the same row.
+        // Not beside the claim to save the round trip: a failed index write after a made claim would
+        // answer the claimer with an error, and its rollback would wait for the lost-claim sweep.
         await tables.Rollbacks.UpsertEntityAsync(
             new TableEntity(DayIndex.Partition(ClaimedDay, record.ClaimedAt), DayIndex.Row(record.ClaimedAt, record.RollbackId)) { ["Id"] = record.RollbackId },
             TableUpdateMode.Replace,
