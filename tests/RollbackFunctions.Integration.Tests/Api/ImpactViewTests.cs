@@ -89,6 +89,10 @@ public sealed class ImpactViewTests
             Assert.Equal(counts, (await browser.EvaluateAsync($"document.querySelector('#impact-groups tr[data-group=\"{service}/{Environment}\"] td:nth-child(4)').textContent"))!.GetValue<string>());
         }
         Assert.DoesNotContain(browser.Console, c => c.Contains("exceptionDetails", StringComparison.Ordinal) || c.Contains("Content Security Policy", StringComparison.Ordinal));
+        if (System.Environment.GetEnvironmentVariable(OpenApiDocumentTests.WriteSetting) == "1")
+        {
+            await browser.ScreenshotAsync(Path.Combine(Repo.Root, "docs", "impact-view.png")); // docs/impact-view.png, like docs/ops-page.png
+        }
 
         // /metrics: the same aggregates per environment, never per service.
         var scraped = "";
