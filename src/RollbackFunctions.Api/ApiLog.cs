@@ -64,4 +64,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(EventId = 2042, Level = LogLevel.Error, Message = "A Slack decision on step {StepId} of rollback {RollbackId} failed after Slack was answered")]
     public static partial void SlackInteractionFailed(ILogger logger, Exception exception, string rollbackId, string stepId);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "The impact figures for /metrics could not be read; the gauges keep the last ones and the next scrape tries again")]
+    public static partial void ImpactFiguresFailed(ILogger logger, Exception exception);
 }

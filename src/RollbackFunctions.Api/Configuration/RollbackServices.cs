@@ -72,6 +72,8 @@ public static class RollbackServices
         services.AddSingleton<AccessEndpoint>();
         services.AddSingleton<HealthEndpoint>();
         services.AddSingleton<PolicyEndpoint>();
+        services.AddSingleton<Insights.ImpactReader>();
+        services.AddSingleton<InsightsEndpoint>();
         services.AddSingleton<QuarantineEndpoints>();
         services.AddSingleton<PlanEndpoints>();
         services.AddSingleton<RollbackPlans>();

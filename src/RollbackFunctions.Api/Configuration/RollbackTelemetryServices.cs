@@ -28,6 +28,9 @@ public static class RollbackTelemetryServices
 
     public static OpenTelemetryBuilder AddRollbackTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        // The impact figures as gauges, per environment (docs: the impact view).
+        services.AddSingleton<Insights.ImpactGauges>();
+        services.AddHostedService<Insights.ImpactGaugesOnStart>();
         var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var telemetry = services.AddOpenTelemetry()

@@ -125,4 +125,17 @@ public static class ApiDocument
     internal static RouteHandlerBuilder Takes<T>(this RouteHandlerBuilder route, bool optional = false)
         where T : notnull =>
         route.Accepts<T>(optional, "application/json").Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>Declares optional query parameters the handler reads from the request itself.</summary>
+    internal static RouteHandlerBuilder Query(this RouteHandlerBuilder route, params (string Name, JsonSchemaType Type, string Description)[] parameters) =>
+        route.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            foreach (var (name, type, description) in parameters)
+            {
+                operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Description = description, Schema = new OpenApiSchema { Type = type } });
+            }
+
+            return Task.CompletedTask;
+        });
 }

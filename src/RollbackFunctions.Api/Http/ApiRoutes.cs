@@ -72,6 +72,13 @@ public static class ApiRoutes
             .Takes<QuarantineReleaseRequest>().Replies<QuarantineView>(200).Problems(400, 404);
         keyed.MapGet("access", (HttpRequest r, [FromServices] AccessEndpoint e) => e.Get(r))
             .Replies<AccessReply>(200);
+        keyed.MapGet("insights", (HttpRequest r, [FromServices] InsightsEndpoint e, CancellationToken ct) => e.GetAsync(r, ct))
+            .Replies<Core.Insights.InsightsReply>(200).Problems(400)
+            .WithName("getInsights").WithSummary("Impact figures of the last days, per service and environment (reader)")
+            .Query(
+                ("environment", Microsoft.OpenApi.JsonSchemaType.String, "only this environment"),
+                ("service", Microsoft.OpenApi.JsonSchemaType.String, "only this service"),
+                ("days", Microsoft.OpenApi.JsonSchemaType.Integer, $"the period: the last 1 to {InsightsEndpoint.MaxDays} days (default {InsightsEndpoint.DefaultDays})"));
         keyed.MapGet("policy", (HttpRequest r, [FromServices] PolicyEndpoint e) => e.Get(r))
             .Replies<PolicyReply>(200);
         // Authenticated by Slack's signature, not by a key; 404 while Rollback:Slack:SigningSecret is not set.

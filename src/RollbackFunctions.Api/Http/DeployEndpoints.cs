@@ -26,7 +26,8 @@ public sealed class DeployEndpoints(
     CheckTemplates templates,
     WatcherStarter watchers,
     ApiAccess access,
-    IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger)
+    IPager pager, IAuditLog audit, TimeProvider clock, ILogger<DeployEndpoints> logger,
+    Microsoft.Extensions.Options.IOptions<Core.Policy.PolicyOptions> policy)
 {
     /// <summary><c>POST /api/deploys</c>: 201 created, 200 same body again, 409 same id with another body.</summary>
     public async Task<IResult> RegisterAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
@@ -43,10 +44,15 @@ public sealed class DeployEndpoints(
             return problem;
         }
 
-        var errors = validator.Validate(registration!);
+        var errors = validator.Validate(registration!).ToDictionary();
+        if (CommitTimes.Problem(registration!.CommitTime, clock.GetUtcNow(), policy.Value.ClockSkew) is { } commitProblem)
+        {
+            errors["commitTime"] = [commitProblem];
+        }
+
         if (errors.Count > 0)
         {
-            return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors.ToDictionary());
+            return Problems.BadRequest("the deploy registration has problems; nothing was stored", errors);
         }
 
         // The environment first: the key's scope and every policy are written for declared environments only.

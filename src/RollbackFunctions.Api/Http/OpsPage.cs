@@ -8,7 +8,8 @@ namespace RollbackFunctions.Api.Http;
 /// <c>GET /api/ui</c>: the read-only ops page, one HTML file embedded in this assembly. It holds no
 /// data, so it is served without a key; its script reads the JSON API with the key the operator
 /// enters. The content security policy allows exactly its own inline script and style (by hash)
-/// and requests to this origin.
+/// and requests to this origin. Views that live in their own file (<c>OpsPage.Impact.js</c>) are
+/// added to the page as inline scripts of their own, each allowed by its hash.
 /// </summary>
 public static class OpsPage
 {
@@ -24,21 +25,38 @@ public static class OpsPage
         return Results.Content(Page.Value.Html, "text/html; charset=utf-8");
     }
 
+    /// <summary>The views in files of their own, loaded before the page's script calls them.</summary>
+    private static readonly string[] Views = ["OpsPage.Impact.js"];
+
     private static (string Html, string Policy) Load()
     {
-        using var stream = typeof(OpsPage).Assembly.GetManifestResourceStream("RollbackFunctions.Api.Http.OpsPage.html")
-            ?? throw new InvalidOperationException("the ops page is not embedded in the assembly");
-        var html = new StreamReader(stream, Encoding.UTF8).ReadToEnd();
+        var html = Resource("OpsPage.html");
+        var views = string.Concat(Views.Select(view => $"<script>\n{Resource(view)}</script>\n"));
+        html = html.Replace("</head>", views + "</head>", StringComparison.Ordinal);
         var policy = $"default-src 'none'; script-src {HashOf(html, "script")}; style-src {HashOf(html, "style")}; "
             + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         return (html, policy);
     }
 
-    /// <summary>The CSP source of the page's one inline element of <paramref name="tag"/>.</summary>
+    private static string Resource(string name)
+    {
+        using var stream = typeof(OpsPage).Assembly.GetManifestResourceStream($"RollbackFunctions.Api.Http.{name}")
+            ?? throw new InvalidOperationException($"{name} is not embedded in the assembly");
+        return new StreamReader(stream, Encoding.UTF8).ReadToEnd();
+    }
+
+    /// <summary>The CSP sources of the page's inline elements of <paramref name="tag"/>, one hash each.</summary>
     private static string HashOf(string html, string tag)
     {
-        var start = html.IndexOf($"<{tag}>", StringComparison.Ordinal) + tag.Length + 2;
-        var end = html.IndexOf($"</{tag}>", start, StringComparison.Ordinal);
-        return $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(html[start..end])))}'";
+        var hashes = new List<string>();
+        for (var at = html.IndexOf($"<{tag}>", StringComparison.Ordinal); at >= 0; at = html.IndexOf($"<{tag}>", at, StringComparison.Ordinal))
+        {
+            var start = at + tag.Length + 2;
+            var end = html.IndexOf($"</{tag}>", start, StringComparison.Ordinal);
+            hashes.Add($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(html[start..end])))}'");
+            at = end;
+        }
+
+        return string.Join(' ', hashes);
     }
 }

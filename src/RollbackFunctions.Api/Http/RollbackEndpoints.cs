@@ -152,19 +152,9 @@ public sealed class RollbackEndpoints(IDeployStore deploys, IRollbackStore rollb
             await rollbacks.GetStepsAsync(rollbackId, cancellationToken),
             await rollbacks.GetSamplesAsync(rollbackId, cancellationToken),
             await audit.ReadAsync(rollbackId, cancellationToken),
-            await BudgetSpentAsync(deploy, head, cancellationToken));
+            await budget.OfIncidentAsync(deploy, head, cancellationToken));
         return Results.Text(report, "text/markdown; charset=utf-8");
     }
-
-    /// <summary>
-    /// The error budget each burn-rate check lost to the incident, from the deploy's registration
-    /// (CI registers just before its first step applies) to the end of the rollback (verified, or
-    /// given up). Measured when the report is asked for, so it needs the source's retention.
-    /// </summary>
-    private async Task<IReadOnlyList<BudgetSpent>> BudgetSpentAsync(DeployRecord? deploy, RollbackRecord head, CancellationToken cancellationToken) =>
-        deploy?.Conditions?.Checks is { } checks && checks.Any(c => c?.BurnRate is not null) && head.CompletedAt is { } ended
-            ? await budget.SpentAsync(checks, deploy.RegisteredAt, ended, cancellationToken)
-            : [];
 
     private async Task<RollbackRecord?> FindAsync(string rollbackId, CancellationToken cancellationToken) =>
         Identifiers.IsValidRollbackId(rollbackId) ? await rollbacks.GetAsync(rollbackId, cancellationToken) : null;

@@ -11,6 +11,9 @@ public sealed partial record DeployRecord
     public required string Environment { get; init; }
     public required string Version { get; init; }
     public string? PreviousVersion { get; init; }
+
+    /// <summary>When the change was committed, as CI registered it: where lead time starts.</summary>
+    public DateTimeOffset? CommitTime { get; init; }
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
     public required int WatchMinutes { get; init; }
     public required IReadOnlyList<DeployStep> Steps { get; init; }

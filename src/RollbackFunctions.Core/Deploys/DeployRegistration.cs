@@ -16,6 +16,9 @@ public sealed record DeployRegistration
     public string? PreviousVersion { get; init; }
     public Dictionary<string, string>? Labels { get; init; }
 
+    /// <summary>When the change was committed (RFC 3339), for lead time; checked by <see cref="CommitTimes"/>.</summary>
+    public string? CommitTime { get; init; }
+
     /// <summary>Bake window after completion, in minutes.</summary>
     public int? WatchMinutes { get; init; }
 
@@ -43,6 +46,7 @@ public sealed record DeployRegistration
         Environment = Environment,
         Version = Version,
         PreviousVersion = PreviousVersion,
+        CommitTime = CommitTimes.Parse(CommitTime),
         Labels = Labels ?? [],
         WatchMinutes = WatchMinutes ?? DeployDefaults.WatchMinutes,
         Steps = Steps.Select(s => new DeployStep(

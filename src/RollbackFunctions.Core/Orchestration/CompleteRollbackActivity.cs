@@ -24,8 +24,9 @@ public sealed record CompletionRequest(
 /// Records how the rollback ended, on the deploy (rolledBack or rollbackFailed, step statuses),
 /// in quarantine (what was reverted is not deployed again at once) and on the rollback head. The
 /// head is written last so that a terminal phase means everything else is already recorded. Idempotent.
+/// Then, given an <see cref="Verification.ErrorBudget"/>, it measures what the incident cost the SLOs, for the impact figures.
 /// </summary>
-public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, IQuarantineStore quarantine, IAuditLog audit, TimeProvider clock)
+public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStore rollbacks, IQuarantineStore quarantine, IAuditLog audit, TimeProvider clock, Verification.ErrorBudget? budget = null)
     : TaskActivity<CompletionRequest, bool>
 {
     public override Task<bool> RunAsync(TaskActivityContext context, CompletionRequest input) => ExecuteAsync(input, CancellationToken.None);
@@ -47,9 +48,41 @@ public sealed class CompleteRollbackActivity(IDeployStore deploys, IRollbackStor
         {
             // Counted again if this activity is retried after a crash: metrics are at least once.
             RollbackTelemetry.RollbackEnded(head, await rollbacks.GetStepsAsync(input.RollbackId, cancellationToken), input.Phase, now);
+            await MeasureBudgetAsync(deploy, head, cancellationToken);
         }
 
         return true;
+    }
+
+    /// <summary>How long the error budget's queries may hold the end of a rollback.</summary>
+    private static readonly TimeSpan BudgetQueryLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Records what the incident cost the burn-rate checks' SLOs, after the head is terminal, so the
+    /// rollback's outcome never waits on it for more than <see cref="BudgetQueryLimit"/> and never
+    /// depends on it: a source that fails or is slow leaves the figure unmeasured (the report measures again on demand).
+    /// </summary>
+    private async Task MeasureBudgetAsync(DeployRecord? deploy, RollbackRecord head, CancellationToken cancellationToken)
+    {
+        if (budget is null || head.BudgetSpent is not null)
+        {
+            return;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(BudgetQueryLimit);
+        try
+        {
+            var spent = (await budget.OfIncidentAsync(deploy, head, limit.Token)).Select(b => b.Spent).OfType<double>().ToList();
+            if (spent.Count > 0)
+            {
+                await rollbacks.SetBudgetSpentAsync(head.RollbackId, spent.Sum(), cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Unmeasured is an honest figure; a failed measurement must not fail the rollback's end.
+        }
     }
 
     private async Task QuarantineAsync(string rollbackId, DeployRecord deploy, DateTimeOffset now, TimeSpan period, CancellationToken cancellationToken)

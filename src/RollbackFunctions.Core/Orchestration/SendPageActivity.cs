@@ -39,6 +39,11 @@ public sealed class SendPageActivity(IDeployStore deploys, IRollbackStore rollba
                 cancellationToken);
         }
 
+        if (outcomes.Any(o => o.Delivered))
+        {
+            await rollbacks.CountPageAsync(input.RollbackId, cancellationToken);
+        }
+
         if (outcomes.Count > 0 && outcomes.All(o => !o.Delivered) && outcomes.Any(o => o.Channel != NoChannel))
         {
             // Every configured channel refused: throw, so the Durable retry sends it again.

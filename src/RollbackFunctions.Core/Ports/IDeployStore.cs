@@ -20,6 +20,14 @@ public interface IDeployStore
     /// </summary>
     Task<IReadOnlyList<DeployRecord>> ListRecentAsync(DateTimeOffset registeredSince, int max, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deploys registered in [<paramref name="from"/>, <paramref name="to"/>], of one service and one
+    /// environment where given, at most <paramref name="max"/> (the newest): what the impact figures
+    /// count. Found through an index by registration day, so the cost follows the deploys of the
+    /// period, never the deploys stored.
+    /// </summary>
+    Task<IReadOnlyList<DeployRecord>> ListRegisteredAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, int max, CancellationToken cancellationToken);
+
     /// <summary>Deletes the deploys <see cref="DeployRecord.IsPrunable"/> before <paramref name="retainedSince"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken);
 

@@ -51,6 +51,19 @@ public interface IRollbackStore
     /// <summary>Verification samples, oldest first.</summary>
     Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken);
 
+    /// <summary>Counts one page delivered about the rollback, for the impact figures.</summary>
+    Task CountPageAsync(string rollbackId, CancellationToken cancellationToken);
+
+    /// <summary>Records the share of an error budget the incident consumed (<see cref="Rollbacks.RollbackRecord.BudgetSpent"/>).</summary>
+    Task SetBudgetSpentAsync(string rollbackId, double spent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rollbacks first claimed in [<paramref name="from"/>, <paramref name="to"/>], newest first, at
+    /// most <paramref name="max"/>. Found through an index by claim day, so the cost follows the
+    /// rollbacks of the period, never the rollbacks stored.
+    /// </summary>
+    Task<IReadOnlyList<RollbackRecord>> ListClaimedAsync(DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken);
+
     /// <summary>Rollback heads, newest first; only those not yet terminal when <paramref name="activeOnly"/>.</summary>
     Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken);
 }

@@ -52,11 +52,23 @@ public sealed record RollbackRecord
 
     public DateTimeOffset? CompletedAt { get; init; }
 
+    /// <summary>Pages delivered to on-call about this rollback (at least once: a retried delivery may count twice).</summary>
+    public int PagesSent { get; init; }
+
+    /// <summary>
+    /// Share of a 30-day error budget the incident consumed, summed over the deploy's burn-rate
+    /// checks, measured when the rollback ended; null without such checks or when not measurable.
+    /// </summary>
+    public double? BudgetSpent { get; init; }
+
     /// <summary>One sentence on the outcome, set when terminal.</summary>
     public string? Summary { get; init; }
 
     /// <summary>Every phase change, oldest first.</summary>
     public IReadOnlyList<PhaseChange> Timeline { get; init; } = [];
+
+    /// <summary>When the rollback was first claimed: a take-over of a lost claim moves <see cref="ClaimedAt"/>, never the timeline's first entry.</summary>
+    public DateTimeOffset FirstClaimedAt() => Timeline.Count > 0 ? Timeline[0].At : ClaimedAt;
 
     /// <summary>
     /// The rollback moved to <paramref name="phase"/>, or null when nothing changes. Terminal is

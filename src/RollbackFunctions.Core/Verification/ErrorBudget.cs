@@ -23,6 +23,17 @@ public sealed class ErrorBudget(IEnumerable<IMetricSource> sources, TimeProvider
 {
     public static readonly TimeSpan Period = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// The error budget each burn-rate check lost to an incident, from the deploy's registration (CI
+    /// registers just before its first step applies) to the end of the rollback (verified, or given
+    /// up); nothing while the rollback runs or without burn-rate checks. Measured when asked, so it
+    /// needs the source's retention.
+    /// </summary>
+    public async Task<IReadOnlyList<BudgetSpent>> OfIncidentAsync(Deploys.DeployRecord? deploy, Rollbacks.RollbackRecord head, CancellationToken cancellationToken) =>
+        deploy?.Conditions?.Checks is { } checks && checks.Any(c => c?.BurnRate is not null) && head.CompletedAt is { } ended
+            ? await SpentAsync(checks, deploy.RegisteredAt, ended, cancellationToken)
+            : [];
+
     public async Task<IReadOnlyList<BudgetSpent>> SpentAsync(IEnumerable<ConditionCheck> checks, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var spent = new List<BudgetSpent>();

@@ -90,7 +90,7 @@ public sealed class SampleDeployActivity(IDeployStore deploys, CheckSampler samp
                 BaselineRule.AlreadyFailing(check, before, result));
         }));
         await ReportAsync(deploy.DeployId, new WatchReport(WatchReport.Watching, now, checks.Select(c => c.Result).ToList()), cancellationToken);
-        return round with { Checks = checks, Judged = true };
+        return round with { Checks = checks, Judged = true, At = now };
     }
 
     private Task ReportAsync(string deployId, WatchReport report, CancellationToken cancellationToken) =>

@@ -32,6 +32,9 @@ public sealed record WatchedCheck(CheckResult Result, string Query, string Thres
 /// <param name="EndCode">Why the watcher ends, as a <see cref="Deploys.DeployEnding"/> reason code.</param>
 public sealed record WatchRound(bool Live, string? EndReason, bool Observe, TimeSpan Interval, NoDataPolicy NoData, IReadOnlyList<WatchedCheck> Checks, bool Judged = true, string? Fault = null, string Subject = "", string? EndCode = null)
 {
+    /// <summary>When the round's samples were taken; null where the round does not say.</summary>
+    public DateTimeOffset? At { get; init; }
+
     public static WatchRound Ended(Deploys.DeployEnding ending) => new(false, ending.Detail, false, TimeSpan.Zero, NoDataPolicy.Inconclusive, [], false, EndCode: ending.Reason);
 
     /// <summary>A round whose sampling failed: the watcher goes on, and on-call hears once the faults reach the error limit.</summary>
@@ -47,6 +50,9 @@ public sealed record WatchRound(bool Live, string? EndReason, bool Observe, Time
 /// <param name="AlreadyFailingReported">"Already failing before this deploy" was paged.</param>
 public sealed record CheckStreak(int Unhealthy, int Errors, bool ErrorReported, bool BreachReported, int InARow = 0, bool AlreadyFailingReported = false)
 {
+    /// <summary>When the first unhealthy sample of the watch was taken, where the round said.</summary>
+    public DateTimeOffset? FirstUnhealthyAt { get; init; }
+
     public static CheckStreak None { get; } = new(0, 0, false, false);
 }
 
@@ -55,7 +61,11 @@ public sealed record CheckStreak(int Unhealthy, int Errors, bool ErrorReported, 
 /// <see cref="UnhealthySamples"/> since the watch began (what <c>failureLimit</c> counts), of which
 /// the last <see cref="SamplesInARow"/> in a row.
 /// </summary>
-public sealed record BreachEvidence(string Check, string Query, double? Value, string Threshold, int SamplesInARow, string Detail, bool DryRun, int UnhealthySamples = 0);
+public sealed record BreachEvidence(string Check, string Query, double? Value, string Threshold, int SamplesInARow, string Detail, bool DryRun, int UnhealthySamples = 0)
+{
+    /// <summary>When the check's first unhealthy sample of the watch was taken: where time to detect starts.</summary>
+    public DateTimeOffset? FirstUnhealthyAt { get; init; }
+}
 
 /// <summary>What the watcher does after a round.</summary>
 /// <param name="Breaches">Checks that crossed their failure limit this round (dry-run ones included).</param>

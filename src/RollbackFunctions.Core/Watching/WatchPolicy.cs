@@ -26,13 +26,13 @@ public static class WatchPolicy
         foreach (var check in ChecksOf(round))
         {
             var verdict = Judged(check.Result.Verdict, round.NoData);
-            var streak = Advance(streaks.GetValueOrDefault(check.Result.Name) ?? CheckStreak.None, verdict);
+            var streak = Advance(streaks.GetValueOrDefault(check.Result.Name) ?? CheckStreak.None, verdict, round.At);
             // Only an unhealthy sample breaches: after a refusal the next bad one tries again, a good one does not.
             if (verdict == Verdict.Unhealthy && streak.Unhealthy >= check.FailureLimit && !streak.BreachReported)
             {
                 if (check.AlreadyFailing is null)
                 {
-                    breaches.Add(new BreachEvidence(check.Result.Name, check.Query, check.Result.Value, check.Threshold, streak.InARow, check.Result.Detail, check.DryRun, streak.Unhealthy));
+                    breaches.Add(new BreachEvidence(check.Result.Name, check.Query, check.Result.Value, check.Threshold, streak.InARow, check.Result.Detail, check.DryRun, streak.Unhealthy) { FirstUnhealthyAt = streak.FirstUnhealthyAt });
                     streak = streak with { BreachReported = true };
                 }
                 else if (!streak.AlreadyFailingReported)
@@ -75,9 +75,9 @@ public static class WatchPolicy
         ? [new WatchedCheck(new CheckResult(SamplingCheck, Verdict.Error, null, $"the watcher could not sample: {fault}"), "", "", WatchDefaults.MaxLimit, WatchDefaults.ConsecutiveErrorLimit, DryRun: true)]
         : round.Checks;
 
-    private static CheckStreak Advance(CheckStreak streak, Verdict verdict) => verdict switch
+    private static CheckStreak Advance(CheckStreak streak, Verdict verdict, DateTimeOffset? at) => verdict switch
     {
-        Verdict.Unhealthy => streak with { Unhealthy = streak.Unhealthy + 1, InARow = streak.InARow + 1, Errors = 0, ErrorReported = false },
+        Verdict.Unhealthy => streak with { Unhealthy = streak.Unhealthy + 1, InARow = streak.InARow + 1, Errors = 0, ErrorReported = false, FirstUnhealthyAt = streak.FirstUnhealthyAt ?? at },
         Verdict.Error => streak with { Errors = streak.Errors + 1 },
         Verdict.Healthy => streak with { InARow = 0, Errors = 0, ErrorReported = false },
         _ => streak with { Errors = 0, ErrorReported = false }, // no data: neither evidence of failure nor of health

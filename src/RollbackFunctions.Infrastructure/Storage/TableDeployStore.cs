@@ -30,7 +30,9 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
     {
         // The index row first: a crash between the two leaves an index row without a deploy (skipped
         // when read), never a deploy that correlation cannot find.
-        await tables.DeployIndex.UpsertEntityAsync(IndexRow(record), TableUpdateMode.Replace, cancellationToken);
+        await Task.WhenAll(
+            tables.DeployIndex.UpsertEntityAsync(IndexRow(record), TableUpdateMode.Replace, cancellationToken),
+            tables.DeployIndex.UpsertEntityAsync(DayRow(record), TableUpdateMode.Replace, cancellationToken));
         while (true)
         {
             if (await documents.TryAddAsync(record.DeployId, RowKey, record, cancellationToken))
@@ -90,6 +92,20 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
         (await documents.QueryAsync(TableClient.CreateQueryFilter($"RegisteredAt ge {registeredSince}"), cancellationToken))
             .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).Take(max).ToList();
 
+    public async Task<IReadOnlyList<DeployRecord>> ListRegisteredAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, int max, CancellationToken cancellationToken)
+    {
+        var only = new[]
+        {
+            service is null ? null : TableClient.CreateQueryFilter($"Service eq {service}"),
+            environment is null ? null : TableClient.CreateQueryFilter($"Environment eq {environment}"),
+        }.OfType<string>().ToList();
+        var ids = await DayIndex.IdsAsync(tables.DeployIndex, RegisteredDay, from, to, only.Count == 0 ? null : string.Join(" and ", only), max, cancellationToken);
+        var found = await DayIndex.ReadAsync(ids, GetAsync, cancellationToken);
+        // A row of a conflicting registration under another service or environment is not that deploy.
+        return found.Where(d => (service is null || d.Service == service) && (environment is null || d.Environment == environment) && d.RegisteredAt >= from && d.RegisteredAt <= to)
+            .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).ToList();
+    }
+
     public async Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken)
     {
         // A scan, run rarely by the maintenance timer; registration time bounds it server-side.
@@ -99,6 +115,7 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
             if (deploy.IsPrunable(retainedSince))
             {
                 await tables.DeployIndex.DeleteEntityAsync(IndexRow(deploy), cancellationToken: cancellationToken);
+                await tables.DeployIndex.DeleteEntityAsync(DayRow(deploy), cancellationToken: cancellationToken);
                 await tables.Deploys.DeleteEntityAsync(deploy.DeployId, RowKey, cancellationToken: cancellationToken);
                 pruned++;
             }
@@ -113,6 +130,18 @@ public sealed class TableDeployStore(StorageTables tables) : IDeployStore
     /// <summary>Service and environment may hold characters Table keys forbid, so the partition is a digest of them.</summary>
     private static string IndexPartition(string service, string environment) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{service}\n{environment}")))[..32];
+
+    /// <summary>The partitions of <see cref="DayRow"/>.</summary>
+    private const string RegisteredDay = "registered";
+
+    /// <summary>The deploy in the index by registration day (<see cref="DayIndex"/>), with what the impact figures filter on.</summary>
+    private static TableEntity DayRow(DeployRecord record) =>
+        new(DayIndex.Partition(RegisteredDay, record.RegisteredAt), DayIndex.Row(record.RegisteredAt, record.DeployId))
+        {
+            ["Id"] = record.DeployId,
+            ["Service"] = record.Service,
+            ["Environment"] = record.Environment,
+        };
 
     /// <summary>Rows sort ascending, so the key counts down with the registration time: newest first.</summary>
     private static TableEntity IndexRow(DeployRecord record) =>

@@ -15,6 +15,9 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
     private const string StepRowPrefix = "step|";
     private const string SampleRowPrefix = "sample|";
 
+    /// <summary>The partitions of the index by claim day (<see cref="DayIndex"/>); a rollback id never holds '|'.</summary>
+    private const string ClaimedDay = "claimed";
+
     private readonly TableDocuments<RollbackRecord> heads = new(tables.Rollbacks, StorageJson.Options, (entity, head) =>
     {
         entity["DeployId"] = head.DeployId;
@@ -31,8 +34,31 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
     private readonly TableDocuments<VerificationSample> samples = new(tables.Rollbacks, StorageJson.Options, (entity, sample) =>
         entity["Verdict"] = sample.Verdict.ToString());
 
-    public Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
-        heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
+    public async Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken)
+    {
+        // The index row first: a crash between the two leaves a row without a head (skipped when
+        // read), never a rollback the impact figures cannot find. Racing claimers write the same row.
+        // Not beside the claim to save the round trip: a failed index write after a made claim would
+        // answer the claimer with an error, and its rollback would wait for the lost-claim sweep.
+        await tables.Rollbacks.UpsertEntityAsync(
+            new TableEntity(DayIndex.Partition(ClaimedDay, record.ClaimedAt), DayIndex.Row(record.ClaimedAt, record.RollbackId)) { ["Id"] = record.RollbackId },
+            TableUpdateMode.Replace,
+            cancellationToken);
+        return await heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
+    }
+
+    public Task CountPageAsync(string rollbackId, CancellationToken cancellationToken) =>
+        heads.UpdateAsync(rollbackId, HeadRow, head => head with { PagesSent = head.PagesSent + 1 }, cancellationToken);
+
+    public Task SetBudgetSpentAsync(string rollbackId, double spent, CancellationToken cancellationToken) =>
+        heads.UpdateAsync(rollbackId, HeadRow, head => head.BudgetSpent == spent ? null : head with { BudgetSpent = spent }, cancellationToken);
+
+    public async Task<IReadOnlyList<RollbackRecord>> ListClaimedAsync(DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken)
+    {
+        var ids = await DayIndex.IdsAsync(tables.Rollbacks, ClaimedDay, from, to, null, max, cancellationToken);
+        var found = await DayIndex.ReadAsync(ids, GetAsync, cancellationToken);
+        return found.Where(h => h.FirstClaimedAt() >= from && h.FirstClaimedAt() <= to).OrderByDescending(h => h.FirstClaimedAt()).ToList();
+    }
 
     public async Task<bool> TryTakeOverStaleClaimAsync(string rollbackId, DateTimeOffset claimedBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {

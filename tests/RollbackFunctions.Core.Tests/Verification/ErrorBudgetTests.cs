@@ -1,5 +1,8 @@
+using RollbackFunctions.Core.Orchestration;
 using RollbackFunctions.Core.Ports;
+using RollbackFunctions.Core.Rollbacks;
 using RollbackFunctions.Core.Verification;
+using RollbackFunctions.Testing;
 
 namespace RollbackFunctions.Core.Tests.Verification;
 
@@ -36,6 +39,42 @@ public sealed class ErrorBudgetTests
 
         Assert.Null(spent.Spent);
         Assert.Contains("could not be measured: no requests in the window", spent.Detail);
+    }
+
+    /// <summary>The impact figures' "error budget consumed" is what the rollback's end measured and stored on its head.</summary>
+    [Fact]
+    public async Task CompleteRollback_WithABurnRateCheck_StoresTheBudgetTheIncidentConsumedOnTheHead()
+    {
+        var (rollbacks, complete) = await EndingAsync(new AnsweringSource(query => query.StartsWith("sum(rate(ok", StringComparison.Ordinal) ? 99 : 100));
+
+        await complete();
+
+        var head = (await rollbacks.GetAsync("rb-d1", default))!;
+        Assert.Equal(RollbackPhase.Succeeded, head.Phase);
+        Assert.Equal(10 * 1 / (30 * 24.0), head.BudgetSpent!.Value, 9); // an hour at ten times the budget rate
+    }
+
+    [Fact]
+    public async Task CompleteRollback_SourceFails_EndsTheRollbackAndLeavesTheBudgetUnmeasured()
+    {
+        var (rollbacks, complete) = await EndingAsync(new AnsweringSource(_ => throw new HttpRequestException("prometheus down")));
+
+        await complete();
+
+        var head = (await rollbacks.GetAsync("rb-d1", default))!;
+        Assert.Equal(RollbackPhase.Succeeded, head.Phase);
+        Assert.Null(head.BudgetSpent);
+    }
+
+    private static async Task<(InMemoryRollbackStore Rollbacks, Func<Task> Complete)> EndingAsync(IMetricSource source)
+    {
+        var deploys = new InMemoryDeployStore();
+        var rollbacks = new InMemoryRollbackStore();
+        var clock = new FixedClock(Start.AddHours(1));
+        await deploys.AddAsync(DeployBuilder.Record(id: "d1", registeredAt: Start) with { Conditions = new RollbackConditions { Checks = [Budget] } }, default);
+        await rollbacks.TryClaimAsync(new RollbackRecord { RollbackId = "rb-d1", DeployId = "d1", Phase = RollbackPhase.Verifying, Trigger = new RollbackTrigger("alert", "system", "alert", []), ClaimedAt = Start }, default);
+        var activity = new CompleteRollbackActivity(deploys, rollbacks, new InMemoryQuarantineStore(), new InMemoryAuditLog(), clock, new ErrorBudget([source], clock));
+        return (rollbacks, () => activity.ExecuteAsync(new CompletionRequest("rb-d1", "d1", RollbackPhase.Succeeded, "reverted", new Dictionary<string, Core.Deploys.StepStatus>()), default));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

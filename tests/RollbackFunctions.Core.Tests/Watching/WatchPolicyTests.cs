@@ -33,6 +33,18 @@ public sealed class WatchPolicyTests
         Assert.Empty(decisions[2].Breaches); // reported once per run of unhealthy samples
     }
 
+    /// <summary>Time to detect starts at the first unhealthy sample of the watch, which the breach carries.</summary>
+    [Fact]
+    public void Next_Breach_CarriesTheTimeOfTheFirstUnhealthySample()
+    {
+        var first = new DateTimeOffset(2026, 12, 2, 3, 0, 0, TimeSpan.Zero);
+        var times = new Queue<DateTimeOffset>([first.AddSeconds(-15), first, first.AddSeconds(15), first.AddSeconds(30)]);
+
+        var (_, decisions) = Run(v => Round(failureLimit: 2, verdicts: v) with { At = times.Dequeue() }, Verdict.Healthy, Verdict.Unhealthy, Verdict.Healthy, Verdict.Unhealthy);
+
+        Assert.Equal(first, Assert.Single(decisions[3].Breaches).FirstUnhealthyAt);
+    }
+
     /// <summary>
     /// Issue 16, defect 5: only failures in a row counted, so a deploy alternating bad and good never
     /// breached. <c>failureLimit</c> counts unhealthy samples since the watch began (Argo Rollouts).

@@ -12,10 +12,10 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 internal static class WatchedDeploys
 {
     /// <summary>Registers and completes a deploy with one webhook step and one check on the test's gauge, watched every 5 s.</summary>
-    public static async Task<(string Id, JsonObject Reply)> RegisterAsync(TestRuntime runtime, LocalReceiver receiver, string service, string mode = "act")
+    public static async Task<(string Id, JsonObject Reply)> RegisterAsync(TestRuntime runtime, LocalReceiver receiver, string service, string mode = "act", string environment = "prod")
     {
         var id = $"{service}-{Guid.NewGuid():N}"[..30];
-        var deploy = Payloads.DiamondDeploy(id, receiver, service);
+        var deploy = Payloads.DiamondDeploy(id, receiver, service, environment);
         deploy["steps"] = new JsonArray(Payloads.Step("rollout", receiver));
         deploy["mode"] = mode;
         deploy["conditions"] = new JsonObject

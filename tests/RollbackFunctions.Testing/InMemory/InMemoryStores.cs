@@ -34,6 +34,11 @@ public sealed class InMemoryDeployStore : IDeployStore
         Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values.Where(d => d.RegisteredAt >= registeredSince)
             .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).Take(max).ToList());
 
+    public Task<IReadOnlyList<DeployRecord>> ListRegisteredAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DeployRecord>>(deploys.Values
+            .Where(d => d.RegisteredAt >= from && d.RegisteredAt <= to && (service is null || d.Service == service) && (environment is null || d.Environment == environment))
+            .OrderByDescending(d => d.RegisteredAt).ThenBy(d => d.DeployId, StringComparer.Ordinal).Take(max).ToList());
+
     public Task<int> PruneAsync(DateTimeOffset retainedSince, CancellationToken cancellationToken) =>
         Task.FromResult(deploys.Values.Where(d => d.IsPrunable(retainedSince)).Count(d => deploys.TryRemove(d.DeployId, out _)));
 
@@ -112,6 +117,22 @@ public sealed class InMemoryRollbackStore : IRollbackStore
 
     public Task<IReadOnlyList<VerificationSample>> GetSamplesAsync(string rollbackId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<VerificationSample>>(samples.Where(s => s.Key.Item1 == rollbackId).OrderBy(s => s.Key.Item2).Select(s => s.Value).ToList());
+
+    public Task CountPageAsync(string rollbackId, CancellationToken cancellationToken)
+    {
+        Change(rollbackId, head => head with { PagesSent = head.PagesSent + 1 });
+        return Task.CompletedTask;
+    }
+
+    public Task SetBudgetSpentAsync(string rollbackId, double spent, CancellationToken cancellationToken)
+    {
+        Change(rollbackId, head => head with { BudgetSpent = spent });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RollbackRecord>> ListClaimedAsync(DateTimeOffset from, DateTimeOffset to, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RollbackRecord>>(heads.Values.Where(h => h.FirstClaimedAt() >= from && h.FirstClaimedAt() <= to)
+            .OrderByDescending(h => h.FirstClaimedAt()).Take(max).ToList());
 
     public Task<IReadOnlyList<RollbackRecord>> ListAsync(bool activeOnly, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RollbackRecord>>(heads.Values.Where(h => !activeOnly || !h.Phase.IsTerminal()).OrderByDescending(h => h.ClaimedAt).ToList());
