@@ -46,6 +46,12 @@ public static class ApiDocument
             }
 
             json.SerializerOptions.DefaultIgnoreCondition = ApiJson.Replies.DefaultIgnoreCondition;
+
+            // Numbers as replies write them: the web defaults would describe every number as
+            // "integer or string with a pattern" (they read "5" too), which client generators
+            // turn into strings. Only the document uses these options: handlers read and write
+            // with ApiJson themselves.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         services.AddOpenApi(options => options
             .AddOperationTransformer((operation, context, _) => TagByResource(operation, context))
@@ -94,6 +100,7 @@ public static class ApiDocument
             if (schema is OpenApiSchema concrete)
             {
                 OmitWhenNull(concrete);
+                TypeStringEnum(concrete);
                 if (name.EndsWith("ProblemDetails", StringComparison.Ordinal))
                 {
                     // RFC 9457 extension members: traceId, and the per-field errors of a 400 or 422.
@@ -120,6 +127,21 @@ public static class ApiDocument
                     required.Remove(name);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Enums are written as their names (<see cref="ApiJson.Replies"/>), but the generator leaves
+    /// their schema without a type; a client generator then reads them as numbers. Said here once.
+    /// </summary>
+    private static void TypeStringEnum(OpenApiSchema schema)
+    {
+        var kinds = (schema.Enum ?? []).Select(v => v?.GetValueKind() ?? System.Text.Json.JsonValueKind.Null).ToHashSet();
+        if (schema.Type is null && kinds.Contains(System.Text.Json.JsonValueKind.String) && kinds.IsSubsetOf([System.Text.Json.JsonValueKind.String, System.Text.Json.JsonValueKind.Null]))
+        {
+            // A null among the names comes from one nullable use; that use already says "or null".
+            schema.Enum = [.. schema.Enum!.Where(v => v is not null)];
+            schema.Type = JsonSchemaType.String;
         }
     }
 
@@ -173,10 +195,11 @@ public static class ApiDocument
         else if (metadata.OfType<OpenRoute>().Any())
         {
             // One empty requirement: no key needed. Such a route still meets the web server's own
-            // refusals (a malformed request, headers too large) before it runs.
+            // refusal of a malformed request (Kestrel's 400, before any route runs). Said as 400, not
+            // 4XX: client generators (NSwag) cannot read a range.
             operation.Security = [new OpenApiSecurityRequirement()];
             operation.Responses ??= new OpenApiResponses();
-            operation.Responses.TryAdd("4XX", new OpenApiResponse { Description = "Refused by the web server before the route runs (a malformed request, headers too large); no body." });
+            operation.Responses.TryAdd("400", new OpenApiResponse { Description = "A malformed request (request line, headers), refused by the web server before the route runs; no body." });
         }
 
         return Task.CompletedTask;
