@@ -11,8 +11,9 @@ need dotnet "the .NET 10 SDK"
 need node "Node.js runs Azurite"
 need npm "npm installs Azurite"
 
-if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
-  echo "== installing Azurite (npm ci)"
+# package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json.
+if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ]; then
+  echo "== installing Azurite and Redocly CLI (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

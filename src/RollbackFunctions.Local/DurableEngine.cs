@@ -132,6 +132,9 @@ internal sealed class StoppedByOwner : IHostLifetime
 /// <summary>Settings of the local durable engine, bound from <c>Rollback:Durable</c>.</summary>
 public sealed class DurableEngineOptions
 {
+    /// <summary>Read before the container exists (the engine starts first), so bound by hand from here.</summary>
+    public const string Section = "Rollback:Durable";
+
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Task hub name: letters and digits, 3-45 characters.</summary>

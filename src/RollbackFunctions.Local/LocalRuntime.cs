@@ -45,7 +45,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             var connectionString = await EnsureStorageAsync(builder.Configuration, owned, message => say.LogInformation("{Message}", message));
             builder.Configuration["Rollback:Storage:ConnectionString"] = connectionString;
 
-            var durable = builder.Configuration.GetSection("Rollback:Durable").Get<DurableEngineOptions>() ?? new DurableEngineOptions();
+            var durable = builder.Configuration.GetSection(DurableEngineOptions.Section).Get<DurableEngineOptions>() ?? new DurableEngineOptions();
             durable.ConnectionString = connectionString;
             var engine = await DurableEngine.StartAsync(durable);
             owned.Insert(0, engine);

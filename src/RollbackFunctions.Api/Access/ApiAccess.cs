@@ -18,6 +18,9 @@ public sealed class ApiAccess
     /// <summary>The Functions host's key header, accepted so existing clients keep working.</summary>
     public const string FunctionsKeyHeader = "x-functions-key";
 
+    /// <summary>The Functions host's key query parameter.</summary>
+    public const string CodeQuery = "code";
+
     private readonly IReadOnlyList<Key> keys;
     private readonly bool requireKeys;
 
@@ -98,7 +101,7 @@ public sealed class ApiAccess
             return header;
         }
 
-        var code = request.Query["code"].ToString();
+        var code = request.Query[CodeQuery].ToString();
         return code.Length > 0 ? code : null;
     }
 

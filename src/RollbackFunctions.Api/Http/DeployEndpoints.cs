@@ -276,19 +276,19 @@ public sealed class DeployEndpoints(
         var state = deploy.StateAt(clock.GetUtcNow());
         if (state.ClosesGate())
         {
-            return Results.Json(new GateReply(false, $"deploy is {state}: a rollback claimed it", deploy.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+            return Problems.GateClosed($"deploy is {state}: a rollback claimed it", deploy.RollbackId);
         }
 
         // Registered before another deploy's rollback quarantined what this one carries. Pre-flight
         // only, as readiness: closing the gate half-way would strand what CI applied with no rollback.
         if (!deploy.HasApplied() && await QuarantinedAsync(deploy, cancellationToken) is { } entry)
         {
-            return Results.Json(new GateReply(false, QuarantineRule.Explain(entry), entry.RollbackId), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict);
+            return Problems.GateClosed(QuarantineRule.Explain(entry), entry.RollbackId);
         }
 
         // The environment's readiness requirement (a reversible plan, a passed rehearsal) is not met.
         return await plans.UnmetAsync(deploy, cancellationToken) is { } missing
-            ? Results.Json(new GateReply(false, missing, null), ApiJson.Replies, statusCode: StatusCodes.Status409Conflict)
+            ? Problems.GateClosed(missing, null)
             : Results.Json(new GateReply(true, null, null), ApiJson.Replies);
     }
 
@@ -357,3 +357,6 @@ public sealed record StepReport
 
 /// <summary>The gate's answer.</summary>
 public sealed record GateReply(bool Proceed, string? Reason, string? RollbackId);
+
+/// <summary>The gate's 409 as the document describes it: a problem carrying the gate's fields (<see cref="Problems.GateClosed"/>).</summary>
+public sealed record GateClosedProblemDetails(string Type, string Title, int Status, string Detail, bool Proceed, string Reason, string? RollbackId);

@@ -44,6 +44,24 @@ public static class Problems
     /// <summary>The problem type of <see cref="Quarantined"/>.</summary>
     public const string QuarantinedType = "quarantined";
 
+    /// <summary>
+    /// 409 from CI's gate: the deploy may not go on (halted by a rollback, quarantined, readiness not
+    /// met). A problem like every 4xx, keeping the gate's own fields beside the problem's.
+    /// </summary>
+    public static IResult GateClosed(string reason, string? rollbackId)
+    {
+        var extensions = new Dictionary<string, object?> { ["proceed"] = false, ["reason"] = reason };
+        if (rollbackId is not null)
+        {
+            extensions["rollbackId"] = rollbackId;
+        }
+
+        return Results.Problem(reason, statusCode: StatusCodes.Status409Conflict, title: "Gate closed", type: GateClosedType, extensions: extensions);
+    }
+
+    /// <summary>The problem type of <see cref="GateClosed"/>.</summary>
+    public const string GateClosedType = "gateClosed";
+
     public static IResult TooLarge(long limit) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"request bodies are limited to {limit} bytes");
 

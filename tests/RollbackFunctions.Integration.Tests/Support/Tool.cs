@@ -15,6 +15,13 @@ internal static class Tool
 
     public static async Task<(int Exit, string Output)> RunAsync(string path, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
+        var (exit, output, error) = await RunApartAsync(path, environment, arguments);
+        return (exit, output + error);
+    }
+
+    /// <summary>As <see cref="RunAsync"/>, standard output and standard error apart (a tool that prints JSON and a banner).</summary>
+    public static async Task<(int Exit, string Output, string Error)> RunApartAsync(string path, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
         var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
@@ -30,6 +37,6 @@ internal static class Tool
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 }
