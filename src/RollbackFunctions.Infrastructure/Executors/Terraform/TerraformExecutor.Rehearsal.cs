@@ -27,7 +27,7 @@ public sealed partial class TerraformExecutor
         {
             if (await run.Checkout.AddWorktreeAsync(run.Worktree, run.Commit, cancellationToken) is { } checkoutProblem)
             {
-                return StepRehearsal.Fails($"could not check out {run.Commit} of workspace {step.Workspace}: {checkoutProblem}");
+                return StepRehearsal.Fails($"could not check out {run.Commit} of checkout {step.Checkout}: {checkoutProblem}");
             }
 
             var (plan, failure) = await PlanAsync(run, cancellationToken, rehearsal: true);
