@@ -98,7 +98,7 @@ public sealed class RehearserTests : IDisposable
         Step(id, StepStatus.Pending) with
         {
             Kind = "terraform",
-            Params = new JsonObject { ["workspace"] = "platform", ["path"] = id, ["previousRef"] = "main" },
+            Params = new JsonObject { ["checkout"] = "platform", ["path"] = id, ["previousRef"] = "main" },
             Captured = new JsonObject { ["commit"] = commit, ["previousRef"] = "main" },
         };
 
