@@ -4,7 +4,7 @@
 // in an account of its own, reached through a separate user-assigned identity; Application Insights
 // on Log Analytics; a Key Vault holding the notifier, API and audit secrets, read through Key Vault
 // references. Optionally private: VNet integration and private endpoints (network.bicep).
-// Deploy: see README "Deploy to Azure". Documentation this follows:
+// Deploy: see docs/azure.md. Documentation this follows:
 // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan
 // https://learn.microsoft.com/azure/app-service/app-service-key-vault-references
 // https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-azure-storage-provider
@@ -25,7 +25,7 @@ param maximumInstanceCount int = 40
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Instances kept running for the orchestrations and activities (the `durable` group): no scale-from-zero between an alert and the first revert. Billed while idle; see README.')
+@description('Instances kept running for the orchestrations and activities (the `durable` group): no scale-from-zero between an alert and the first revert. Billed while idle; see docs/azure.md.')
 @minValue(0)
 @maxValue(20)
 param alwaysReadyDurable int = 1
@@ -53,7 +53,7 @@ param vaultGeneration int = 1
 @description('Base URL on-call follows from a page; defaults to the app itself.')
 param publicBaseUrl string = ''
 
-@description('Object id of a user or group given Key Vault Secrets Officer on the vault, to set secrets later (README). Empty: none.')
+@description('Object id of a user or group given Key Vault Secrets Officer on the vault, to set secrets later (docs/azure.md). Empty: none.')
 param vaultWriterPrincipalId string = ''
 
 @allowed(['User', 'Group', 'ServicePrincipal'])
@@ -69,7 +69,7 @@ param vaultAppSettings object = {}
 @allowed(['pagerduty', 'slack'])
 param notificationChannels array = ['pagerduty', 'slack']
 
-@description('PagerDuty Events v2 routing key. Empty: the secret is left as it is in the vault (see README).')
+@description('PagerDuty Events v2 routing key. Empty: the secret is left as it is in the vault (see docs/azure.md).')
 @secure()
 param pagerDutyRoutingKey string = ''
 

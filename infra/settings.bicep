@@ -54,7 +54,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' existing = {
 }
 
 // A secret is written only when its value is passed: a redeploy without it keeps what an operator
-// set in the vault since. One never set is what the app reports at start (README, "Deploy to Azure").
+// set in the vault since. One never set is what the app reports at start (docs/azure.md).
 resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for secret in items(secretValues): if (!empty(secret.value)) {
   parent: vault
   name: secret.key

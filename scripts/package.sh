@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Functions app's deployment package (app.zip) with what the step kinds need in Azure
 # beside the code: the Flex Consumption plan runs no custom container and mounts the package
-# read-only, so tool binaries and kubeconfig files travel inside it (README, "Step kinds in Azure").
+# read-only, so tool binaries and kubeconfig files travel inside it (docs/azure.md, "Step kinds in Azure").
 #
 #   scripts/package.sh [--tools DIR] [--kubeconfigs DIR] [--out FILE]
 #

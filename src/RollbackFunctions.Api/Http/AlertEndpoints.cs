@@ -35,13 +35,13 @@ public sealed class AlertEndpoints(
     public Task<IResult> AlertmanagerAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
         IntakeAsync(request, AlertmanagerParser.Parse, durable, cancellationToken);
 
-    /// <summary><c>POST /api/alerts/datadog</c> (the payload template in README).</summary>
+    /// <summary><c>POST /api/alerts/datadog</c> (the payload template in docs/integrations.md).</summary>
     public Task<IResult> DatadogAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken) =>
         IntakeAsync(request, root => new AlertBatch([DatadogParser.Parse(root)], []), durable, cancellationToken);
 
     /// <summary>
     /// Largest alert webhook accepted: a real Alertmanager group of a few thousand alerts with
-    /// annotations fits (about 2 KiB each); README recommends <c>max_alerts</c> to stay well inside.
+    /// annotations fits (about 2 KiB each); docs/integrations.md recommends <c>max_alerts</c> to stay well inside.
     /// </summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
 

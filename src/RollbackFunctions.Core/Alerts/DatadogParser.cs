@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace RollbackFunctions.Core.Alerts;
 
 /// <summary>
-/// Reads a Datadog monitor webhook sent with the payload template in README. Correlation labels
+/// Reads a Datadog monitor webhook sent with the payload template in docs/integrations.md. Correlation labels
 /// come from <c>$TAGS</c>, then <c>$ALERT_SCOPE</c> (the group that triggered, so it wins), then the
 /// optional explicit <c>service</c>/<c>env</c>/<c>version</c> fields. <c>$ALERT_CYCLE_KEY</c> links
 /// every event of one alert episode, so it is the dedup key.

@@ -166,7 +166,7 @@ public sealed class RollbackOrchestratorTests : IAsyncLifetime
         Assert.Equal(RollbackPhase.Succeeded, result.Phase);
     }
 
-    /// <summary>A webhook's target cannot be read here: a step in flight is sent to its receiver, which judges (README, step kinds).</summary>
+    /// <summary>A webhook's target cannot be read here: a step in flight is sent to its receiver, which judges (docs/step-kinds.md).</summary>
     [Fact]
     public async Task Run_PendingWebhookStepAfterAnAppliedOne_IsInFlight_AndRevertedFirst()
     {

@@ -60,7 +60,7 @@ internal static class Payloads
         return resolved;
     }
 
-    /// <summary>A Datadog webhook rendered from the README template.</summary>
+    /// <summary>A Datadog webhook rendered from the template in docs/integrations.md.</summary>
     public static JsonObject Datadog(string service, string environment, string transition = "Triggered", string cycleKey = "cycle-1") => new()
     {
         ["id"] = "7391",
