@@ -12,15 +12,18 @@ using RollbackFunctions.Local;
 internal sealed class BenchRuntime : IAsyncDisposable
 {
     private readonly AzuriteProcess azurite;
+    private readonly CountingRelay? tables;
     private readonly WebApplication receiver;
     private readonly string data;
 
     /// <summary>When the first page or revert of a key landed ("page:{deployId}", "revert:{key}"), as Stopwatch timestamps.</summary>
     private readonly ConcurrentDictionary<string, long> arrivals;
 
-    private BenchRuntime(AzuriteProcess azurite, WebApplication receiver, ConcurrentDictionary<string, long> arrivals, LocalRuntime runtime, string data)
+    private BenchRuntime(AzuriteProcess azurite, CountingRelay? tables, WebApplication receiver, ConcurrentDictionary<string, long> arrivals, LocalRuntime runtime, string data, string connectionString)
     {
         this.azurite = azurite;
+        this.tables = tables;
+        ConnectionString = connectionString;
         this.arrivals = arrivals;
         this.receiver = receiver;
         this.data = data;
@@ -35,13 +38,21 @@ internal sealed class BenchRuntime : IAsyncDisposable
 
     public string ReceiverUrl { get; }
 
-    public string ConnectionString => azurite.ConnectionString;
+    /// <summary>The storage the runtime uses (table requests through the counting relay, when there is one).</summary>
+    public string ConnectionString { get; }
 
-    public static async Task<BenchRuntime> StartAsync(IEnumerable<string> settings)
+    /// <summary>Table requests made so far by everything on <see cref="ConnectionString"/>, when counted.</summary>
+    public long TableRequests => tables?.Requests ?? 0;
+
+    /// <param name="countTableRequests">Puts a <see cref="CountingRelay"/> in front of the table service.</param>
+    public static async Task<BenchRuntime> StartAsync(IEnumerable<string> settings, bool countTableRequests = false)
     {
         var root = AzuriteProcess.FindRepoRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("run from inside the repository");
         var data = Path.Combine(Path.GetTempPath(), $"rollback-bench-{Guid.NewGuid():N}");
-        var azurite = await AzuriteProcess.StartAsync(root, data, BenchNet.FreePort(), BenchNet.FreePort(), BenchNet.FreePort(), Console.Error.WriteLine);
+        var (blob, queue, table) = (BenchNet.FreePort(), BenchNet.FreePort(), BenchNet.FreePort());
+        var azurite = await AzuriteProcess.StartAsync(root, data, blob, queue, table, Console.Error.WriteLine);
+        var tables = countTableRequests ? new CountingRelay(table) : null;
+        var connectionString = tables is null ? azurite.ConnectionString : AzuriteProcess.ConnectionStringFor(blob, queue, tables.Port);
 
         var arrivals = new ConcurrentDictionary<string, long>();
         var receiverBuilder = WebApplication.CreateSlimBuilder();
@@ -67,7 +78,7 @@ internal sealed class BenchRuntime : IAsyncDisposable
         var runtime = await LocalRuntime.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
-            $"--Rollback:Storage:ConnectionString={azurite.ConnectionString}",
+            $"--Rollback:Storage:ConnectionString={connectionString}",
             "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             $"--Rollback:Notifications:PagerDutyEventsUrl={receiverUrl}",
             "--Rollback:Notifications:Default:PagerDutyRoutingKey=BENCHMARKROUTINGKEY0123456789ABC",
@@ -80,7 +91,7 @@ internal sealed class BenchRuntime : IAsyncDisposable
             .. settings.Select(s => $"--{s}"),
         ]);
         await runtime.App.StartAsync();
-        return new BenchRuntime(azurite, receiver, arrivals, runtime, data);
+        return new BenchRuntime(azurite, tables, receiver, arrivals, runtime, data, connectionString);
     }
 
     public async Task<long> ArrivalAsync(string key, TimeSpan? timeout = null)
@@ -114,6 +125,11 @@ internal sealed class BenchRuntime : IAsyncDisposable
         await Runtime.App.StopAsync();
         await Runtime.DisposeAsync();
         await receiver.DisposeAsync();
+        if (tables is not null)
+        {
+            await tables.DisposeAsync();
+        }
+
         await azurite.StopAsync(keepData: false);
         Directory.Delete(data, recursive: true);
     }

@@ -5,7 +5,7 @@
 // Usage: dotnet run -c Release --project bench/RollbackFunctions.Benchmarks -- <mode> [arguments]
 //   first-revert [idleSeconds=60] [runs=20]   alert -> page, first revert, verified, after idle
 //   intake [requests=3000] [concurrency=32]    re-sent alerts/s and latency beside GET /api/health; memory
-//   dag [steps=50] [levels=10]                 reverse-DAG overhead of no-op steps
+//   dag [steps=50] [levels=10] [runs=3]        reverse-DAG overhead of no-op steps, and the engine floor beside it
 //   lookup [deploys=100000] [services=1000]    correlation lookup with that many deploys stored
 //   crash [runs=5]                             kill -9 mid-revert -> resumed, default settings
 //   restart [runs=5]                           graceful stop (SIGTERM), start, alert -> page and first revert
@@ -22,7 +22,7 @@ var figures = mode switch
 {
     "first-revert" => await FirstRevertBenchmark.RunAsync(TimeSpan.FromSeconds(Arg(1, 60)), Arg(2, 20)),
     "intake" => await IntakeBenchmark.RunAsync(Arg(1, 3000), Arg(2, 32)),
-    "dag" => await DagBenchmark.RunAsync(Arg(1, 50), Arg(2, 10)),
+    "dag" => await DagBenchmark.RunAsync(Arg(1, 50), Arg(2, 10), Arg(3, 3)),
     "lookup" => await LookupBenchmark.RunAsync(Arg(1, 100_000), Arg(2, 1000)),
     "crash" => await CrashBenchmark.RunAsync(Arg(1, 5)),
     "restart" => await RestartBenchmark.RunAsync(Arg(1, 5)),
@@ -42,7 +42,7 @@ static async Task<IReadOnlyList<Figure>> ReportAsync()
     var all = new List<Figure>();
     all.AddRange(await FirstRevertBenchmark.RunAsync(TimeSpan.FromSeconds(60), 20));
     all.AddRange(await IntakeBenchmark.RunAsync(3000, 32));
-    all.AddRange(await DagBenchmark.RunAsync(50, 10));
+    all.AddRange(await DagBenchmark.RunAsync(50, 10, 3));
     all.AddRange(await LookupBenchmark.RunAsync(100_000, 1000));
     all.AddRange(await CrashBenchmark.RunAsync(5));
     all.AddRange(await RestartBenchmark.RunAsync(5));

@@ -99,7 +99,7 @@ public sealed class DeployEndpoints(
         }
 
         var (stored, created) = await deploys.AddAsync(captured!, cancellationToken);
-        var view = DeployView.Of(stored, clock.GetUtcNow());
+        var view = DeployView.Of(stored, clock.GetUtcNow(), watchers.IsStale);
         if (created)
         {
             ApiLog.DeployRegistered(logger, stored.DeployId, stored.Service, stored.Version, stored.Environment, stored.Steps.Count);
@@ -117,7 +117,7 @@ public sealed class DeployEndpoints(
     /// <summary>The same id again: 200 with the stored deploy for the same body, 409 for another.</summary>
     private IResult SameRegistration(DeployRecord stored, DeployRecord sent) =>
         stored.RegistrationDigest == sent.RegistrationDigest
-            ? Results.Json(DeployView.Of(stored, clock.GetUtcNow()), ApiJson.Replies)
+            ? Results.Json(DeployView.Of(stored, clock.GetUtcNow(), watchers.IsStale), ApiJson.Replies)
             : Problems.Conflict($"deploy {stored.DeployId} is already registered with a different body");
 
     /// <summary><c>GET /api/deploys/{deployId}</c>.</summary>
@@ -130,7 +130,7 @@ public sealed class DeployEndpoints(
         }
 
         var deploy = await FindAsync(deployId, cancellationToken);
-        return ScopeGuard.Permits(caller!, deploy) ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow()), ApiJson.Replies) : ScopeGuard.DeployNotFound(deployId);
+        return ScopeGuard.Permits(caller!, deploy) ? Results.Json(DeployView.Of(deploy, clock.GetUtcNow(), watchers.IsStale), ApiJson.Replies) : ScopeGuard.DeployNotFound(deployId);
     }
 
     /// <summary>How far back <c>GET /api/deploys</c> looks, and how many it lists at most.</summary>
@@ -159,7 +159,7 @@ public sealed class DeployEndpoints(
         var now = clock.GetUtcNow();
         var recent = await deploys.ListRecentAsync(now - ListWindow, ListMax, cancellationToken);
         return Results.Json(
-            recent.Where(d => caller!.Permits(d.Service, d.Environment)).Select(d => DeployListItem.Of(d, now)).Where(d => state == "all" || d.State.IsLive() || d.State == DeployState.Halted).ToList(),
+            recent.Where(d => caller!.Permits(d.Service, d.Environment)).Select(d => DeployListItem.Of(d, now, watchers.IsStale)).Where(d => state == "all" || d.State.IsLive() || d.State == DeployState.Halted).ToList(),
             ApiJson.Replies);
     }
 
@@ -204,7 +204,7 @@ public sealed class DeployEndpoints(
         if (updated!.RollbackId is not { } rollbackId)
         {
             await AuditAsync(deployId, caller!, AuditActions.StepReported, new { deployId, stepId, report.Status }, report.Status.ToString(), $"step {stepId} of deploy {deployId} reported {report.Status}", cancellationToken);
-            return Results.Json(DeployView.Of(updated, clock.GetUtcNow()), ApiJson.Replies);
+            return Results.Json(DeployView.Of(updated, clock.GetUtcNow(), watchers.IsStale), ApiJson.Replies);
         }
 
         // A step in flight at the halt is in the rollback's plan as maybe applied; any other is not.
@@ -255,7 +255,7 @@ public sealed class DeployEndpoints(
             await AuditAsync(deployId, caller!, AuditActions.DeployCompleted, new { deployId }, updated.State.ToString(), $"deploy {deployId} completed; watching until {updated.WatchUntil:O}", cancellationToken);
         }
 
-        return Results.Json(DeployView.Of(updated, now), ApiJson.Replies);
+        return Results.Json(DeployView.Of(updated, now, watchers.IsStale), ApiJson.Replies);
     }
 
     /// <summary><c>GET /api/deploys/{deployId}/gate</c>: may CI apply the next step?</summary>

@@ -38,7 +38,7 @@ public sealed record DeployView(
     /// <summary>Warnings sent about the deploy and whether each was delivered.</summary>
     public IReadOnlyList<Core.Notifications.NoticeDelivery> Notices { get; init; } = [];
 
-    public static DeployView Of(DeployRecord deploy, DateTimeOffset now)
+    public static DeployView Of(DeployRecord deploy, DateTimeOffset now, Func<DeployRecord, DateTimeOffset, bool> isStale)
     {
         var links = new Dictionary<string, string>
         {
@@ -57,7 +57,7 @@ public sealed record DeployView(
             deploy.Steps.Select(s => new StepView(s.Id, s.Kind, s.DependsOn, CapturedSummary.Params(s.Params), new RevertView(s.RevertMode, s.MaxAttempts, s.Deadline), s.Status, s.UpdatedAt, CapturedSummary.Of(s.Captured))).ToList(),
             deploy.Conditions, deploy.Mode, deploy.Watch, links)
         {
-            WatchStale = WatchFreshness.IsStale(deploy, now),
+            WatchStale = isStale(deploy, now),
             Baseline = deploy.Baseline,
             Notices = deploy.Notices,
         };
@@ -94,14 +94,14 @@ public sealed record DeployListItem(
     /// <summary>The watcher should be sampling and has not for three intervals: the ops page flags it.</summary>
     public bool WatchStale { get; init; }
 
-    public static DeployListItem Of(DeployRecord deploy, DateTimeOffset now)
+    public static DeployListItem Of(DeployRecord deploy, DateTimeOffset now, Func<DeployRecord, DateTimeOffset, bool> isStale)
     {
         var state = deploy.StateAt(now);
         return new(deploy.DeployId, deploy.Service, deploy.Environment, deploy.Version, state, !state.ClosesGate(), deploy.RegisteredAt, deploy.WatchUntil, deploy.RollbackId)
         {
             Watch = deploy.IsWatched ? deploy.Watch?.State ?? WatchReport.Starting : null,
             WatchAt = deploy.Watch?.At,
-            WatchStale = WatchFreshness.IsStale(deploy, now),
+            WatchStale = isStale(deploy, now),
         };
     }
 }

@@ -68,6 +68,13 @@ public sealed class RollbackOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan WatcherSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A watcher is never called stale (ops page, <c>/metrics</c>, the sweep) sooner than this after its
+    /// last report, whatever its interval: its first round follows its claim within seconds, engine permitting.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WatcherStaleGrace { get; set; } = Core.Watching.WatchFreshness.MinimumGrace;
+
     public RollbackSettings ToSettings() => new(
         StepMaxAttempts,
         StepFirstRetryInterval,

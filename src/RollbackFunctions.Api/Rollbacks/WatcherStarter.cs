@@ -27,6 +27,9 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
     /// <summary>When this host last swept for stale watchers (<see cref="RollbackOptions.WatcherSweepInterval"/>).</summary>
     private DateTimeOffset lastSweep = DateTimeOffset.MinValue;
 
+    /// <summary>Whether the deploy's watcher is stale, under this host's grace (<see cref="RollbackOptions.WatcherStaleGrace"/>).</summary>
+    public bool IsStale(DeployRecord deploy, DateTimeOffset now) => WatchFreshness.IsStale(deploy, now, options.Value.WatcherStaleGrace);
+
     public async Task EnsureWatchingAsync(DurableTaskClient durable, DeployRecord deploy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!deploy.IsWatched || !deploy.StateAt(now).IsLive())
@@ -52,7 +55,7 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
 
         lastSweep = now;
         var since = now - correlation.Value.ActiveDeployTimeout - TimeSpan.FromMinutes(DeployDefaults.MaxWatchMinutes);
-        var stale = (await deploys.ListRecentAsync(since, MaxSwept, cancellationToken)).Where(d => WatchFreshness.IsStale(d, now)).ToList();
+        var stale = (await deploys.ListRecentAsync(since, MaxSwept, cancellationToken)).Where(d => IsStale(d, now)).ToList();
         WatchFreshness.Observed(this, stale.Count);
         var restarted = 0;
         foreach (var deploy in stale)
@@ -65,7 +68,7 @@ public sealed class WatcherStarter(IDeployStore deploys, IOptions<RollbackOption
 
             // The claim: only the sweep that moves the report it read starts the watcher again.
             var seen = deploy.Watch?.At;
-            if (await StartAsync(durable, deploy.DeployId, current => current.Watch?.At == seen && WatchFreshness.IsStale(current, now), now, cancellationToken, restart: instance is not null))
+            if (await StartAsync(durable, deploy.DeployId, current => current.Watch?.At == seen && IsStale(current, now), now, cancellationToken, restart: instance is not null))
             {
                 restarted++;
             }

@@ -13,7 +13,10 @@ public static class WatchFreshness
     /// <summary>Rounds a watcher may miss before an operator should look.</summary>
     public const int MissedIntervals = 3;
 
-    /// <summary>Never stale sooner than this: a watcher's first round follows its claim within seconds, engine permitting.</summary>
+    /// <summary>
+    /// Never stale sooner than this by default (<c>Rollback:Orchestration:WatcherStaleGrace</c>): a
+    /// watcher's first round follows its claim within seconds, engine permitting.
+    /// </summary>
     public static readonly TimeSpan MinimumGrace = TimeSpan.FromSeconds(15);
 
     private static readonly Meter Meter = new(Telemetry.RollbackTelemetry.Name);
@@ -24,8 +27,11 @@ public static class WatchFreshness
     static WatchFreshness() =>
         Meter.CreateObservableGauge("rollback.watchers.stale", () => Counts.Sum(c => Volatile.Read(ref c.Value.Value)), "{watcher}", $"Watchers of live deploys that have not sampled for {MissedIntervals} intervals, as the last sweep found them");
 
-    /// <summary>True when <paramref name="deploy"/> should be watched and its watcher has not reported for three intervals (or never started).</summary>
-    public static bool IsStale(DeployRecord deploy, DateTimeOffset now)
+    /// <summary>
+    /// True when <paramref name="deploy"/> should be watched and its watcher has not reported for three
+    /// intervals, and at least <paramref name="minimumGrace"/> (or never started).
+    /// </summary>
+    public static bool IsStale(DeployRecord deploy, DateTimeOffset now, TimeSpan minimumGrace)
     {
         if (!deploy.IsWatched || !deploy.StateAt(now).IsLive() || deploy.Watch?.State == WatchReport.EndedState)
         {
@@ -33,7 +39,7 @@ public static class WatchFreshness
         }
 
         var interval = deploy.Conditions!.WatchInterval ?? WatchDefaults.WatchInterval;
-        var grace = interval * MissedIntervals > MinimumGrace ? interval * MissedIntervals : MinimumGrace;
+        var grace = interval * MissedIntervals > minimumGrace ? interval * MissedIntervals : minimumGrace;
         return now - (deploy.Watch?.At ?? deploy.RegisteredAt) > grace;
     }
 

@@ -38,6 +38,17 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
     /// <summary>Rows per transaction: Table transactions take at most 100 entities, one of them the head.</summary>
     private const int RowsPerTransaction = 99;
 
+    /// <summary>
+    /// The head each chain was left at by this process's last append: the next append links to it
+    /// without reading it first (one round trip instead of two for every step started or finished).
+    /// Safe because the head moves only under its ETag: if anyone else appended since, the
+    /// transaction fails, the entry is dropped and the head read again.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, KnownHead> heads = new(StringComparer.Ordinal);
+
+    /// <summary>More chains than this remembered and the memory starts over (a rollback appends for minutes, then never again).</summary>
+    private const int HeadsRemembered = 1024;
+
     public async Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         var pending = new PendingAppend(entry, Digest(entry.Inputs), redactor.Redact(entry.Detail));
@@ -57,9 +68,11 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
     {
         while (true)
         {
-            var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(chain, HeadRow, cancellationToken: cancellationToken);
-            var sequence = head.HasValue ? head.Value!.GetInt64("Sequence") ?? 0 : 0;
-            var hash = head.HasValue ? head.Value!.GetString("Hash") : Genesis;
+            // Appends to one chain in this process take turns (GroupCommit), so the remembered head is ours to use.
+            var remembered = heads.TryRemove(chain, out var known);
+            var head = remembered ? known : await ReadHeadAsync(chain, cancellationToken);
+            var sequence = head?.Sequence ?? 0;
+            var hash = head?.Hash ?? Genesis;
             var rows = new List<AuditRow>(chunk.Length);
             foreach (var pending in chunk)
             {
@@ -69,17 +82,19 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
             }
 
             var headEntity = new TableEntity(chain, HeadRow) { ["Sequence"] = sequence, ["Hash"] = hash, ["KeyId"] = currentKey, ["Seal"] = Seal(currentKey, chain, sequence, hash) };
-            TableTransactionAction moveHead = head.HasValue
-                ? new(TableTransactionActionType.UpdateReplace, headEntity, head.Value!.ETag)
+            TableTransactionAction moveHead = head is not null
+                ? new(TableTransactionActionType.UpdateReplace, headEntity, head.ETag)
                 : new(TableTransactionActionType.Add, headEntity);
             try
             {
-                await tables.Audit.SubmitTransactionAsync([.. rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(chain, row))), moveHead], cancellationToken);
+                var replies = await tables.Audit.SubmitTransactionAsync([.. rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(chain, row))), moveHead], cancellationToken);
+                Remember(chain, sequence, hash, replies.Value[^1].Headers.ETag);
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 || (e.Status == 404 && remembered))
             {
                 // Another writer appended first (link to its rows instead), or this transaction landed
-                // and its reply was lost, and the client's retry met it (all of it, or none, landed).
+                // and its reply was lost, and the client's retry met it (all of it, or none, landed), or
+                // the remembered head is gone. Either way the head is read again next time.
                 if (!await LandedAsync(chain, rows[^1], cancellationToken))
                 {
                     continue;
@@ -94,6 +109,30 @@ public sealed class TableAuditLog(StorageTables tables, SecretRedactor redactor,
             return;
         }
     }
+
+    private async Task<KnownHead?> ReadHeadAsync(string chain, CancellationToken cancellationToken)
+    {
+        var head = await tables.Audit.GetEntityIfExistsAsync<TableEntity>(chain, HeadRow, cancellationToken: cancellationToken);
+        return head.HasValue ? new KnownHead(head.Value!.GetInt64("Sequence") ?? 0, head.Value!.GetString("Hash") ?? Genesis, head.Value!.ETag) : null;
+    }
+
+    private void Remember(string chain, long sequence, string hash, ETag? etag)
+    {
+        if (etag is not { } known || known == default)
+        {
+            return; // a reply without the new ETag: read it next time
+        }
+
+        if (heads.Count >= HeadsRemembered)
+        {
+            heads.Clear();
+        }
+
+        heads[chain] = new KnownHead(sequence, hash, known);
+    }
+
+    /// <summary>A chain's head as last written or read here: its sequence, hash and ETag.</summary>
+    private sealed record KnownHead(long Sequence, string Hash, ETag ETag);
 
     /// <summary>One caller's entry, prepared, and the row it became once stored.</summary>
     private sealed record PendingAppend(AuditEntry Entry, string Digest, string Detail)

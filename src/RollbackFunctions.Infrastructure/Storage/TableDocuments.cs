@@ -87,11 +87,27 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
         return pending.Result;
     }
 
+    /// <summary>
+    /// The entity this process last wrote through <see cref="UpdateAsync"/>, per row, with its new
+    /// ETag: the next change of the row (the next step of a revert level recording its status) starts
+    /// from it instead of reading it again. Safe because the write is conditional on that ETag: if
+    /// anyone else wrote since, it fails and the row is read. A change that writes nothing is always
+    /// applied to a fresh read, so no caller is answered from memory alone.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TableEntity> lastWritten = new(StringComparer.Ordinal);
+
+    /// <summary>Rows remembered at most (each a single-chunk document), before the memory starts over.</summary>
+    private const int RowsRemembered = 64;
+
     private async Task ApplyAsync(string partitionKey, string rowKey, IReadOnlyList<PendingChange> batch, CancellationToken cancellationToken)
     {
+        var key = $"{partitionKey}\n{rowKey}";
         while (true)
         {
-            if (await GetAsync(partitionKey, rowKey, cancellationToken) is not var (document, etag))
+            // Changes of one row in this process take turns (GroupCommit), so the remembered entity is ours to use.
+            var remembered = lastWritten.TryRemove(key, out var last);
+            var current = remembered ? (Read(last!), last!.ETag) : await GetAsync(partitionKey, rowKey, cancellationToken);
+            if (current is not var (document, etag))
             {
                 return; // absent: every result stays null
             }
@@ -116,7 +132,12 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
                 }
             }
 
-            if (!changed || await TryReplaceAsync(partitionKey, rowKey, document, etag, cancellationToken))
+            if (!changed && !remembered)
+            {
+                return;
+            }
+
+            if (changed && await TryReplaceRememberingAsync(key, partitionKey, rowKey, document, etag, cancellationToken))
             {
                 return;
             }
@@ -125,6 +146,39 @@ internal sealed class TableDocuments<T>(TableClient table, JsonSerializerOptions
             {
                 pending.Failure = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TryReplaceAsync"/>, remembering the written entity when the reply carries its new
+    /// ETag; false also when the row was deleted meanwhile (it is read again, and found absent).
+    /// </summary>
+    private async Task<bool> TryReplaceRememberingAsync(string key, string partitionKey, string rowKey, T document, ETag etag, CancellationToken cancellationToken)
+    {
+        var entity = ToEntity(partitionKey, rowKey, document);
+        try
+        {
+            var reply = await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, cancellationToken);
+            if (reply.Headers.ETag is { } written && written != default && entity.GetBinary("Doc1") is null)
+            {
+                if (lastWritten.Count >= RowsRemembered)
+                {
+                    lastWritten.Clear();
+                }
+
+                entity.ETag = written;
+                lastWritten[key] = entity;
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return await LandedAsync(entity, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
         }
     }
 

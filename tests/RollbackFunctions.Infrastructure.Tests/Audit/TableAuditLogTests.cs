@@ -45,6 +45,46 @@ public sealed class TableAuditLogTests
         Assert.InRange(transactions.Count, 1, 19);
     }
 
+    /// <summary>
+    /// Issue 21: each append read the chain's head first, a round trip before every step's start and
+    /// finish. Appends in turn in one process link to the head the last one left (one read for the first).
+    /// </summary>
+    [SkippableFact]
+    public async Task Append_InTurnInOneProcess_ReadsTheHeadOnce()
+    {
+        var headReads = new Storage.CountRequests(request => request.Method == Azure.Core.RequestMethod.Get && request.Uri.ToString().Contains("head", StringComparison.Ordinal));
+        var log = Log(await StorageFixture.CreateTablesAsync(headReads), new AuditOptions());
+
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", null, "reverted", $"step {i}"), default);
+        }
+
+        var trail = await log.ReadAsync(Identifiers.RollbackIdFor("1"), default);
+        Assert.True(trail.Verified, trail.Problem);
+        Assert.Equal(3, trail.Rows.Count);
+        Assert.Equal(1, headReads.Count);
+    }
+
+    /// <summary>
+    /// The head a process remembers is stale once another process appended: its next append fails on
+    /// the head's ETag, reads the head again and links after the other's rows. One chain, nothing lost.
+    /// </summary>
+    [SkippableFact]
+    public async Task Append_AfterAnotherProcessAppended_LinksAfterItsRows()
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        var (first, second) = (Log(tables, new AuditOptions()), Log(tables, new AuditOptions()));
+
+        await first.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.started", null, "started", "first, 1"), default);
+        await second.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.started", null, "started", "second"), default);
+        await first.AppendAsync(new AuditEntry(Identifiers.RollbackIdFor("1"), "system", "step.finished", null, "reverted", "first, 2"), default);
+        var trail = await first.ReadAsync(Identifiers.RollbackIdFor("1"), default);
+
+        Assert.True(trail.Verified, trail.Problem);
+        Assert.Equal(["first, 1", "second", "first, 2"], trail.Rows.Select(r => r.Detail));
+    }
+
     /// <summary>An append that landed but whose reply was lost is retried by the client and meets 409: it is not appended again.</summary>
     [SkippableFact]
     public async Task Append_WhoseReplyWasLost_IsInTheChainOnce()

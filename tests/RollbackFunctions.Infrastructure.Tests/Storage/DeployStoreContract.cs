@@ -211,6 +211,49 @@ public sealed class TableDeployStoreTests : DeployStoreContract
         Assert.All(ids.Zip(results), pair => Assert.Equal(StepStatus.Reverted, pair.Second!.Steps.Single(s => s.Id == pair.First).Status));
         Assert.InRange(replaces.Count - before, 1, 11);
     }
+
+    /// <summary>
+    /// Issue 21: every change read the deploy first, a round trip before each step's status landed.
+    /// Changes in turn in one process start from what the last one wrote (one read for the first).
+    /// </summary>
+    [SkippableFact]
+    public async Task Update_InTurnInOneProcess_ReadsOnce()
+    {
+        var reads = new CountRequests(request => request.Method == Azure.Core.RequestMethod.Get && request.Uri.ToString().Contains("d1", StringComparison.Ordinal));
+        var store = new TableDeployStore(await StorageFixture.CreateTablesAsync(reads));
+        var ids = Enumerable.Range(0, 3).Select(i => $"s{i}").ToList();
+        await store.AddAsync(Deploy("d1") with { Steps = ids.Select(id => Step(id)).ToList() }, default);
+        var before = reads.Count;
+
+        foreach (var id in ids)
+        {
+            await store.UpdateAsync("d1", d => d.WithStepStatus(id, StepStatus.Reverted, DateTimeOffset.UtcNow), default);
+        }
+
+        Assert.Equal(1, reads.Count - before);
+        Assert.All((await store.GetAsync("d1", default))!.Steps, s => Assert.Equal(StepStatus.Reverted, s.Status));
+    }
+
+    /// <summary>
+    /// What a process remembers of a deploy is stale once another process changed it: its next change
+    /// fails on the ETag, reads the deploy again and applies to that. No change is lost; and a change
+    /// that writes nothing is judged on a fresh read, never on memory.
+    /// </summary>
+    [SkippableFact]
+    public async Task Update_AfterAnotherProcessChangedIt_KeepsBothChanges()
+    {
+        var tables = await StorageFixture.CreateTablesAsync();
+        var (first, second) = (new TableDeployStore(tables), new TableDeployStore(tables));
+        await first.AddAsync(Deploy("d1") with { Steps = [Step("s0"), Step("s1"), Step("s2")] }, default);
+
+        await first.UpdateAsync("d1", d => d.WithStepStatus("s0", StepStatus.Reverted, DateTimeOffset.UtcNow), default);
+        await second.UpdateAsync("d1", d => d.WithStepStatus("s1", StepStatus.Reverted, DateTimeOffset.UtcNow), default);
+        var seen = await first.UpdateAsync("d1", _ => null, default);
+        await first.UpdateAsync("d1", d => d.WithStepStatus("s2", StepStatus.Reverted, DateTimeOffset.UtcNow), default);
+
+        Assert.Equal(StepStatus.Reverted, seen!.Steps.Single(s => s.Id == "s1").Status);
+        Assert.All((await first.GetAsync("d1", default))!.Steps, s => Assert.Equal(StepStatus.Reverted, s.Status));
+    }
 }
 
 /// <summary>Counts the requests sent through a Table client that match a condition.</summary>

@@ -9,19 +9,20 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
 /// <summary>
 /// A rollback in progress survives the death of the process running it, again and again: the
-/// runtime is killed (SIGKILL) in the middle of a slow revert three times in a row, and each time a
+/// runtime is killed (SIGKILL) in the middle of a slow revert twice in a row, and each time a
 /// new process on the same storage and task hub resumes it. Nothing is skipped, and a revert is
 /// sent again only when the process died while sending it, always with the same Idempotency-Key.
-/// Three crashes show "again and again" (each restart resumes from what the one before left); the
+/// Two crashes show "again and again": the second restart resumes from what the first restart
+/// left, itself resumed from the first process (a third adds a process start, not a property); the
 /// benchmark program's crash mode repeats it for figures.
 /// </summary>
 [StartsFirst]
 public sealed class CrashLoopTests(ITestOutputHelper output)
 {
-    private const int Crashes = 3;
+    private const int Crashes = 2;
 
     [SkippableFact]
-    public async Task RuntimeKilledThreeTimesMidRollback_EachRestartResumesIt_AndItFinishes()
+    public async Task RuntimeKilledTwiceMidRollback_EachRestartResumesIt_AndItFinishes()
     {
         var connection = await SharedAzurite.ConnectionStringAsync();
         await using var receiver = await LocalReceiver.StartAsync();

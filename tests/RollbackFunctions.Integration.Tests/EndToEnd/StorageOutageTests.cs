@@ -27,7 +27,7 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
             return $"127.0.0.1:{relays[^1].Port}";
         });
         await using var receiver = await LocalReceiver.StartAsync();
-        await using var runtime = await TestRuntime.StartAsync(
+        var runtime = await TestRuntime.StartAsync(
             $"Rollback:Storage:ConnectionString={relayed}",
             "Rollback:Durable:VisibilityTimeout=00:00:03");
         try
@@ -89,6 +89,9 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
         }
         finally
         {
+            // The runtime stops first, while it still reaches storage: cut off, its handover would
+            // wait out its whole bound (drain and a visibility timeout) before giving up.
+            await runtime.DisposeAsync();
             relays.ForEach(relay => relay.Cut());
         }
     }

@@ -20,7 +20,11 @@ public sealed class WatcherSweepTests
     public async Task StalledWatcher_ShowsStale_ThenALostOneIsRestartedByTheSweep()
     {
         await using var receiver = await LocalReceiver.StartAsync();
-        await using var runtime = await TestRuntime.StartAsync("Rollback:Orchestration:LostClaimSweepInterval=00:00:01", "Rollback:Orchestration:WatcherSweepInterval=00:00:01");
+        // Stale after three missed 2 s rounds (6 s), not the product's 15 s least grace: the same rule, sooner.
+        await using var runtime = await TestRuntime.StartAsync(
+            "Rollback:Orchestration:LostClaimSweepInterval=00:00:01",
+            "Rollback:Orchestration:WatcherSweepInterval=00:00:01",
+            "Rollback:Orchestration:WatcherStaleGrace=00:00:01");
         var id = await Watching.RegisterAsync(runtime, receiver, Repo.UniqueName("swept"), Watching.GaugeCheck("swept"));
         await Watching.WatchAsync(runtime, id, w => (string?)w["state"] == "watching", "the deploy was never watched");
         var durable = runtime.Services.GetRequiredService<DurableTaskClient>();

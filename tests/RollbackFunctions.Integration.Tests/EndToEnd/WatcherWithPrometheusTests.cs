@@ -126,8 +126,11 @@ public sealed class WatcherAndAlertTests
             TimeSpan.FromSeconds(30), () => "the watcher never sampled");
         prometheus.ErrorRatio = 0.4;
 
-        // The watcher breaches on its second unhealthy sample, 5 to 10 s from now; the alert arrives about then.
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        // The watcher breaches on its second unhealthy sample, one round (2 s) after its first: the
+        // alert arrives in between, so both reach for the deploy about together.
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/deploys/{id}"))["watch"]?["lastSamples"]?[0]?["verdict"]?.GetValue<string>() == "unhealthy",
+            TimeSpan.FromSeconds(30), () => "the watcher never saw the breaking deploy", TimeSpan.FromMilliseconds(200));
         var firing = Payloads.AlertmanagerFiring("both", "prod");
         using (var alerted = await runtime.PostJsonAsync("/api/alerts/alertmanager", firing))
         {
