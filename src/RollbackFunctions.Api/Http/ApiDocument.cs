@@ -29,7 +29,10 @@ public static class ApiDocument
         ["alerts"] = "Alertmanager and Datadog webhooks: a firing alert correlated to a live deploy rolls it back.",
         ["rollbacks"] = "A rollback's status, audit trail and incident report; approving, rejecting, aborting, resuming GitOps.",
         ["quarantine"] = "Versions and artifacts a rollback keeps from coming back, and their release.",
-        ["policy"] = "The guardrails, correlation labels and key names in force (never secrets).",
+        ["policy"] = "The guardrails and correlation labels in force, and the calling key's roles and scope (never secrets).",
+        ["access"] = "What the calling key may do: its roles, services and environments.",
+        ["insights"] = "Impact figures per service and environment: deploys, rollbacks, detection and restore times, partial rollbacks, error budget.",
+        ["slack"] = "Slack's interaction requests (Approve and Reject clicks), authenticated by Slack's signature, not a key.",
         ["ui"] = "The ops page.",
         ["health"] = "Whether storage and the durable engine answer; no key.",
     };

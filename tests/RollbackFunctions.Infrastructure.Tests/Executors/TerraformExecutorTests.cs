@@ -76,8 +76,8 @@ public sealed class TerraformExecutorTests : IDisposable
         terraform.Write("plan-after-apply.json", Fixture("plan-no-changes.json"));
     }
 
-    /// <summary>The calls of reverts, without those of reading the infrastructure (registration, the three-state reads).</summary>
-    private IReadOnlyList<string[]> RevertCalls => terraform.Calls.Where(c => !c[0].Contains("/observe-", StringComparison.Ordinal)).ToList();
+    /// <summary>The calls of reverts and rehearsals, without those of reading the infrastructure (registration, the three-state reads).</summary>
+    private IReadOnlyList<string[]> ActingCalls => terraform.Calls.Where(c => !c[0].Contains("/observe-", StringComparison.Ordinal)).ToList();
 
     private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "terraform", name));
 
@@ -145,7 +145,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Contains("changed since the deploy: resource azurerm_linux_web_app.checkout", result.Detail);
         Assert.DoesNotContain("tf-s3cret", result.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("hotfix", result.Detail, StringComparison.Ordinal); // resource values are compared as digests, never shown
-        Assert.DoesNotContain(RevertCalls, c => c[1] is "plan" or "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] is "plan" or "apply");
     }
 
     /// <summary>The window between the three-state read and the plan: the plan's refreshed state (prior_state) must be the one judged.</summary>
@@ -166,7 +166,7 @@ public sealed class TerraformExecutorTests : IDisposable
         }, default));
 
         Assert.NotNull(observed.Version);
-        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
@@ -178,7 +178,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var result = await JudgedRevertAsync(() => { });
 
         Assert.True(result.Outcome == RevertOutcome.Reverted, result.Detail);
-        Assert.Single(RevertCalls, c => c[1] == "apply");
+        Assert.Single(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var result = await JudgedRevertAsync(() => Live("registry/checkout:1.4.2"));
 
         Assert.Equal(RevertOutcome.Unchanged, result.Outcome);
-        Assert.DoesNotContain(RevertCalls, c => c[1] is "plan" or "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] is "plan" or "apply");
     }
 
     [Fact]
@@ -224,7 +224,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
         Assert.Contains("1 to add, 1 to change, 0 to replace, 0 to destroy", result.Detail);
         Assert.Equal("# checkout 1.4.2\n", terraform.Read("planned-main.tf")); // ...the commit pinned at registration is what ran
-        var calls = RevertCalls;
+        var calls = ActingCalls;
         Assert.Equal(["init", "plan", "show", "apply"], calls.Select(c => c[1]));
         Assert.Equal(["plan", "-input=false", "-no-color", "-lock-timeout=60s", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
         Assert.Equal(["apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=60s", "rollback.tfplan"], calls[3][1..]);
@@ -254,7 +254,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RehearsalOutcome.WouldNeedApproval, rehearsal.Outcome);
         Assert.Contains("would delete azurerm_monitor_metric_alert.checkout_latency", rehearsal.Detail);
         Assert.Contains("0 to replace, 1 to destroy", rehearsal.Detail);
-        var calls = terraform.Calls;
+        var calls = ActingCalls;
         Assert.Equal(["init", "plan", "show"], calls.Select(c => c[1]));
         Assert.Equal(["init", "-input=false", "-no-color", "-lock=false"], calls[0][1..]);
         Assert.Equal(["plan", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode", "-out=rollback.tfplan", "-var", "image_tag=1.4.2", "-var", "replicas=3"], calls[1][1..]);
@@ -273,7 +273,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RehearsalOutcome.Ok, rehearsal.Outcome);
         Assert.Contains("deletes and replaces nothing", rehearsal.Detail);
         Assert.Contains("updates azurerm_linux_web_app.checkout", rehearsal.Detail);
-        Assert.DoesNotContain(terraform.Calls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RehearsalOutcome.Ok, rehearsal.Outcome);
         Assert.Contains("no changes", rehearsal.Detail);
-        Assert.Equal(["init", "plan"], terraform.Calls.Select(c => c[1]));
+        Assert.Equal(["init", "plan"], ActingCalls.Select(c => c[1]));
     }
 
     [Fact]
@@ -312,7 +312,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.Unchanged, second.Outcome);
         Assert.Contains("no changes", second.Detail);
-        Assert.Single(RevertCalls, c => c[1] == "apply");
+        Assert.Single(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -327,7 +327,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", asked.Detail);
         Assert.Contains("0 to add, 1 to change, 1 to replace, 0 to destroy", asked.Detail);
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
-        Assert.Single(RevertCalls, c => c[1] == "apply");
+        Assert.Single(ActingCalls, c => c[1] == "apply");
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
@@ -340,7 +340,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var asked = await RevertAsync();
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
-        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
         Assert.Matches("^[0-9a-f]{64}$", asked.PlanDigest);
         Assert.Contains($"plan sha256:{asked.PlanDigest}", asked.Detail);
         Assert.Contains("replaces azurerm_kubernetes_cluster.checkout", asked.Detail);
@@ -359,7 +359,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.Reverted, approved.Outcome);
         Assert.Equal(asked.PlanDigest, terraform.Read("applied-sha256").Trim());
-        Assert.Equal(["init", "plan", "show", "apply"], RevertCalls.Select(c => c[1]));
+        Assert.Equal(["init", "plan", "show", "apply"], ActingCalls.Select(c => c[1]));
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
@@ -375,7 +375,7 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Equal(RevertOutcome.NeedsApproval, again.Outcome);
         Assert.NotEqual(asked.PlanDigest, again.PlanDigest);
         Assert.Contains("replace azurerm_postgresql_flexible_server.checkout", again.Detail);
-        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -387,7 +387,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
         Assert.Contains("approved before any plan was shown", asked.Detail);
-        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
@@ -418,7 +418,7 @@ public sealed class TerraformExecutorTests : IDisposable
         var result = await RevertAsync(parameters: parameters);
 
         Assert.Equal(RevertOutcome.Reverted, result.Outcome);
-        var calls = RevertCalls;
+        var calls = ActingCalls;
         Assert.Equal(["init", "-input=false", "-no-color", "-backend-config=key=checkout/prod.tfstate", "-backend-config=container_name=tfstate"], calls[0][1..]);
         Assert.Contains("-var-file=env/prod.tfvars", calls[1]);
         Assert.Equal("replicas = 6\n", terraform.Read("var-files-read"));
