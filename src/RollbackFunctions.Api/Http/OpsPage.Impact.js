@@ -32,11 +32,15 @@ function impactTriggerChart(byTrigger) {
 // Each duration as two bars, p50 and p90, on one scale.
 function impactDurationChart(total) {
   const width = 520, row = 44, left = 150;
-  const max = Math.max(1e-9, ...IMPACT_DURATIONS.flatMap(([k]) => [total[k].p50 || 0, total[k].p90 || 0]));
-  const scale = (v) => (width - left - 90) * (v || 0) / max;
+  // Lead time (hours, days) has a scale of its own: on the incident durations' scale (seconds) it
+  // would flatten them to nothing.
+  const maxOf = (keys) => Math.max(1e-9, ...keys.flatMap(k => [total[k].p50 || 0, total[k].p90 || 0]));
+  const incident = maxOf(IMPACT_DURATIONS.filter(([k]) => k !== "leadTime").map(([k]) => k)), lead = maxOf(["leadTime"]);
+  const room = width - left - 140;
   return el("svg", { id: "impact-durations", width, height: IMPACT_DURATIONS.length * row + 10, role: "img", "aria-label": "durations, p50 and p90" },
     IMPACT_DURATIONS.map(([key, label], i) => {
-      const d = total[key], y = 8 + i * row;
+      const d = total[key], y = 8 + i * row, max = key === "leadTime" ? lead : incident;
+      const scale = (v) => room * (v || 0) / max;
       return el("g", { "data-figure": key, "data-p50": d.p50 ?? "", "data-p90": d.p90 ?? "" },
         el("text", { x: 0, y: y + 20 }, label),
         el("rect", { x: left, y, width: Math.max(scale(d.p50), 1), height: 14, rx: 3, fill: "#3fb950" }, el("title", {}, "p50 " + impactSeconds(d.p50))),
