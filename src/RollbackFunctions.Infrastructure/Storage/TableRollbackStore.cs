@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using RollbackFunctions.Core.Ports;
 using RollbackFunctions.Core.Rollbacks;
@@ -36,16 +37,44 @@ public sealed class TableRollbackStore(StorageTables tables) : IRollbackStore
 
     public async Task<bool> TryClaimAsync(RollbackRecord record, CancellationToken cancellationToken)
     {
-        // The index row first: a crash between the two leaves a row without a head (skipped when
-        // read), never a rollback the impact figures cannot find. Racing claimers write the same row.
-        // Not beside the claim to save the round trip: a failed index write after a made claim would
-        // answer the claimer with an error, and its rollback would wait for the lost-claim sweep.
-        await tables.Rollbacks.UpsertEntityAsync(
+        // The index row is written beside the claim, not before it: it is on the path from alert to
+        // first revert. Racing claimers write the same row. A crash leaves a row without a head
+        // (skipped when read) or, rarely, a claim without its row (the figures miss it). A failed
+        // index write after a made claim is tried once more rather than failing the claimer, whose
+        // rollback would otherwise wait for the lost-claim sweep.
+        var indexed = IndexClaimAsync(record, cancellationToken);
+        bool claimed;
+        try
+        {
+            claimed = await heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
+        }
+        catch
+        {
+            await indexed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        try
+        {
+            await indexed;
+        }
+        catch (RequestFailedException) when (claimed)
+        {
+            await IndexClaimAsync(record, cancellationToken);
+        }
+        catch (RequestFailedException)
+        {
+            // Not ours: the claimer that won writes the same row.
+        }
+
+        return claimed;
+    }
+
+    private Task IndexClaimAsync(RollbackRecord record, CancellationToken cancellationToken) =>
+        tables.Rollbacks.UpsertEntityAsync(
             new TableEntity(DayIndex.Partition(ClaimedDay, record.ClaimedAt), DayIndex.Row(record.ClaimedAt, record.RollbackId)) { ["Id"] = record.RollbackId },
             TableUpdateMode.Replace,
             cancellationToken);
-        return await heads.TryAddAsync(record.RollbackId, HeadRow, record, cancellationToken);
-    }
 
     public Task CountPageAsync(string rollbackId, CancellationToken cancellationToken) =>
         heads.UpdateAsync(rollbackId, HeadRow, head => head with { PagesSent = head.PagesSent + 1 }, cancellationToken);
