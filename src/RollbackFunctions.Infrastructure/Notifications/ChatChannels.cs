@@ -91,7 +91,12 @@ public sealed class SlackChannel(IHttpClientFactory httpClients, IOptionsMonitor
         var blocks = message["blocks"]!.AsArray();
         foreach (var step in page.Steps.Where(s => s.Status == StepStatus.AwaitingApproval))
         {
-            blocks.Add(Section($"Step `{Escape(step.StepId)}` ({Escape(step.Kind)}) waits for approval: {Escape(step.Detail)}" + (step.PlanDigest is null ? "" : $"\nplan sha256 `{step.PlanDigest}`")));
+            // The digest the button binds to comes first, before the detail (which is not ours and may be
+            // long): cutting to Slack's limit shortens the detail, never drops the digest (SAFETY.md 3).
+            var head = $"Step `{Escape(step.StepId)}` ({Escape(step.Kind)}) waits for approval" + (step.PlanDigest is null ? "" : $" of the plan sha256 `{Escape(step.PlanDigest)}`") + ": ";
+            var detail = Escape(step.Detail);
+            var room = MaxSectionText - head.Length;
+            blocks.Add(Section(head + (detail.Length <= room ? detail : detail[..Math.Max(0, room - 1)] + "…")));
             blocks.Add(SlackApprovalButtons.For(step, page.Rollback.RollbackId, links.OpsPage));
         }
 

@@ -47,10 +47,33 @@ public sealed class SlackChannelTests : IAsyncLifetime
         Assert.DoesNotContain(message["blocks"]!.AsArray(), b => ((string?)b!["text"]?["text"])?.Contains("<https://evil.example", StringComparison.Ordinal) == true);
     }
 
-    private async Task<JsonObject> SendAsync(SlackOptions options)
+    /// <summary>
+    /// SAFETY.md 3: the message shows the plan its Approve button binds to. A long step detail (a
+    /// Terraform plan by address, a SQL effect) was cut at Slack's section limit with the digest after
+    /// it, so the digest went; and a detail of its own "plan sha256" line showed a digest the button
+    /// does not approve before the real one.
+    /// </summary>
+    [Theory]
+    [InlineData("long")]
+    [InlineData("spoofed")]
+    public async Task Page_WaitingStep_ShowsTheDigestItsButtonApproves_FirstAndWhateverTheDetail(string detail)
+    {
+        var text = detail == "long" ? "deletes " + string.Join(", ", Enumerable.Range(0, 400).Select(i => $"aws_s3_bucket.b{i}"))
+            : "drops a column\nplan sha256 `beefbeefbeef`";
+        var message = await SendAsync(new SlackOptions { SigningSecret = "s", Operators = ["U0OPS"] }, ApprovalPage(text));
+
+        var blocks = message["blocks"]!.AsArray();
+        var section = blocks.Select(b => (string?)b!["text"]?["text"]).Single(t => t?.StartsWith("Step `schema`", StringComparison.Ordinal) == true)!;
+        Assert.True(section.Length <= 3000, $"{section.Length} characters");
+        var shown = section.IndexOf("`f00d`", StringComparison.Ordinal);
+        Assert.True(shown >= 0, "the digest the button approves is not in the message: …" + section[Math.Max(0, section.Length - 200)..]);
+        Assert.True(section.IndexOf("beef", StringComparison.Ordinal) is var spoof && (spoof < 0 || spoof > shown), "a digest from the detail is shown before the real one: " + section);
+    }
+
+    private async Task<JsonObject> SendAsync(SlackOptions options, Page? approvalPage = null)
     {
         var channel = new SlackChannel(http.GetRequiredService<IHttpClientFactory>(), new StaticMonitor<SlackOptions>(options));
-        var page = ApprovalPage();
+        var page = approvalPage ?? ApprovalPage();
 
         var outcome = await channel.PageAsync(page, new NotificationRoute { SlackWebhookUrl = $"{slack.BaseUrl}/services/T0/B0/x" }, PageLinks.For("https://rollback.example", page), default);
 
@@ -58,7 +81,7 @@ public sealed class SlackChannelTests : IAsyncLifetime
         return JsonNode.Parse(Assert.Single(slack.Requests).Body)!.AsObject();
     }
 
-    private static Page ApprovalPage()
+    private static Page ApprovalPage(string schemaDetail = "drops a column")
     {
         var alert = new AlertSignal(AlertSource.Alertmanager, "k", "HighErrorRate", AlertStatus.Firing,
             new Dictionary<string, string> { ["service"] = "checkout", ["note"] = "<https://evil.example|approve here>" }, new Dictionary<string, string>(), DateTimeOffset.UtcNow, null);
@@ -75,7 +98,7 @@ public sealed class SlackChannelTests : IAsyncLifetime
         RollbackStepRecord[] steps =
         [
             new("rollout", "webhook", 0, StepStatus.Reverted, 1, null, null, "POST answered 200"),
-            new("schema", "sql", 1, StepStatus.AwaitingApproval, 0, null, null, "drops a column") { PlanDigest = "f00d" },
+            new("schema", "sql", 1, StepStatus.AwaitingApproval, 0, null, null, schemaDetail) { PlanDigest = "f00d" },
         ];
         return new Page(PageKind.ApprovalNeeded, "approval needed to revert schema", deploy, rollback, steps, []);
     }
