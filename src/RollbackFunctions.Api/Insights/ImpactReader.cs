@@ -21,8 +21,27 @@ public sealed class ImpactReader(IDeployStore deploys, IRollbackStore rollbacks)
     /// <summary>How many rollbacks' rows are read at once.</summary>
     private const int ReadsInParallel = 16;
 
+    /// <summary>
+    /// One computation at a time in a process: a reader key (or many open Impact views) cannot
+    /// multiply the storage reads of the period while a rollback needs the same storage.
+    /// </summary>
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
     /// <summary>The figures of [<paramref name="from"/>, <paramref name="to"/>], of what <paramref name="permits"/> lets the caller see.</summary>
     public async Task<InsightsReply> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken, bool perService = true)
+    {
+        await oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            return await ComputeAsync(from, to, service, environment, permits, cancellationToken, perService);
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    private async Task<InsightsReply> ComputeAsync(DateTimeOffset from, DateTimeOffset to, string? service, string? environment, Func<string, string, bool> permits, CancellationToken cancellationToken, bool perService)
     {
         var registered = (await deploys.ListRegisteredAsync(from, to, service, environment, MaxDeploys, cancellationToken))
             .Where(d => permits(d.Service, d.Environment)).ToList();
