@@ -137,6 +137,19 @@ public sealed class SqlMigrationExecutorTests
         Assert.Equal(RehearsalOutcome.Fails, rehearsal?.Outcome);
     }
 
+    /// <summary>Transaction words inside a block, a body, a comment or a string are not the down's own transaction control.</summary>
+    [SkippableTheory]
+    [InlineData("DO $body$ BEGIN PERFORM 1; END $body$; /* COMMIT; /* END; */ ROLLBACK; */ DROP INDEX orders_created_idx;")]
+    [InlineData("SELECT 'COMMIT; ROLLBACK', E'\\'; END;'; DROP INDEX orders_created_idx;")]
+    public async Task Rehearse_TransactionWordsOnlyInsideBlocksOrText_IsRehearsed(string down)
+    {
+        var (executor, _) = await ArrangeAsync(rehearse: true);
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params(down)), default);
+
+        Assert.True(rehearsal.Outcome == RehearsalOutcome.Ok, rehearsal.Detail);
+    }
+
     /// <summary>
     /// Review (review-b): the same down run by a revert commits its loss before the effect is judged
     /// (SAFETY.md 3: a loss waits for an operator's approval of that effect).
