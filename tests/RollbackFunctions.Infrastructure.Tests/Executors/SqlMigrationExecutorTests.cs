@@ -118,6 +118,53 @@ public sealed class SqlMigrationExecutorTests
         Assert.Equal(0L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM pg_tables WHERE tablename = 'rollback_functions_reverted_migrations'"));
     }
 
+    /// <summary>
+    /// Review (review-b): a down migration file wrapped in its own BEGIN/COMMIT (a common form) ends
+    /// the rehearsal's transaction itself; what follows is committed, so "always rolled back" held
+    /// only for the statements before it. It must run nothing that outlives the rehearsal.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("BEGIN; ALTER TABLE orders DROP COLUMN discount_code; COMMIT;")]
+    [InlineData("ALTER TABLE orders DROP COLUMN discount_code; COMMIT; SELECT 1;")]
+    [InlineData("END; ALTER TABLE orders DROP COLUMN discount_code;")]
+    public async Task Rehearse_DownThatEndsItsOwnTransaction_ChangesNothing(string down)
+    {
+        var (executor, connection) = await ArrangeAsync(rehearse: true);
+
+        var rehearsal = await Record.ExceptionAsync(() => executor.RehearseAsync(Revert(Params(down)), default)) is { } thrown ? null : await executor.RehearseAsync(Revert(Params(down)), default);
+
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'discount_code'"));
+        Assert.Equal(RehearsalOutcome.Fails, rehearsal?.Outcome);
+    }
+
+    /// <summary>Transaction words inside a block, a body, a comment or a string are not the down's own transaction control.</summary>
+    [SkippableTheory]
+    [InlineData("DO $body$ BEGIN PERFORM 1; END $body$; /* COMMIT; /* END; */ ROLLBACK; */ DROP INDEX orders_created_idx;")]
+    [InlineData("SELECT 'COMMIT; ROLLBACK', E'\\'; END;'; DROP INDEX orders_created_idx;")]
+    public async Task Rehearse_TransactionWordsOnlyInsideBlocksOrText_IsRehearsed(string down)
+    {
+        var (executor, _) = await ArrangeAsync(rehearse: true);
+
+        var rehearsal = await executor.RehearseAsync(Revert(Params(down)), default);
+
+        Assert.True(rehearsal.Outcome == RehearsalOutcome.Ok, rehearsal.Detail);
+    }
+
+    /// <summary>
+    /// Review (review-b): the same down run by a revert commits its loss before the effect is judged
+    /// (SAFETY.md 3: a loss waits for an operator's approval of that effect).
+    /// </summary>
+    [SkippableFact]
+    public async Task Revert_DownThatCommitsItself_LosesNoDataWithoutApproval()
+    {
+        var (executor, connection) = await ArrangeAsync();
+
+        var thrown = await Record.ExceptionAsync(() => executor.RevertAsync(Revert(Params("BEGIN; ALTER TABLE orders DROP COLUMN discount_code; COMMIT;")), default));
+
+        Assert.Equal(1L, await SharedPostgres.ScalarAsync(connection, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'discount_code'"));
+        Assert.Null(thrown);
+    }
+
     [SkippableFact]
     public async Task Rehearse_GentleDown_IsOk_AndIsRolledBack()
     {

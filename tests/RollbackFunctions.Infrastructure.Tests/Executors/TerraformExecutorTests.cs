@@ -170,6 +170,47 @@ public sealed class TerraformExecutorTests : IDisposable
         Assert.Empty(Directory.GetDirectories(workRoot));
     }
 
+    /// <summary>
+    /// Review (review-b): a plan saved for approval was made from one refreshed state; approved after
+    /// the infrastructure changed during the wait (a hotfix), and judged again from the new state,
+    /// the saved plan must not be applied over it: the approval was for a plan from another state.
+    /// (Reachable whenever the judgement is Restore over a changed state: a step registered before
+    /// states were kept, or one in flight at the halt.)
+    /// </summary>
+    [Fact]
+    public async Task Revert_ApprovedSavedPlan_InfrastructureChangedDuringTheWait_IsNotApplied()
+    {
+        Live("registry/checkout:1.4.3");
+        var prepared = await executor.PrepareAsync(new StepPrepareRequest("d1", "infra", "terraform", Params()), default);
+        var judged = await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()) { Captured = prepared.Captured }, default);
+        var plan = JsonNode.Parse(Fixture("plan-destroys-unlisted-types.json"))!.AsObject();
+        plan["prior_state"] = JsonNode.Parse(TerraformDocuments.Refreshed(("azurerm_linux_web_app.checkout", App("registry/checkout:1.4.3")), ("azurerm_redis_cache.sessions", Sessions)))!["prior_state"]!.DeepClone();
+        terraform.Write("plan.json", plan.ToJsonString());
+        var asked = await executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        {
+            Captured = prepared.Captured,
+            ObservedVersion = judged.Version,
+            WaitLimit = TimeSpan.FromMinutes(10),
+            DeadlineAt = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10),
+        }, default);
+        Live("registry/checkout:1.4.3-hotfix"); // during the approval wait
+        var now = await executor.ObserveAsync(new StepObserveRequest("d1", "infra", "terraform", Params()) { Captured = prepared.Captured }, default);
+
+        var approved = await Record.ExceptionAsync(() => executor.RevertAsync(new StepRevertRequest("rb-d1", "d1", "infra", "terraform", Params(), "1.4.3", "1.4.2")
+        {
+            Captured = prepared.Captured,
+            Approved = true,
+            PlanDigest = asked.PlanDigest,
+            ObservedVersion = now.Version,
+            WaitLimit = TimeSpan.FromMinutes(10),
+            DeadlineAt = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10),
+        }, default));
+
+        Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
+        Assert.NotEqual(judged.Version, now.Version);
+        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+    }
+
     [Fact]
     public async Task Revert_InfrastructureAsTheDeployLeftIt_PlansAndAppliesThePreviousCommit()
     {

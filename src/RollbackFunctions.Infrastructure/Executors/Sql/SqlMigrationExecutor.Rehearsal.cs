@@ -43,6 +43,11 @@ public sealed partial class SqlMigrationExecutor
             return StepRehearsal.Fails($"the down migration of {migration.Id} ({migration.Source}) changed since the deploy was registered: a rollback would not run it");
         }
 
+        if (OwnTransaction(migration) is { } own)
+        {
+            return StepRehearsal.Fails($"{own}: a rollback would not run it, so neither does the rehearsal");
+        }
+
         var what = $"down migration {migration.Id} on {migration.Database}";
         try
         {

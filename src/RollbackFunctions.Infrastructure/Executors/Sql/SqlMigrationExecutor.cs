@@ -151,6 +151,11 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             return StepRevertResult.Failed($"the down migration of {migration.Id} ({migration.Source}) changed since the deploy was registered: not run");
         }
 
+        if (OwnTransaction(migration) is { } own)
+        {
+            return StepRevertResult.Failed($"{own}: not run; remove it (the revert runs the down in one transaction) or revert it by hand");
+        }
+
         var database = options.Value.Databases[migration.Database];
         try
         {
@@ -282,6 +287,15 @@ public sealed partial class SqlMigrationExecutor(IOptions<SqlOptions> options, P
             _ => StepRevertResult.Failed($"{name} exited {result.ExitCode} reverting {migrationId}: {result.Tail()}"),
         };
     }
+
+    /// <summary>
+    /// Why the down cannot run inside the revert's (or rehearsal's) transaction: a statement of its own
+    /// that ends or opens one (a file wrapped in BEGIN/COMMIT) would commit before the effect is judged.
+    /// </summary>
+    private static string? OwnTransaction(Migration migration) =>
+        TransactionControl.Find(migration.Down) is { } statement
+            ? $"the down migration of {migration.Id} ({migration.Source}) controls its own transaction ('{statement}'), so it would commit before its effect is judged"
+            : null;
 
     /// <summary>The transaction's bounds: how long it waits for a lock, and how long one statement may run.</summary>
     private async Task BoundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)

@@ -137,7 +137,9 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
     /// <summary>The result, and whether the worktree (with its saved plan) stays for the approval.</summary>
     private async Task<(StepRevertResult Result, bool Keep)> RevertInAsync(TerraformRun run, StepRevertRequest request, CancellationToken cancellationToken)
     {
-        if (request.PlanDigest is { } approved && Digest(run.SavedPlan) == approved)
+        // The saved plan only over the state it was made from: judged again after the approval wait
+        // from a state that changed since (a hotfix), it is planned afresh and that plan shown.
+        if (request.PlanDigest is { } approved && Digest(run.SavedPlan) == approved && !SavedFromAnotherState(run, request))
         {
             var applied = await ApplyAsync(run, cancellationToken);
             if (!applied.Stale)
@@ -177,6 +179,11 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         {
             var why = destructive ?? "was approved before any plan was shown";
             await File.WriteAllTextAsync(run.SavedSummary, plan.Summary, cancellationToken);
+            if (plan.PriorState is { } prior)
+            {
+                await File.WriteAllTextAsync(run.SavedPriorState, prior.Fingerprint(), cancellationToken);
+            }
+
             return (StepRevertResult.NeedsApproval(
                 $"the plan of {run.What} {why}; plan sha256:{digest}: {plan.ByAddress} ({plan.Summary}); approve with this planDigest to apply exactly this plan", digest), true);
         }
@@ -185,6 +192,10 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
         var result = await ApplyAsync(run, cancellationToken);
         return (result.Stale ? StepRevertResult.Failed($"the plan of {run.What} went stale as it was made: {result.Result.Detail}") : result.Result, false);
     }
+
+    /// <summary>Whether the saved plan was made from a refreshed state other than the one the revert judged now.</summary>
+    private static bool SavedFromAnotherState(TerraformRun run, StepRevertRequest request) =>
+        request.ObservedVersion is { } judged && File.Exists(run.SavedPriorState) && File.ReadAllText(run.SavedPriorState) != judged;
 
     /// <summary>
     /// The one judgement of a plan by effect (SAFETY.md 3), for the revert and its rehearsal alike:
@@ -352,6 +363,9 @@ public sealed partial class TerraformExecutor(IOptions<TerraformOptions> options
 
         /// <summary>The saved plan's summary, kept beside it for the detail of the apply that may come after an approval.</summary>
         public string SavedSummary => System.IO.Path.Combine(Worktree, ".rollback-plan-summary");
+
+        /// <summary>The fingerprint of the refreshed state the saved plan was made from (its prior_state), kept beside it.</summary>
+        public string SavedPriorState => System.IO.Path.Combine(Worktree, ".rollback-plan-prior-state");
 
         public string What => $"{Step.Checkout}/{Step.Path} at {Commit[..Math.Min(12, Commit.Length)]}";
     }
