@@ -208,7 +208,7 @@ public sealed class TerraformExecutorTests : IDisposable
 
         Assert.Equal(RevertOutcome.NeedsApproval, asked.Outcome);
         Assert.NotEqual(judged.Version, now.Version);
-        Assert.DoesNotContain(RevertCalls, c => c[1] == "apply");
+        Assert.DoesNotContain(ActingCalls, c => c[1] == "apply");
     }
 
     [Fact]
