@@ -12,12 +12,9 @@ need node "Node.js runs Azurite"
 need npm "npm installs Azurite"
 
 # package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json.
-# It installs while the solution builds (on 2 cores the two overlap well); the tests wait for it.
-npm_pid=
 if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ]; then
-  echo "== installing Azurite and Redocly CLI (npm ci, beside the build)"
-  npm ci --no-audit --no-fund --loglevel=error &
-  npm_pid=$!
+  echo "== installing Azurite and Redocly CLI (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # Debian's packages: the binaries are prometheus and prometheus-alertmanager (chromium runs the ops
@@ -40,13 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== building"
-build_status=0
-dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly || build_status=$?
-if [ -n "$npm_pid" ] && ! wait "$npm_pid"; then
-  echo "error: npm ci failed (Azurite and Redocly CLI are needed by the tests)" >&2
-  exit 1
-fi
-[ "$build_status" = 0 ] || exit "$build_status"
+dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly
 
 echo "== testing"
 log=$(mktemp)
