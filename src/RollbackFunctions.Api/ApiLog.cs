@@ -47,6 +47,9 @@ internal static partial class ApiLog
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "Health probe of the {Part} failed")]
     public static partial void HealthProbeFailed(ILogger logger, string part, Exception exception);
 
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Warning, Message = "Health probe of the {Part} got no answer within {Timeout}")]
+    public static partial void HealthProbeTimedOut(ILogger logger, string part, TimeSpan timeout);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Deploy {DeployId} registered: {Service} {Version} in {Environment}, {StepCount} step(s)")]
     public static partial void DeployRegistered(ILogger logger, string deployId, string service, string version, string environment, int stepCount);
 

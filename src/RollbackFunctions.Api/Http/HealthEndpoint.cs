@@ -17,8 +17,8 @@ public sealed class HealthEndpoint(StorageTables tables, ILogger<HealthEndpoint>
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
-        var storageProbe = ProbeAsync("storage", cancellationToken, async () => await tables.Deploys.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("health", "probe", cancellationToken: timeout.Token));
-        var engineProbe = ProbeAsync("durable engine", cancellationToken, async () => await durable.GetInstanceAsync("health-probe", timeout.Token));
+        var storageProbe = ProbeAsync("storage", cancellationToken, timeout.Token, async () => await tables.Deploys.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("health", "probe", cancellationToken: timeout.Token));
+        var engineProbe = ProbeAsync("durable engine", cancellationToken, timeout.Token, async () => await durable.GetInstanceAsync("health-probe", timeout.Token));
         // In parallel, each within the budget: a slow part must not time the other out.
         var (storage, engine) = (await storageProbe, await engineProbe);
         var healthy = storage is null && engine is null;
@@ -28,18 +28,24 @@ public sealed class HealthEndpoint(StorageTables tables, ILogger<HealthEndpoint>
 
     /// <summary>
     /// Null when the probe answered, else "unavailable"; the exception is logged, never returned. A
-    /// caller that went away (<paramref name="request"/> cancelled: a prober's own timeout while the
-    /// host starts or is loaded) is not a failure of the part, and is not logged as one.
+    /// caller that went away (<paramref name="request"/> cancelled) is not a failure of the part and
+    /// is not logged; a part that did not answer within the budget (<paramref name="budget"/>: an
+    /// engine still starting, a loaded host) is a warning; anything else is an error.
     /// </summary>
-    private async Task<string?> ProbeAsync(string part, CancellationToken request, Func<Task> probe)
+    private async Task<string?> ProbeAsync(string part, CancellationToken request, CancellationToken budget, Func<Task> probe)
     {
         try
         {
             await probe();
             return null;
         }
-        catch (OperationCanceledException) when (request.IsCancellationRequested)
+        catch (Exception) when (request.IsCancellationRequested)
         {
+            return "unavailable";
+        }
+        catch (Exception) when (budget.IsCancellationRequested)
+        {
+            ApiLog.HealthProbeTimedOut(logger, part, ProbeTimeout);
             return "unavailable";
         }
         catch (Exception e) when (e is not OutOfMemoryException)
