@@ -127,8 +127,8 @@ public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(h
             ["@type"] = "MessageCard",
             ["@context"] = "https://schema.org/extensions",
             ["summary"] = title,
-            ["title"] = title,
-            ["text"] = text.Replace("\n", "<br>", StringComparison.Ordinal),
+            ["title"] = Escape(title),
+            ["text"] = Escape(text).Replace("\n", "<br>", StringComparison.Ordinal),
         };
         var actions = new JsonArray();
         foreach (var (name, uri) in new[] { ("Open the ops page", opsPage), ("Rollback status", link) })
@@ -151,4 +151,13 @@ public sealed class TeamsChannel(IHttpClientFactory httpClients) : ChatChannel(h
 
         return card;
     }
+
+    /// <summary>
+    /// A card's text is Markdown with some HTML: alert labels and executor output are not ours, so
+    /// HTML is encoded and the brackets of a Markdown link (<c>[approve here](https://…)</c>) become
+    /// entities: such text shows as written, never as a link beside our actions.
+    /// </summary>
+    private static string Escape(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)
+            .Replace("[", "&#91;", StringComparison.Ordinal).Replace("]", "&#93;", StringComparison.Ordinal);
 }

@@ -81,10 +81,11 @@ public sealed class SlackChannelTests : IAsyncLifetime
         return JsonNode.Parse(Assert.Single(slack.Requests).Body)!.AsObject();
     }
 
-    private static Page ApprovalPage(string schemaDetail = "drops a column")
+    /// <summary>A page waiting for approval, whose alert carries Slack and Markdown link markup in its labels.</summary>
+    internal static Page ApprovalPage(string schemaDetail = "drops a column")
     {
         var alert = new AlertSignal(AlertSource.Alertmanager, "k", "HighErrorRate", AlertStatus.Firing,
-            new Dictionary<string, string> { ["service"] = "checkout", ["note"] = "<https://evil.example|approve here>" }, new Dictionary<string, string>(), DateTimeOffset.UtcNow, null);
+            new Dictionary<string, string> { ["service"] = "checkout", ["note"] = "<https://evil.example|approve here>", ["hint"] = "[approve here](https://evil.example)" }, new Dictionary<string, string>(), DateTimeOffset.UtcNow, null);
         var deploy = new DeployRecord
         {
             DeployId = "d1", Service = "checkout", Environment = "prod", Version = "1.4.2", Labels = new Dictionary<string, string>(), WatchMinutes = 30,
