@@ -85,7 +85,22 @@ public static class SharedAzurite
         }
     }
 
+    /// <summary>
+    /// The npm Azurite on three free ports; tried again (at most three times) when it did not start,
+    /// because a port found free can be taken by another test host's process before Azurite binds it.
+    /// </summary>
     private static async Task<Running?> StartNpmAsync()
+    {
+        Running? running = null;
+        for (var attempt = 1; running is null && attempt <= 3; attempt++)
+        {
+            running = await StartNpmOnceAsync();
+        }
+
+        return running;
+    }
+
+    private static async Task<Running?> StartNpmOnceAsync()
     {
         // scripts/test.sh names its run, so it can stop what a test host killed before exiting left behind.
         var run = Environment.GetEnvironmentVariable("ROLLBACK_TEST_RUN") is { Length: > 0 } name ? $"{name}-" : "";
