@@ -45,9 +45,7 @@ log=$(mktemp)
 # cannot, so the run is named and whatever it left is stopped and removed afterwards.
 export ROLLBACK_TEST_RUN="run$$"
 set +e
-# All three test projects at once (dotnet test runs as many as there are cores by default, so the
-# third waited a minute for a core that was mostly idle: the projects wait more than they compute).
-dotnet test RollbackFunctions.sln --no-build --nologo -maxcpucount:3 "$@" 2>&1 | tee "$log"
+dotnet test RollbackFunctions.sln --no-build --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 pkill -9 -f "rollback-azurite-$ROLLBACK_TEST_RUN-" 2>/dev/null || true
