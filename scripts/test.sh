@@ -11,10 +11,22 @@ need dotnet "the .NET 10 SDK"
 need node "Node.js runs Azurite"
 need npm "npm installs Azurite"
 
+# The installs below mostly download, so they run while the build compiles; each one's output is
+# kept and shown only when it fails.
+installs=()
+install_in_background() { # name, command...
+  local name=$1; shift
+  echo "== installing $name"
+  local log="$logs/${#installs[@]}.log"
+  ("$@" > "$log" 2>&1 || { echo "error: installing $name failed:" >&2; cat "$log" >&2; exit 1; }) &
+  installs+=($!)
+}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
 # package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json.
 if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ]; then
-  echo "== installing Azurite and Redocly CLI (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  install_in_background "Azurite and Redocly CLI (npm ci)" npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # Debian's packages: the binaries are prometheus and prometheus-alertmanager (chromium runs the ops
@@ -28,9 +40,7 @@ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/n
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== installing ${missing[*]} (apt-get)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    install_in_background "${missing[*]} (apt-get)" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"' apt "${missing[@]}"
   else
     echo "warning: ${missing[*]} not installed (sudo apt-get install ${missing[*]}); tests that need them skip, or fail with CI=true" >&2
   fi
@@ -38,6 +48,7 @@ fi
 
 echo "== building"
 dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly
+for install in "${installs[@]}"; do wait "$install"; done
 
 echo "== testing"
 log=$(mktemp)

@@ -74,7 +74,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
             // Named after its data directory, so whoever started it can find it in the process list
             // even when it keeps no data there (scripts/test.sh does).
             $"--title=azurite {dataDirectory}",
-            entry, "--silent", "--skipApiVersionCheck",
+            // Azurite sends usage telemetry by default; its tracing hooks also cost CPU on every request.
+            entry, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}",
             "--queueHost", "127.0.0.1", "--queuePort", $"{queuePort}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}",

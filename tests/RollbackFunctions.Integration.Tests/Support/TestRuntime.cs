@@ -20,9 +20,12 @@ internal sealed class TestRuntime : IAsyncDisposable
 
     private readonly LocalRuntime runtime;
 
-    private TestRuntime(LocalRuntime runtime, HttpClient http, string tablePrefix)
+    private readonly string? ownTaskHub;
+
+    private TestRuntime(LocalRuntime runtime, HttpClient http, string tablePrefix, string? ownTaskHub)
     {
         this.runtime = runtime;
+        this.ownTaskHub = ownTaskHub;
         Http = http;
         TablePrefix = tablePrefix;
     }
@@ -37,12 +40,15 @@ internal sealed class TestRuntime : IAsyncDisposable
     {
         var connection = await SharedAzurite.ConnectionStringAsync();
         var prefix = Repo.UniqueName("t");
+        var taskHub = Repo.UniqueName("hub");
+        // A test that names the task hub shares it with another runtime; only an own one is deleted.
+        var ownTaskHub = settings.Any(s => s.StartsWith("Rollback:Durable:TaskHub=", StringComparison.OrdinalIgnoreCase)) ? null : taskHub;
         string[] args =
         [
             "--urls", "http://127.0.0.1:0",
             $"--Rollback:Storage:ConnectionString={connection}",
             $"--Rollback:Storage:TablePrefix={prefix}",
-            $"--Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
+            $"--Rollback:Durable:TaskHub={taskHub}",
             "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "--Rollback:Orchestration:StepFirstRetryInterval=00:00:00.200",
             "--Rollback:Orchestration:VerifyInterval=00:00:00.200",
@@ -56,7 +62,7 @@ internal sealed class TestRuntime : IAsyncDisposable
         var runtime = await LocalRuntime.BuildAsync(args);
         await runtime.App.StartAsync();
         var address = runtime.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestRuntime(runtime, new HttpClient(new OpenApiContractCheck(Contract.Value)) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) }, prefix);
+        return new TestRuntime(runtime, new HttpClient(new OpenApiContractCheck(Contract.Value)) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) }, prefix, ownTaskHub);
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
@@ -92,5 +98,9 @@ internal sealed class TestRuntime : IAsyncDisposable
         Http.Dispose();
         await runtime.App.StopAsync();
         await runtime.DisposeAsync();
+        if (ownTaskHub is not null)
+        {
+            await SharedAzurite.DeleteTaskHubAsync(ownTaskHub);
+        }
     }
 }

@@ -37,6 +37,22 @@ public static class SharedAzurite
         return new Private(running!.ConnectionString, running.Stop);
     }
 
+    /// <summary>
+    /// Deletes a task hub a test no longer needs: its queues, and with them the durable timers and
+    /// messages its runtime left behind. Azurite keeps every queue's messages in one collection and
+    /// rescans it on each poll, so what finished tests leave slows every later poll of the run.
+    /// </summary>
+    public static async Task DeleteTaskHubAsync(string taskHub)
+    {
+        var service = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = taskHub,
+            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(await ConnectionStringAsync()),
+            UseTablePartitionManagement = true,
+        });
+        await service.DeleteAsync();
+    }
+
     /// <summary>"container" or "npm", once started.</summary>
     public static async Task<string?> KindAsync() => (await Instance.Value)?.Kind;
 
@@ -67,7 +83,7 @@ public static class SharedAzurite
         try
         {
             var container = new ContainerBuilder(Image)
-                .WithCommand("azurite", "--blobHost", "0.0.0.0", "--queueHost", "0.0.0.0", "--tableHost", "0.0.0.0", "--skipApiVersionCheck", "--inMemoryPersistence")
+                .WithCommand("azurite", "--blobHost", "0.0.0.0", "--queueHost", "0.0.0.0", "--tableHost", "0.0.0.0", "--skipApiVersionCheck", "--inMemoryPersistence", "--disableTelemetry")
                 .WithPortBinding(10000, true)
                 .WithPortBinding(10001, true)
                 .WithPortBinding(10002, true)
