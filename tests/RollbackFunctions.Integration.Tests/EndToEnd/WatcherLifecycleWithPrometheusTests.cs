@@ -103,8 +103,10 @@ public sealed class HotfixWhileFailingTests
 
         Assert.False(await Watching.HasRollbackAsync(runtime, id));
         Assert.DoesNotContain(receiver.Received, r => r.Path == "rollout");
-        var notices = (await runtime.GetJsonAsync($"/api/deploys/{id}"))["notices"]!.AsArray();
-        Assert.Contains(notices, n => (string?)n!["kind"] == "AlreadyFailing" && (bool?)n["delivered"] == true);
+        // The notice is recorded as delivered once Slack has answered, a moment after the receiver saw the page.
+        await Eventually.HoldsAsync(
+            async () => (await runtime.GetJsonAsync($"/api/deploys/{id}"))["notices"]!.AsArray().Any(n => (string?)n!["kind"] == "AlreadyFailing" && (bool?)n["delivered"] == true),
+            TimeSpan.FromSeconds(30), () => "the already-failing notice was never recorded as delivered", TimeSpan.FromMilliseconds(200));
     }
 }
 
