@@ -18,7 +18,8 @@ install_in_background() { # name, command...
   local name=$1; shift
   echo "== installing $name"
   local log="$logs/${#installs[@]}.log"
-  ("$@" > "$log" 2>&1 || { echo "error: installing $name failed:" >&2; cat "$log" >&2; exit 1; }) &
+  (SECONDS=0; "$@" > "$log" 2>&1 || { echo "error: installing $name failed:" >&2; cat "$log" >&2; exit 1; }
+   echo "== installed $name in ${SECONDS} s") &
   installs+=($!)
 }
 logs=$(mktemp -d)
@@ -47,7 +48,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== building"
+SECONDS=0
 dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly
+echo "== built in ${SECONDS} s"
 for install in "${installs[@]}"; do wait "$install"; done
 
 echo "== testing"
