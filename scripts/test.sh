@@ -23,10 +23,19 @@ install_in_background() { # name, command...
   installs+=($!)
 }
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+# An install still running when the script ends (the build failed) is waited for, not left holding
+# the dpkg lock or writing node_modules under the next run; killing apt-get halfway would leave
+# dpkg to repair by hand.
+finish_installs() {
+  for install in "${installs[@]}"; do wait "$install" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap finish_installs EXIT
 
-# package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json.
-if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ]; then
+# package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json; installed
+# again when package-lock.json changed since (npm records what it installed in node_modules).
+if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   install_in_background "Azurite and Redocly CLI (npm ci)" npm ci --no-audit --no-fund --loglevel=error
 fi
 

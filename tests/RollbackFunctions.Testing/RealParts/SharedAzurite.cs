@@ -44,7 +44,7 @@ public static class SharedAzurite
     /// </summary>
     public static async Task DeleteTaskHubAsync(string taskHub)
     {
-        var service = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
+        using var service = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = taskHub,
             StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(await ConnectionStringAsync()),
