@@ -56,14 +56,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Every .NET process of the run (the build's compiler server and MSBuild nodes, test hosts, the
-# runtimes they start) lives seconds to minutes. Profile-guided tiering's instrumented code and its
-# recompiles, and W^X double-mapping of every page the JIT writes, cost such processes more than
-# they save: the build took 94 and 80 CPU-s with both off against 120 and 98 with them on (clean
-# builds, compiler server stopped, two pairs on 2 cores), and the integration tests' CPU fell by a
-# sixth without profile-guided tiering. W^X guards JIT-written code against exploits in long-lived
-# services; the product's own processes keep it (this script only builds and tests).
-export DOTNET_TieredPGO=0 DOTNET_EnableWriteXorExecute=0
+# Every .NET process of the run (the build's compiler server and MSBuild nodes, the test hosts, and
+# the local runtimes the tests start as processes of their own) lives seconds to minutes.
+# Profile-guided tiering's instrumented code and its recompiles, and W^X double-mapping of every
+# page the JIT writes, cost such processes more than they save: clean builds without the compiler
+# server took 94, 80 and 100 CPU-s with both off against 120 and 98 with them on (2 cores; runs
+# here vary by a fifth), and the integration tests' CPU fell by a sixth without profile-guided
+# tiering. Both change how fast code is compiled, not what it does. W^X guards JIT-written code
+# against exploits in long-lived services: production keeps it, and no process of this run outlives
+# it (MSBuild nodes are not kept for reuse; the compiler server is stopped after the build).
+export DOTNET_TieredPGO=0 DOTNET_EnableWriteXorExecute=0 MSBUILDDISABLENODEREUSE=1
 
 echo "== building"
 SECONDS=0
@@ -71,11 +73,13 @@ SECONDS=0
 # the compiler and its analyzers again: some machines (containers, CI images) set
 # UseSharedCompilation=false in the environment, which turns the server off. Clean builds here:
 # 36-42 s and 65-74 CPU-s with the server, 65 s and 103 CPU-s without. The server is stopped once
-# the build is done (or failed), so none is left running or holding this script's output open.
-stop_compiler_server() { dotnet build-server shutdown --vbcscompiler >/dev/null 2>&1 || true; }
+# the build is done (or failed), so none is left idling after the run; that stops this user's
+# server, which a concurrent build would simply start again.
+stop_compiler_server() { dotnet build-server shutdown --vbcscompiler >/dev/null 2>&1 || echo "warning: the compiler server did not stop" >&2; }
 trap 'stop_compiler_server; finish_installs' EXIT
 dotnet build RollbackFunctions.sln --nologo -v quiet -clp:ErrorsOnly -p:UseSharedCompilation=true
 stop_compiler_server
+trap finish_installs EXIT
 echo "== built in ${SECONDS} s"
 for install in "${installs[@]}"; do wait "$install"; done
 
