@@ -51,6 +51,7 @@ public sealed class DurableEngine : IAsyncDisposable
             // is not run twice.
             ControlQueueVisibilityTimeout = options.VisibilityTimeout,
             WorkItemQueueVisibilityTimeout = options.VisibilityTimeout,
+            PartitionCount = options.PartitionCount,
             UseTablePartitionManagement = true,
             LeaseInterval = options.VisibilityTimeout,
             LeaseRenewInterval = options.VisibilityTimeout / 3,
@@ -139,6 +140,12 @@ public sealed class DurableEngineOptions
 
     /// <summary>Task hub name: letters and digits, 3-45 characters.</summary>
     public string TaskHub { get; set; } = "RollbackHub";
+
+    /// <summary>
+    /// Control queues of the task hub (1-16), fixed when the hub is created: at most this many
+    /// processes share the orchestrations' work.
+    /// </summary>
+    public int PartitionCount { get; set; } = 4;
 
     /// <summary>Longest idle back-off of the queue polling.</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -66,18 +66,30 @@ internal sealed class CompiledTemplate
     /// Compiled once per test run (each compile costs seconds) and parsed per test: a parsed
     /// <see cref="JsonNode"/> fills itself in lazily, which is not safe across parallel tests.
     /// </summary>
-    public static async Task<CompiledTemplate> BuildAsync() => new(JsonNode.Parse(await Compiled.Value)!);
+    public static async Task<CompiledTemplate> BuildAsync() => new(JsonNode.Parse((await Compiled.Value).Template)!);
 
-    private static readonly Lazy<Task<string>> Compiled = new(async () =>
+    /// <summary>
+    /// What the compile reported on standard error: <c>build</c> runs the same linter as <c>lint</c>,
+    /// with the rules of <c>bicepconfig.json</c>, so its warnings are the lint's.
+    /// </summary>
+    public static async Task<string> BuildDiagnosticsAsync() => (await Compiled.Value).Diagnostics;
+
+    private static readonly Lazy<Task<(string Template, string Diagnostics)>> Compiled = new(async () =>
     {
-        var (exit, output) = await RunAsync("build", Infra("main.bicep"), "--stdout");
-        Assert.True(exit == 0, output);
-        return output;
+        var (exit, output, error) = await RunApartAsync("build", Infra("main.bicep"), "--stdout");
+        Assert.True(exit == 0, error);
+        return (output, error);
     });
 
     public static string Infra(string file) => Path.Combine(Repo.Root, "infra", file);
 
     public static async Task<(int Exit, string Output)> RunAsync(params string[] arguments)
+    {
+        var (exit, output, error) = await RunApartAsync(arguments);
+        return (exit, output + error);
+    }
+
+    private static Task<(int Exit, string Output, string Error)> RunApartAsync(params string[] arguments)
     {
         Assert.True(File.Exists(Bicep), $"the Bicep CLI is missing at '{Bicep}': restore the test project");
         if (!OperatingSystem.IsWindows())
@@ -86,6 +98,6 @@ internal sealed class CompiledTemplate
             File.SetUnixFileMode(Bicep, File.GetUnixFileMode(Bicep) | UnixFileMode.UserExecute);
         }
 
-        return await Tool.RunAsync(Bicep, new Dictionary<string, string> { ["BICEP_TRACING_ENABLED"] = "false" }, arguments);
+        return Tool.RunApartAsync(Bicep, new Dictionary<string, string> { ["BICEP_TRACING_ENABLED"] = "false" }, arguments);
     }
 }

@@ -16,12 +16,13 @@ public sealed class InfraTests
     [Fact]
     public async Task Bicep_BuildsAndLintsClean_TheParametersFileToo()
     {
-        var build = CompiledTemplate.BuildAsync(); // fails on a build error; shared with the other tests
-        var lint = await CompiledTemplate.RunAsync("lint", CompiledTemplate.Infra("main.bicep"));
+        // The build fails on an error and reports the linter's warnings; it is shared with the other tests.
+        var build = CompiledTemplate.BuildAsync();
         var parameters = await CompiledTemplate.RunAsync("build-params", CompiledTemplate.Infra("main.bicepparam"), "--stdout");
 
         Assert.NotNull(await build);
-        Assert.True(lint.Exit == 0 && !lint.Output.Contains("Warning", StringComparison.OrdinalIgnoreCase), lint.Output);
+        var diagnostics = await CompiledTemplate.BuildDiagnosticsAsync();
+        Assert.DoesNotContain("Warning", diagnostics, StringComparison.OrdinalIgnoreCase);
         Assert.True(parameters.Exit == 0, parameters.Output);
     }
 

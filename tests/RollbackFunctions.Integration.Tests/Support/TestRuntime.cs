@@ -49,6 +49,10 @@ internal sealed class TestRuntime : IAsyncDisposable
             $"--Rollback:Storage:ConnectionString={connection}",
             $"--Rollback:Storage:TablePrefix={prefix}",
             $"--Rollback:Durable:TaskHub={taskHub}",
+            // One control queue instead of four: a single runtime owns every partition anyway, and
+            // each one is created, polled, leased and deleted again for every runtime a test starts.
+            // The tests of several processes on one task hub run the product's default.
+            "--Rollback:Durable:PartitionCount=1",
             "--Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "--Rollback:Orchestration:StepFirstRetryInterval=00:00:00.200",
             "--Rollback:Orchestration:VerifyInterval=00:00:00.200",

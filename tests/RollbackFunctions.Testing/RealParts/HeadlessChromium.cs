@@ -7,56 +7,44 @@ using System.Text.Json.Nodes;
 namespace RollbackFunctions.Testing;
 
 /// <summary>
-/// Debian's headless Chromium driven over the DevTools protocol: navigate, evaluate script in the
-/// page, take a screenshot. A few protocol commands on one WebSocket are all the ops page tests
-/// need, so no browser-automation driver is downloaded.
+/// A tab of Debian's headless Chromium driven over the DevTools protocol: navigate, evaluate script
+/// in the page, take a screenshot. A few protocol commands on one WebSocket are all the ops page tests
+/// need, so no browser-automation driver is downloaded. One browser serves every test of the process,
+/// each test in a tab of its own (its own page, console and script hooks; each test's runtime is its
+/// own origin, so storage is not shared either): a browser's first start costs seconds of CPU.
 /// </summary>
 public sealed class HeadlessChromium : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly string profile;
+    private static readonly Lazy<Task<Browser>> Shared = new(Browser.StartAsync);
+
+    private readonly Browser browser;
+    private readonly string targetId;
     private readonly ClientWebSocket socket;
     private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonObject>> pending = new();
     private readonly CancellationTokenSource closing = new();
     private int nextId;
 
-    private HeadlessChromium(Process process, string profile, ClientWebSocket socket)
+    private HeadlessChromium(Browser browser, string targetId, ClientWebSocket socket)
     {
-        this.process = process;
-        this.profile = profile;
+        this.browser = browser;
+        this.targetId = targetId;
         this.socket = socket;
         _ = ReceiveAsync();
     }
 
+    /// <summary>Opens a new tab of the shared browser, starting the browser first if none runs yet.</summary>
     public static async Task<HeadlessChromium> StartAsync(int width = 1400, int height = 1000)
     {
-        var binary = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
-        RealParts.Require(binary is not null, "Chromium is not installed (sudo apt-get install chromium)");
-        var profile = Path.Combine(Path.GetTempPath(), $"rollback-chromium-{Guid.NewGuid():N}");
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = ChildProcess.Start(binary!,
-            ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
-             "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", $"--window-size={width},{height}", "about:blank"],
-            line =>
-            {
-                if (line.Contains("DevTools listening on ", StringComparison.Ordinal))
-                {
-                    listening.TrySetResult(line[(line.IndexOf("ws://", StringComparison.Ordinal))..].Trim());
-                }
-            });
-        var browserUrl = await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var port = new Uri(browserUrl).Port;
-        using var http = new HttpClient();
-        var targets = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/json/list"))!.AsArray();
-        var page = targets.First(t => (string?)t!["type"] == "page")!["webSocketDebuggerUrl"]!.GetValue<string>();
+        var browser = await Shared.Value;
+        var target = await browser.OpenTabAsync();
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri(page), CancellationToken.None);
-        var browser = new HeadlessChromium(process, profile, socket);
-        await browser.SendAsync("Page.enable");
-        await browser.SendAsync("Runtime.enable");
-        await browser.SendAsync("Log.enable"); // the browser's own messages: CSP violations, failed loads
-        await browser.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
-        return browser;
+        await socket.ConnectAsync(new Uri(target["webSocketDebuggerUrl"]!.GetValue<string>()), CancellationToken.None);
+        var tab = new HeadlessChromium(browser, target["id"]!.GetValue<string>(), socket);
+        await tab.SendAsync("Page.enable");
+        await tab.SendAsync("Runtime.enable");
+        await tab.SendAsync("Log.enable"); // the browser's own messages: CSP violations, failed loads
+        await tab.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
+        return tab;
     }
 
     /// <summary>Console messages, uncaught exceptions and the browser's log entries (CSP violations among them).</summary>
@@ -161,14 +149,80 @@ public sealed class HeadlessChromium : IAsyncDisposable
     {
         await closing.CancelAsync();
         socket.Dispose();
-        await ChildProcess.StopAsync(process);
-        try
+        await browser.CloseTabAsync(targetId);
+    }
+
+    /// <summary>The browser process, started once and stopped when the test process exits.</summary>
+    private sealed class Browser
+    {
+        private readonly Process process;
+        private readonly string profile;
+        private readonly HttpClient http;
+
+        private Browser(Process process, string profile, int port)
         {
-            Directory.Delete(profile, recursive: true);
+            this.process = process;
+            this.profile = profile;
+            http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
         }
-        catch (IOException)
+
+        public static async Task<Browser> StartAsync()
         {
-            // Chromium may still be writing its profile as it dies; the temp folder is cleaned later.
+            var binary = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
+            RealParts.Require(binary is not null, "Chromium is not installed (sudo apt-get install chromium)");
+            var profile = Path.Combine(Path.GetTempPath(), $"rollback-chromium-{Guid.NewGuid():N}");
+            var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Tabs of tests running at once are all in the background but one: without the last three
+            // flags Chromium would slow their timers, and with them the pages' own refreshing.
+            var process = ChildProcess.Start(binary!,
+                ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+                 "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", "about:blank"],
+                line =>
+                {
+                    if (line.Contains("DevTools listening on ", StringComparison.Ordinal))
+                    {
+                        listening.TrySetResult(line[(line.IndexOf("ws://", StringComparison.Ordinal))..].Trim());
+                    }
+                });
+            var browser = new Browser(process, profile, new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(30))).Port);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.Stop();
+            return browser;
+        }
+
+        /// <summary>A new tab on about:blank: its id and the WebSocket address to drive it.</summary>
+        public async Task<JsonObject> OpenTabAsync()
+        {
+            // DevTools answers PUT only here, so a web page cannot open tabs with a plain GET.
+            using var response = await http.PutAsync("json/new?about:blank", null);
+            response.EnsureSuccessStatusCode();
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        }
+
+        public async Task CloseTabAsync(string targetId)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"json/close/{targetId}");
+            }
+            catch (HttpRequestException)
+            {
+                // The browser is gone: so is the tab.
+            }
+        }
+
+        private void Stop()
+        {
+            http.Dispose();
+            ChildProcess.StopAsync(process).GetAwaiter().GetResult();
+            try
+            {
+                Directory.Delete(profile, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Chromium may still be writing its profile as it dies; the temp folder is cleaned later.
+            }
         }
     }
 }
