@@ -6,20 +6,31 @@ namespace RollbackFunctions.Testing;
 public static class ChildProcess
 {
     /// <summary>Starts a program with its arguments passed one by one (never through a shell), draining its output.</summary>
-    public static Process Start(string fileName, IEnumerable<string> arguments, Action<string>? output = null, string? workingDirectory = null)
+    public static Process Start(string fileName, IEnumerable<string> arguments, Action<string>? output = null, string? workingDirectory = null) =>
+        Start(new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory ?? "" }, arguments, output);
+
+    /// <summary>
+    /// As <see cref="Start(string, IEnumerable{string}, Action{string}?, string?)"/>, for a program
+    /// shared by the tests of this process that must not outlive it, however it ends: a test host
+    /// killed at the end of a run runs no exit handler. A shell starts the program and waits for its
+    /// own standard input, a pipe only this process writes to, to close; then it stops the program.
+    /// </summary>
+    public static Process StartBoundToThisProcess(string fileName, IEnumerable<string> arguments, Action<string>? output = null)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory ?? "",
-        };
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true };
+        return Start(start, ["-c", "\"$0\" \"$@\" </dev/null & program=$!; cat >/dev/null; kill $program", fileName, .. arguments], output);
+    }
+
+    private static Process Start(ProcessStartInfo start, IEnumerable<string> arguments, Action<string>? output)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         process.OutputDataReceived += (_, e) => Forward(e.Data);
         process.ErrorDataReceived += (_, e) => Forward(e.Data);
         process.BeginOutputReadLine();

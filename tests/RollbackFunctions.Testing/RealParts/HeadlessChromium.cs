@@ -152,7 +152,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         await browser.CloseTabAsync(targetId);
     }
 
-    /// <summary>The browser process, started once and stopped when the test process exits.</summary>
+    /// <summary>The browser process, started once and stopped when the test process ends.</summary>
     private sealed class Browser
     {
         private readonly Process process;
@@ -174,7 +174,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
             var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             // Tabs of tests running at once are all in the background but one: without the last three
             // flags Chromium would slow their timers, and with them the pages' own refreshing.
-            var process = ChildProcess.Start(binary!,
+            var process = ChildProcess.StartBoundToThisProcess(binary!,
                 ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
                  "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", "about:blank"],
