@@ -77,6 +77,7 @@ public sealed class MetricsTests
             $"Rollback:Storage:ConnectionString={connection}",
             $"Rollback:Storage:TablePrefix={Repo.UniqueName("m")}",
             $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
+            "Rollback:Durable:PartitionCount=1", // as for the in-process runtimes (TestRuntime)
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "Rollback:Orchestration:VerifyInterval=00:00:00.500",
         ]);

@@ -19,6 +19,8 @@ public sealed class WatcherRestartTests
             $"Rollback:Storage:ConnectionString={connection}",
             $"Rollback:Storage:TablePrefix={Repo.UniqueName("w")}",
             $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
+            // One control queue, as for the in-process runtimes (TestRuntime): resuming needs one partition.
+            "Rollback:Durable:PartitionCount=1",
             // Short, so the dead process's partitions are taken over within seconds (as in CrashLoopTests).
             "Rollback:Durable:VisibilityTimeout=00:00:03",
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
