@@ -13,12 +13,22 @@ public static class ChildProcess
     /// As <see cref="Start(string, IEnumerable{string}, Action{string}?, string?)"/>, for a program
     /// shared by the tests of this process that must not outlive it, however it ends: a test host
     /// killed at the end of a run runs no exit handler. A shell starts the program and waits for its
-    /// own standard input, a pipe only this process writes to, to close; then it stops the program.
+    /// own standard input, a pipe only this process writes to, to close (<see cref="EndBound"/>, or
+    /// this process gone); then it stops the program (SIGTERM), waits for it and removes
+    /// <paramref name="folder"/>, the program's data.
     /// </summary>
-    public static Process StartBoundToThisProcess(string fileName, IEnumerable<string> arguments, Action<string>? output = null)
+    public static Process StartBoundToThisProcess(string fileName, IEnumerable<string> arguments, string folder, Action<string>? output = null)
     {
-        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true };
-        return Start(start, ["-c", "\"$0\" \"$@\" </dev/null & program=$!; cat >/dev/null; kill $program", fileName, .. arguments], output);
+        const string Script = "folder=$1; shift; \"$@\" </dev/null & program=$!; cat >/dev/null; kill $program; wait $program; rm -rf \"$folder\"";
+        return Start(new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true }, ["-c", Script, "sh", folder, fileName, .. arguments], output);
+    }
+
+    /// <summary>Ends a program of <see cref="StartBoundToThisProcess"/> and waits until its folder is gone.</summary>
+    public static void EndBound(Process process)
+    {
+        process.StandardInput.Close();
+        process.WaitForExit(TimeSpan.FromSeconds(10));
+        process.Dispose();
     }
 
     private static Process Start(ProcessStartInfo start, IEnumerable<string> arguments, Action<string>? output)

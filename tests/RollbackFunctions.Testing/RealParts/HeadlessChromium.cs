@@ -156,13 +156,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
     private sealed class Browser
     {
         private readonly Process process;
-        private readonly string profile;
         private readonly HttpClient http;
 
-        private Browser(Process process, string profile, int port)
+        private Browser(Process process, int port)
         {
             this.process = process;
-            this.profile = profile;
             http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
         }
 
@@ -178,6 +176,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
                 ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
                  "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", "about:blank"],
+                profile,
                 line =>
                 {
                     if (line.Contains("DevTools listening on ", StringComparison.Ordinal))
@@ -185,7 +184,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
                         listening.TrySetResult(line[(line.IndexOf("ws://", StringComparison.Ordinal))..].Trim());
                     }
                 });
-            var browser = new Browser(process, profile, new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(30))).Port);
+            var browser = new Browser(process, new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(30))).Port);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.Stop();
             return browser;
         }
@@ -214,15 +213,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         private void Stop()
         {
             http.Dispose();
-            ChildProcess.StopAsync(process).GetAwaiter().GetResult();
-            try
-            {
-                Directory.Delete(profile, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Chromium may still be writing its profile as it dies; the temp folder is cleaned later.
-            }
+            ChildProcess.EndBound(process);
         }
     }
 }

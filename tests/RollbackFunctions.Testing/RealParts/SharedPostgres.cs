@@ -13,9 +13,9 @@ public static class SharedPostgres
 {
     private static readonly Lazy<Task<string?>> Server = new(StartAsync);
 
-    /// <summary>Where initdb and pg_ctl are: on PATH, else Debian's versioned folder.</summary>
+    /// <summary>Where initdb and postgres are: on PATH, else Debian's versioned folder.</summary>
     public static string? BinDirectory { get; } =
-        new[] { "/usr/local/bin", "/usr/bin" }.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+        new[] { "/usr/local/bin", "/usr/bin" }.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "postgres")))
         ?? (Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").Order().Select(v => Path.Combine(v, "bin")).LastOrDefault(b => File.Exists(Path.Combine(b, "initdb"))) : null);
 
     /// <summary>A connection string to a new, empty database of its own.</summary>
@@ -71,18 +71,41 @@ public static class SharedPostgres
         }
 
         await RunAsUserAsync(asRoot, Path.Combine(BinDirectory, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
-        await RunAsUserAsync(asRoot, Path.Combine(BinDirectory, "pg_ctl"), "-D", data, "-l", Path.Combine(root, "log"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            RunAsUserAsync(asRoot, Path.Combine(BinDirectory, "pg_ctl"), "-D", data, "-m", "immediate", "stop").GetAwaiter().GetResult();
-            Directory.Delete(root, recursive: true);
-        };
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+        // In the foreground, ended with this process however it ends (a daemon left by pg_ctl outlived
+        // every test host that was killed at the end of its run); runuser passes the stop on.
+        var postgres = AsUser(asRoot, Path.Combine(BinDirectory, "postgres"), "-D", data, "-p", $"{port}", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off");
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var server = ChildProcess.StartBoundToThisProcess(postgres[0], postgres[1..], root, log.Enqueue);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.EndBound(server);
+        var connection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+        await Eventually.HoldsAsync(
+            () => server.HasExited ? throw new InvalidOperationException($"PostgreSQL exited:\n{string.Join('\n', log)}") : AcceptsAsync(connection),
+            TimeSpan.FromSeconds(60), () => $"PostgreSQL did not start:\n{string.Join('\n', log)}", TimeSpan.FromMilliseconds(100));
+        return connection;
     }
 
-    private static Task RunAsUserAsync(bool asRoot, string program, params string[] arguments) =>
-        asRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments]) : RunAsync(program, arguments);
+    private static async Task<bool> AcceptsAsync(string connection)
+    {
+        try
+        {
+            await using var db = new NpgsqlConnection(connection);
+            await db.OpenAsync();
+            return true;
+        }
+        catch (NpgsqlException)
+        {
+            return false; // not listening yet, or still starting up
+        }
+    }
+
+    /// <summary>The command, run as the <c>postgres</c> user when this process is root.</summary>
+    private static string[] AsUser(bool asRoot, params string[] command) => asRoot ? ["runuser", "-u", "postgres", "--", .. command] : command;
+
+    private static Task RunAsUserAsync(bool asRoot, params string[] command)
+    {
+        var run = AsUser(asRoot, command);
+        return RunAsync(run[0], run[1..]);
+    }
 
     private static async Task RunAsync(string program, params string[] arguments)
     {
