@@ -15,6 +15,9 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// Two crashes show "again and again": the second restart resumes from what the first restart
 /// left, itself resumed from the first process (a third adds a process start, not a property); the
 /// benchmark program's crash mode repeats it for figures.
+/// A deploy's watcher survives the same crashes: watching (against a real Prometheus) before the
+/// first, it is resumed by the last process from storage and acts on a breach that comes after.
+/// Both ride on the same processes, whose starts are most of what the test costs.
 /// </summary>
 [StartsFirst]
 public sealed class CrashLoopTests(ITestOutputHelper output)
@@ -25,7 +28,9 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
     public async Task RuntimeKilledTwiceMidRollback_EachRestartResumesIt_AndItFinishes()
     {
         var connection = await SharedAzurite.ConnectionStringAsync();
+        await using var prometheus = await PrometheusProcess.StartAsync(initialErrorRatio: 0.0, service: "resumed");
         await using var receiver = await LocalReceiver.StartAsync();
+        await using var watchedReceiver = await LocalReceiver.StartAsync();
         // A chain: each step reverts only after the one above it, so every crash interrupts a different revert.
         var steps = Enumerable.Range(1, Crashes).Select(i => $"s{i:D2}").ToList();
         foreach (var step in steps)
@@ -44,11 +49,14 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             "Rollback:Durable:VisibilityTimeout=00:00:02",
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
             "Rollback:Orchestration:VerifyInterval=00:00:00.500",
+            $"Rollback:Prometheus:BaseUrl={prometheus.BaseUrl}",
             "Logging:LogLevel:Default=Warning",
         ];
         var id = $"crash-{Guid.NewGuid():N}"[..24];
+        await prometheus.WaitForValueAsync(0.0, TimeSpan.FromSeconds(30));
         var runtime = await RuntimeProcess.StartAsync(settings);
         using var http = new HttpClient();
+        var watchedId = await StartWatchingAsync(http, runtime, watchedReceiver);
         var deploy = new JsonObject
         {
             ["deployId"] = id,
@@ -81,6 +89,12 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             await PostAsync(http, $"{runtime.BaseUrl}/api/alerts/alertmanager", Payloads.Resolved(firing).ToJsonString());
             var rollback = await WaitForTerminalAsync(http, runtime, Identifiers.RollbackIdFor(id), TimeSpan.FromMinutes(2));
             Assert.Equal("succeeded", rollback["phase"]!.GetValue<string>());
+
+            // The watcher, last run by the first process, breaches on the last one.
+            prometheus.ErrorRatio = 0.4;
+            await watchedReceiver.WaitForAsync(r => r.Any(x => x.Path == "rollout"), TimeSpan.FromMinutes(2), "the revert started by the resumed watcher");
+            var watched = await http.GetFromJsonAsync<JsonObject>($"{runtime.BaseUrl}/api/rollbacks/{Identifiers.RollbackIdFor(watchedId)}");
+            Assert.Equal("watcher", (string?)watched!["trigger"]!["kind"]);
         }
         finally
         {
@@ -101,6 +115,25 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
         }
 
         Assert.InRange(received.Count, Crashes, Crashes * 2);
+    }
+
+    /// <summary>Registers and completes a deploy watched every 2 s on the test's gauge, and waits until its watcher sampled.</summary>
+    private static async Task<string> StartWatchingAsync(HttpClient http, RuntimeProcess runtime, LocalReceiver receiver)
+    {
+        var id = $"resumed-{Guid.NewGuid():N}"[..30];
+        var deploy = Payloads.DiamondDeploy(id, receiver, "resumed");
+        deploy["steps"] = new JsonArray(Payloads.Step("rollout", receiver));
+        deploy["conditions"] = new JsonObject
+        {
+            ["checks"] = new JsonArray(new JsonObject { ["name"] = "errors", ["query"] = "max(checkout_error_ratio{service=\"resumed\"})", ["unhealthyAbove"] = 0.05, ["failureLimit"] = 1 }),
+            ["watchInterval"] = "00:00:02",
+        };
+        await PostAsync(http, $"{runtime.BaseUrl}/api/deploys", deploy.ToJsonString());
+        await PostAsync(http, $"{runtime.BaseUrl}/api/deploys/{id}/complete", "{}");
+        await Eventually.HoldsAsync(
+            async () => (await http.GetFromJsonAsync<JsonObject>($"{runtime.BaseUrl}/api/deploys/{id}"))!["watch"]?["state"]?.GetValue<string>() == "watching",
+            TimeSpan.FromSeconds(30), () => $"the watcher never sampled\n{runtime.Output}");
+        return id;
     }
 
     private static async Task PostAsync(HttpClient http, string url, string json)
