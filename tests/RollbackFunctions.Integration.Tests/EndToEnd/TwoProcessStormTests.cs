@@ -10,10 +10,12 @@ using Xunit.Abstractions;
 namespace RollbackFunctions.Integration.Tests.EndToEnd;
 
 /// <summary>
-/// Two local runtimes on one Azurite and one task hub, as two Functions instances would be: an
-/// alert storm split across both starts exactly
-/// one rollback per correlated deploy with no 5xx and every alert recorded once with its count of
-/// deliveries; and when one process is killed mid-rollback the other finishes every rollback.
+/// Two local runtimes on one Azurite and one task hub, as two Functions instances would be. A revert
+/// longer than the visibility timeout runs once while the other process polls (the running process
+/// keeps its message hidden); then an alert storm split across both starts exactly one rollback per
+/// correlated deploy with no 5xx and every alert recorded once with its count of deliveries; and
+/// when one process is killed mid-rollback the other finishes every rollback. One test, because
+/// starting the two processes is most of what it costs.
 /// </summary>
 [StartsFirst]
 public sealed class TwoProcessStormTests(ITestOutputHelper output)
@@ -34,9 +36,7 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
         var connection = azurite.ConnectionString;
         await using var receiver = await LocalReceiver.StartAsync();
         var prefix = Repo.UniqueName("t");
-        // The default visibility timeout (10 s): a 2-core machine under this storm can stall a
-        // renewal for seconds, and the test is about the storm, not about renewal.
-        var settings = Settings(connection, prefix, visibilityTimeout: "00:00:10");
+        var settings = Settings(connection, prefix);
         var first = await RuntimeProcess.StartAsync(settings);
         await using var second = await RuntimeProcess.StartAsync(settings);
         var runtimes = new[] { first, second };
@@ -44,6 +44,18 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
         var run = Guid.NewGuid().ToString("N")[..8];
         try
         {
+            // Before the storm, which could stall a renewal for reasons that are the machine's, not
+            // the engine's: unrenewed, the long revert's message would reappear after the visibility
+            // timeout and the other process (or this one) would send it again before it finished.
+            receiver.Delays["long"] = VisibilityTimeout + TimeSpan.FromSeconds(2);
+            await RegisterAsync(http, first, $"long-{run}", $"long-{run}", "long", receiver);
+            var longAlert = Group($"long-{run}", "long", 0);
+            await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", longAlert.ToJsonString());
+            await receiver.WaitForAsync(r => receiver.Succeeded.Any(x => x.Path == "long"), TimeSpan.FromSeconds(60), "the long revert to finish");
+            await Task.Delay(TimeSpan.FromSeconds(1)); // a second taker would have sent it by now
+            Assert.Single(receiver.Received, r => r.Path == "long");
+            await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", Payloads.Resolved(longAlert).ToJsonString());
+
             // The storm: distinct alerts for the deploys (5 groups each) and 20 groups matching
             // nothing, each re-sent many times (HA pairs, group_interval), alternating between the two.
             for (var d = 0; d < Deploys; d++)
@@ -81,7 +93,7 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
             var rollbacks = await RollbacksAsync(http, second);
             Assert.Equal(
                 Enumerable.Range(0, Deploys).Select(d => $"storm-{run}-{d}").Order(),
-                rollbacks.Select(r => r["deployId"]!.GetValue<string>()).Order());
+                rollbacks.Select(r => r["deployId"]!.GetValue<string>()).Where(d => d.StartsWith("storm-", StringComparison.Ordinal)).Order());
             await AssertEveryAlertCountedOnceAsync(connection, prefix, groups, picks);
 
             // Kill one process mid-rollback; the other finishes every rollback.
@@ -105,13 +117,19 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
         }
     }
 
-    internal static string[] Settings(string connection, string prefix, string visibilityTimeout) =>
+    // The default visibility timeout: a 2-core machine under this storm can stall a renewal for
+    // seconds, and the storm's part of the test is about the storm, not about renewal.
+    private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromSeconds(10);
+
+    private static string[] Settings(string connection, string prefix) =>
     [
         $"Rollback:Storage:ConnectionString={connection}",
         $"Rollback:Storage:TablePrefix={prefix}",
         $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
-        $"Rollback:Durable:VisibilityTimeout={visibilityTimeout}",
+        $"Rollback:Durable:VisibilityTimeout={VisibilityTimeout:c}",
         "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",
+        // Longer than the long revert, which would otherwise be sent again by the executor's retry.
+        "Rollback:Executors:Webhook:AttemptTimeout=00:00:15",
         "Rollback:Orchestration:VerifyInterval=00:00:00.500",
         // Ten services firing at once is a mass alert by default; here it is the test's premise.
         "Rollback:Policy:MassAlertServices=1000",
@@ -139,13 +157,17 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
             }
         }
 
-        var stored = rows.ToDictionary(r => string.Join('|', r.GetString("DedupKey").Split('|')[..2]), r => r.GetInt32("Received"));
+        // The storm's groups only: the alert of the long revert before it is not the storm's.
+        var stormGroups = groups.Select(g => g["groupKey"]!.GetValue<string>()).ToHashSet();
+        var stored = rows.Select(r => (Key: r.GetString("DedupKey").Split('|'), Received: r.GetInt32("Received")))
+            .Where(r => stormGroups.Contains(r.Key[0]))
+            .ToDictionary(r => string.Join('|', r.Key[..2]), r => r.Received);
         Assert.Equal(expected.Where(e => e.Value > 0).OrderBy(e => e.Key).Select(e => (e.Key, (int?)e.Value)),
             stored.OrderBy(e => e.Key).Select(e => (e.Key, e.Value)));
     }
 
     /// <summary>An Alertmanager group for one service, keyed uniquely, starting now.</summary>
-    internal static JsonObject Group(string service, string groupKey, int number)
+    private static JsonObject Group(string service, string groupKey, int number)
     {
         var group = Payloads.AlertmanagerFiring(service, "prod");
         group["groupKey"] = $"{service}:{groupKey}";
@@ -157,7 +179,7 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
         return group;
     }
 
-    internal static async Task RegisterAsync(HttpClient http, RuntimeProcess runtime, string deployId, string service, string step, LocalReceiver receiver)
+    private static async Task RegisterAsync(HttpClient http, RuntimeProcess runtime, string deployId, string service, string step, LocalReceiver receiver)
     {
         var deploy = new JsonObject
         {
@@ -174,42 +196,9 @@ public sealed class TwoProcessStormTests(ITestOutputHelper output)
     private static async Task<List<JsonObject>> RollbacksAsync(HttpClient http, RuntimeProcess runtime) =>
         (await http.GetFromJsonAsync<JsonArray>($"{runtime.BaseUrl}/api/rollbacks?state=all"))!.Select(r => r!.AsObject()).ToList();
 
-    internal static async Task PostAsync(HttpClient http, string url, string json)
+    private static async Task PostAsync(HttpClient http, string url, string json)
     {
         using var response = await http.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.True(response.IsSuccessStatusCode, $"POST {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-}
-
-/// <summary>
-/// Two processes on one task hub, idle but polling: the process running a revert longer than the
-/// visibility timeout keeps its message hidden from the other (its own class, so it runs beside the storm).
-/// </summary>
-public sealed class RenewalAcrossTwoProcessesTests
-{
-    [SkippableFact]
-    public async Task RevertLongerThanTheVisibilityTimeout_RunsOnce_WhileAnotherProcessPolls()
-    {
-        // Its own Azurite: renewals queued behind other tests' traffic on the shared one would be
-        // late for reasons that are the tests', not the engine's.
-        await using var azurite = await SharedAzurite.StartPrivateAsync();
-        var connection = azurite.ConnectionString;
-        await using var receiver = await LocalReceiver.StartAsync();
-        // Twice the visibility timeout (3 s): unrenewed, its message would reappear and the other
-        // process would send it again before it finished.
-        var settings = TwoProcessStormTests.Settings(connection, Repo.UniqueName("t"), visibilityTimeout: "00:00:03");
-        await using var first = await RuntimeProcess.StartAsync(settings);
-        await using var second = await RuntimeProcess.StartAsync(settings);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var run = Guid.NewGuid().ToString("N")[..8];
-        receiver.Delays["long"] = TimeSpan.FromSeconds(6);
-
-        await TwoProcessStormTests.RegisterAsync(http, first, $"long-{run}", $"long-{run}", "long", receiver);
-        await TwoProcessStormTests.PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", TwoProcessStormTests.Group($"long-{run}", "long", 0).ToJsonString());
-        await receiver.WaitForAsync(r => r.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert");
-        await receiver.WaitForAsync(r => receiver.Succeeded.Any(x => x.Path == "long"), TimeSpan.FromSeconds(30), "the long revert to finish");
-        await Task.Delay(TimeSpan.FromSeconds(1)); // a second taker would have sent it by now
-
-        Assert.Single(receiver.Received, r => r.Path == "long");
     }
 }
