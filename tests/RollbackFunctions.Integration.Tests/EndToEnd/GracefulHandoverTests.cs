@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using RollbackFunctions.Core.Deploys;
@@ -11,7 +13,9 @@ namespace RollbackFunctions.Integration.Tests.EndToEnd;
 /// rollback lets the running revert finish and deliver its result, releases its partitions, and
 /// says nothing at <c>fail</c> level; the next runtime on the task hub owns every partition and
 /// finishes the rollback. Leases here last a minute, so the next runtime can only have them because
-/// they were released, not because they ran out.
+/// they were released, not because they ran out. The next runtime's Prometheus endpoint then counts
+/// the alerts it read and the rollback it finished, and times it (a process of the test's own, as
+/// meters are process-wide).
 /// </summary>
 public sealed class GracefulHandoverTests
 {
@@ -77,6 +81,27 @@ public sealed class GracefulHandoverTests
         Assert.Single(receiver.Received, r => r.Path == "upper");
         var owners = (await ReadAsync(partitions)).Select(p => p.Owner).Distinct().ToList();
         Assert.NotEqual(firstOwner, Assert.Single(owners));
+
+        await PostAsync(http, $"{second.BaseUrl}/api/alerts/alertmanager", Payloads.AlertmanagerFiring("nobody-deployed-this", "prod").ToJsonString());
+        var metrics = await Eventually.ReturnsAsync(
+            async () => await http.GetStringAsync($"{second.BaseUrl}/metrics") is var text && text.Contains("rollback_rollbacks_total", StringComparison.Ordinal) ? text : null,
+            TimeSpan.FromSeconds(20), () => "no rollback counted on /metrics");
+        // Both webhooks this runtime read: the resolved pair, matched, and the pair nobody deployed.
+        Assert.Equal(4, Value(metrics, "rollback_alerts_received_total", "source=\"alertmanager\""));
+        Assert.Equal(2, Value(metrics, "rollback_alerts_matched_total", "source=\"alertmanager\""));
+        Assert.Equal(2, Value(metrics, "rollback_alerts_unmatched_total", "source=\"alertmanager\""));
+        Assert.Equal(1, Value(metrics, "rollback_rollbacks_total", "outcome=\"succeeded\""));
+        Assert.Equal(1, Value(metrics, "rollback_alert_to_first_revert_seconds_count", "trigger=\"alert\""));
+        Assert.Equal(1, Value(metrics, "rollback_duration_seconds_count", "outcome=\"succeeded\""));
+        Assert.Contains("rollback_alert_to_first_revert_seconds_bucket{", metrics);
+    }
+
+    /// <summary>The value of the one sample of <paramref name="name"/> whose labels contain <paramref name="label"/>.</summary>
+    private static double Value(string metrics, string name, string label)
+    {
+        var samples = metrics.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal)).ToList();
+        Assert.True(samples.Count == 1, $"expected one {name} with {label}:\n{metrics}");
+        return double.Parse(Regex.Match(samples[0], @"\}\s+(\S+)").Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>The one worker that owns every partition, or null.</summary>
