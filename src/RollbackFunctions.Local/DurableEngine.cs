@@ -35,6 +35,11 @@ public sealed class DurableEngine : IAsyncDisposable
 
     public static async Task<DurableEngine> StartAsync(DurableEngineOptions options)
     {
+        if (options.PartitionCount is < 1 or > 16)
+        {
+            throw new InvalidOperationException($"{DurableEngineOptions.Section}:PartitionCount is {options.PartitionCount}: the Azure Storage provider takes 1 to 16 control queues.");
+        }
+
         // The engine's own chatter is only interesting when something is wrong.
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(options.LogLevel));
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
