@@ -1,4 +1,6 @@
 using System.Net;
+using Azure;
+using Azure.Data.Tables;
 using DurableTask.AzureStorage;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -40,6 +42,7 @@ public sealed class DurableEngine : IAsyncDisposable
             throw new InvalidOperationException($"{DurableEngineOptions.Section}:PartitionCount is {options.PartitionCount}: the Azure Storage provider takes 1 to 16 control queues.");
         }
 
+        await RefuseAnotherPartitionCountAsync(options);
         // The engine's own chatter is only interesting when something is wrong.
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(options.LogLevel));
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
@@ -88,6 +91,36 @@ public sealed class DurableEngine : IAsyncDisposable
 
         var address = sidecar.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new DurableEngine(sidecar, GrpcChannel.ForAddress(address), loggerFactory, handover, options);
+    }
+
+    /// <summary>
+    /// Every process routes an orchestration to a control queue by its own partition count, and
+    /// polls only the queues it counts: on a task hub created with another count, a process would
+    /// leave rollbacks on queues nobody polls, or run one in two processes at once. So the count
+    /// must be the one the task hub has (its partition table holds a row per control queue).
+    /// </summary>
+    private static async Task RefuseAnotherPartitionCountAsync(DurableEngineOptions options)
+    {
+        var partitions = new TableClient(options.ConnectionString, $"{options.TaskHub}Partitions");
+        var existing = 0;
+        try
+        {
+            await foreach (var _ in partitions.QueryAsync<TableEntity>(select: ["RowKey"]))
+            {
+                existing++;
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return; // a new task hub
+        }
+
+        if (existing != 0 && existing != options.PartitionCount)
+        {
+            throw new InvalidOperationException(
+                $"{DurableEngineOptions.Section}:PartitionCount is {options.PartitionCount}, but task hub '{options.TaskHub}' has {existing} control queues: " +
+                $"set it to {existing}, or use a new {DurableEngineOptions.Section}:TaskHub once no rollback runs on this one.");
+        }
     }
 
     /// <summary>

@@ -2,7 +2,10 @@ using RollbackFunctions.Local;
 
 namespace RollbackFunctions.Integration.Tests.Local;
 
-/// <summary>A partition count the Azure Storage provider cannot take stops the start, naming the setting; nothing is created.</summary>
+/// <summary>
+/// A partition count the Azure Storage provider cannot take, or another than the task hub was
+/// created with, stops the start, naming the setting.
+/// </summary>
 public sealed class DurableEngineOptionsTests
 {
     [Theory]
@@ -15,5 +18,21 @@ public sealed class DurableEngineOptionsTests
         var refusal = await Assert.ThrowsAsync<InvalidOperationException>(() => DurableEngine.StartAsync(options));
 
         Assert.Contains("Rollback:Durable:PartitionCount", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task PartitionCount_OtherThanTheTaskHubsOwn_RefusesToStart_AndTheSameCountStarts()
+    {
+        var connection = await SharedAzurite.ConnectionStringAsync();
+        var hub = Repo.UniqueName("hub");
+        await (await DurableEngine.StartAsync(new DurableEngineOptions { ConnectionString = connection, TaskHub = hub, PartitionCount = 4 })).DisposeAsync();
+
+        var refusal = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => DurableEngine.StartAsync(new DurableEngineOptions { ConnectionString = connection, TaskHub = hub, PartitionCount = 1 }));
+
+        Assert.Contains("Rollback:Durable:PartitionCount is 1, but task hub", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("has 4 control queues", refusal.Message, StringComparison.Ordinal);
+        await (await DurableEngine.StartAsync(new DurableEngineOptions { ConnectionString = connection, TaskHub = hub, PartitionCount = 4 })).DisposeAsync();
+        await SharedAzurite.DeleteTaskHubAsync(hub);
     }
 }
