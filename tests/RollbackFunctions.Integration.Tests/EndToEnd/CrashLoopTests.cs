@@ -43,8 +43,6 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             $"Rollback:Storage:ConnectionString={connection}",
             $"Rollback:Storage:TablePrefix={Repo.UniqueName("c")}",
             $"Rollback:Durable:TaskHub={Repo.UniqueName("hub")}",
-            // One control queue, as for the in-process runtimes (TestRuntime): resuming needs one partition.
-            "Rollback:Durable:PartitionCount=1",
             // Short, so the restarts fit in a test; the default (10 s) is what the benchmark measures.
             "Rollback:Durable:VisibilityTimeout=00:00:02",
             "Rollback:Executors:Webhook:AllowedHosts:0=127.0.0.1",

@@ -70,7 +70,7 @@ internal sealed class CompiledTemplate
 
     /// <summary>
     /// What the compile reported on standard error: <c>build</c> runs the same linter as <c>lint</c>,
-    /// with the rules of <c>bicepconfig.json</c>, so its warnings are the lint's.
+    /// with the same (default) rules, so its warnings are the lint's.
     /// </summary>
     public static async Task<string> BuildDiagnosticsAsync() => (await Compiled.Value).Diagnostics;
 

@@ -12,15 +12,29 @@ public static class ChildProcess
     /// <summary>
     /// As <see cref="Start(string, IEnumerable{string}, Action{string}?, string?)"/>, for a program
     /// shared by the tests of this process that must not outlive it, however it ends: a test host
-    /// killed at the end of a run runs no exit handler. A shell starts the program and waits for its
-    /// own standard input, a pipe only this process writes to, to close (<see cref="EndBound"/>, or
-    /// this process gone); then it stops the program (SIGTERM), waits for it and removes
-    /// <paramref name="folder"/>, the program's data.
+    /// killed at the end of a run runs no exit handler. A shell starts the program and stops it with
+    /// <paramref name="stopSignal"/> once the shell's standard input, a pipe only this process
+    /// writes to, closes (<see cref="EndBound"/>, or this process gone); when the program has ended,
+    /// for whatever reason, the shell removes <paramref name="folder"/>, the program's data, and
+    /// exits with the program's status, so <see cref="Process.HasExited"/> tells of the program.
     /// </summary>
-    public static Process StartBoundToThisProcess(string fileName, IEnumerable<string> arguments, string folder, Action<string>? output = null)
+    public static Process StartBoundToThisProcess(string fileName, IEnumerable<string> arguments, string folder, string stopSignal, Action<string>? output = null)
     {
-        const string Script = "folder=$1; shift; \"$@\" </dev/null & program=$!; cat >/dev/null; kill $program; wait $program; rm -rf \"$folder\"";
-        return Start(new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true }, ["-c", Script, "sh", folder, fileName, .. arguments], output);
+        // The shell's own input is kept as fd 3 (a background job's standard input is /dev/null).
+        // The stopper is stopped once the program ended, so it never signals a process that took the
+        // program's id since; its cat, left reading, ends with this process.
+        const string Script = """
+            folder=$1; signal=$2; shift 2
+            exec 3<&0
+            "$@" </dev/null 3<&- & program=$!
+            { cat <&3 >/dev/null; kill -s "$signal" "$program"; } >/dev/null 2>&1 & stopper=$!
+            exec 3<&-
+            wait "$program"; status=$?
+            kill "$stopper" 2>/dev/null
+            rm -rf "$folder"
+            exit "$status"
+            """;
+        return Start(new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true }, ["-c", Script, "sh", folder, stopSignal, fileName, .. arguments], output);
     }
 
     /// <summary>Ends a program of <see cref="StartBoundToThisProcess"/> and waits until its folder is gone.</summary>

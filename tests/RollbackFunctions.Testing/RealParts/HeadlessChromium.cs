@@ -15,7 +15,8 @@ namespace RollbackFunctions.Testing;
 /// </summary>
 public sealed class HeadlessChromium : IAsyncDisposable
 {
-    private static readonly Lazy<Task<Browser>> Shared = new(Browser.StartAsync);
+    private static readonly object SharedGate = new();
+    private static Task<Browser>? shared;
 
     private readonly Browser browser;
     private readonly string targetId;
@@ -35,7 +36,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Opens a new tab of the shared browser, starting the browser first if none runs yet.</summary>
     public static async Task<HeadlessChromium> StartAsync(int width = 1400, int height = 1000)
     {
-        var browser = await Shared.Value;
+        var browser = await SharedBrowserAsync();
         var target = await browser.OpenTabAsync();
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri(target["webSocketDebuggerUrl"]!.GetValue<string>()), CancellationToken.None);
@@ -45,6 +46,23 @@ public sealed class HeadlessChromium : IAsyncDisposable
         await tab.SendAsync("Log.enable"); // the browser's own messages: CSP violations, failed loads
         await tab.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
         return tab;
+    }
+
+    /// <summary>
+    /// The running browser, or a new one: after a start that failed or a browser that died, the
+    /// next test starts another instead of every test after it failing the same way.
+    /// </summary>
+    private static Task<Browser> SharedBrowserAsync()
+    {
+        lock (SharedGate)
+        {
+            if (shared is null || shared.IsFaulted || shared.IsCanceled || (shared.IsCompletedSuccessfully && shared.Result.HasExited))
+            {
+                shared = Browser.StartAsync();
+            }
+
+            return shared;
+        }
     }
 
     /// <summary>Console messages, uncaught exceptions and the browser's log entries (CSP violations among them).</summary>
@@ -86,6 +104,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
 
     public async Task ScreenshotAsync(string path)
     {
+        // Tabs of tests running beside this one may be in front; one in the background may not paint.
+        await SendAsync("Page.bringToFront");
         var reply = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true });
         await File.WriteAllBytesAsync(path, Convert.FromBase64String(reply["data"]!.GetValue<string>()));
     }
@@ -168,7 +188,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         {
             var binary = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
             RealParts.Require(binary is not null, "Chromium is not installed (sudo apt-get install chromium)");
-            var profile = Path.Combine(Path.GetTempPath(), $"rollback-chromium-{Guid.NewGuid():N}");
+            var profile = Repo.TempFolder("chromium");
             var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             // Tabs of tests running at once are all in the background but one: without the last three
             // flags Chromium would slow their timers, and with them the pages' own refreshing.
@@ -177,6 +197,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
                  "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}", "about:blank"],
                 profile,
+                "TERM",
                 line =>
                 {
                     if (line.Contains("DevTools listening on ", StringComparison.Ordinal))
@@ -188,6 +209,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
             AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.Stop();
             return browser;
         }
+
+        public bool HasExited => process.HasExited;
 
         /// <summary>A new tab on about:blank: its id and the WebSocket address to drive it.</summary>
         public async Task<JsonObject> OpenTabAsync()

@@ -14,6 +14,17 @@ public static class Repo
 
     public static string BuildOutput(string project) => Path.Combine(Root, "src", project, "bin", Configuration, "net10.0");
 
+    /// <summary>
+    /// A new folder path under the temp folder for a real part's data, named
+    /// <c>rollback-{part}-{run}-…</c>: scripts/test.sh names its run (ROLLBACK_TEST_RUN), so it can
+    /// stop and remove what a test host killed before its exit handlers ran left behind.
+    /// </summary>
+    public static string TempFolder(string part)
+    {
+        var run = Environment.GetEnvironmentVariable("ROLLBACK_TEST_RUN") is { Length: > 0 } name ? $"{name}-" : "";
+        return Path.Combine(Path.GetTempPath(), $"rollback-{part}-{run}{Guid.NewGuid():N}");
+    }
+
     /// <summary>A name no other test run uses, letters and digits only (Table and task hub names).</summary>
     public static string UniqueName(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 12, 40)];
 }

@@ -118,9 +118,7 @@ public static class SharedAzurite
 
     private static async Task<Running?> StartNpmOnceAsync()
     {
-        // scripts/test.sh names its run, so it can stop what a test host killed before exiting left behind.
-        var run = Environment.GetEnvironmentVariable("ROLLBACK_TEST_RUN") is { Length: > 0 } name ? $"{name}-" : "";
-        var data = Path.Combine(Path.GetTempPath(), $"rollback-azurite-{run}{Guid.NewGuid():N}");
+        var data = Repo.TempFolder("azurite");
         try
         {
             var azurite = await AzuriteProcess.StartAsync(Repo.Root, data, FreePort(), FreePort(), FreePort(), Console.Error.WriteLine, inMemory: true);

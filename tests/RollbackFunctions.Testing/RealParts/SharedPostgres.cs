@@ -60,7 +60,7 @@ public static class SharedPostgres
             return null;
         }
 
-        var root = Path.Combine(Path.GetTempPath(), $"rollback-postgres-{Guid.NewGuid():N}");
+        var root = Repo.TempFolder("postgres");
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         var port = SharedAzurite.FreePort();
@@ -72,14 +72,17 @@ public static class SharedPostgres
 
         await RunAsUserAsync(asRoot, Path.Combine(BinDirectory, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
         // In the foreground, ended with this process however it ends (a daemon left by pg_ctl outlived
-        // every test host that was killed at the end of its run); runuser passes the stop on.
-        var postgres = AsUser(asRoot, Path.Combine(BinDirectory, "postgres"), "-D", data, "-p", $"{port}", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off");
+        // every test host that was killed at the end of its run). SIGINT is PostgreSQL's fast
+        // shutdown; setpriv becomes postgres itself, so the signal reaches it (runuser would stay
+        // between them and kill it 2 s after passing a signal on).
+        string[] postgres = [Path.Combine(BinDirectory, "postgres"), "-D", data, "-p", $"{port}", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
+        string[] server = asRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", .. postgres] : postgres;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var server = ChildProcess.StartBoundToThisProcess(postgres[0], postgres[1..], root, log.Enqueue);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.EndBound(server);
+        var running = ChildProcess.StartBoundToThisProcess(server[0], server[1..], root, "INT", log.Enqueue);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.EndBound(running);
         var connection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
         await Eventually.HoldsAsync(
-            () => server.HasExited ? throw new InvalidOperationException($"PostgreSQL exited:\n{string.Join('\n', log)}") : AcceptsAsync(connection),
+            () => running.HasExited ? throw new InvalidOperationException($"PostgreSQL exited:\n{string.Join('\n', log)}") : AcceptsAsync(connection),
             TimeSpan.FromSeconds(60), () => $"PostgreSQL did not start:\n{string.Join('\n', log)}", TimeSpan.FromMilliseconds(100));
         return connection;
     }
@@ -98,14 +101,8 @@ public static class SharedPostgres
         }
     }
 
-    /// <summary>The command, run as the <c>postgres</c> user when this process is root.</summary>
-    private static string[] AsUser(bool asRoot, params string[] command) => asRoot ? ["runuser", "-u", "postgres", "--", .. command] : command;
-
-    private static Task RunAsUserAsync(bool asRoot, params string[] command)
-    {
-        var run = AsUser(asRoot, command);
-        return RunAsync(run[0], run[1..]);
-    }
+    private static Task RunAsUserAsync(bool asRoot, string program, params string[] arguments) =>
+        asRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments]) : RunAsync(program, arguments);
 
     private static async Task RunAsync(string program, params string[] arguments)
     {
