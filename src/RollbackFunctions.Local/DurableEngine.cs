@@ -96,18 +96,21 @@ public sealed class DurableEngine : IAsyncDisposable
     /// <summary>
     /// Every process routes an orchestration to a control queue by its own partition count, and
     /// polls only the queues it counts: on a task hub created with another count, a process would
-    /// leave rollbacks on queues nobody polls, or run one in two processes at once. So the count
-    /// must be the one the task hub has (its partition table holds a row per control queue).
+    /// leave rollbacks on queues nobody polls, or run one in two processes at once. The hub's
+    /// partition table holds a row per control queue (<c>{hub}-control-NN</c>): a row past this
+    /// process's count, or fewer rows than its count of which one has been leased (a hub in use with
+    /// fewer), refuses the start. Fewer rows none of which was ever leased are a creation cut short
+    /// (the provider creates them one by one), which this start completes.
     /// </summary>
     private static async Task RefuseAnotherPartitionCountAsync(DurableEngineOptions options)
     {
         var partitions = new TableClient(options.ConnectionString, $"{options.TaskHub}Partitions");
-        var existing = 0;
+        var rows = new List<TableEntity>();
         try
         {
-            await foreach (var _ in partitions.QueryAsync<TableEntity>(select: ["RowKey"]))
+            await foreach (var row in partitions.QueryAsync<TableEntity>(select: ["RowKey", "CurrentOwner", "OwnedSince", "LastRenewal"]))
             {
-                existing++;
+                rows.Add(row);
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -115,11 +118,14 @@ public sealed class DurableEngine : IAsyncDisposable
             return; // a new task hub
         }
 
-        if (existing != 0 && existing != options.PartitionCount)
+        var created = rows.Select(r => int.TryParse(r.RowKey[(r.RowKey.LastIndexOf('-') + 1)..], out var index) ? index + 1 : 0).DefaultIfEmpty(0).Max();
+        var used = rows.Any(r => r.GetString("CurrentOwner") is not null || r.GetDateTimeOffset("OwnedSince") is not null || r.GetDateTimeOffset("LastRenewal") is not null);
+        if (created > options.PartitionCount || (rows.Count < options.PartitionCount && rows.Count > 0 && used))
         {
+            var has = Math.Max(created, rows.Count);
             throw new InvalidOperationException(
-                $"{DurableEngineOptions.Section}:PartitionCount is {options.PartitionCount}, but task hub '{options.TaskHub}' has {existing} control queues: " +
-                $"set it to {existing}, or use a new {DurableEngineOptions.Section}:TaskHub once no rollback runs on this one.");
+                $"{DurableEngineOptions.Section}:PartitionCount is {options.PartitionCount}, but task hub '{options.TaskHub}' has {has} control queues: " +
+                $"set it to {has}, or use a new {DurableEngineOptions.Section}:TaskHub once no rollback runs on this one.");
         }
     }
 

@@ -14,11 +14,10 @@ public static class FireDrill
         var connection = await SharedAzurite.ConnectionStringAsync();
         var dll = Path.Combine(Repo.BuildOutput("RollbackFunctions.Local"), "RollbackFunctions.Local.dll");
         var output = new StringBuilder();
-        using var process = ChildProcess.Start("dotnet",
-            [dll, "demo", .. options, "--urls", $"http://127.0.0.1:{SharedAzurite.FreePort()}",
+        using var process = ChildProcess.StartShortLivedDotnet(dll,
+            ["demo", .. options, "--urls", $"http://127.0.0.1:{SharedAzurite.FreePort()}",
              $"--Rollback:Storage:ConnectionString={connection}", $"--Rollback:Storage:TablePrefix={Repo.UniqueName("demo")}", $"--Rollback:Durable:TaskHub={Repo.UniqueName("demo")}"],
-            line => { lock (output) { output.AppendLine(line); } },
-            Path.GetDirectoryName(dll));
+            line => { lock (output) { output.AppendLine(line); } });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {

@@ -35,4 +35,28 @@ public sealed class DurableEngineOptionsTests
         await (await DurableEngine.StartAsync(new DurableEngineOptions { ConnectionString = connection, TaskHub = hub, PartitionCount = 4 })).DisposeAsync();
         await SharedAzurite.DeleteTaskHubAsync(hub);
     }
+
+    [SkippableFact]
+    public async Task TaskHubWhoseCreationWasCutShort_StartsAndIsCompleted()
+    {
+        var connection = await SharedAzurite.ConnectionStringAsync();
+        var hub = Repo.UniqueName("hub");
+        var partitions = new Azure.Data.Tables.TableClient(connection, $"{hub}Partitions");
+        await partitions.CreateIfNotExistsAsync();
+        foreach (var queue in new[] { 0, 1, 3 })
+        {
+            await partitions.AddEntityAsync(new Azure.Data.Tables.TableEntity("", $"{hub}-control-{queue:D2}"));
+        }
+
+        await (await DurableEngine.StartAsync(new DurableEngineOptions { ConnectionString = connection, TaskHub = hub, PartitionCount = 4 })).DisposeAsync();
+
+        var queues = new List<string>();
+        await foreach (var row in partitions.QueryAsync<Azure.Data.Tables.TableEntity>())
+        {
+            queues.Add(row.RowKey);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 4).Select(q => $"{hub}-control-{q:D2}"), queues.Order());
+        await SharedAzurite.DeleteTaskHubAsync(hub);
+    }
 }

@@ -15,7 +15,7 @@ internal sealed class RuntimeProcess : IAsyncDisposable
     private RuntimeProcess(string dll, string baseUrl, IEnumerable<string> settings)
     {
         BaseUrl = baseUrl;
-        process = ChildProcess.Start("dotnet", new[] { dll, "--urls", baseUrl }.Concat(settings.Select(s => $"--{s}")), Append, Path.GetDirectoryName(dll));
+        process = ChildProcess.StartShortLivedDotnet(dll, new[] { "--urls", baseUrl }.Concat(settings.Select(s => $"--{s}")), Append);
     }
 
     public string BaseUrl { get; }

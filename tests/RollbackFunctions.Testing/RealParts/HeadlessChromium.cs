@@ -205,9 +205,20 @@ public sealed class HeadlessChromium : IAsyncDisposable
                         listening.TrySetResult(line[(line.IndexOf("ws://", StringComparison.Ordinal))..].Trim());
                     }
                 });
-            var browser = new Browser(process, new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(30))).Port);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.Stop();
-            return browser;
+            // The shell exits with the browser: a browser that dies at start fails this start at once.
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("Chromium exited before DevTools listened"));
+            try
+            {
+                var browser = new Browser(process, new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(30))).Port);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => browser.Stop();
+                return browser;
+            }
+            catch
+            {
+                ChildProcess.EndBound(process); // not left running beside the next start
+                throw;
+            }
         }
 
         public bool HasExited => process.HasExited;
