@@ -186,8 +186,9 @@ public sealed class DurableEngineOptions
     public string TaskHub { get; set; } = "RollbackHub";
 
     /// <summary>
-    /// Control queues of the task hub (1-16), fixed when the hub is created: at most this many
-    /// processes share the orchestrations' work.
+    /// Control queues of the task hub (1-16): at most this many processes share the orchestrations'
+    /// work. A task hub keeps the count it was created with; a runtime counting otherwise refuses
+    /// to start.
     /// </summary>
     public int PartitionCount { get; set; } = 4;
 
