@@ -87,14 +87,19 @@ echo "== testing"
 log=$(mktemp)
 # Each test project starts one Azurite (and PostgreSQL, Chromium where it needs them) and stops it
 # on exit; a test host that is killed instead cannot, so the run is named and whatever it left
-# (processes and folders named rollback-<part>-<run>-…) is stopped and removed afterwards.
+# (processes and folders named rollback-<part>-<run>-…) is stopped and removed afterwards, also
+# when the run is interrupted.
 export ROLLBACK_TEST_RUN="run$$"
+clean_up_run() {
+  pkill -9 -f "rollback-[a-z]+-$ROLLBACK_TEST_RUN-" 2>/dev/null || true
+  rm -rf "${TMPDIR:-/tmp}"/rollback-*-"$ROLLBACK_TEST_RUN"-*
+}
+trap 'clean_up_run; finish_installs' EXIT
 set +e
 dotnet test RollbackFunctions.sln --no-build --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-pkill -9 -f "rollback-[a-z]+-$ROLLBACK_TEST_RUN-" 2>/dev/null || true
-rm -rf "${TMPDIR:-/tmp}"/rollback-*-"$ROLLBACK_TEST_RUN"-*
+clean_up_run
 
 # One plain closing line for the whole run, summed over the test projects.
 awk '/^(Passed|Failed)! +- Failed: /{gsub(",",""); failed+=$4; passed+=$6; skipped+=$8}
