@@ -120,7 +120,7 @@ public sealed class DurableEngine : IAsyncDisposable
 
         var created = rows.Select(r => int.TryParse(r.RowKey[(r.RowKey.LastIndexOf('-') + 1)..], out var index) ? index + 1 : 0).DefaultIfEmpty(0).Max();
         var used = rows.Any(r => r.GetString("CurrentOwner") is not null || r.GetDateTimeOffset("OwnedSince") is not null || r.GetDateTimeOffset("LastRenewal") is not null);
-        if (created > options.PartitionCount || (rows.Count < options.PartitionCount && rows.Count > 0 && used))
+        if (created > options.PartitionCount || (rows.Count < options.PartitionCount && used))
         {
             var has = Math.Max(created, rows.Count);
             throw new InvalidOperationException(
