@@ -6,90 +6,84 @@ namespace RollbackFunctions.Testing;
 /// <summary>
 /// A loopback TCP relay in front of a real server, which a test can cut and restore: a network
 /// outage between the product and its storage, without stopping (and risking the data of) the
-/// storage itself. While cut, open connections are reset and new ones refused.
+/// storage itself. While cut, open connections are reset and new ones are reset as soon as they
+/// connect. The relay listens on its port from start to dispose: a port let go during a cut can be
+/// taken by any other connection of the run (the kernel picks local ports from the same range), and
+/// the restore then fails.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
     private readonly int target;
     private readonly List<TcpClient> open = [];
-    private TcpListener? listener;
-    private CancellationTokenSource? accepting;
+    private readonly TcpListener listener;
+    private readonly CancellationTokenSource stopping = new();
+    private volatile bool cut;
 
     public TcpRelay(int targetPort)
     {
         target = targetPort;
-        Port = SharedAzurite.FreePort();
-        Restore();
+        listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        _ = AcceptAsync();
     }
 
     public int Port { get; }
 
     public void Cut()
     {
-        accepting?.Cancel();
-        listener?.Stop();
-        listener = null;
+        cut = true;
         lock (open)
         {
-            foreach (var client in open)
-            {
-                try
-                {
-                    client.Client.LingerState = new LingerOption(true, 0); // reset, as a dropped network would
-                }
-                catch (Exception e) when (e is ObjectDisposedException or SocketException or NullReferenceException)
-                {
-                    // already closed by its other side
-                }
-
-                client.Dispose();
-            }
-
+            open.ForEach(Reset);
             open.Clear();
         }
     }
 
-    public void Restore()
-    {
-        // The same port again: connections reset by the cut may still hold it for a moment.
-        for (var attempt = 1; ; attempt++)
-        {
-            listener = new TcpListener(IPAddress.Loopback, Port);
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            try
-            {
-                listener.Start();
-                break;
-            }
-            catch (SocketException) when (attempt < 50)
-            {
-                listener.Dispose();
-                Thread.Sleep(100);
-            }
-        }
-
-        accepting = new CancellationTokenSource();
-        _ = AcceptAsync(listener, accepting.Token);
-    }
+    public void Restore() => cut = false;
 
     public ValueTask DisposeAsync()
     {
         Cut();
+        stopping.Cancel();
+        listener.Stop();
         return ValueTask.CompletedTask;
     }
 
-    private async Task AcceptAsync(TcpListener server, CancellationToken cancellationToken)
+    /// <summary>Closes with a reset, as a dropped network would, rather than an orderly close.</summary>
+    private static void Reset(TcpClient client)
     {
+        try
+        {
+            client.Client.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException or NullReferenceException)
+        {
+            // already closed by its other side
+        }
+
+        client.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        var cancellationToken = stopping.Token;
         while (!cancellationToken.IsCancellationRequested)
         {
             TcpClient inbound;
             try
             {
-                inbound = await server.AcceptTcpClientAsync(cancellationToken);
+                inbound = await listener.AcceptTcpClientAsync(cancellationToken);
             }
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+
+            if (cut)
+            {
+                Reset(inbound);
+                continue;
             }
 
             var outbound = new TcpClient();
@@ -106,6 +100,13 @@ public sealed class TcpRelay : IAsyncDisposable
 
             lock (open)
             {
+                if (cut) // cut while this one was connecting
+                {
+                    Reset(inbound);
+                    Reset(outbound);
+                    continue;
+                }
+
                 open.Add(inbound);
                 open.Add(outbound);
             }
