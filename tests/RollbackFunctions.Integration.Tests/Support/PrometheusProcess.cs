@@ -19,25 +19,29 @@ namespace RollbackFunctions.Integration.Tests.Support;
 /// A real Prometheus (Debian package <c>prometheus</c>) on a free loopback port with its own data
 /// folder, scraping every second a metrics endpoint whose values the test sets: a gauge, and a
 /// request counter by status code as client libraries export it (a code's series exists only once
-/// the test gives it a rate). It can be stopped and started again on the same port and data.
+/// the test gives it a rate). It can be stopped and started again on the same data, reached at the
+/// same address: a relay's, which holds its port while Prometheus is down (a port let go can be
+/// taken by any other connection of the run, and Prometheus would then not start again).
 /// </summary>
 internal sealed class PrometheusProcess : IAsyncDisposable
 {
     private readonly WebApplication target;
     private readonly string data;
-    private readonly IReadOnlyList<string> arguments;
+    private readonly Func<int, string[]> argumentsFor;
+    private readonly TcpRelay front;
     private readonly ConcurrentDictionary<string, double> counters = new();
     private readonly Lock scrape = new();
     private Process process;
     private DateTime lastScrape = DateTime.UtcNow;
 
-    private PrometheusProcess(Process process, WebApplication target, string data, string baseUrl, IReadOnlyList<string> arguments)
+    private PrometheusProcess(Process process, WebApplication target, string data, TcpRelay front, Func<int, string[]> argumentsFor)
     {
         this.process = process;
         this.target = target;
         this.data = data;
-        this.arguments = arguments;
-        BaseUrl = baseUrl;
+        this.front = front;
+        this.argumentsFor = argumentsFor;
+        BaseUrl = $"http://127.0.0.1:{front.Port}";
     }
 
     /// <summary>
@@ -50,10 +54,12 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     /// <summary>Stops Prometheus: queries fail with connection refused until <see cref="StartAgainAsync"/>.</summary>
     public Task StopAsync() => ChildProcess.StopAsync(process);
 
-    /// <summary>Starts Prometheus again on the same port and data folder, and waits until it answers.</summary>
+    /// <summary>Starts Prometheus again on the same data folder and address, and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
-        process = ChildProcess.Start("/usr/bin/prometheus", arguments);
+        var port = SharedAzurite.FreePort();
+        process = ChildProcess.Start("/usr/bin/prometheus", argumentsFor(port));
+        front.Target = port;
         await WaitForValueAsync(ErrorRatio, TimeSpan.FromSeconds(30));
     }
 
@@ -134,9 +140,9 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                   - targets: ['127.0.0.1:{targetAddress.Port}']
             """);
         var port = SharedAzurite.FreePort();
-        string[] arguments = [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"];
-        var process = ChildProcess.Start("/usr/bin/prometheus", arguments);
-        self = new PrometheusProcess(process, target, data, $"http://127.0.0.1:{port}", arguments) { ErrorRatio = initialErrorRatio };
+        string[] ArgumentsFor(int port) => [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"];
+        var process = ChildProcess.Start("/usr/bin/prometheus", ArgumentsFor(port));
+        self = new PrometheusProcess(process, target, data, new TcpRelay(port), ArgumentsFor) { ErrorRatio = initialErrorRatio };
         try
         {
             await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));
@@ -178,6 +184,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await ChildProcess.StopAsync(process);
+        await front.DisposeAsync();
         await target.DisposeAsync();
         Directory.Delete(data, recursive: true);
     }

@@ -13,7 +13,7 @@ namespace RollbackFunctions.Testing;
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
-    private readonly int target;
+    private volatile int target;
     private readonly List<TcpClient> open = [];
     private readonly TcpListener listener;
     private readonly CancellationTokenSource stopping = new();
@@ -29,6 +29,13 @@ public sealed class TcpRelay : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The port relayed to; a server started again elsewhere is reached at the same <see cref="Port"/>.</summary>
+    public int Target
+    {
+        get => target;
+        set => target = value;
+    }
 
     public void Cut()
     {
