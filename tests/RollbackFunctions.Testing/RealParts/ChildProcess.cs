@@ -15,7 +15,9 @@ public static class ChildProcess
     /// 100 ms: otherwise every method called 30 times while the program starts is compiled a second
     /// time, optimised, and most are never called again. A standalone local runtime used 47-50 CPU
     /// ticks in the 20 s after answering health this way, against 128-137 (and 30 more to start).
-    /// Not for the test host, which runs long enough to need the optimised code.
+    /// scripts/test.sh goes further for every process of the test run, the test hosts too: it turns
+    /// call counting off (DOTNET_TC_CallCounting=0, inherited here), and this delay is then moot. It
+    /// still serves a test run started some other way (an IDE, a bare dotnet test).
     /// </summary>
     public static Process StartShortLivedDotnet(string dll, IEnumerable<string> arguments, Action<string>? output = null)
     {
