@@ -34,6 +34,14 @@ trap finish_installs EXIT
 
 # package.json's devDependencies: Azurite, and Redocly CLI that lints docs/openapi.json; installed
 # again when package-lock.json changed since (npm records what it installed in node_modules).
+# Every tarball address in the lockfile must be the public registry's, which npm swaps for the
+# registry you configure: a mirror's address written in by an `npm install` against it would be
+# fetched as written on every other machine (and name an internal host). See .npmrc.
+if grep '"resolved":' package-lock.json | grep -qv '"resolved": "https://registry.npmjs.org/'; then
+  echo "error: package-lock.json has tarball addresses outside https://registry.npmjs.org/:" >&2
+  grep '"resolved":' package-lock.json | grep -v '"resolved": "https://registry.npmjs.org/' | head -5 >&2
+  exit 1
+fi
 if [ ! -f node_modules/azurite/dist/src/azurite.js ] || [ ! -x node_modules/.bin/redocly ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   install_in_background "Azurite and Redocly CLI (npm ci)" npm ci --no-audit --no-fund --loglevel=error

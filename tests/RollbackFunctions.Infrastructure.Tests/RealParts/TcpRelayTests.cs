@@ -26,11 +26,11 @@ public sealed class TcpRelayTests
             Assert.Equal(SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
         }
 
-        Assert.False(await RelaysAsync(relay.Port), "a cut relay carried a connection");
+        Assert.False(await RelaysAsync(relay.Port).WaitAsync(TimeSpan.FromSeconds(10)), "a cut relay carried a connection");
 
         relay.Restore();
-        Assert.True(await RelaysAsync(relay.Port), "the restored relay did not carry the connection");
-        await echo;
+        Assert.True(await RelaysAsync(relay.Port).WaitAsync(TimeSpan.FromSeconds(10)), "the restored relay did not carry the connection");
+        await echo.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     private static async Task<bool> RelaysAsync(int port)

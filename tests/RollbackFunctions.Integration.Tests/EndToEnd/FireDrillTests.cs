@@ -15,7 +15,9 @@ public static class FireDrill
         var dll = Path.Combine(Repo.BuildOutput("RollbackFunctions.Local"), "RollbackFunctions.Local.dll");
         var output = new StringBuilder();
         using var process = ChildProcess.StartShortLivedDotnet(dll,
-            ["demo", .. options, "--urls", $"http://127.0.0.1:{SharedAzurite.FreePort()}",
+            // Port 0: the drill prints the address it was given, and a port chosen here could be
+            // taken by another process of the run in the seconds before the drill binds it.
+            ["demo", .. options, "--urls", "http://127.0.0.1:0",
              $"--Rollback:Storage:ConnectionString={connection}", $"--Rollback:Storage:TablePrefix={Repo.UniqueName("demo")}", $"--Rollback:Durable:TaskHub={Repo.UniqueName("demo")}"],
             line => { lock (output) { output.AppendLine(line); } });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -92,7 +92,10 @@ public sealed class StorageOutageTests(Xunit.Abstractions.ITestOutputHelper outp
             // The runtime stops first, while it still reaches storage: cut off, its handover would
             // wait out its whole bound (drain and a visibility timeout) before giving up.
             await runtime.DisposeAsync();
-            relays.ForEach(relay => relay.Cut());
+            foreach (var relay in relays)
+            {
+                await relay.DisposeAsync();
+            }
         }
     }
 }

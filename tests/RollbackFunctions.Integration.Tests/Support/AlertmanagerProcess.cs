@@ -41,21 +41,26 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
                   - url: '{webhookUrl}'
                     send_resolved: true
             """);
-        var port = SharedAzurite.FreePort();
-        var process = ChildProcess.Start("/usr/bin/prometheus-alertmanager",
-        [
-            $"--config.file={config}", $"--storage.path={data}", $"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=", // a single instance: no gossip
-        ]);
-        var alertmanager = new AlertmanagerProcess(process, data, port);
+        Process? started = null;
         try
         {
-            await ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Alertmanager did not become ready");
-            return alertmanager;
+            var (process, port) = await ChildProcess.StartOnFreePortAsync(
+                port => started = ChildProcess.Start("/usr/bin/prometheus-alertmanager",
+                [
+                    $"--config.file={config}", $"--storage.path={data}", $"--web.listen-address=127.0.0.1:{port}",
+                    "--cluster.listen-address=", // a single instance: no gossip
+                ]),
+                (process, port) => ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Alertmanager did not become ready"));
+            return new AlertmanagerProcess(process, data, port);
         }
         catch
         {
-            await alertmanager.DisposeAsync();
+            if (started is not null)
+            {
+                await ChildProcess.StopAsync(started);
+            }
+
+            Directory.Delete(data, recursive: true);
             throw;
         }
     }

@@ -51,17 +51,28 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     /// </summary>
     public ConcurrentDictionary<string, double> RequestRates { get; } = new();
 
-    /// <summary>Stops Prometheus: queries fail with connection refused until <see cref="StartAgainAsync"/>.</summary>
-    public Task StopAsync() => ChildProcess.StopAsync(process);
+    /// <summary>
+    /// Stops Prometheus: queries fail (the connection is reset) until <see cref="StartAgainAsync"/>.
+    /// The relay is cut first: the port Prometheus let go may be bound by another test's server.
+    /// </summary>
+    public Task StopAsync()
+    {
+        front.Cut();
+        return ChildProcess.StopAsync(process);
+    }
 
     /// <summary>Starts Prometheus again on the same data folder and address, and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
-        var port = SharedAzurite.FreePort();
-        process = ChildProcess.Start("/usr/bin/prometheus", argumentsFor(port));
-        front.Target = port;
+        (process, front.Target) = await StartOnFreePortAsync(argumentsFor);
+        front.Restore();
         await WaitForValueAsync(ErrorRatio, TimeSpan.FromSeconds(30));
     }
+
+    private static Task<(Process, int)> StartOnFreePortAsync(Func<int, string[]> argumentsFor) =>
+        ChildProcess.StartOnFreePortAsync(
+            port => ChildProcess.Start("/usr/bin/prometheus", argumentsFor(port)),
+            (process, port) => ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Prometheus did not become ready"));
 
     private string Scrape(string service)
     {
@@ -139,9 +150,20 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                 static_configs:
                   - targets: ['127.0.0.1:{targetAddress.Port}']
             """);
-        var port = SharedAzurite.FreePort();
         string[] ArgumentsFor(int port) => [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"];
-        var process = ChildProcess.Start("/usr/bin/prometheus", ArgumentsFor(port));
+        Process process;
+        int port;
+        try
+        {
+            (process, port) = await StartOnFreePortAsync(ArgumentsFor);
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            Directory.Delete(data, recursive: true);
+            throw;
+        }
+
         self = new PrometheusProcess(process, target, data, new TcpRelay(port), ArgumentsFor) { ErrorRatio = initialErrorRatio };
         try
         {

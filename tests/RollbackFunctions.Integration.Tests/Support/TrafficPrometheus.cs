@@ -61,13 +61,13 @@ internal sealed class TrafficPrometheus : IAsyncDisposable
                 static_configs:
                   - targets: ['127.0.0.1:{targetPort}']
             """);
-        var port = SharedAzurite.FreePort();
-        self.process = ChildProcess.Start("/usr/bin/prometheus",
-            [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(self.data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]);
-        self.BaseUrl = $"http://127.0.0.1:{port}";
         try
         {
-            await ChildProcess.WaitUntilReadyAsync(self.process, $"{self.BaseUrl}/-/ready", TimeSpan.FromSeconds(30), () => "Prometheus did not become ready");
+            var (_, port) = await ChildProcess.StartOnFreePortAsync(
+                port => self.process = ChildProcess.Start("/usr/bin/prometheus",
+                    [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(self.data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]),
+                (process, port) => ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Prometheus did not become ready"));
+            self.BaseUrl = $"http://127.0.0.1:{port}";
             return self;
         }
         catch

@@ -99,7 +99,8 @@ public static class ChildProcess
             try
             {
                 using var response = await http.GetAsync(url);
-                if (response.IsSuccessStatusCode)
+                // A reply after the process exited is another server's, on the port it could not bind.
+                if (response.IsSuccessStatusCode && !process.HasExited)
                 {
                     return;
                 }
@@ -111,6 +112,29 @@ public static class ChildProcess
 
             Assert.True(DateTime.UtcNow < deadline && !process.HasExited, describe());
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Starts a server on a free loopback port and waits until it is ready. A port found free can be
+    /// taken by another process of the run before the server binds it; the server then exits, and is
+    /// started again on another port (at most three tries).
+    /// </summary>
+    public static async Task<(Process Process, int Port)> StartOnFreePortAsync(Func<int, Process> start, Func<Process, int, Task> waitUntilReady)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = SharedAzurite.FreePort();
+            var process = start(port);
+            try
+            {
+                await waitUntilReady(process, port);
+                return (process, port);
+            }
+            catch when (attempt < 3 && process.HasExited)
+            {
+                process.Dispose();
+            }
         }
     }
 

@@ -55,34 +55,63 @@ public static class SharedPostgres
 
     private static async Task<string?> StartAsync()
     {
-        if (BinDirectory is null)
+        if (BinDirectory is not { } bin)
         {
             return null;
         }
 
+        // A port found free can be taken by another process of the run before PostgreSQL binds it
+        // (initdb takes seconds): it then exits, its folder goes with it, and it starts again afresh.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(bin);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : Exception(message);
+
+    private static async Task<string> StartOnceAsync(string bin)
+    {
         var root = Repo.TempFolder("postgres");
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
-        var port = SharedAzurite.FreePort();
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
             await RunAsync("chown", "postgres:postgres", root);
         }
 
-        await RunAsUserAsync(asRoot, Path.Combine(BinDirectory, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
+        await RunAsUserAsync(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
         // In the foreground, ended with this process however it ends (a daemon left by pg_ctl outlived
         // every test host that was killed at the end of its run). SIGINT is PostgreSQL's fast
         // shutdown; setpriv becomes postgres itself, so the signal reaches it (runuser would stay
         // between them and kill it 2 s after passing a signal on).
-        string[] postgres = [Path.Combine(BinDirectory, "postgres"), "-D", data, "-p", $"{port}", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
+        var port = SharedAzurite.FreePort();
+        string[] postgres = [Path.Combine(bin, "postgres"), "-D", data, "-p", $"{port}", "-k", root, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
         string[] server = asRoot ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", .. postgres] : postgres;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var running = ChildProcess.StartBoundToThisProcess(server[0], server[1..], root, "INT", log.Enqueue);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.EndBound(running);
         var connection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
         await Eventually.HoldsAsync(
-            () => running.HasExited ? throw new InvalidOperationException($"PostgreSQL exited:\n{string.Join('\n', log)}") : AcceptsAsync(connection),
+            async () =>
+            {
+                if (!running.HasExited)
+                {
+                    return await AcceptsAsync(connection);
+                }
+
+                await running.WaitForExitAsync(); // and for the last of its output
+                throw log.Any(line => line.Contains("Address already in use", StringComparison.Ordinal))
+                    ? new PortTakenException($"port {port} was taken")
+                    : new InvalidOperationException($"PostgreSQL exited:\n{string.Join('\n', log)}");
+            },
             TimeSpan.FromSeconds(60), () => $"PostgreSQL did not start:\n{string.Join('\n', log)}", TimeSpan.FromMilliseconds(100));
         return connection;
     }

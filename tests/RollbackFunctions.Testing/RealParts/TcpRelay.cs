@@ -82,9 +82,16 @@ public sealed class TcpRelay : IAsyncDisposable
             {
                 inbound = await listener.AcceptTcpClientAsync(cancellationToken);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || cancellationToken.IsCancellationRequested)
             {
-                return;
+                return; // disposed
+            }
+            catch (SocketException)
+            {
+                // One failed accept (too many open files, a connection reset in the backlog) must
+                // not leave the port listening with nobody accepting.
+                await Task.Delay(50, CancellationToken.None);
+                continue;
             }
 
             if (cut)
