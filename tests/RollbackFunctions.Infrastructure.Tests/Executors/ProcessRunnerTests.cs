@@ -17,6 +17,8 @@ public sealed class ProcessRunnerTests : IDisposable
         for i in $(seq 1 600); do sleep 0.05; done
         """);
 
+    // A grace period of a second: the stand-in's trap runs only once its current `sleep` ends, and a
+    // busy 2-core machine can take hundreds of milliseconds to start one.
     private static ProcessRunner Runner(TimeSpan grace) =>
         new(new SecretRedactor([]), Options.Create(new ProcessOptions { GracePeriod = grace }));
 
@@ -59,7 +61,7 @@ public sealed class ProcessRunnerTests : IDisposable
     {
         tool.Write("exit-on-term", "");
 
-        var result = await Runner(TimeSpan.FromMilliseconds(300)).RunAsync(tool.Path, [], tool.Folder, TimeSpan.FromSeconds(2), default);
+        var result = await Runner(TimeSpan.FromSeconds(1)).RunAsync(tool.Path, [], tool.Folder, TimeSpan.FromSeconds(2), default);
 
         Assert.Equal("SIGTERM", result.EndedBy);
         Assert.Equal(["INT", "TERM"], File.ReadAllLines(Path.Combine(tool.Folder, "signals")));
@@ -68,7 +70,7 @@ public sealed class ProcessRunnerTests : IDisposable
     [Fact]
     public async Task RunAsync_ToolIgnoresSigintAndSigterm_IsKilled()
     {
-        var result = await Runner(TimeSpan.FromMilliseconds(300)).RunAsync(tool.Path, [], tool.Folder, TimeSpan.FromSeconds(2), default);
+        var result = await Runner(TimeSpan.FromSeconds(1)).RunAsync(tool.Path, [], tool.Folder, TimeSpan.FromSeconds(2), default);
 
         Assert.Equal("SIGKILL", result.EndedBy);
         Assert.Equal(-1, result.ExitCode);
