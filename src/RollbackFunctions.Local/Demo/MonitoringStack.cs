@@ -19,9 +19,14 @@ public sealed class MonitoringStack : IAsyncDisposable
     private readonly List<Process> processes = [];
     private readonly string folder = Path.Combine(Path.GetTempPath(), $"rollback-demo-{Guid.NewGuid():N}");
 
-    private MonitoringStack(int prometheusPort)
+    // Prometheus's port, held until Prometheus starts: the runtime is told the address seconds
+    // before, and a port let go that early can be taken by any other program's connection.
+    private readonly TcpListener prometheusPort;
+
+    private MonitoringStack(TcpListener prometheusPort)
     {
-        PrometheusUrl = $"http://127.0.0.1:{prometheusPort}";
+        this.prometheusPort = prometheusPort;
+        PrometheusUrl = $"http://{prometheusPort.LocalEndpoint}";
         Directory.CreateDirectory(folder);
     }
 
@@ -34,7 +39,12 @@ public sealed class MonitoringStack : IAsyncDisposable
     public static bool AlertmanagerInstalled => File.Exists(AlertmanagerBinary);
 
     /// <summary>Reserves Prometheus's port, so the runtime can be told where it will be before it starts.</summary>
-    public static MonitoringStack Plan() => new(FreePort());
+    public static MonitoringStack Plan()
+    {
+        var reservation = new TcpListener(IPAddress.Loopback, 0);
+        reservation.Start();
+        return new(reservation);
+    }
 
     /// <summary>Starts Alertmanager (if installed) aimed at <paramref name="webhookUrl"/>, then Prometheus.</summary>
     public async Task StartAsync(string scrapeTarget, string service, string environment, string webhookUrl, CancellationToken cancellationToken)
@@ -42,7 +52,6 @@ public sealed class MonitoringStack : IAsyncDisposable
         var alerting = "";
         if (AlertmanagerInstalled)
         {
-            var port = FreePort();
             await File.WriteAllTextAsync(Path.Combine(folder, "alertmanager.yml"), $"""
                 route:
                   receiver: rollback
@@ -56,10 +65,9 @@ public sealed class MonitoringStack : IAsyncDisposable
                       - url: '{webhookUrl}'
                         send_resolved: true
                 """, cancellationToken);
-            processes.Add(Start(AlertmanagerBinary,
-                $"--config.file={Path.Combine(folder, "alertmanager.yml")}", $"--storage.path={Path.Combine(folder, "alertmanager")}",
-                $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="));
-            await WaitReadyAsync($"http://127.0.0.1:{port}/-/ready", cancellationToken);
+            // Its port is chosen here and bound a moment later; taken meanwhile, Alertmanager exits
+            // and is started again on another (at most three tries).
+            var port = await StartAlertmanagerAsync(cancellationToken);
             alerting = $"""
                 rule_files: ['{Path.Combine(folder, "rules.yml")}']
                 alerting:
@@ -92,10 +100,32 @@ public sealed class MonitoringStack : IAsyncDisposable
                 static_configs:
                   - targets: ['{new Uri(scrapeTarget).Authority}']
             """, cancellationToken);
-        processes.Add(Start(PrometheusBinary,
+        prometheusPort.Stop(); // handed to Prometheus
+        var prometheus = Start(PrometheusBinary,
             $"--config.file={Path.Combine(folder, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(folder, "tsdb")}",
-            $"--web.listen-address={new Uri(PrometheusUrl).Authority}"));
-        await WaitReadyAsync($"{PrometheusUrl}/-/ready", cancellationToken);
+            $"--web.listen-address={new Uri(PrometheusUrl).Authority}");
+        processes.Add(prometheus);
+        await WaitReadyAsync(prometheus, $"{PrometheusUrl}/-/ready", cancellationToken);
+    }
+
+    private async Task<int> StartAlertmanagerAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var alertmanager = Start(AlertmanagerBinary,
+                $"--config.file={Path.Combine(folder, "alertmanager.yml")}", $"--storage.path={Path.Combine(folder, "alertmanager")}",
+                $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=");
+            processes.Add(alertmanager);
+            try
+            {
+                await WaitReadyAsync(alertmanager, $"http://127.0.0.1:{port}/-/ready", cancellationToken);
+                return port;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && alertmanager.HasExited)
+            {
+            }
+        }
     }
 
     private static Process Start(string binary, params string[] arguments)
@@ -117,7 +147,11 @@ public sealed class MonitoringStack : IAsyncDisposable
         return process;
     }
 
-    private static async Task WaitReadyAsync(string url, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until <paramref name="url"/> answers, from <paramref name="process"/>: a program that
+    /// exited could not bind its port, and whatever answers there is another program.
+    /// </summary>
+    private static async Task WaitReadyAsync(Process process, string url, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -126,7 +160,7 @@ public sealed class MonitoringStack : IAsyncDisposable
             try
             {
                 using var reply = await http.GetAsync(url, cancellationToken);
-                if (reply.IsSuccessStatusCode)
+                if (reply.IsSuccessStatusCode && !process.HasExited)
                 {
                     return;
                 }
@@ -138,6 +172,11 @@ public sealed class MonitoringStack : IAsyncDisposable
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // slow to answer
+            }
+
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{Path.GetFileName(process.StartInfo.FileName)} exited (code {process.ExitCode}) before {url} was ready");
             }
 
             if (DateTime.UtcNow > deadline)
@@ -158,6 +197,7 @@ public sealed class MonitoringStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        prometheusPort.Stop();
         foreach (var process in processes)
         {
             if (!process.HasExited)
