@@ -41,11 +41,10 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
                   - url: '{webhookUrl}'
                     send_resolved: true
             """);
-        Process? started = null;
         try
         {
             var (process, port) = await ChildProcess.StartOnFreePortAsync(
-                port => started = ChildProcess.Start("/usr/bin/prometheus-alertmanager",
+                port => ChildProcess.Start("/usr/bin/prometheus-alertmanager",
                 [
                     $"--config.file={config}", $"--storage.path={data}", $"--web.listen-address=127.0.0.1:{port}",
                     "--cluster.listen-address=", // a single instance: no gossip
@@ -55,11 +54,6 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
         }
         catch
         {
-            if (started is not null)
-            {
-                await ChildProcess.StopAsync(started);
-            }
-
             Directory.Delete(data, recursive: true);
             throw;
         }

@@ -27,20 +27,20 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 {
     private readonly WebApplication target;
     private readonly string data;
-    private readonly Func<int, string[]> argumentsFor;
+    private readonly string config;
     private readonly TcpRelay front;
     private readonly ConcurrentDictionary<string, double> counters = new();
     private readonly Lock scrape = new();
     private Process process;
     private DateTime lastScrape = DateTime.UtcNow;
 
-    private PrometheusProcess(Process process, WebApplication target, string data, TcpRelay front, Func<int, string[]> argumentsFor)
+    private PrometheusProcess(Process process, WebApplication target, string data, string config, TcpRelay front)
     {
         this.process = process;
         this.target = target;
         this.data = data;
         this.front = front;
-        this.argumentsFor = argumentsFor;
+        this.config = config;
         BaseUrl = $"http://127.0.0.1:{front.Port}";
     }
 
@@ -64,14 +64,15 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     /// <summary>Starts Prometheus again on the same data folder and address, and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
-        (process, front.Target) = await StartOnFreePortAsync(argumentsFor);
+        (process, front.Target) = await StartServerAsync(config, data);
         front.Restore();
         await WaitForValueAsync(ErrorRatio, TimeSpan.FromSeconds(30));
     }
 
-    private static Task<(Process, int)> StartOnFreePortAsync(Func<int, string[]> argumentsFor) =>
+    /// <summary>Starts Prometheus with <paramref name="config"/> and its database in <paramref name="data"/>, on a free port.</summary>
+    public static Task<(Process Process, int Port)> StartServerAsync(string config, string data) =>
         ChildProcess.StartOnFreePortAsync(
-            port => ChildProcess.Start("/usr/bin/prometheus", argumentsFor(port)),
+            port => ChildProcess.Start("/usr/bin/prometheus", [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]),
             (process, port) => ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Prometheus did not become ready"));
 
     private string Scrape(string service)
@@ -150,12 +151,11 @@ internal sealed class PrometheusProcess : IAsyncDisposable
                 static_configs:
                   - targets: ['127.0.0.1:{targetAddress.Port}']
             """);
-        string[] ArgumentsFor(int port) => [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"];
         Process process;
         int port;
         try
         {
-            (process, port) = await StartOnFreePortAsync(ArgumentsFor);
+            (process, port) = await StartServerAsync(config, data);
         }
         catch
         {
@@ -164,7 +164,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             throw;
         }
 
-        self = new PrometheusProcess(process, target, data, new TcpRelay(port), ArgumentsFor) { ErrorRatio = initialErrorRatio };
+        self = new PrometheusProcess(process, target, data, config, new TcpRelay(port)) { ErrorRatio = initialErrorRatio };
         try
         {
             await self.WaitForValueAsync(initialErrorRatio, TimeSpan.FromSeconds(30));

@@ -63,10 +63,7 @@ internal sealed class TrafficPrometheus : IAsyncDisposable
             """);
         try
         {
-            var (_, port) = await ChildProcess.StartOnFreePortAsync(
-                port => self.process = ChildProcess.Start("/usr/bin/prometheus",
-                    [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(self.data, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}"]),
-                (process, port) => ChildProcess.WaitUntilReadyAsync(process, $"http://127.0.0.1:{port}/-/ready", TimeSpan.FromSeconds(30), () => "Prometheus did not become ready"));
+            (self.process, var port) = await PrometheusProcess.StartServerAsync(config, self.data);
             self.BaseUrl = $"http://127.0.0.1:{port}";
             return self;
         }

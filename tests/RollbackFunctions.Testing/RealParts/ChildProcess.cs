@@ -118,7 +118,7 @@ public static class ChildProcess
     /// <summary>
     /// Starts a server on a free loopback port and waits until it is ready. A port found free can be
     /// taken by another process of the run before the server binds it; the server then exits, and is
-    /// started again on another port (at most three tries).
+    /// started again on another port (at most three tries). A server that never became ready is stopped.
     /// </summary>
     public static async Task<(Process Process, int Port)> StartOnFreePortAsync(Func<int, Process> start, Func<Process, int, Task> waitUntilReady)
     {
@@ -134,6 +134,11 @@ public static class ChildProcess
             catch when (attempt < 3 && process.HasExited)
             {
                 process.Dispose();
+            }
+            catch
+            {
+                await StopAsync(process);
+                throw;
             }
         }
     }
